@@ -1,0 +1,348 @@
+/*
+ * scenario.h -- the scenario model: one broken (or correct) DANE world.
+ *
+ * A scenario file (YAML, format v1, documented key by key in
+ * scenarios/README.md) is loaded into a struct scenario by scenario_load()
+ * and checked by scenario_check().  The model is plain data: it owns all
+ * of its strings and arrays, knows nothing of ldns or OpenSSL, and is
+ * what the zone builder, the exporter, and later the servers and the
+ * harness read.  Nothing here builds or signs anything.
+ *
+ * All domain names in the model are absolute, lower case, and end with a
+ * dot ("mx1.example.net.").  Every element remembers where it was written
+ * (struct scen_pos) so that later stages can report file:line:col.
+ */
+#ifndef DL_SCENARIO_SCENARIO_H
+#define DL_SCENARIO_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simulator/util/diag.h"
+
+#define SCEN_FORMAT_VERSION 1
+
+/* Bounds on everything an input controls. */
+#define SCEN_MAX_FILE_SIZE	(1024 * 1024)
+#define SCEN_MAX_NODES		20000	/* YAML nodes per file */
+#define SCEN_MAX_DEPTH		16	/* YAML nesting */
+#define SCEN_MAX_STRING		4096	/* any scalar, except below */
+#define SCEN_MAX_TEXT		16384	/* explanation, observe */
+#define SCEN_MAX_LIST		64	/* refs, tags, chain, addresses */
+#define SCEN_MAX_ZONES		32
+#define SCEN_MAX_HOSTS		16
+#define SCEN_MAX_TLSA		32	/* per host */
+#define SCEN_MAX_RECORDS	256	/* extra records per zone */
+#define SCEN_MAX_FAULTS		64
+#define SCEN_MAX_PHASES		32
+#define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
+#define SCEN_MAX_TTL		604800	/* seconds */
+
+/* Where an element was written; line and col are 1-based, 0 = unknown. */
+struct scen_pos {
+	unsigned line;
+	unsigned col;
+};
+
+enum scen_policy {
+	SCEN_POLICY_DANE,	/* opportunistic DANE, RFC 7672 default */
+	SCEN_POLICY_DANE_ONLY,	/* mandatory DANE */
+	SCEN_POLICY_COUNT
+};
+
+/*
+ * RFC 7672 actions.  For a whole delivery: auth, encrypt, opportunistic
+ * or defer.  For one MX host: auth, encrypt, opportunistic or next-mx
+ * (never deliver through this host).
+ */
+enum scen_action {
+	SCEN_ACT_UNSET = 0,
+	SCEN_ACT_AUTH,
+	SCEN_ACT_ENCRYPT,
+	SCEN_ACT_OPPORTUNISTIC,
+	SCEN_ACT_NEXT_MX,
+	SCEN_ACT_DEFER,
+};
+
+/* DNSSEC state of an RRset as a validator sees it (RFC 4035 4.3). */
+enum scen_dnssec {
+	SCEN_DNSSEC_UNSET = 0,
+	SCEN_DNSSEC_SECURE,
+	SCEN_DNSSEC_INSECURE,
+	SCEN_DNSSEC_BOGUS,
+	SCEN_DNSSEC_INDETERMINATE,	/* lookup failure: SERVFAIL, timeout */
+};
+
+/* What the parent publishes for a signed child. */
+enum scen_ds {
+	SCEN_DS_PRESENT = 0,		/* DS of the child's KSK */
+	SCEN_DS_MISSING,		/* no DS: child is insecure */
+	SCEN_DS_MISMATCH,		/* DS of a KSK the child does not publish */
+	SCEN_DS_UNSUPPORTED_ALGORITHM,	/* DS algorithm no validator knows */
+	SCEN_DS_UNSUPPORTED_DIGEST,	/* DS digest type no validator knows */
+};
+
+/* Signature state, for a whole zone or one RRset. */
+enum scen_sig {
+	SCEN_SIG_VALID = 0,
+	SCEN_SIG_EXPIRED,	/* expired at least 7 days before now */
+	SCEN_SIG_NOT_YET_VALID,	/* inception at least 7 days after now */
+	SCEN_SIG_CORRUPTED,	/* signature bytes altered */
+	SCEN_SIG_MISSING,	/* no RRSIG at all */
+};
+
+enum scen_denial {
+	SCEN_DENIAL_NSEC = 0,
+	SCEN_DENIAL_NSEC3,
+};
+
+/* Protocol faults of the authoritative server (served from issue 3 on). */
+enum scen_dns_fault {
+	SCEN_DNS_SERVFAIL = 1,
+	SCEN_DNS_REFUSED,
+	SCEN_DNS_TIMEOUT,	/* no answer at all */
+	SCEN_DNS_TRUNCATE,	/* TC=1 over UDP, normal over TCP */
+	SCEN_DNS_TCP_REFUSED,	/* TC=1 over UDP, TCP connection refused */
+	SCEN_DNS_LAME,		/* zone's server does not answer for it */
+};
+
+/* STARTTLS behaviour of an MX host's SMTP server. */
+enum scen_starttls {
+	SCEN_STARTTLS_ON = 0,
+	SCEN_STARTTLS_OFF,		/* not advertised in EHLO */
+	SCEN_STARTTLS_REJECT,		/* advertised, answered with 454 */
+	SCEN_STARTTLS_HANDSHAKE_FAIL,	/* 220, then the handshake fails */
+};
+
+/* Category of the USENIX Security 2022 measurement study. */
+enum scen_category {
+	SCEN_CAT_NONE = 0,
+	SCEN_CAT_MISSING_DS,
+	SCEN_CAT_DNSSEC,		/* other invalid DNSSEC chains */
+	SCEN_CAT_MISMATCH,
+	SCEN_CAT_EARLY_RETIREMENT,
+	SCEN_CAT_LATE_INTRODUCTION,
+	SCEN_CAT_NO_INTRODUCTION,
+	SCEN_CAT_CA_CHANGE,
+};
+
+/* One TLSA record: literal, or computed from a fixture certificate. */
+struct scen_tlsa {
+	struct scen_pos pos;
+	uint8_t usage;
+	uint8_t selector;
+	uint8_t mtype;
+	char *cert;		/* fixture id, or NULL for literal data */
+	uint8_t *data;		/* literal association data, or NULL */
+	size_t data_len;
+	bool unusable;		/* author marks a deliberately bad record */
+};
+
+/* An extra record in presentation format, owner relative to the zone. */
+struct scen_record {
+	struct scen_pos pos;
+	char *owner;		/* absolute name */
+	uint32_t ttl;		/* 0: zone default */
+	char *type;		/* "TXT", "A", ... */
+	char *rdata;		/* presentation format */
+};
+
+struct scen_zone {
+	struct scen_pos pos;
+	char *name;		/* "example.net.", "." for the root */
+	bool implicit;		/* added by the loader, not written */
+	bool is_signed;		/* default true */
+	enum scen_denial denial;	/* default nsec */
+	char *keys;		/* key role in fixtures/dnssec, NULL = by depth */
+	uint32_t ttl;		/* default TTL of the zone's records */
+	struct scen_record *records;
+	size_t n_records;
+};
+
+struct scen_host {
+	struct scen_pos pos;
+	char *name;		/* MX target, "mx1.example.net." */
+	uint16_t preference;
+	char *cname;		/* if set: name is a CNAME to this name */
+	char **addrs;		/* IPv4 in 127.0.0.0/8, dotted quad */
+	size_t n_addrs;
+	uint16_t port;		/* TLSA port and SMTP port, default 25 */
+	char **chain;		/* fixture ids presented, leaf first */
+	size_t n_chain;
+	enum scen_starttls starttls;
+	struct scen_tlsa *tlsa;
+	size_t n_tlsa;
+	uint32_t tlsa_ttl;	/* 0: zone default */
+};
+
+enum scen_fault_kind {
+	SCEN_FAULT_DS = 1,
+	SCEN_FAULT_SIGNATURES,
+	SCEN_FAULT_DNS,
+	SCEN_FAULT_STARTTLS,
+};
+
+/*
+ * A named fault applied to the correct baseline.  Which fields are used
+ * depends on kind:
+ *   DS:          zone, ds
+ *   SIGNATURES:  zone, and optionally name + type (one RRset); sig
+ *   DNS:         name, optionally type (0 = every type); dns
+ *   STARTTLS:    host; starttls
+ */
+struct scen_fault {
+	struct scen_pos pos;
+	enum scen_fault_kind kind;
+	char *zone;		/* absolute name or NULL */
+	char *name;		/* absolute name or NULL */
+	uint16_t type;		/* RR type number, 0 = any */
+	char *host;		/* absolute name or NULL */
+	enum scen_ds ds;
+	enum scen_sig sig;
+	enum scen_dns_fault dns;
+	enum scen_starttls starttls;
+	char *note;		/* optional free text */
+};
+
+/* Expected action for one MX host under one policy. */
+struct scen_host_expect {
+	struct scen_pos pos;
+	char *host;
+	enum scen_action action;
+};
+
+/*
+ * Expectation under one policy: either one action for the whole delivery
+ * (written as a scalar), or one action per MX host (written as a map); in
+ * the second case overall is derived: the action of the first host, by
+ * preference, whose action is not next-mx, or defer when there is none.
+ */
+struct scen_expect_policy {
+	struct scen_pos pos;
+	bool set;
+	enum scen_action overall;
+	struct scen_host_expect *hosts;
+	size_t n_hosts;
+};
+
+/* Declared DNSSEC state of one MX host's names. */
+struct scen_host_state {
+	struct scen_pos pos;
+	char *host;
+	enum scen_dnssec address;
+	enum scen_dnssec tlsa;
+};
+
+struct scen_expect {
+	struct scen_expect_policy policy[SCEN_POLICY_COUNT];
+	enum scen_dnssec mx;	/* MX RRset of the mail domain */
+	struct scen_pos mx_pos;
+	struct scen_host_state *states;
+	size_t n_states;
+};
+
+/* A host's changes in a timeline phase. */
+struct scen_phase_host {
+	struct scen_pos pos;
+	char *host;
+	char **chain;		/* NULL: unchanged */
+	size_t n_chain;
+	bool set_tlsa;		/* false: TLSA unchanged */
+	struct scen_tlsa *tlsa;
+	size_t n_tlsa;
+	uint32_t tlsa_ttl;	/* 0: unchanged */
+};
+
+struct scen_phase {
+	struct scen_pos pos;
+	char *name;
+	uint32_t at;		/* seconds from the start of the run */
+	struct scen_phase_host *hosts;
+	size_t n_hosts;
+	struct scen_expect expect;	/* unset policies: inherit */
+};
+
+struct scenario {
+	char *file;		/* path it was loaded from */
+	unsigned version;
+	char *id;		/* "dnssec/missing-ds" */
+	struct scen_pos id_pos;
+	char *title;
+	char *explanation;
+	char *rule;		/* the RFC rule, one paragraph */
+	char *observe;		/* how to observe the fault */
+	char **refs;		/* "RFC 7672 2.2" ... */
+	size_t n_refs;
+	enum scen_category category;
+	char **tags;
+	size_t n_tags;
+	char *domain;		/* the mail domain (next-hop domain) */
+	uint32_t ttl;		/* world default TTL */
+	struct scen_zone *zones;	/* declared first, then implicit */
+	size_t n_zones;
+	struct scen_host *hosts;	/* sorted by preference, stable */
+	size_t n_hosts;
+	struct scen_fault *faults;
+	size_t n_faults;
+	struct scen_phase *phases;
+	size_t n_phases;
+	struct scen_expect expect;
+};
+
+/*
+ * Load and check one scenario file.  fixtures_dir is where fixture
+ * certificates are looked up (fixtures/pki/<id>.pem); NULL skips the
+ * existence checks.  Every problem is added to diags with its position;
+ * on any error the function returns DL_EINVAL and *out is untouched.
+ * On success *out is a new scenario owned by the caller (scenario_free).
+ * Warnings do not make it fail.
+ */
+int scenario_load(const char *path, const char *fixtures_dir,
+    struct scenario **out, struct dl_diags *diags);
+
+/* Same, from a buffer; name is used in diagnostics. */
+int scenario_load_buffer(const char *name, const char *buf, size_t len,
+    const char *fixtures_dir, struct scenario **out, struct dl_diags *diags);
+
+void scenario_free(struct scenario *s);
+
+/*
+ * Load every *.yaml below dir (recursively, sorted by path), check each,
+ * and check the set: ids unique, id matches the file's path relative to
+ * dir ("dnssec/missing-ds" lives in dnssec/missing-ds.yaml).  On success
+ * *out is an owned array of *n scenarios (scenario_list_free).  Returns
+ * DL_EINVAL if any file has an error (the good ones are still returned).
+ */
+int scenario_load_dir(const char *dir, const char *fixtures_dir,
+    struct scenario ***out, size_t *n, struct dl_diags *diags);
+void scenario_list_free(struct scenario **v, size_t n);
+
+/* Find a host by absolute name, or NULL. */
+const struct scen_host *scenario_host(const struct scenario *s,
+    const char *name);
+
+/* Find the zone that is authoritative for name (longest suffix). */
+const struct scen_zone *scenario_zone_for(const struct scenario *s,
+    const char *name);
+
+/*
+ * Expected action under policy at phase (index into phases, or -1 for a
+ * scenario without timeline): the phase's own expectation if it sets the
+ * policy, else the nearest earlier phase that does, else the top level.
+ */
+const struct scen_expect_policy *scenario_expect(const struct scenario *s,
+    enum scen_policy policy, int phase);
+
+/* Names of enum values, as written in scenario files. */
+const char *scen_action_name(enum scen_action a);
+const char *scen_policy_name(enum scen_policy p);
+const char *scen_dnssec_name(enum scen_dnssec st);
+const char *scen_ds_name(enum scen_ds ds);
+const char *scen_sig_name(enum scen_sig sig);
+const char *scen_dns_fault_name(enum scen_dns_fault f);
+const char *scen_starttls_name(enum scen_starttls st);
+const char *scen_category_name(enum scen_category c);
+const char *scen_fault_kind_name(enum scen_fault_kind k);
+
+#endif /* DL_SCENARIO_SCENARIO_H */
