@@ -1,9 +1,190 @@
 /*
- * main.c -- the danelab command: verb dispatch.
+ * main.c -- the danelab command: global options and verb dispatch.
+ *
+ * Owns the verb table and the top-level help.  Each verb's work is in
+ * cmd_<verb>.c.
  */
+#include <getopt.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "danelab_config.h"
+#include "harness/cli.h"
+
+static const struct cli_verb verbs[] = {
+	{ "check", cmd_check, "[FILE|DIR...]",
+	  "validate scenario files (default: the catalogue)",
+	  "Loads every scenario file given (directories are searched for\n"
+	  "*.yaml recursively) and reports every problem as\n"
+	  "file:line:col: error: message.  Exit 0 when clean, 2 on any error.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -W, --warnings-as-errors  exit 2 on warnings too\n"
+	  "  -q, --quiet               print nothing but diagnostics\n" },
+	{ "list", cmd_list, "[--format text|json]",
+	  "list the catalogue",
+	  "Options:\n"
+	  "  -f, --format text|json   output format (default text); json gives\n"
+	  "                           id, title, tags, file, mail domains, MX\n"
+	  "                           hosts with addresses, expected actions\n"
+	  "                           per policy and phase\n" },
+	{ "explain", cmd_explain, "SCENARIO",
+	  "what is broken, the RFC rule, what a client must do, how to see it",
+	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n" },
+	{ "export", cmd_export, "SCENARIO DIR",
+	  "write the world as standard files (zones, keys, certs, configs)",
+	  "Writes into DIR (created; must not exist or be empty):\n"
+	  "  zones/        signed zone files, one per zone\n"
+	  "  keys/         DNSSEC keys per zone (BIND/ldns format)\n"
+	  "  anchor/       the lab root trust anchor (root.key, root.ds)\n"
+	  "  tls/HOST/     certificate chain, key and TLSA records per MX host\n"
+	  "  nsd/          one NSD configuration per zone (own address)\n"
+	  "  unbound/      a validating unbound configuration and root hints\n"
+	  "  start.sh      starts it all inside a network namespace\n"
+	  "  README.txt    what is where\n"
+	  "\n"
+	  "Options:\n"
+	  "  -p, --phase NAME   export the world as it is in timeline phase\n"
+	  "                     NAME (default: the first phase)\n"
+	  "  -t, --time EPOCH   sign as if now were EPOCH (default: now)\n" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct cli_verb *
+cli_verb_find(const char *name)
 {
-	return 0;
+	const struct cli_verb *v;
+
+	for (v = verbs; v->name != NULL; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+void
+cli_verb_usage(const struct cli_ctx *ctx, const struct cli_verb *v, bool full)
+{
+	FILE *fp = full ? stdout : stderr;
+
+	fprintf(fp, "usage: %s %s %s\n", ctx->prog, v->name, v->args);
+	if (full)
+		fprintf(fp, "\n%s.\n\n%s", v->summary, v->help);
+	else
+		fprintf(fp, "Try '%s %s --help'.\n", ctx->prog, v->name);
+}
+
+bool
+cli_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static void
+usage(const struct cli_ctx *ctx, FILE *fp)
+{
+	const struct cli_verb *v;
+
+	fprintf(fp,
+	    "usage: %s [OPTIONS] VERB [ARGS...]\n"
+	    "\n"
+	    "danelab builds private, deliberately misconfigured DANE worlds for\n"
+	    "SMTP (signed DNS, certificates, TLSA) and scores DANE clients\n"
+	    "against RFC 7672.\n"
+	    "\n"
+	    "Verbs:\n", ctx->prog);
+	for (v = verbs; v->name != NULL; v++)
+		fprintf(fp, "  %-9s %s\n", v->name, v->summary);
+	fprintf(fp,
+	    "\n"
+	    "Options:\n"
+	    "  --fixtures DIR    test PKI and DNSSEC keys (default: $DANELAB_FIXTURES\n"
+	    "                    or %s)\n"
+	    "  --scenarios DIR   the catalogue (default: $DANELAB_SCENARIOS or\n"
+	    "                    %s)\n"
+	    "  -h, --help        this text; '%s VERB --help' for a verb\n"
+	    "  --version         print the version\n"
+	    "\n"
+	    "Exit status: 0 all as expected, 1 unexpected results, 2 usage or\n"
+	    "input error, 77 everything skipped.\n",
+	    DANELAB_FIXTURES_DIR, DANELAB_SCENARIOS_DIR, ctx->prog);
+}
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : dflt;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fixtures", required_argument, NULL, 'F' },
+		{ "scenarios", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_ctx ctx;
+	const struct cli_verb *v;
+	int c;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.prog = "danelab";
+	ctx.fixtures_dir = env_or("DANELAB_FIXTURES", DANELAB_FIXTURES_DIR);
+	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS", DANELAB_SCENARIOS_DIR);
+	ctx.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+
+	/* '+': stop at the verb; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			ctx.fixtures_dir = optarg;
+			break;
+		case 'S':
+			ctx.scenarios_dir = optarg;
+			break;
+		case 'h':
+			usage(&ctx, stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("danelab %s\n", DANELAB_VERSION);
+			return CLI_EXIT_OK;
+		default:
+			usage(&ctx, stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(&ctx, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 < argc &&
+		    (v = cli_verb_find(argv[optind + 1])) != NULL) {
+			cli_verb_usage(&ctx, v, true);
+			return CLI_EXIT_OK;
+		}
+		usage(&ctx, stdout);
+		return CLI_EXIT_OK;
+	}
+	if ((v = cli_verb_find(argv[optind])) == NULL) {
+		fprintf(stderr, "%s: unknown verb '%s'\n", ctx.prog,
+		    argv[optind]);
+		usage(&ctx, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* glibc: full reinitialisation for the verb */
+	if (argc > 1 && cli_is_help(argv[1])) {
+		cli_verb_usage(&ctx, v, true);
+		return CLI_EXIT_OK;
+	}
+	return v->fn(&ctx, argc, argv);
 }

@@ -1,0 +1,93 @@
+/*
+ * cli.c -- helpers shared by the verbs: finding and loading scenarios.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/cli.h"
+
+/* A catalogue id: [a-z0-9-]+ segments joined by '/', no "..". */
+static bool
+cli_id_valid(const char *id)
+{
+	const char *p;
+	bool seg_empty = true;
+
+	if (*id == '\0' || strlen(id) > 200)
+		return false;
+	for (p = id; *p != '\0'; p++) {
+		if (*p == '/') {
+			if (seg_empty)
+				return false;
+			seg_empty = true;
+		} else if ((*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-') {
+			seg_empty = false;
+		} else {
+			return false;
+		}
+	}
+	return !seg_empty;
+}
+
+static bool
+is_regular_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out)
+{
+	char path[PATH_MAX];
+	struct dl_diags d;
+	int rc;
+
+	if (is_regular_file(arg)) {
+		snprintf(path, sizeof(path), "%s", arg);
+	} else if (cli_id_valid(arg)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s.yaml",
+		    ctx->scenarios_dir, arg) >= sizeof(path) ||
+		    !is_regular_file(path)) {
+			fprintf(stderr, "%s: no scenario '%s' (not a file, and "
+			    "no %s/%s.yaml); see '%s list'\n", ctx->prog, arg,
+			    ctx->scenarios_dir, arg, ctx->prog);
+			return CLI_EXIT_USAGE;
+		}
+	} else {
+		fprintf(stderr, "%s: '%s' is neither a scenario file nor a "
+		    "catalogue id\n", ctx->prog, arg);
+		return CLI_EXIT_USAGE;
+	}
+	dl_diags_init(&d);
+	rc = scenario_load(path, ctx->fixtures_dir, out, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	return rc == 0 ? 0 : CLI_EXIT_USAGE;
+}
+
+int
+cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n)
+{
+	struct dl_diags d;
+	int rc;
+
+	dl_diags_init(&d);
+	rc = scenario_load_dir(ctx->scenarios_dir, ctx->fixtures_dir, out, n,
+	    &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	if (rc != 0) {
+		scenario_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		fprintf(stderr, "%s: the catalogue in %s has errors; run "
+		    "'%s check'\n", ctx->prog, ctx->scenarios_dir, ctx->prog);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * cli.h -- what the danelab verbs share: global options, finding
+ * scenarios by id or path, exit codes, help text.
+ *
+ * Each verb lives in its own cmd_<verb>.c and has the signature of
+ * cli_verb_fn.  Verbs print (they are the program level); everything
+ * below them returns codes and diagnostics.
+ */
+#ifndef DL_HARNESS_CLI_H
+#define DL_HARNESS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "simulator/scenario/scenario.h"
+#include "simulator/util/diag.h"
+
+/* Exit codes, test-runner conventions. */
+enum {
+	CLI_EXIT_OK = 0,	/* all as expected */
+	CLI_EXIT_FAIL = 1,	/* unexpected results */
+	CLI_EXIT_USAGE = 2,	/* usage or input error */
+	CLI_EXIT_SKIP = 77,	/* everything skipped */
+};
+
+struct cli_ctx {
+	const char *prog;
+	const char *fixtures_dir;	/* --fixtures, $DANELAB_FIXTURES */
+	const char *scenarios_dir;	/* --scenarios, $DANELAB_SCENARIOS */
+	bool color;			/* stdout is a terminal */
+};
+
+typedef int (*cli_verb_fn)(struct cli_ctx *ctx, int argc, char **argv);
+
+struct cli_verb {
+	const char *name;
+	cli_verb_fn fn;
+	const char *args;	/* "[FILE|DIR...]" */
+	const char *summary;	/* one line */
+	const char *help;	/* the rest of --help: options, examples */
+};
+
+/* Print "usage: danelab VERB ARGS" and the verb's help. */
+void cli_verb_usage(const struct cli_ctx *ctx, const struct cli_verb *v,
+    bool full);
+const struct cli_verb *cli_verb_find(const char *name);
+
+/*
+ * Resolve arg to one loaded, checked scenario: a path to a .yaml file,
+ * or a catalogue id ("dnssec/missing-ds") looked up under
+ * ctx->scenarios_dir.  Diagnostics are printed to stderr.  Returns 0 and
+ * sets *out (caller frees), or CLI_EXIT_USAGE.
+ */
+int cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out);
+
+/*
+ * Load the whole catalogue (ctx->scenarios_dir).  Diagnostics printed to
+ * stderr.  Returns 0 or CLI_EXIT_USAGE.
+ */
+int cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n);
+
+/* The verbs. */
+int cmd_check(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_explain(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+
+/* True for "-h" / "--help". */
+bool cli_is_help(const char *arg);
+
+#endif /* DL_HARNESS_CLI_H */

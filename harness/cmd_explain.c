@@ -1,0 +1,309 @@
+/*
+ * cmd_explain.c -- `danelab explain`: a scenario as teaching text.
+ *
+ * Renders what is broken, the RFC rule, what a correct client does under
+ * each policy (and phase), the declared DNSSEC states, the world itself,
+ * and how to observe the fault.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli.h"
+
+#define WRAP 72
+
+/*
+ * Print text as paragraphs wrapped at WRAP columns with an indent.  A
+ * line that starts with white space, "$ " or "- " is kept as written
+ * (commands, lists); blank lines separate paragraphs.
+ */
+static void
+explain_wrap(FILE *fp, const char *text, int indent)
+{
+	const char *p = text, *eol;
+	int col = 0;
+
+	while (*p != '\0') {
+		eol = strchr(p, '\n');
+		if (eol == NULL)
+			eol = p + strlen(p);
+		if (eol == p) {			/* blank line */
+			if (col > 0)
+				fputc('\n', fp);
+			fputc('\n', fp);
+			col = 0;
+		} else if (isspace((unsigned char)*p) ||
+		    strncmp(p, "$ ", 2) == 0 || strncmp(p, "- ", 2) == 0) {
+			if (col > 0)
+				fputc('\n', fp);
+			fprintf(fp, "%*s%.*s\n", indent, "", (int)(eol - p), p);
+			col = 0;
+		} else {
+			const char *w = p;
+
+			while (w < eol) {
+				const char *we;
+
+				while (w < eol && *w == ' ')
+					w++;
+				if (w >= eol)
+					break;
+				we = w;
+				while (we < eol && *we != ' ')
+					we++;
+				if (col > indent &&
+				    col + 1 + (we - w) > WRAP) {
+					fputc('\n', fp);
+					col = 0;
+				}
+				if (col == 0) {
+					fprintf(fp, "%*s", indent, "");
+					col = indent;
+				} else {
+					fputc(' ', fp);
+					col++;
+				}
+				fwrite(w, 1, (size_t)(we - w), fp);
+				col += (int)(we - w);
+				w = we;
+			}
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	if (col > 0)
+		fputc('\n', fp);
+}
+
+static void
+explain_policy(FILE *fp, const struct scenario *s, int phase)
+{
+	int p;
+	size_t i;
+
+	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+		const struct scen_expect_policy *e = scenario_expect(s, p,
+		    phase);
+
+		if (e == NULL || !e->set)
+			continue;
+		fprintf(fp, "    %-10s %s", scen_policy_name(p),
+		    scen_action_name(e->overall));
+		if (e->n_hosts > 0) {
+			fputs(" (", fp);
+			for (i = 0; i < e->n_hosts; i++)
+				fprintf(fp, "%s%s %s", i ? ", " : "",
+				    e->hosts[i].host,
+				    scen_action_name(e->hosts[i].action));
+			fputc(')', fp);
+		}
+		fputc('\n', fp);
+	}
+}
+
+static const char *
+explain_action_text(enum scen_action a)
+{
+	switch (a) {
+	case SCEN_ACT_AUTH:
+		return "deliver over TLS authenticated by DANE";
+	case SCEN_ACT_ENCRYPT:
+		return "deliver over TLS; authentication not required";
+	case SCEN_ACT_OPPORTUNISTIC:
+		return "pre-DANE behaviour: TLS if offered, cleartext allowed";
+	case SCEN_ACT_NEXT_MX:
+		return "never deliver through this host; try the next MX";
+	case SCEN_ACT_DEFER:
+		return "do not deliver: keep the message queued";
+	default:
+		return "";
+	}
+}
+
+static void
+explain_tlsa(FILE *fp, const struct scen_tlsa *t, size_t n)
+{
+	size_t i, k;
+
+	if (n == 0) {
+		fputs("      TLSA: none\n", fp);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "      TLSA %u %u %u ", t[i].usage, t[i].selector,
+		    t[i].mtype);
+		if (t[i].cert != NULL) {
+			fprintf(fp, "<computed from fixture %s>", t[i].cert);
+		} else {
+			for (k = 0; k < t[i].data_len && k < 16; k++)
+				fprintf(fp, "%02x", t[i].data[k]);
+			if (t[i].data_len > 16)
+				fputs("...", fp);
+		}
+		fputs(t[i].unusable ? "  (deliberately unusable)\n" : "\n",
+		    fp);
+	}
+}
+
+static void
+explain_chain(FILE *fp, char **chain, size_t n)
+{
+	size_t i;
+
+	fputs("      chain:", fp);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%s", i ? " <- " : " ", chain[i]);
+	fputc('\n', fp);
+}
+
+static void
+explain_fault(FILE *fp, const struct scen_fault *f)
+{
+	fprintf(fp, "    - ");
+	switch (f->kind) {
+	case SCEN_FAULT_DS:
+		fprintf(fp, "DS %s for zone %s", scen_ds_name(f->ds), f->zone);
+		break;
+	case SCEN_FAULT_SIGNATURES:
+		fprintf(fp, "signatures %s in zone %s", scen_sig_name(f->sig),
+		    f->zone);
+		if (f->name != NULL)
+			fprintf(fp, " for %s", f->name);
+		break;
+	case SCEN_FAULT_DNS:
+		fprintf(fp, "DNS %s for %s", scen_dns_fault_name(f->dns),
+		    f->name);
+		break;
+	case SCEN_FAULT_STARTTLS:
+		fprintf(fp, "STARTTLS %s on %s",
+		    scen_starttls_name(f->starttls), f->host);
+		break;
+	}
+	fputc('\n', fp);
+	if (f->note != NULL)
+		explain_wrap(fp, f->note, 8);
+}
+
+static void
+explain(FILE *fp, const struct scenario *s)
+{
+	size_t i, k;
+	int p;
+
+	fprintf(fp, "%s\n  %s\n\n", s->id, s->title);
+	fprintf(fp, "  file: %s\n", s->file);
+	if (s->category != SCEN_CAT_NONE)
+		fprintf(fp, "  study category: %s\n",
+		    scen_category_name(s->category));
+	if (s->n_tags > 0) {
+		fputs("  tags:", fp);
+		for (i = 0; i < s->n_tags; i++)
+			fprintf(fp, " %s", s->tags[i]);
+		fputc('\n', fp);
+	}
+	fputs("  references:", fp);
+	for (i = 0; i < s->n_refs; i++)
+		fprintf(fp, "%s %s", i ? ";" : "", s->refs[i]);
+	fputs("\n\nWhat is broken\n", fp);
+	explain_wrap(fp, s->explanation, 2);
+	if (s->rule != NULL) {
+		fputs("\nThe rule\n", fp);
+		explain_wrap(fp, s->rule, 2);
+	}
+
+	fputs("\nWhat a correct client does\n", fp);
+	if (s->n_phases == 0) {
+		explain_policy(fp, s, -1);
+	} else {
+		for (i = 0; i < s->n_phases; i++) {
+			fprintf(fp, "  phase %s (from %us):\n",
+			    s->phases[i].name, s->phases[i].at);
+			explain_policy(fp, s, (int)i);
+		}
+	}
+	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+		const struct scen_expect_policy *e = scenario_expect(s, p,
+		    s->n_phases ? 0 : -1);
+
+		if (e != NULL && e->set)
+			fprintf(fp, "    (%s: %s)\n", scen_action_name(
+			    e->overall), explain_action_text(e->overall));
+	}
+	fputs("  DNSSEC states a validator must find:\n", fp);
+	if (s->expect.mx != SCEN_DNSSEC_UNSET)
+		fprintf(fp, "    MX %-28s %s\n", s->domain,
+		    scen_dnssec_name(s->expect.mx));
+	for (i = 0; i < s->expect.n_states; i++) {
+		const struct scen_host_state *st = &s->expect.states[i];
+
+		if (st->address != SCEN_DNSSEC_UNSET)
+			fprintf(fp, "    A    %-28s %s\n", st->host,
+			    scen_dnssec_name(st->address));
+		if (st->tlsa != SCEN_DNSSEC_UNSET)
+			fprintf(fp, "    TLSA %-28s %s\n", st->host,
+			    scen_dnssec_name(st->tlsa));
+	}
+
+	fprintf(fp, "\nThe world\n  mail domain %s\n", s->domain);
+	for (i = 0; i < s->n_hosts; i++) {
+		const struct scen_host *h = &s->hosts[i];
+
+		fprintf(fp, "    MX %u %s", h->preference, h->name);
+		for (k = 0; k < h->n_addrs; k++)
+			fprintf(fp, "%s%s", k ? ", " : " at ", h->addrs[k]);
+		if (h->cname != NULL)
+			fprintf(fp, " (CNAME to %s)", h->cname);
+		fprintf(fp, ", STARTTLS %s\n", scen_starttls_name(h->starttls));
+		explain_chain(fp, h->chain, h->n_chain);
+		explain_tlsa(fp, h->tlsa, h->n_tlsa);
+	}
+	fputs("  zones:", fp);
+	for (i = 0; i < s->n_zones; i++)
+		fprintf(fp, " %s%s", s->zones[i].name,
+		    s->zones[i].is_signed ? "" : "(unsigned)");
+	fputc('\n', fp);
+	if (s->n_faults > 0) {
+		fputs("  faults:\n", fp);
+		for (i = 0; i < s->n_faults; i++)
+			explain_fault(fp, &s->faults[i]);
+	}
+	for (i = 0; i < s->n_phases; i++) {
+		const struct scen_phase *ph = &s->phases[i];
+
+		fprintf(fp, "  phase %s at %us:\n", ph->name, ph->at);
+		for (k = 0; k < ph->n_hosts; k++) {
+			const struct scen_phase_host *h = &ph->hosts[k];
+
+			fprintf(fp, "    %s\n", h->host);
+			if (h->chain != NULL)
+				explain_chain(fp, h->chain, h->n_chain);
+			if (h->set_tlsa)
+				explain_tlsa(fp, h->tlsa, h->n_tlsa);
+			if (h->tlsa_ttl != 0)
+				fprintf(fp, "      TLSA TTL %u\n", h->tlsa_ttl);
+		}
+	}
+	if (s->observe != NULL) {
+		fprintf(fp, "\nHow to observe it (inside 'danelab shell %s')\n",
+		    s->id);
+		explain_wrap(fp, s->observe, 2);
+	}
+}
+
+int
+cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_verb *v = cli_verb_find("explain");
+	struct scenario *s = NULL;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_scenario(ctx, argv[1], &s)) != 0)
+		return rc;
+	explain(stdout, s);
+	scenario_free(s);
+	return CLI_EXIT_OK;
+}

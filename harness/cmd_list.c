@@ -1,0 +1,173 @@
+/*
+ * cmd_list.c -- `danelab list`: the catalogue, as a table or as JSON.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli.h"
+#include "simulator/util/json.h"
+
+/* "auth", or "mx1.example.net.=next-mx,mx2...=auth" into buf. */
+static const char *
+list_expect_text(const struct scen_expect_policy *e, char *buf, size_t len)
+{
+	if (e == NULL || !e->set)
+		return "-";
+	snprintf(buf, len, "%s", scen_action_name(e->overall));
+	return buf;
+}
+
+static void
+list_json_policy(struct json_writer *j, const struct scen_expect_policy *e)
+{
+	size_t i;
+
+	json_obj_begin(j);
+	json_kv_str(j, "action", e && e->set ?
+	    scen_action_name(e->overall) : NULL);
+	if (e != NULL && e->n_hosts > 0) {
+		json_key(j, "hosts");
+		json_obj_begin(j);
+		for (i = 0; i < e->n_hosts; i++)
+			json_kv_str(j, e->hosts[i].host,
+			    scen_action_name(e->hosts[i].action));
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void
+list_json_expect(struct json_writer *j, const struct scenario *s, int phase)
+{
+	int p;
+
+	json_obj_begin(j);
+	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+		json_key(j, scen_policy_name(p));
+		list_json_policy(j, scenario_expect(s, p, phase));
+	}
+	json_obj_end(j);
+}
+
+static void
+list_json_one(struct json_writer *j, const struct scenario *s)
+{
+	size_t i, k;
+
+	json_obj_begin(j);
+	json_kv_str(j, "id", s->id);
+	json_kv_str(j, "title", s->title);
+	json_kv_str(j, "file", s->file);
+	json_kv_str(j, "category", s->category == SCEN_CAT_NONE ? NULL :
+	    scen_category_name(s->category));
+	json_key(j, "tags");
+	json_arr_begin(j);
+	for (i = 0; i < s->n_tags; i++)
+		json_str(j, s->tags[i]);
+	json_arr_end(j);
+	json_key(j, "references");
+	json_arr_begin(j);
+	for (i = 0; i < s->n_refs; i++)
+		json_str(j, s->refs[i]);
+	json_arr_end(j);
+	json_key(j, "domains");
+	json_arr_begin(j);
+	json_str(j, s->domain);
+	json_arr_end(j);
+	json_key(j, "mx");
+	json_arr_begin(j);
+	for (i = 0; i < s->n_hosts; i++) {
+		const struct scen_host *h = &s->hosts[i];
+
+		json_obj_begin(j);
+		json_kv_str(j, "host", h->name);
+		json_kv_int(j, "preference", h->preference);
+		json_key(j, "addresses");
+		json_arr_begin(j);
+		for (k = 0; k < h->n_addrs; k++)
+			json_str(j, h->addrs[k]);
+		json_arr_end(j);
+		json_kv_int(j, "port", h->port);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "expect");
+	list_json_expect(j, s, s->n_phases > 0 ? 0 : -1);
+	json_key(j, "phases");
+	json_arr_begin(j);
+	for (i = 0; i < s->n_phases; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "phase", s->phases[i].name);
+		json_kv_int(j, "at", s->phases[i].at);
+		json_key(j, "expect");
+		list_json_expect(j, s, (int)i);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+int
+cmd_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_verb *v = cli_verb_find("list");
+	struct scenario **list;
+	struct json_writer j;
+	char b1[64], b2[64];
+	size_t n, i;
+	bool json = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "json") == 0) {
+				json = true;
+			} else if (strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "%s list: unknown format '%s' "
+				    "(text, json)\n", ctx->prog, optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		default:
+			cli_verb_usage(ctx, v, false);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_catalogue(ctx, &list, &n)) != 0)
+		return rc;
+	if (json) {
+		json_init(&j, stdout, true);
+		json_arr_begin(&j);
+		for (i = 0; i < n; i++)
+			list_json_one(&j, list[i]);
+		json_arr_end(&j);
+		fputc('\n', stdout);
+	} else {
+		printf("%-34s %-14s %-14s %s\n", "ID", "DANE", "DANE-ONLY",
+		    "TITLE");
+		for (i = 0; i < n; i++) {
+			const struct scenario *s = list[i];
+			int ph = s->n_phases > 0 ? 0 : -1;
+
+			printf("%-34s %-14s %-14s %s%s\n", s->id,
+			    list_expect_text(scenario_expect(s,
+			    SCEN_POLICY_DANE, ph), b1, sizeof(b1)),
+			    list_expect_text(scenario_expect(s,
+			    SCEN_POLICY_DANE_ONLY, ph), b2, sizeof(b2)),
+			    s->title, s->n_phases > 0 ? " [timeline]" : "");
+		}
+		printf("%zu scenario%s\n", n, n == 1 ? "" : "s");
+	}
+	scenario_list_free(list, n);
+	return CLI_EXIT_OK;
+}
