@@ -41,7 +41,7 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 {
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		xmem_die();
-	p = realloc(p, nmemb * size ? nmemb * size : 1);
+	p = realloc(p, nmemb != 0 && size != 0 ? nmemb * size : 1);
 	if (p == NULL)
 		xmem_die();
 	return p;
