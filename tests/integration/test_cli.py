@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""cli: danelab's verbs behave as documented over the real catalogue.
+
+  * `danelab check` (the catalogue) and `danelab check scenarios/` exit 0;
+    a deliberately broken scenario file makes `check` exit 2 and print
+    `file:line:col: error: ...`;
+  * `danelab list` exits 0 and lists every id; `danelab list --format json`
+    is JSON with, per scenario: id, title, tags, file, domains, mx (host,
+    addresses), expect per policy (dane, dane-only) -- each compared with
+    the scenario file as read here with PyYAML;
+  * `danelab explain ID` exits 0 for each scenario and mentions the id, "RFC"
+    and the scenario's first reference;
+  * `danelab --help`, `-h`, `help`, `--version`, and `danelab VERB --help`
+    and `help VERB` for every verb listed in --help exit 0;
+  * an unknown verb, no verb, an unknown global option exit 2.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+import dltest
+from dltest import Tap
+
+VERBS_AT_LEAST = ["check", "list", "explain", "export"]
+
+
+def declared_overall(s, policy):
+    """Declared overall action of a policy, at the first phase for timeline
+    scenarios: a string, or derived from a per-host map as the spec says
+    (first host by preference whose action is not next-mx, else defer)."""
+    v = (s.doc.get("expect") or {}).get(policy)
+    if s.phases and policy in (s.phases[0].get("expect") or {}):
+        v = s.phases[0]["expect"][policy]
+    if isinstance(v, dict):
+        per = {dltest.fqdn(k): a for k, a in v.items()}
+        for h in sorted(s.hosts, key=lambda h: h["preference"]):
+            a = per.get(h["name"])
+            if a is not None and a != "next-mx":
+                return a
+        return "defer"
+    return v
+
+
+def main():
+    danelab, src = dltest.args()
+    dltest.need_yaml()
+    dltest.setup_signals()
+    scens, errors = dltest.catalogue(src)
+    tap = Tap()
+    for path, msg in errors:
+        tap.ok(False, f"{path}: YAML parse: {msg}")
+    if not scens and not errors:
+        dltest.skip_all("no scenarios in scenarios/")
+    t_all = time.monotonic()
+
+    def dl(*argv):
+        return dltest.run(dltest.danelab_cmd(danelab, src, *argv))
+
+    def exit_is(r, code, desc):
+        ok = tap.ok(r.returncode == code,
+                    f"{desc}: exit expected={code} got={r.returncode}")
+        if not ok:
+            tap.diag(dltest.short(r.stdout + r.stderr, 3000))
+        return ok
+
+    # check
+    exit_is(dl("check"), 0, "danelab check (catalogue)")
+    exit_is(dl("check", os.path.join(src, "scenarios")), 0,
+            "danelab check scenarios/")
+    with dltest.TempDir() as tmp:
+        bad = os.path.join(tmp, "bad.yaml")
+        with open(bad, "w") as fp:
+            fp.write("version: 1\nid: bad/file\ntitle: broken\n"
+                     "no-such-key: 1\n")
+        r = dl("check", bad)
+        exit_is(r, 2, "danelab check on a broken file")
+        tap.ok(re.search(re.escape(bad) + r":\d+:\d+: error: ", r.stderr +
+                         r.stdout), "broken file reported as "
+               f"file:line:col: error: ... ({dltest.short(r.stderr, 200)})")
+
+    # list, text
+    r = dl("list")
+    if exit_is(r, 0, "danelab list"):
+        missing = [s.id for s in scens if s.id not in r.stdout]
+        tap.ok(not missing, f"danelab list shows all {len(scens)} ids "
+               f"(missing: {missing})")
+
+    # list, json
+    r = dl("list", "--format", "json")
+    data = None
+    if exit_is(r, 0, "danelab list --format json"):
+        try:
+            data = json.loads(r.stdout)
+            tap.ok(isinstance(data, list), "list --format json parses as "
+                   f"JSON: a list of {len(data)}")
+        except ValueError as e:
+            tap.ok(False, f"list --format json parses as JSON: {e}")
+            tap.diag(dltest.short(r.stdout))
+    if isinstance(data, list):
+        by_id = {e.get("id"): e for e in data if isinstance(e, dict)}
+        tap.ok(sorted(by_id) == [s.id for s in scens],
+               f"json ids expected={[s.id for s in scens]} "
+               f"got={sorted(by_id)}")
+        for s in scens:
+            e = by_id.get(s.id)
+            if e is None:
+                continue
+            keys = ["id", "title", "tags", "file", "domains", "mx", "expect"]
+            tap.ok(all(k in e for k in keys), f"{s.id}: json has {keys} "
+                   f"(missing: {[k for k in keys if k not in e]})")
+            tap.ok(e.get("title") == s.doc.get("title"),
+                   f"{s.id}: title {e.get('title')!r}")
+            tap.ok(list(e.get("tags") or []) ==
+                   [str(t) for t in s.doc.get("tags") or []],
+                   f"{s.id}: tags expected={s.doc.get('tags') or []} "
+                   f"got={e.get('tags')}")
+            tap.ok(os.path.realpath(str(e.get("file"))) ==
+                   os.path.realpath(s.path), f"{s.id}: file {e.get('file')}")
+            tap.ok([dltest.fqdn(d) for d in e.get("domains") or []] ==
+                   [s.domain], f"{s.id}: domains expected={[s.domain]} "
+                   f"got={e.get('domains')}")
+            want_mx = sorted((h["name"], sorted(h["addresses"]))
+                             for h in s.hosts)
+            got_mx = sorted((dltest.fqdn(m.get("host", "")),
+                             sorted(m.get("addresses") or []))
+                            for m in e.get("mx") or [])
+            tap.ok(got_mx == want_mx, f"{s.id}: mx hosts and addresses "
+                   f"expected={want_mx} got={got_mx}")
+            for pol in ("dane", "dane-only"):
+                got = ((e.get("expect") or {}).get(pol) or {}).get("action")
+                want = declared_overall(s, pol)
+                tap.ok(got == want, f"{s.id}: expect.{pol} expected={want} "
+                       f"got={got}")
+
+    # explain
+    for s in scens:
+        r = dl("explain", s.id)
+        if not exit_is(r, 0, f"danelab explain {s.id}"):
+            continue
+        text = " ".join(r.stdout.split())
+        refs = [str(x) for x in s.doc.get("references") or []]
+        ref = refs[0] if refs else "RFC"
+        tap.ok(s.id in text and "RFC" in text and ref in text,
+               f"explain {s.id}: mentions id={s.id in text} "
+               f"RFC={'RFC' in text} {ref!r}={ref in text}")
+
+    # help
+    r = dl("--help")
+    exit_is(r, 0, "danelab --help")
+    listed = re.findall(r"^  ([a-z][a-z-]*)\s", r.stdout.split("Verbs:")[-1]
+                        .split("Options:")[0], re.M) if "Verbs:" in r.stdout \
+        else []
+    verbs = sorted(set(listed) | set(VERBS_AT_LEAST))
+    tap.diag(f"verbs: {verbs}")
+    exit_is(dl("-h"), 0, "danelab -h")
+    exit_is(dl("help"), 0, "danelab help")
+    r = dl("--version")
+    exit_is(r, 0, f"danelab --version ({r.stdout.strip()})")
+    for v in verbs:
+        r = dl(v, "--help")
+        if exit_is(r, 0, f"danelab {v} --help"):
+            tap.ok(r.stdout.startswith(f"usage: danelab {v}"),
+                   f"danelab {v} --help starts with 'usage: danelab {v}'")
+        exit_is(dl("help", v), 0, f"danelab help {v}")
+
+    # usage errors
+    exit_is(dl("no-such-verb"), 2, "danelab no-such-verb")
+    exit_is(dltest.run([danelab]), 2, "danelab (no verb)")
+    exit_is(dl("--no-such-option", "list"), 2, "danelab --no-such-option")
+    exit_is(dl("list", "--format", "xml"), 2, "danelab list --format xml")
+
+    tap.diag(f"runtime {time.monotonic() - t_all:.1f} s")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""export-errors: `danelab export` is atomic and fails cleanly.
+
+With one catalogue scenario (the first control/ one, else the first):
+
+  * into an existing non-empty directory: exit 2, directory untouched
+    (names, contents, modes, mtimes), no *.tmp-* sibling left;
+  * into an existing regular file: exit 2, file untouched;
+  * into a path whose parent does not exist: exit 2, nothing created;
+  * unknown scenario id, malformed id, unknown --phase, bad --time,
+    missing arguments: exit 2, nothing created;
+  * with a fixture of the chain corrupted (a copy of fixtures/ given with
+    --fixtures), so the export fails after it started writing: non-zero
+    exit, neither the directory nor a *.tmp-* sibling left;
+  * success into a new directory and into an existing empty directory:
+    exit 0, the documented layout is there (zones/, keys/, anchor/root.key
+    root.ds trust-anchors.conf, tls/<host>/chain.pem key.pem tlsa.txt, nsd/,
+    unbound/unbound.conf root.hints, executable start.sh and stop.sh,
+    README.txt, empty run/), key.pem not world-readable, and no *.tmp-*
+    sibling.
+"""
+
+import os
+import shutil
+import stat
+import sys
+import time
+
+import dltest
+from dltest import Tap
+
+
+def snapshot(top):
+    """{relative path: (mode, size, mtime_ns, content or None)} of a tree."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(top):
+        for n in dirnames + filenames:
+            p = os.path.join(dirpath, n)
+            st = os.lstat(p)
+            data = open(p, "rb").read() if stat.S_ISREG(st.st_mode) else None
+            out[os.path.relpath(p, top)] = (st.st_mode, st.st_size,
+                                            st.st_mtime_ns, data)
+    return out
+
+
+def listing(d):
+    return sorted(os.listdir(d))
+
+
+def main():
+    danelab, src = dltest.args()
+    dltest.need_yaml()
+    dltest.setup_signals()
+    scens, _ = dltest.catalogue(src)
+    if not scens:
+        dltest.skip_all("no scenarios in scenarios/")
+    s = next((x for x in scens if x.id.startswith("control/")), scens[0])
+    tap = Tap()
+    tap.diag(f"scenario used: {s.id}")
+    t_all = time.monotonic()
+
+    def dl(*argv, fixtures=None):
+        cmd = dltest.danelab_cmd(danelab, src, *argv)
+        if fixtures:
+            cmd[2] = fixtures
+        return dltest.run(cmd)
+
+    def expect_fail(desc, r, parent, before, code=2):
+        after = listing(parent)
+        ok = tap.ok(r.returncode == code,
+                    f"{desc}: exit expected={code} got={r.returncode}")
+        tmps = [n for n in after if ".tmp-" in n]
+        ok &= tap.ok(after == before and not tmps,
+                     f"{desc}: {parent} unchanged (before={before} "
+                     f"after={after})")
+        if not ok:
+            tap.diag(r.stdout + r.stderr)
+        else:
+            tap.diag(f"stderr: {dltest.short(r.stderr, 300)}")
+
+    with dltest.TempDir() as tmp:
+        # existing, non-empty directory
+        full = os.path.join(tmp, "full")
+        os.makedirs(os.path.join(full, "sub"))
+        with open(os.path.join(full, "keep.txt"), "w") as fp:
+            fp.write("precious\n")
+        with open(os.path.join(full, "sub", "zones"), "w") as fp:
+            fp.write("not a directory\n")
+        snap = snapshot(full)
+        before = listing(tmp)
+        r = dl("export", s.id, full)
+        expect_fail("export into a non-empty directory", r, tmp, before)
+        tap.ok(snapshot(full) == snap, "non-empty directory untouched "
+               f"({len(snap)} entries compared: names, modes, sizes, "
+               "mtimes, contents)")
+
+        # existing regular file
+        afile = os.path.join(tmp, "afile")
+        with open(afile, "w") as fp:
+            fp.write("data\n")
+        st0 = os.stat(afile)
+        before = listing(tmp)
+        r = dl("export", s.id, afile)
+        expect_fail("export onto a regular file", r, tmp, before)
+        st1 = os.stat(afile)
+        tap.ok(open(afile).read() == "data\n" and
+               st0.st_mtime_ns == st1.st_mtime_ns, "regular file untouched")
+
+        # parent does not exist
+        before = listing(tmp)
+        r = dl("export", s.id, os.path.join(tmp, "nope", "sub", "out"))
+        expect_fail("export under a missing parent", r, tmp, before)
+
+        # bad ids, phase, time, arguments
+        out = os.path.join(tmp, "out")
+        for desc, argv in [
+                ("unknown scenario id", ["export", "no/such-scenario", out]),
+                ("malformed scenario id", ["export", "../Bad_Id", out]),
+                ("unknown phase", ["export", "--phase", "no-such-phase",
+                                   s.id, out]),
+                ("bad --time", ["export", "--time", "yesterday", s.id, out]),
+                ("missing DIR", ["export", s.id]),
+                ("no arguments", ["export"]),
+                ("extra argument", ["export", s.id, out, out + "2"])]:
+            before = listing(tmp)
+            expect_fail(desc, dl(*argv), tmp, before)
+
+        # failure after the export started writing: corrupt the last
+        # certificate of the first host's chain in a copy of fixtures/.
+        h = s.hosts[0]
+        fx = os.path.join(tmp, "fixtures")
+        shutil.copytree(os.path.join(src, "fixtures"), fx)
+        # prefer a certificate not used for TLSA, so world building passes
+        # and the export itself fails half-way (exercising the rollback)
+        pinned = {i.get("cert") for i in h["tlsa"]}
+        victims = [c for c in h["chain"] if c not in pinned] or h["chain"]
+        victim = victims[-1] if victims else None
+        if victim:
+            with open(os.path.join(fx, "pki", victim + ".pem"), "w") as fp:
+                fp.write("-----BEGIN CERTIFICATE-----\nnot base64 !\n"
+                         "-----END CERTIFICATE-----\n")
+            before = listing(tmp)
+            r = dl("export", s.id, out, fixtures=fx)
+            after = listing(tmp)
+            ok = tap.ok(r.returncode != 0 and after == before,
+                        f"export with corrupted fixture {victim}.pem: exit "
+                        f"{r.returncode} (expected non-zero), nothing left "
+                        f"(before={before} after={after})")
+            tap.diag(dltest.short(r.stderr, 500))
+        shutil.rmtree(fx)
+
+        # success, new directory
+        for desc, make in [("new directory", False),
+                           ("existing empty directory", True)]:
+            dest = os.path.join(tmp, "ok-" + ("empty" if make else "new"))
+            if make:
+                os.mkdir(dest)
+            t0 = time.monotonic()
+            r = dl("export", s.id, dest)
+            dt = time.monotonic() - t0
+            if not tap.ok(r.returncode == 0,
+                          f"export into a {desc}: exit {r.returncode} "
+                          f"({dt:.2f} s)"):
+                tap.diag(r.stderr)
+                continue
+            tmps = [n for n in listing(tmp) if ".tmp-" in n]
+            tap.ok(not tmps, f"export into a {desc}: no *.tmp-* sibling "
+                   f"(siblings: {listing(tmp)})")
+            want = ["README.txt", "start.sh", "stop.sh", "anchor/root.key",
+                    "anchor/root.ds", "anchor/trust-anchors.conf",
+                    "unbound/unbound.conf", "unbound/root.hints",
+                    "zones/root.zone", "nsd/root.conf"]
+            for host in s.hosts:
+                for f in ("chain.pem", "key.pem", "tlsa.txt"):
+                    want.append(f"tls/{dltest.plain(host['name'])}/{f}")
+            missing = [f for f in want
+                       if not os.path.isfile(os.path.join(dest, f))]
+            tap.ok(not missing, f"export into a {desc}: layout has "
+                   f"{len(want)} expected files (missing: {missing})")
+            tap.ok(os.path.isdir(os.path.join(dest, "keys")) and
+                   os.path.isdir(os.path.join(dest, "run")) and
+                   not os.listdir(os.path.join(dest, "run")),
+                   f"export into a {desc}: keys/ present, run/ empty")
+            tap.ok(all(os.access(os.path.join(dest, f), os.X_OK)
+                       for f in ("start.sh", "stop.sh")),
+                   f"export into a {desc}: start.sh, stop.sh executable")
+            keys = [os.path.join(dest, f) for f in want
+                    if f.endswith("key.pem")]
+            loose = [k for k in keys if os.path.exists(k) and
+                     os.stat(k).st_mode & 0o077]
+            tap.ok(not loose, f"export into a {desc}: key.pem mode 0600 "
+                   f"(too open: {loose})")
+            zones = sorted(os.listdir(os.path.join(dest, "zones")))
+            confs = sorted(os.listdir(os.path.join(dest, "nsd")))
+            tap.ok([z[:-5] for z in zones] == [c[:-5] for c in confs],
+                   f"export into a {desc}: one nsd/<zone>.conf per zone "
+                   f"file ({len(zones)} zones)")
+    tap.diag(f"runtime {time.monotonic() - t_all:.1f} s")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

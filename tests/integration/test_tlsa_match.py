@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""tlsa-match: the TLSA records danelab exports are the ones the scenario
+declares, with association data computed independently with the openssl CLI.
+
+For every scenario, and for timeline scenarios every phase (`danelab export
+--phase NAME`), for every MX host, the effective TLSA item list (baseline,
+overridden by the phases up to this one) is turned into expected records:
+
+  * `cert: <fixture>` items from fixtures/pki/<fixture>.pem:
+      selector 0  openssl x509 -outform DER
+      selector 1  openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER
+      matching 0/1/2  raw / openssl dgst -sha256 / openssl dgst -sha512
+  * `record: "u s m hex"` literal items as written.
+
+and compared, as sets, with
+  (a) tls/<host>/tlsa.txt of the export, and
+  (b) the TLSA RRset at the same owner in the exported zone files.
+The owner must be _<port>._tcp.<host> (or, for a CNAME host, the CNAME
+target's).  TTLs are compared with tlsa-ttl (else the zone's ttl, else the
+world ttl).  Every DANE-EE item computed from a certificate is also
+cross-checked with `ldns-dane -c <pem> create` (offline).
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import dltest
+from dltest import Tap
+
+
+_cache = {}
+
+
+def openssl_assoc(pem, selector, matching):
+    """Association data (hex) for a certificate file, by the openssl CLI."""
+    key = (pem, selector, matching)
+    if key in _cache:
+        return _cache[key]
+    if selector == 0:
+        der = subprocess.run(["openssl", "x509", "-in", pem, "-outform",
+                              "DER"], capture_output=True, check=True).stdout
+    elif selector == 1:
+        spki_pem = subprocess.run(["openssl", "x509", "-in", pem, "-pubkey",
+                                   "-noout"], capture_output=True,
+                                  check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
+                             input=spki_pem, capture_output=True,
+                             check=True).stdout
+    else:
+        return None
+    if matching == 0:
+        data = der
+    elif matching in (1, 2):
+        alg = "-sha256" if matching == 1 else "-sha512"
+        data = subprocess.run(["openssl", "dgst", alg, "-binary"], input=der,
+                              capture_output=True, check=True).stdout
+    else:
+        return None
+    _cache[key] = data.hex()
+    return _cache[key]
+
+
+def ldns_dane_assoc(pem, selector, matching):
+    """The same, as ldns-dane computes it (usage 3 only)."""
+    r = dltest.run(["ldns-dane", "-n", "-c", pem, "create", "x.invalid",
+                    "25", "3", str(selector), str(matching)], timeout=30)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    tok = r.stdout.split()
+    try:
+        i = tok.index("TLSA")
+    except ValueError:
+        return None, r.stdout.strip()
+    return "".join(tok[i + 4:]).lower(), None
+
+
+def expected_records(s, host, src, tap, label):
+    """Expected {(u, s, m, hex)} for a host's effective item list, plus
+    per-item descriptions; items we cannot compute are reported as skips."""
+    want = {}
+    for item in host["tlsa"]:
+        if "cert" in item:
+            u = dltest.tlsa_num(item["usage"], dltest.USAGES)
+            sel = dltest.tlsa_num(item["selector"], dltest.SELECTORS)
+            m = dltest.tlsa_num(item["matching"], dltest.MATCHINGS)
+            pem = os.path.join(src, "fixtures", "pki", item["cert"] + ".pem")
+            data = openssl_assoc(pem, sel, m)
+            what = f"{u} {sel} {m} cert:{item['cert']}"
+            if data is None:
+                tap.ok(True, f"{label}: {what}",
+                       skip=f"selector {sel}/matching {m} not computable")
+                continue
+            want[(u, sel, m, data)] = what
+            if u == 3 and sel in (0, 1) and m in (0, 1, 2):
+                ld, err = ldns_dane_assoc(pem, sel, m)
+                tap.ok(ld == data, f"{label}: {what} openssl={data[:16]}... "
+                       f"ldns-dane={(ld or err or '')[:16]}...")
+        else:
+            tok = str(item["record"]).split()
+            u = dltest.tlsa_num(tok[0], dltest.USAGES)
+            sel = dltest.tlsa_num(tok[1], dltest.SELECTORS)
+            m = dltest.tlsa_num(tok[2], dltest.MATCHINGS)
+            want[(u, sel, m, "".join(tok[3:]).lower())] = \
+                f"literal {' '.join(tok[:3])} {''.join(tok[3:])[:16]}"
+    return want
+
+
+def fmt(rrs):
+    return "{" + ", ".join(f"{u} {s} {m} {d[:16]}{'...' if len(d) > 16 else ''}"
+                           for (u, s, m, d) in sorted(rrs)) + "}"
+
+
+def check_export(s, phase_index, dest, src, tap):
+    label0 = s.id + (f" [{s.phases[phase_index]['phase']}]"
+                     if phase_index is not None else "")
+    zone_tlsa = {}
+    zdir = os.path.join(dest, "zones")
+    for f in os.listdir(zdir):
+        for owner, rrs in dltest.tlsa_rrs(
+                dltest.parse_zone(os.path.join(zdir, f))).items():
+            zone_tlsa.setdefault(owner, {}).update(rrs)
+
+    for h0 in s.hosts:
+        h = s.host_at_phase(h0["name"], phase_index)
+        label = f"{label0} {h['name']}"
+        want = expected_records(s, h, src, tap, label)
+        path = os.path.join(dest, "tls", dltest.plain(h["name"]), "tlsa.txt")
+        rel = os.path.relpath(path, dest)
+        if not tap.ok(os.path.isfile(path), f"{label}: {rel} exists"):
+            continue
+        txt = dltest.tlsa_rrs(dltest.parse_zone(path))
+        owners = [f"_{h['port']}._tcp.{h['name']}"]
+        if h["cname"]:
+            owners.append(f"_{h['port']}._tcp.{h['cname']}")
+        stray = set(txt) - set(owners)
+        tap.ok(not stray, f"{label}: tlsa.txt owners {sorted(txt)} within "
+               f"{owners}")
+        owner = next((o for o in owners if o in txt), owners[-1])
+        got_txt = txt.get(owner, {})
+        got_zone = zone_tlsa.get(owner, {})
+        for key, what in sorted(want.items(), key=lambda kv: kv[1]):
+            tap.ok(key in got_txt and key in got_zone,
+                   f"{label}: {what} expected={key[3][:24]}... "
+                   f"in tlsa.txt={'yes' if key in got_txt else 'NO'} "
+                   f"in zone={'yes' if key in got_zone else 'NO'}")
+        ok = tap.ok(set(got_txt) == set(want),
+                    f"{label}: {owner} TLSA set expected={fmt(want)} "
+                    f"tlsa.txt={fmt(got_txt)}")
+        ok &= tap.ok(set(got_zone) == set(got_txt),
+                     f"{label}: {owner} zone file RRset={fmt(got_zone)} "
+                     f"equals tlsa.txt")
+        if not ok:
+            tap.diag(open(path).read())
+        if want:
+            ttl = h["tlsa_ttl"] if h["tlsa_ttl"] is not None else \
+                s.zone_ttl(s.zone_for(owner))
+            ttls = set(got_zone.values()) | set(got_txt.values())
+            tap.ok(ttls == {int(ttl)}, f"{label}: TLSA TTL expected={ttl} "
+                   f"got={sorted(t for t in ttls if t is not None)}")
+
+
+def main():
+    danelab, src = dltest.args()
+    dltest.need_tools("openssl", "ldns-dane")
+    dltest.need_yaml()
+    dltest.setup_signals()
+    scens, errors = dltest.catalogue(src)
+    tap = Tap()
+    for path, msg in errors:
+        tap.ok(False, f"{path}: YAML parse: {msg}")
+    if not scens and not errors:
+        dltest.skip_all("no scenarios in scenarios/")
+    t_all = time.monotonic()
+    with dltest.TempDir() as tmp:
+        for s in scens:
+            phases = [None] if not s.phases else range(len(s.phases))
+            for pi in phases:
+                pname = s.phases[pi]["phase"] if pi is not None else None
+                dest = os.path.join(tmp, s.id.replace("/", "_") +
+                                    (f"@{pname}" if pname else ""))
+                r, dt = dltest.export(danelab, src, s.id, dest, pname)
+                if not tap.ok(r.returncode == 0, f"{s.id}"
+                              f"{' --phase ' + pname if pname else ''}: "
+                              f"danelab export exit {r.returncode} "
+                              f"({dt:.2f} s)"):
+                    tap.diag(dltest.short(r.stderr))
+                    continue
+                try:
+                    check_export(s, pi, dest, src, tap)
+                except Exception as e:  # a malformed item: report, go on
+                    tap.ok(False, f"{s.id}: cannot check: {e!r}")
+    tap.diag(f"runtime {time.monotonic() - t_all:.1f} s for "
+             f"{len(scens)} scenarios")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
