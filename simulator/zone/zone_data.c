@@ -1,0 +1,330 @@
+/*
+ * zone_data.c -- the unsigned contents of each zone of the world.
+ *
+ * Owns: which RRs a zone holds before signing (SOA, apex NS, name server
+ * addresses and glue, delegations with DS, the mail domain's MX, MX host
+ * addresses and CNAMEs, TLSA RRsets, extra records), and the TLSA records
+ * of a host computed from fixture certificates or literal data.  Does not
+ * own: DNSKEY, RRSIG, NSEC/NSEC3 (zone_sign.c).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "simulator/pki/pki.h"
+#include "simulator/util/xmem.h"
+#include "simulator/zone/zone_int.h"
+
+/*
+ * One RR from presentation format built with printf-style arguments.
+ * Only for data the world generates from checked names, so a parse
+ * failure is a bug; NULL is returned then.
+ */
+static ldns_rr *
+zone_rr_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static ldns_rr *
+zone_rr_fmt(const char *fmt, ...)
+{
+	ldns_rr *rr = NULL;
+	va_list ap;
+	char *str;
+
+	va_start(ap, fmt);
+	str = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (ldns_rr_new_frm_str(&rr, str, 0, NULL, NULL) != LDNS_STATUS_OK)
+		rr = NULL;
+	free(str);
+	return rr;
+}
+
+/* Push rr (owned) onto rrs; a NULL rr is a generation bug. */
+static int
+zone_push(struct zone_build *b, ldns_rr_list *rrs, ldns_rr *rr,
+    const char *what)
+{
+	if (rr == NULL) {
+		dl_error(b->diags, b->file, 0, 0,
+		    "internal error: cannot build %s", what);
+		return zone_fail(b, DL_EDNS);
+	}
+	ldns_rr_list_push_rr(rrs, rr);
+	return 0;
+}
+
+/* One TLSA record for host h. */
+static ldns_rr *
+zone_tlsa_rr(const char *owner, uint32_t ttl, const struct scen_tlsa *t,
+    const uint8_t *data, size_t len)
+{
+	ldns_rr *rr = ldns_rr_new();
+
+	if (rr == NULL)
+		abort();
+	ldns_rr_set_owner(rr, zone_dname(owner));
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TLSA);
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(
+	    LDNS_RDF_TYPE_CERTIFICATE_USAGE, t->usage));
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_SELECTOR,
+	    t->selector));
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(
+	    LDNS_RDF_TYPE_MATCHING_TYPE, t->mtype));
+	ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, len,
+	    data));
+	return rr;
+}
+
+int
+zone_host_tlsa_build(struct zone_build *b, struct world_host *h)
+{
+	const struct world_host_state *st = &h->st;
+	uint8_t *data;
+	size_t i, len;
+	int rc = 0, r;
+
+	h->tlsa_rrs = ldns_rr_list_new();
+	for (i = 0; i < st->n_tlsa; i++) {
+		const struct scen_tlsa *t = &st->tlsa[i];
+		X509 *x;
+
+		if (t->cert != NULL) {
+			if ((x = zone_cert(b, t->cert, b->file, &t->pos)) ==
+			    NULL) {
+				rc = zone_fail(b, DL_ENOENT);
+				continue;
+			}
+			r = pki_tlsa_data_alloc(x, t->selector, t->mtype,
+			    &data, &len);
+			if (r != 0) {
+				dl_error(b->diags, b->file, t->pos.line,
+				    t->pos.col, "cannot compute TLSA data "
+				    "for selector %u matching type %u from "
+				    "certificate '%s'%s", t->selector,
+				    t->mtype, t->cert, r == DL_EINVAL ?
+				    ": only selectors 0-1 and matching types "
+				    "0-2 can be computed; write the record "
+				    "literally" : "");
+				rc = zone_fail(b, r == DL_ENOMEM ? r :
+				    DL_EINVAL);
+				continue;
+			}
+		} else {
+			if (t->data == NULL || t->data_len == 0) {
+				dl_error(b->diags, b->file, t->pos.line,
+				    t->pos.col, "TLSA record without "
+				    "association data");
+				rc = zone_fail(b, DL_EINVAL);
+				continue;
+			}
+			data = xmalloc(t->data_len);
+			memcpy(data, t->data, t->data_len);
+			len = t->data_len;
+		}
+		ldns_rr_list_push_rr(h->tlsa_rrs, zone_tlsa_rr(h->tlsa_owner,
+		    h->tlsa_ttl, t, data, len));
+		free(data);
+	}
+	return rc;
+}
+
+/* RR types an author may not add to a zone the world signs. */
+static bool
+zone_type_generated(ldns_rr_type t, bool is_signed)
+{
+	switch (t) {
+	case LDNS_RR_TYPE_SOA:
+		return true;
+	case LDNS_RR_TYPE_RRSIG:
+	case LDNS_RR_TYPE_NSEC:
+	case LDNS_RR_TYPE_NSEC3:
+	case LDNS_RR_TYPE_NSEC3PARAM:
+		return is_signed;
+	default:
+		return false;
+	}
+}
+
+static int
+zone_records_add(struct zone_build *b, struct world_zone *z,
+    ldns_rr_list *rrs)
+{
+	const struct scen_zone *sz = z->scen;
+	ldns_rdf *origin = zone_dname(z->name);
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < sz->n_records; i++) {
+		const struct scen_record *r = &sz->records[i];
+		ldns_rr *rr = NULL;
+		ldns_status st;
+		char *str, *owner;
+
+		if (r->owner == NULL || r->type == NULL || r->rdata == NULL) {
+			rc = dl_error(b->diags, b->file, r->pos.line,
+			    r->pos.col, "incomplete record");
+			continue;
+		}
+		str = xasprintf("%s %u IN %s %s", r->owner,
+		    r->ttl ? r->ttl : z->ttl, r->type, r->rdata);
+		st = ldns_rr_new_frm_str(&rr, str, z->ttl, origin, NULL);
+		free(str);
+		if (st != LDNS_STATUS_OK) {
+			rc = dl_error(b->diags, b->file, r->pos.line,
+			    r->pos.col, "record %s %s %s: %s", r->owner,
+			    r->type, r->rdata, ldns_get_errorstr_by_id(st));
+			continue;
+		}
+		owner = ldns_rdf2str(ldns_rr_owner(rr));
+		if (owner == NULL)
+			abort();
+		for (char *p = owner; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		if (!zone_name_in(owner, z->name)) {
+			rc = dl_error(b->diags, b->file, r->pos.line,
+			    r->pos.col, "record owner %s is not in zone %s",
+			    owner, z->name);
+			ldns_rr_free(rr);
+		} else if (zone_type_generated(ldns_rr_get_type(rr),
+		    z->is_signed)) {
+			rc = dl_error(b->diags, b->file, r->pos.line,
+			    r->pos.col, "%s records of %s are generated by "
+			    "the world and cannot be added", r->type,
+			    z->name);
+			ldns_rr_free(rr);
+		} else {
+			ldns_rr_list_push_rr(rrs, rr);
+		}
+		free(owner);
+	}
+	ldns_rdf_deep_free(origin);
+	if (rc != 0)
+		return zone_fail(b, DL_EINVAL);
+	return 0;
+}
+
+/* True if zone z names server ns in an NS RRset (apex or delegation). */
+static bool
+zone_refers_ns(const struct world *w, const struct world_zone *z,
+    const struct world_zone *server)
+{
+	(void)w;
+	return server == z || server->parent == z->index;
+}
+
+int
+zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
+    ldns_rr_list **rrsp)
+{
+	const struct scenario *s = b->s;
+	struct world *w = b->w;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	ldns_rr *soa;
+	char *rname;
+	size_t i, j;
+	int rc = 0;
+
+	rname = strcmp(z->name, ".") == 0 ? xstrdup("hostmaster.") :
+	    xasprintf("hostmaster.%s", z->name);
+	soa = zone_rr_fmt("%s %u IN SOA %s %s %u %u %u %u %u", z->name,
+	    z->ttl, z->ns_name, rname, (uint32_t)w->now, WORLD_SOA_REFRESH,
+	    WORLD_SOA_RETRY, WORLD_SOA_EXPIRE, z->ttl);
+	free(rname);
+	if (soa == NULL) {
+		ldns_rr_list_free(rrs);
+		return zone_push(b, NULL, NULL, "SOA");
+	}
+
+	/* Apex NS, and delegations to the children with their DS. */
+	rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN NS %s", z->name, z->ttl,
+	    z->ns_name), "NS");
+	for (i = 0; i < w->n_zones; i++) {
+		const struct world_zone *c = &w->zones[i];
+
+		if (c->parent != z->index)
+			continue;
+		rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN NS %s", c->name,
+		    z->ttl, c->ns_name), "delegation NS");
+		for (j = 0; j < ldns_rr_list_rr_count(c->ds); j++) {
+			ldns_rr *ds = ldns_rr_clone(ldns_rr_list_rr(c->ds, j));
+
+			ldns_rr_set_ttl(ds, z->ttl);
+			ldns_rr_list_push_rr(rrs, ds);
+		}
+	}
+
+	/*
+	 * Name server addresses: authoritative where the name lives, glue
+	 * where this zone names a server that lies below one of its cuts.
+	 */
+	for (i = 0; i < w->n_zones; i++) {
+		const struct world_zone *y = &w->zones[i];
+		int auth = zone_auth_index(w, y->ns_name);
+
+		if (auth == z->index ||
+		    (zone_refers_ns(w, z, y) && zone_name_in(y->ns_name,
+		    z->name)))
+			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN A %s",
+			    y->ns_name, z->ttl, y->ns_addr), "NS address");
+	}
+
+	/* The mail domain's MX RRset. */
+	if (s->domain != NULL && zone_auth_index(w, s->domain) == z->index) {
+		for (i = 0; i < w->n_hosts; i++) {
+			const struct scen_host *h = w->hosts[i].scen;
+
+			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN MX %u %s",
+			    s->domain, z->ttl, h->preference, h->name), "MX");
+		}
+	}
+
+	/* MX hosts: CNAME, addresses, TLSA. */
+	for (i = 0; i < w->n_hosts; i++) {
+		const struct world_host *h = &w->hosts[i];
+		const struct scen_host *sh = h->scen;
+
+		if (sh->cname != NULL &&
+		    zone_auth_index(w, sh->name) == z->index)
+			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN CNAME %s",
+			    sh->name, z->ttl, sh->cname), "CNAME");
+		if (h->zone == z->index) {
+			for (j = 0; j < sh->n_addrs; j++) {
+				ldns_rr *a = zone_rr_fmt("%s %u IN A %s",
+				    h->target, z->ttl, sh->addrs[j]);
+
+				if (a == NULL) {
+					rc = dl_error(b->diags, b->file,
+					    sh->pos.line, sh->pos.col,
+					    "host %s: bad address '%s'",
+					    sh->name, sh->addrs[j]);
+					zone_fail(b, DL_EINVAL);
+					continue;
+				}
+				ldns_rr_list_push_rr(rrs, a);
+			}
+		}
+		if (h->tlsa_zone == z->index) {
+			for (j = 0; j < ldns_rr_list_rr_count(h->tlsa_rrs);
+			    j++)
+				ldns_rr_list_push_rr(rrs, ldns_rr_clone(
+				    ldns_rr_list_rr(h->tlsa_rrs, j)));
+		}
+	}
+
+	if (z->scen->n_records > 0 && zone_records_add(b, z, rrs) != 0)
+		rc = DL_EINVAL;
+
+	if (rc != 0) {
+		ldns_rr_free(soa);
+		ldns_rr_list_deep_free(rrs);
+		return zone_fail(b, DL_EINVAL);
+	}
+	zone_rrs_sort(rrs);
+	*soap = soa;
+	*rrsp = rrs;
+	return 0;
+}
