@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "simulator/util/diag.h"
 
@@ -30,9 +31,11 @@
 #define SCEN_MAX_STRING		4096	/* any scalar, except below */
 #define SCEN_MAX_TEXT		16384	/* explanation, observe */
 #define SCEN_MAX_LIST		64	/* refs, tags, chain, addresses */
-#define SCEN_MAX_ZONES		32
+#define SCEN_MAX_ZONES		32	/* declared */
+#define SCEN_MAX_WORLD_ZONES	128	/* declared and implicit */
 #define SCEN_MAX_HOSTS		16
 #define SCEN_MAX_TLSA		32	/* per host */
+#define SCEN_MAX_TLSA_DATA	1024	/* bytes of literal TLSA data */
 #define SCEN_MAX_RECORDS	256	/* extra records per zone */
 #define SCEN_MAX_FAULTS		64
 #define SCEN_MAX_PHASES		32
@@ -240,6 +243,8 @@ struct scen_expect {
 	struct scen_pos mx_pos;
 	struct scen_host_state *states;
 	size_t n_states;
+	struct scen_pos address_pos;	/* of the address map, 0 if absent */
+	struct scen_pos tlsa_pos;	/* of the tlsa map, 0 if absent */
 };
 
 /* A host's changes in a timeline phase. */
@@ -318,8 +323,15 @@ int scenario_load_dir(const char *dir, const char *fixtures_dir,
     struct scenario ***out, size_t *n, struct dl_diags *diags);
 void scenario_list_free(struct scenario **v, size_t n);
 
-/* Find a host by absolute name, or NULL. */
+/*
+ * Find a host by name, or NULL.  Names are compared as the model stores
+ * them; a name without trailing dot or with upper case also matches.
+ */
 const struct scen_host *scenario_host(const struct scenario *s,
+    const char *name);
+
+/* Find a zone (declared or implicit) by its exact apex, or NULL. */
+const struct scen_zone *scenario_zone(const struct scenario *s,
     const char *name);
 
 /* Find the zone that is authoritative for name (longest suffix). */
@@ -330,9 +342,21 @@ const struct scen_zone *scenario_zone_for(const struct scenario *s,
  * Expected action under policy at phase (index into phases, or -1 for a
  * scenario without timeline): the phase's own expectation if it sets the
  * policy, else the nearest earlier phase that does, else the top level.
+ * NULL if policy or phase is out of range.  Borrowed from s.
  */
 const struct scen_expect_policy *scenario_expect(const struct scenario *s,
     enum scen_policy policy, int phase);
+
+/* Index of the phase called name, or -1. */
+int scenario_phase_index(const struct scenario *s, const char *name);
+
+/*
+ * Write the format reference (one Markdown table per mapping: key, type,
+ * default, meaning, example), generated from the loader's schema tables,
+ * to fp.  This is the generated part of scenarios/README.md; `danelab
+ * check --schema` can print it.
+ */
+void scenario_schema_markdown(FILE *fp);
 
 /* Names of enum values, as written in scenario files. */
 const char *scen_action_name(enum scen_action a);
@@ -344,5 +368,8 @@ const char *scen_dns_fault_name(enum scen_dns_fault f);
 const char *scen_starttls_name(enum scen_starttls st);
 const char *scen_category_name(enum scen_category c);
 const char *scen_fault_kind_name(enum scen_fault_kind k);
+const char *scen_denial_name(enum scen_denial d);
+/* RFC 7218 mnemonic of a TLSA usage ("DANE-EE"), or "invalid". */
+const char *scen_tlsa_usage_name(uint8_t usage);
 
 #endif /* DL_SCENARIO_SCENARIO_H */

@@ -1,0 +1,1468 @@
+/*
+ * scen_load.c -- node tree to struct scenario, driven by the schema
+ * tables of scen_schema.c.
+ *
+ * Owns: decoding each value by its row's type (integers and ranges,
+ * booleans, strings and their bounds, domain names, enumerations,
+ * fixture ids, lists and nested mappings), unknown and missing keys, and
+ * the per-mapping rules that involve several keys of one mapping (post
+ * hooks: a TLSA item is `cert` or `record`, a fault has one kind, a
+ * record's owner is resolved against its zone...).  Does not own: rules
+ * across elements (scen_check.c).
+ *
+ * Decoding goes on after an error wherever the rest still makes sense,
+ * so that one run reports every problem.  A value that fails leaves its
+ * field at its default; the scenario is then rejected as a whole.
+ */
+#include "simulator/scenario/scen_internal.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "simulator/pki/pki.h"
+#include "simulator/util/xmem.h"
+
+/* ---- context helpers ------------------------------------------------- */
+
+int
+scen_err(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	ctx->errors++;
+	va_start(ap, fmt);
+	dl_diag_vadd(ctx->diags, DL_DIAG_ERROR, ctx->file, pos.line, pos.col,
+	    fmt, ap);
+	va_end(ap);
+	return DL_EINVAL;
+}
+
+int
+scen_warn(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dl_diag_vadd(ctx->diags, DL_DIAG_WARNING, ctx->file, pos.line,
+	    pos.col, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+void
+scen_pos_add(struct scen_ctx *ctx, const void *addr, struct scen_pos pos)
+{
+	if (pos.line == 0)
+		return;
+	if (ctx->n_pos == ctx->cap_pos) {
+		ctx->cap_pos = ctx->cap_pos ? ctx->cap_pos * 2 : 256;
+		ctx->pos = xreallocarray(ctx->pos, ctx->cap_pos,
+		    sizeof(*ctx->pos));
+	}
+	ctx->pos[ctx->n_pos].addr = addr;
+	ctx->pos[ctx->n_pos].pos = pos;
+	ctx->n_pos++;
+	ctx->pos_sorted = false;
+}
+
+static int
+posent_cmp(const void *a, const void *b)
+{
+	const struct scen_posent *x = a, *y = b;
+
+	if ((uintptr_t)x->addr != (uintptr_t)y->addr)
+		return (uintptr_t)x->addr < (uintptr_t)y->addr ? -1 : 1;
+	/* Same field recorded twice: keep the later one last. */
+	return x < y ? -1 : x > y;
+}
+
+struct scen_pos
+scen_pos_of(struct scen_ctx *ctx, const void *addr, struct scen_pos fallback)
+{
+	size_t lo = 0, hi;
+
+	if (!ctx->pos_sorted) {
+		qsort(ctx->pos, ctx->n_pos, sizeof(*ctx->pos), posent_cmp);
+		ctx->pos_sorted = true;
+	}
+	hi = ctx->n_pos;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)ctx->pos[mid].addr < (uintptr_t)addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ctx->n_pos && ctx->pos[lo].addr == addr)
+		return ctx->pos[lo].pos;
+	return fallback;
+}
+
+const char *
+scen_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+	const size_t cut = len > 8 ? len - 8 : 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o >= cut) {
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		if (c == '\\' || c == '\'') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c >= 0x20 && c != 0x7f) {
+			buf[o++] = (char)c;
+		} else {
+			snprintf(buf + o, len - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- scalar helpers -------------------------------------------------- */
+
+/* "a list", "a mapping", or the quoted value of a scalar. */
+static const char *
+node_desc(const struct scen_node *n, char *buf, size_t len)
+{
+	char q[SCEN_QUOTE_MAX];
+
+	switch (n->type) {
+	case SCEN_NODE_SEQ:
+		return "a list";
+	case SCEN_NODE_MAP:
+		return "a mapping";
+	case SCEN_NODE_SCALAR:
+		if (n->null)
+			return "empty";
+		snprintf(buf, len, "'%s'", scen_quote(n->str, q, sizeof(q)));
+		return buf;
+	default:
+		return "invalid";
+	}
+}
+
+const char *
+scen_node_kind(const struct scen_node *n)
+{
+	switch (n->type) {
+	case SCEN_NODE_SEQ:
+		return "a list";
+	case SCEN_NODE_MAP:
+		return "a mapping";
+	default:
+		return "a scalar";
+	}
+}
+
+/*
+ * True if n is a non-null scalar; otherwise reports "'key' must be
+ * <what>, not <n>" (nothing for a BAD node, already reported).
+ */
+static bool
+want_scalar(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, const char *what)
+{
+	char d[SCEN_QUOTE_MAX + 2];
+
+	if (n->type == SCEN_NODE_BAD)
+		return false;
+	if (n->type == SCEN_NODE_SCALAR && n->null) {
+		scen_err(ctx, n->pos, "'%s' has no value", k->name);
+		return false;
+	}
+	if (n->type != SCEN_NODE_SCALAR) {
+		scen_err(ctx, n->pos, "'%s' must be %s, not %s", k->name, what,
+		    node_desc(n, d, sizeof(d)));
+		return false;
+	}
+	return true;
+}
+
+bool
+scen_node_is_scalar(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n)
+{
+	return want_scalar(ctx, k, n, "a single value");
+}
+
+/* Parse decimal s (digits only, no leading zero) up to max. */
+int
+scen_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return DL_EINVAL;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return DL_EINVAL;
+		d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return DL_ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static bool
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static void
+store_int(void *dst, size_t size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		*(uint8_t *)dst = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)dst = (uint16_t)v;
+		break;
+	case 4:
+		*(uint32_t *)dst = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)dst = v;
+		break;
+	}
+}
+
+/* Check a string scalar: not empty, bounded, one line if !multi. */
+static bool
+check_str(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, size_t max, bool multi)
+{
+	size_t i;
+
+	if (!want_scalar(ctx, k, n, "a string"))
+		return false;
+	if (n->len == 0) {
+		scen_err(ctx, n->pos, "'%s' must not be empty", k->name);
+		return false;
+	}
+	if (n->len > max) {
+		scen_err(ctx, n->pos, "'%s' is too long (%zu bytes, at most %zu)",
+		    k->name, n->len, max);
+		return false;
+	}
+	for (i = 0; i < n->len; i++) {
+		unsigned char c = (unsigned char)n->str[i];
+
+		if (c == '\n' && !multi) {
+			scen_err(ctx, n->pos, "'%s' must be a single line",
+			    k->name);
+			return false;
+		}
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			scen_err(ctx, n->pos,
+			    "'%s' contains a control character (0x%02x)",
+			    k->name, c);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- generic decoders ------------------------------------------------ */
+
+static int
+dec_uint(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX], list[256];
+	uint64_t v;
+	int iv, rc;
+
+	if (!want_scalar(ctx, k, n, "an integer"))
+		return DL_EINVAL;
+	if (n->plain && all_digits(n->str)) {
+		rc = scen_parse_uint(n->str, UINT64_MAX, &v);
+		if (rc == DL_EINVAL)
+			return scen_err(ctx, n->pos, "'%s' must be a decimal "
+			    "integer without leading zeros, not '%s'",
+			    k->name, scen_quote(n->str, q, sizeof(q)));
+		if (rc != 0 || v < (uint64_t)k->min || v > (uint64_t)k->max)
+			return scen_err(ctx, n->pos, "'%s' must be between "
+			    "%lld and %lld, not %s", k->name,
+			    (long long)k->min, (long long)k->max,
+			    scen_quote(n->str, q, sizeof(q)));
+	} else if (k->en != NULL && scen_enum_lookup(k->en, n->str, &iv)) {
+		v = (uint64_t)iv;
+	} else if (k->en != NULL) {
+		return scen_err(ctx, n->pos, "invalid value '%s' for '%s'; "
+		    "allowed: %lld..%lld or %s",
+		    scen_quote(n->str, q, sizeof(q)), k->name,
+		    (long long)k->min, (long long)k->max,
+		    scen_enum_list(k->en, ", ", list, sizeof(list)));
+	} else if (!n->plain && all_digits(n->str)) {
+		return scen_err(ctx, n->pos, "'%s' must be an integer, not "
+		    "the string \"%s\" (remove the quotes)", k->name,
+		    scen_quote(n->str, q, sizeof(q)));
+	} else {
+		return scen_err(ctx, n->pos, "'%s' must be an integer, not "
+		    "'%s'", k->name, scen_quote(n->str, q, sizeof(q)));
+	}
+	store_int(dst, k->size, v);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+static int
+dec_bool(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	char q[SCEN_QUOTE_MAX];
+	size_t i;
+
+	if (!want_scalar(ctx, k, n, "true or false"))
+		return DL_EINVAL;
+	for (i = 0; n->plain && i < 3; i++) {
+		if (strcmp(n->str, yes[i]) == 0 || strcmp(n->str, no[i]) == 0) {
+			*(bool *)dst = strcmp(n->str, yes[i]) == 0;
+			scen_pos_add(ctx, dst, n->pos);
+			return 0;
+		}
+	}
+	return scen_err(ctx, n->pos, "'%s' must be true or false, not '%s'",
+	    k->name, scen_quote(n->str, q, sizeof(q)));
+}
+
+static int
+dec_str(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst, size_t max, bool multi)
+{
+	if (!check_str(ctx, k, n, max, multi))
+		return DL_EINVAL;
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+/* Normalise and validate a domain name; *out owned by the caller. */
+static int
+name_parse(struct scen_ctx *ctx, const struct scen_node *n, unsigned flags,
+    char **out)
+{
+	char why[128], q[SCEN_QUOTE_MAX];
+	const char *tld, *rfc;
+	char *name;
+
+	if (scen_dname_norm(n->str, n->len, flags, &name, why,
+	    sizeof(why)) != 0)
+		return scen_err(ctx, n->pos, "invalid domain name '%s': %s",
+		    scen_quote(n->str, q, sizeof(q)), why);
+	if ((tld = scen_dname_special_tld(name, &rfc)) != NULL) {
+		scen_err(ctx, n->pos, "special-use TLD '%.*s' cannot be used: "
+		    "libunbound answers it locally (%s)",
+		    (int)strlen(tld) - 1, tld, rfc);
+		free(name);
+		return DL_EINVAL;
+	}
+	*out = name;
+	return 0;
+}
+
+static int
+dec_name(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char *name;
+
+	if (!want_scalar(ctx, k, n, "a domain name"))
+		return DL_EINVAL;
+	if (name_parse(ctx, n, k->dn_flags, &name) != 0)
+		return DL_EINVAL;
+	*(char **)dst = name;
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+static int
+dec_enum(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX], list[256], what[300];
+	int v;
+
+	scen_enum_list(k->en, ", ", list, sizeof(list));
+	snprintf(what, sizeof(what), "one of %s", list);
+	if (!want_scalar(ctx, k, n, what))
+		return DL_EINVAL;
+	if (!scen_enum_lookup(k->en, n->str, &v))
+		return scen_err(ctx, n->pos, "invalid value '%s' for '%s'; "
+		    "allowed: %s", scen_quote(n->str, q, sizeof(q)), k->name,
+		    list);
+	store_int(dst, k->size, (uint64_t)(unsigned)v);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+static int
+dec_fixture(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+
+	if (!want_scalar(ctx, k, n, "a fixture id"))
+		return DL_EINVAL;
+	if (!pki_id_valid(n->str))
+		return scen_err(ctx, n->pos, "invalid fixture id '%s' "
+		    "(1 to %d characters of [a-z0-9-])",
+		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+	if (ctx->fixtures_dir != NULL &&
+	    !pki_cert_exists(ctx->fixtures_dir, n->str))
+		return scen_err(ctx, n->pos, "unknown fixture certificate "
+		    "'%s' (no fixtures/pki/%s.pem)", n->str, n->str);
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+static int
+dec_list(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	size_t *count = (size_t *)((char *)dst - k->off + k->n_off);
+	const struct scen_key *it = k->item;
+	char d[SCEN_QUOTE_MAX + 2], subject[64];
+	size_t i, nitems;
+	char *arr;
+	int rc = 0;
+
+	if (n->type == SCEN_NODE_BAD)
+		return DL_EINVAL;
+	if (n->type == SCEN_NODE_SCALAR && n->null) {
+		nitems = 0;
+	} else if (n->type != SCEN_NODE_SEQ) {
+		return scen_err(ctx, n->pos, "'%s' must be a list, not %s",
+		    k->name, node_desc(n, d, sizeof(d)));
+	} else {
+		nitems = n->n;
+	}
+	scen_pos_add(ctx, dst, n->pos);
+	if (nitems > (size_t)k->max) {
+		rc = scen_err(ctx, n->pos, "'%s' has %zu items, at most %lld "
+		    "allowed", k->name, nitems, (long long)k->max);
+		nitems = (size_t)k->max;
+	}
+	if (nitems < (size_t)k->min)
+		rc = scen_err(ctx, n->pos, "'%s' needs at least %lld item%s",
+		    k->name, (long long)k->min, k->min == 1 ? "" : "s");
+	if (nitems == 0)
+		return rc;
+	arr = xcalloc(nitems, k->item_size);
+	*(void **)dst = arr;
+	*count = nitems;
+	snprintf(subject, sizeof(subject), "an item of '%s'", k->name);
+	for (i = 0; i < nitems; i++) {
+		void *elem = arr + i * k->item_size;
+		int r;
+
+		if (it->type == SCEN_K_MAP) {
+			scen_apply_defaults(ctx, it->sub, elem);
+			r = scen_decode_map(ctx, it->sub, n->kids[i], elem,
+			    subject);
+		} else {
+			r = scen_decode_value(ctx, it, n->kids[i], elem);
+		}
+		if (r != 0)
+			rc = r;
+	}
+	return rc;
+}
+
+int
+scen_decode_value(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char subject[64];
+
+	if (n->type == SCEN_NODE_BAD)
+		return DL_EINVAL;
+	switch (k->type) {
+	case SCEN_K_UINT:
+		return dec_uint(ctx, k, n, dst);
+	case SCEN_K_BOOL:
+		return dec_bool(ctx, k, n, dst);
+	case SCEN_K_STR:
+		return dec_str(ctx, k, n, dst, SCEN_MAX_STRING, false);
+	case SCEN_K_TEXT:
+		return dec_str(ctx, k, n, dst, SCEN_MAX_TEXT, true);
+	case SCEN_K_NAME:
+		return dec_name(ctx, k, n, dst);
+	case SCEN_K_ENUM:
+		return dec_enum(ctx, k, n, dst);
+	case SCEN_K_FIXTURE:
+		return dec_fixture(ctx, k, n, dst);
+	case SCEN_K_LIST:
+		return dec_list(ctx, k, n, dst);
+	case SCEN_K_MAP:
+		snprintf(subject, sizeof(subject), "'%s'", k->name);
+		return scen_decode_map(ctx, k->sub, n, dst, subject);
+	case SCEN_K_CUSTOM:
+		return k->fn(ctx, k, n, dst);
+	}
+	return DL_EINVAL;
+}
+
+void
+scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
+    void *obj)
+{
+	struct scen_node fake;
+	size_t i;
+
+	for (i = 0; i < sc->n_keys; i++) {
+		const struct scen_key *k = &sc->keys[i];
+
+		if (k->def == NULL || (k->flags & SCEN_F_DEFDOC))
+			continue;
+		/* Decode the default as if it had been written. */
+		memset(&fake, 0, sizeof(fake));
+		fake.type = SCEN_NODE_SCALAR;
+		fake.str = (char *)k->def;
+		fake.len = strlen(k->def);
+		fake.plain = true;
+		scen_decode_value(ctx, k, &fake, (char *)obj + k->off);
+	}
+}
+
+static const struct scen_seen *
+seen_get(const struct scen_schema *sc, const struct scen_seen *seen,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_keys; i++)
+		if (strcmp(sc->keys[i].name, name) == 0)
+			return &seen[i];
+	abort();	/* a typo in this file, not an input error */
+}
+
+int
+scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
+    const struct scen_node *n, void *obj, const char *subject)
+{
+	struct scen_seen seen[SCEN_SCHEMA_MAX_KEYS];
+	char d[SCEN_QUOTE_MAX + 2], q[SCEN_QUOTE_MAX];
+	size_t i, j;
+	int rc = 0;
+
+	if (n->type == SCEN_NODE_BAD)
+		return DL_EINVAL;
+	if (n->type == SCEN_NODE_SCALAR && n->null)
+		return scen_err(ctx, n->pos, "%s has no value", subject);
+	if (n->type != SCEN_NODE_MAP)
+		return scen_err(ctx, n->pos, "%s must be a mapping, not %s",
+		    subject, node_desc(n, d, sizeof(d)));
+	memset(seen, 0, sizeof(seen));
+	if (sc->has_pos)
+		*(struct scen_pos *)obj = n->pos;
+	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
+		const struct scen_node *key = SCEN_MAP_KEY(n, i);
+		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+		const struct scen_key *k = NULL;
+
+		if (key->type != SCEN_NODE_SCALAR) {
+			rc = DL_EINVAL;	/* reported by scen_yaml.c */
+			continue;
+		}
+		for (j = 0; j < sc->n_keys; j++) {
+			if (strcmp(key->str, sc->keys[j].name) == 0) {
+				k = &sc->keys[j];
+				break;
+			}
+		}
+		if (k == NULL) {
+			char allowed[512];
+			size_t off = 0;
+
+			allowed[0] = '\0';
+			for (j = 0; j < sc->n_keys && off < sizeof(allowed);
+			    j++)
+				off += (size_t)snprintf(allowed + off,
+				    sizeof(allowed) - off, "%s%s",
+				    j ? ", " : "", sc->keys[j].name);
+			rc = scen_err(ctx, key->pos, "unknown key '%s' in %s; "
+			    "allowed: %s", scen_quote(key->str, q, sizeof(q)),
+			    sc->name, allowed);
+			continue;
+		}
+		seen[j].key = key;
+		seen[j].val = val;
+		seen[j].ok = scen_decode_value(ctx, k, val,
+		    (char *)obj + k->off) == 0;
+		if (!seen[j].ok)
+			rc = DL_EINVAL;
+	}
+	for (j = 0; j < sc->n_keys; j++) {
+		if ((sc->keys[j].flags & SCEN_F_REQUIRED) && !seen[j].key)
+			rc = scen_err(ctx, n->pos, "missing required key '%s' "
+			    "in %s", sc->keys[j].name, sc->name);
+	}
+	if (sc->post != NULL)
+		sc->post(ctx, n, obj, seen);
+	return rc;
+}
+
+int
+scen_decode(struct scen_ctx *ctx, const struct scen_node *root,
+    struct scenario *s)
+{
+	scen_apply_defaults(ctx, &scen_schema_top, s);
+	if (root->type == SCEN_NODE_SCALAR && root->null)
+		return scen_err(ctx, root->pos, "the file has no content: a "
+		    "scenario is a YAML mapping");
+	return scen_decode_map(ctx, &scen_schema_top, root, s,
+	    "the top level");
+}
+
+/* ---- custom decoders ------------------------------------------------- */
+
+int
+scen_dec_version(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+	uint64_t v;
+
+	if (!want_scalar(ctx, k, n, "an integer"))
+		return DL_EINVAL;
+	if (!n->plain || scen_parse_uint(n->str, UINT32_MAX, &v) != 0)
+		return scen_err(ctx, n->pos, "'version' must be an integer, "
+		    "not '%s'", scen_quote(n->str, q, sizeof(q)));
+	if (v != SCEN_FORMAT_VERSION)
+		return scen_err(ctx, n->pos, "unsupported format version %s "
+		    "(this danelab reads version %d)", n->str,
+		    SCEN_FORMAT_VERSION);
+	*(unsigned *)dst = (unsigned)v;
+	return 0;
+}
+
+int
+scen_dec_id(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+	size_t i;
+	bool ok = true;
+
+	if (!check_str(ctx, k, n, SCEN_MAX_STRING, false))
+		return DL_EINVAL;
+	for (i = 0; i < n->len && ok; i++) {
+		char c = n->str[i];
+
+		if (c == '/')
+			ok = i > 0 && i + 1 < n->len && n->str[i - 1] != '/';
+		else
+			ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c == '-';
+	}
+	if (!ok)
+		return scen_err(ctx, n->pos, "invalid id '%s': expected words "
+		    "of [a-z0-9-] separated by '/'",
+		    scen_quote(n->str, q, sizeof(q)));
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+int
+scen_dec_address(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX], buf[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint32_t h;
+
+	if (!want_scalar(ctx, k, n, "an IPv4 address"))
+		return DL_EINVAL;
+	if (inet_pton(AF_INET, n->str, &a) != 1)
+		return scen_err(ctx, n->pos, "invalid IPv4 address '%s'",
+		    scen_quote(n->str, q, sizeof(q)));
+	h = ntohl(a.s_addr);
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	if ((h >> 24) != 127)
+		return scen_err(ctx, n->pos, "address %s is outside "
+		    "127.0.0.0/8 (the lab lives on the loopback network)", buf);
+	if ((h >> 16) == (127u << 8 | 53u))
+		return scen_err(ctx, n->pos, "address %s is in 127.53.0.0/16, "
+		    "reserved for the lab's name servers and resolver", buf);
+	*(char **)dst = xstrdup(buf);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+/* True if <fixtures_dir>/dnssec/<role>-<kind>.key is readable. */
+static bool
+dnssec_key_exists(const char *dir, const char *role, const char *kind)
+{
+	char *path = xasprintf("%s/dnssec/%s-%s.key", dir, role, kind);
+	bool ok = access(path, R_OK) == 0;
+
+	free(path);
+	return ok;
+}
+
+int
+scen_dec_keys(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+
+	if (!want_scalar(ctx, k, n, "a key role"))
+		return DL_EINVAL;
+	if (!pki_id_valid(n->str))
+		return scen_err(ctx, n->pos, "invalid key role '%s' (1 to %d "
+		    "characters of [a-z0-9-])",
+		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+	if (ctx->fixtures_dir != NULL &&
+	    (!dnssec_key_exists(ctx->fixtures_dir, n->str, "ksk") ||
+	    !dnssec_key_exists(ctx->fixtures_dir, n->str, "zsk")))
+		return scen_err(ctx, n->pos, "unknown DNSSEC key role '%s' "
+		    "(needs fixtures/dnssec/%s-ksk.key and %s-zsk.key)",
+		    n->str, n->str, n->str);
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+int
+scen_dec_slug(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+
+	if (!want_scalar(ctx, k, n, "a name"))
+		return DL_EINVAL;
+	/* Same alphabet and length as fixture ids. */
+	if (!pki_id_valid(n->str))
+		return scen_err(ctx, n->pos, "invalid %s name '%s' (1 to %d "
+		    "characters of [a-z0-9-])", k->name,
+		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+/*
+ * RR type from a mnemonic or TYPEnnn.  ldns_get_rr_type_by_name() parses
+ * TYPEnnn with atoi() (no range check), so that form is handled here.
+ */
+static uint16_t
+parse_rrtype(const char *s)
+{
+	uint64_t v;
+	size_t i;
+
+	if (strncasecmp(s, "TYPE", 4) == 0) {
+		if (scen_parse_uint(s + 4, 65535, &v) != 0)
+			return 0;
+		return (uint16_t)v;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (i >= 16 || !((c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-'))
+			return 0;
+	}
+	return (uint16_t)ldns_get_rr_type_by_name(s);
+}
+
+int
+scen_dec_rrtype(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	char q[SCEN_QUOTE_MAX];
+	uint16_t t;
+
+	if (!want_scalar(ctx, k, n, "an RR type"))
+		return DL_EINVAL;
+	if ((t = parse_rrtype(n->str)) == 0)
+		return scen_err(ctx, n->pos, "unknown RR type '%s'",
+		    scen_quote(n->str, q, sizeof(q)));
+	*(uint16_t *)dst = t;
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+int
+scen_dec_rrtype_name(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	const ldns_rr_descriptor *desc;
+	char q[SCEN_QUOTE_MAX];
+	uint16_t t;
+
+	if (!want_scalar(ctx, k, n, "an RR type"))
+		return DL_EINVAL;
+	if ((t = parse_rrtype(n->str)) == 0)
+		return scen_err(ctx, n->pos, "unknown RR type '%s'",
+		    scen_quote(n->str, q, sizeof(q)));
+	/* Meta and query types never appear in a zone. */
+	if (t == LDNS_RR_TYPE_OPT || (t >= 128 && t <= 255))
+		return scen_err(ctx, n->pos, "RR type '%s' cannot be written "
+		    "in a zone", scen_quote(n->str, q, sizeof(q)));
+	desc = ldns_rr_descript(t);
+	if (desc != NULL && desc->_type == t && desc->_name != NULL)
+		*(char **)dst = xstrdup(desc->_name);
+	else
+		*(char **)dst = xasprintf("TYPE%u", t);
+	scen_pos_add(ctx, dst, n->pos);
+	return 0;
+}
+
+int
+scen_dec_owner(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	/* Resolved against the zone's name in scen_post_zone(). */
+	return dec_str(ctx, k, n, dst, SCEN_DNAME_MAX + 1, false);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* One TLSA field of a literal record: number or mnemonic. */
+static bool
+tlsa_field(const char **p, const struct scen_enum *en, uint8_t *out,
+    char *tok, size_t toklen)
+{
+	const char *s = *p;
+	size_t n = 0;
+	uint64_t v;
+	int iv;
+
+	while (is_space(*s))
+		s++;
+	while (*s != '\0' && !is_space(*s)) {
+		if (n + 1 < toklen)
+			tok[n++] = *s;
+		s++;
+	}
+	tok[n] = '\0';
+	*p = s;
+	if (scen_parse_uint(tok, 255, &v) == 0) {
+		*out = (uint8_t)v;
+		return true;
+	}
+	if (scen_enum_lookup(en, tok, &iv)) {
+		*out = (uint8_t)iv;
+		return true;
+	}
+	return false;
+}
+
+int
+scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	static const struct {
+		const char *what;
+		const struct scen_enum *en;
+	} fields[3] = {
+		{ "usage", &scen_enum_tlsa_usage },
+		{ "selector", &scen_enum_tlsa_selector },
+		{ "matching type", &scen_enum_tlsa_mtype },
+	};
+	struct scen_tlsa *t = dst;
+	uint8_t v[3], *data;
+	char q[SCEN_QUOTE_MAX], tok[32], list[128];
+	const char *p;
+	size_t i, nd = 0, len = 0;
+
+	if (!check_str(ctx, k, n, SCEN_MAX_STRING, false))
+		return DL_EINVAL;
+	p = n->str;
+	for (i = 0; i < 3; i++) {
+		if (!tlsa_field(&p, fields[i].en, &v[i], tok, sizeof(tok))) {
+			if (tok[0] == '\0')
+				return scen_err(ctx, n->pos, "invalid TLSA "
+				    "record '%s': expected 'usage selector "
+				    "matching-type hex-data'",
+				    scen_quote(n->str, q, sizeof(q)));
+			return scen_err(ctx, n->pos, "invalid TLSA %s '%s' "
+			    "in record; allowed: 0..255 or %s",
+			    fields[i].what, scen_quote(tok, q, sizeof(q)),
+			    scen_enum_list(fields[i].en, ", ", list,
+			    sizeof(list)));
+		}
+	}
+	for (i = 0; p[i] != '\0'; i++) {
+		if (is_space(p[i]))
+			continue;
+		if (hexval(p[i]) < 0)
+			return scen_err(ctx, n->pos, "invalid hex digit '%c' "
+			    "in TLSA data", p[i]);
+		nd++;
+	}
+	if (nd == 0)
+		return scen_err(ctx, n->pos, "TLSA record '%s' has no "
+		    "association data", scen_quote(n->str, q, sizeof(q)));
+	if (nd % 2 != 0)
+		return scen_err(ctx, n->pos, "TLSA data has an odd number of "
+		    "hex digits (%zu)", nd);
+	if (nd / 2 > SCEN_MAX_TLSA_DATA)
+		return scen_err(ctx, n->pos, "TLSA data too long (%zu bytes, "
+		    "at most %d)", nd / 2, SCEN_MAX_TLSA_DATA);
+	data = xmalloc(nd / 2);
+	for (i = 0; p[i] != '\0';) {
+		int hi, lo;
+
+		if (is_space(p[i])) {
+			i++;
+			continue;
+		}
+		hi = hexval(p[i++]);
+		while (is_space(p[i]))
+			i++;
+		lo = hexval(p[i++]);
+		data[len++] = (uint8_t)(hi << 4 | lo);
+	}
+	free(t->data);
+	t->usage = v[0];
+	t->selector = v[1];
+	t->mtype = v[2];
+	t->data = data;
+	t->data_len = len;
+	scen_pos_add(ctx, &t->data, n->pos);
+	return 0;
+}
+
+/* ---- expectations ---------------------------------------------------- */
+
+int
+scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	struct scen_expect_policy *p = dst;
+	char q[SCEN_QUOTE_MAX], list[128];
+	size_t i, j;
+	int v, rc = 0;
+
+	if (n->type == SCEN_NODE_BAD)
+		return DL_EINVAL;
+	if (n->type == SCEN_NODE_SCALAR && n->null)
+		return scen_err(ctx, n->pos, "'%s' has no value", k->name);
+	if (n->type == SCEN_NODE_SEQ)
+		return scen_err(ctx, n->pos, "'%s' must be an action or a "
+		    "mapping of MX host to action, not a list", k->name);
+	if (n->type == SCEN_NODE_SCALAR) {
+		if (strcmp(n->str, "next-mx") == 0)
+			return scen_err(ctx, n->pos, "'%s': next-mx applies to "
+			    "one MX host; use defer for the whole delivery, "
+			    "or map each MX host to an action", k->name);
+		if (!scen_enum_lookup(&scen_enum_action_overall, n->str, &v))
+			return scen_err(ctx, n->pos, "invalid value '%s' for "
+			    "'%s'; allowed: %s, or a mapping of MX host to "
+			    "action", scen_quote(n->str, q, sizeof(q)),
+			    k->name, scen_enum_list(&scen_enum_action_overall,
+			    ", ", list, sizeof(list)));
+		p->pos = n->pos;
+		p->set = true;
+		p->overall = (enum scen_action)v;
+		return 0;
+	}
+	p->pos = n->pos;
+	p->set = true;
+	p->hosts = xcalloc(SCEN_MAX_HOSTS, sizeof(*p->hosts));
+	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
+		const struct scen_node *key = SCEN_MAP_KEY(n, i);
+		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+		struct scen_host_expect *he;
+		char *name;
+
+		if (i == SCEN_MAX_HOSTS) {
+			ctx->policy_incomplete = true;
+			return scen_err(ctx, n->pos, "'%s' lists %zu hosts, at "
+			    "most %d", k->name, SCEN_MAP_NPAIRS(n),
+			    SCEN_MAX_HOSTS);
+		}
+		if (key->type != SCEN_NODE_SCALAR || name_parse(ctx, key, 0,
+		    &name) != 0) {
+			ctx->policy_incomplete = true;
+			rc = DL_EINVAL;
+			continue;
+		}
+		for (j = 0; j < p->n_hosts; j++)
+			if (strcmp(p->hosts[j].host, name) == 0)
+				break;
+		if (j < p->n_hosts) {
+			rc = scen_err(ctx, key->pos, "MX host %s listed twice "
+			    "in '%s' (first at %u:%u)", name, k->name,
+			    p->hosts[j].pos.line, p->hosts[j].pos.col);
+			free(name);
+			continue;
+		}
+		he = &p->hosts[p->n_hosts++];
+		he->pos = key->pos;
+		he->host = name;
+		if (!want_scalar(ctx, k, val, "an action")) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (strcmp(val->str, "defer") == 0) {
+			rc = scen_err(ctx, val->pos, "'%s': defer applies to "
+			    "the whole delivery; for one MX host use next-mx",
+			    k->name);
+			continue;
+		}
+		if (!scen_enum_lookup(&scen_enum_action_host, val->str, &v)) {
+			rc = scen_err(ctx, val->pos, "invalid action '%s' for "
+			    "MX host %s; allowed: %s",
+			    scen_quote(val->str, q, sizeof(q)), name,
+			    scen_enum_list(&scen_enum_action_host, ", ",
+			    list, sizeof(list)));
+			continue;
+		}
+		he->action = (enum scen_action)v;
+	}
+	return rc;
+}
+
+int
+scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct scen_node *n, void *dst)
+{
+	struct scen_expect *e = dst;
+	bool is_addr = strcmp(k->name, "address") == 0;
+	char q[SCEN_QUOTE_MAX], d[SCEN_QUOTE_MAX + 2], list[128];
+	size_t i, j;
+	int v, rc = 0;
+
+	if (n->type == SCEN_NODE_BAD)
+		return DL_EINVAL;
+	if (n->type == SCEN_NODE_SCALAR && n->null)
+		return scen_err(ctx, n->pos, "'%s' has no value", k->name);
+	if (n->type != SCEN_NODE_MAP)
+		return scen_err(ctx, n->pos, "'%s' must be a mapping of MX "
+		    "host to DNSSEC state, not %s", k->name,
+		    node_desc(n, d, sizeof(d)));
+	if (is_addr)
+		e->address_pos = n->pos;
+	else
+		e->tlsa_pos = n->pos;
+	/* Both maps share the array: never reallocated (positions). */
+	if (e->states == NULL)
+		e->states = xcalloc(2 * SCEN_MAX_HOSTS, sizeof(*e->states));
+	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
+		const struct scen_node *key = SCEN_MAP_KEY(n, i);
+		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+		struct scen_host_state *st;
+		enum scen_dnssec *field;
+		char *name;
+
+		if (i == SCEN_MAX_HOSTS) {
+			ctx->states_incomplete = true;
+			return scen_err(ctx, n->pos, "'%s' lists %zu hosts, at "
+			    "most %d", k->name, SCEN_MAP_NPAIRS(n),
+			    SCEN_MAX_HOSTS);
+		}
+		if (key->type != SCEN_NODE_SCALAR || name_parse(ctx, key, 0,
+		    &name) != 0) {
+			ctx->states_incomplete = true;
+			rc = DL_EINVAL;
+			continue;
+		}
+		for (j = 0; j < e->n_states; j++)
+			if (strcmp(e->states[j].host, name) == 0)
+				break;
+		if (j == e->n_states) {
+			st = &e->states[e->n_states++];
+			st->pos = key->pos;
+			st->host = name;
+		} else {
+			st = &e->states[j];
+			free(name);
+		}
+		field = is_addr ? &st->address : &st->tlsa;
+		if (scen_pos_of(ctx, field, (struct scen_pos){ 0, 0 }).line) {
+			rc = scen_err(ctx, key->pos, "MX host %s listed twice "
+			    "in '%s'", st->host, k->name);
+			continue;
+		}
+		scen_pos_add(ctx, field, key->pos);
+		if (!want_scalar(ctx, k, val, "a DNSSEC state")) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (!scen_enum_lookup(&scen_enum_dnssec, val->str, &v)) {
+			rc = scen_err(ctx, val->pos, "invalid DNSSEC state "
+			    "'%s' for MX host %s; allowed: %s",
+			    scen_quote(val->str, q, sizeof(q)), st->host,
+			    scen_enum_list(&scen_enum_dnssec, ", ", list,
+			    sizeof(list)));
+			continue;
+		}
+		*field = (enum scen_dnssec)v;
+	}
+	return rc;
+}
+
+/* ---- post hooks: rules across the keys of one mapping ------------------ */
+
+extern const struct scen_schema scen_schema_zone, scen_schema_host,
+    scen_schema_tlsa, scen_schema_fault, scen_schema_phase_host,
+    scen_schema_expect;
+
+void
+scen_post_top(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+    const struct scen_seen *seen)
+{
+	const struct scen_schema *sc = &scen_schema_top;
+	const struct scen_seen *x;
+	struct scenario *s = obj;
+
+	if ((x = seen_get(sc, seen, "id"))->val != NULL)
+		s->id_pos = x->val->pos;
+	/* mx is required: absent or broken, references cannot be checked. */
+	x = seen_get(sc, seen, "mx");
+	if (x->val == NULL || x->val->type != SCEN_NODE_SEQ ||
+	    x->val->n > SCEN_MAX_HOSTS)
+		ctx->hosts_incomplete = true;
+	x = seen_get(sc, seen, "zones");
+	if (x->val != NULL && (x->val->type != SCEN_NODE_SEQ ||
+	    x->val->n > SCEN_MAX_ZONES))
+		ctx->zones_incomplete = true;
+	x = seen_get(sc, seen, "domain");
+	if (x->key != NULL && s->domain == NULL)
+		ctx->domain_bad = true;
+}
+
+/*
+ * Resolve a record's owner against its zone: "@" is the apex, a name at
+ * or below the zone (or ending with a dot) is absolute, anything else is
+ * relative to the zone.  Then make sure ldns can parse the record.
+ */
+static void
+post_record(struct scen_ctx *ctx, const struct scen_zone *z,
+    struct scen_record *r)
+{
+	struct scen_pos opos = scen_pos_of(ctx, &r->owner, r->pos);
+	char why[128], q[SCEN_QUOTE_MAX], q2[SCEN_QUOTE_MAX], *raw, *abs,
+	    *text;
+	const unsigned fl = SCEN_DN_UNDERSCORE | SCEN_DN_WILDCARD |
+	    SCEN_DN_ROOT_OK;
+	ldns_status st;
+	ldns_rr *rr;
+
+	raw = r->owner;
+	r->owner = NULL;
+	if (raw == NULL || z->name == NULL) {
+		free(raw);
+		return;
+	}
+	if (strcmp(raw, "@") == 0) {
+		abs = xstrdup(z->name);
+	} else if (scen_dname_norm(raw, strlen(raw), fl, &abs, why,
+	    sizeof(why)) != 0) {
+		scen_err(ctx, opos, "invalid owner name '%s': %s",
+		    scen_quote(raw, q, sizeof(q)), why);
+		free(raw);
+		return;
+	} else if (raw[strlen(raw) - 1] != '.' &&
+	    !scen_dname_under(abs, z->name)) {
+		char *joined = xasprintf("%s.%s", raw,
+		    strcmp(z->name, ".") == 0 ? "" : z->name);
+
+		free(abs);
+		if (scen_dname_norm(joined, strlen(joined), fl, &abs, why,
+		    sizeof(why)) != 0) {
+			scen_err(ctx, opos, "invalid owner name '%s' in zone "
+			    "%s: %s", scen_quote(raw, q, sizeof(q)), z->name,
+			    why);
+			free(joined);
+			free(raw);
+			return;
+		}
+		free(joined);
+	}
+	free(raw);
+	if (!scen_dname_under(abs, z->name)) {
+		scen_err(ctx, opos, "record owner %s is not in zone %s", abs,
+		    z->name);
+		free(abs);
+		return;
+	}
+	r->owner = abs;
+	if (r->type == NULL || r->rdata == NULL)
+		return;
+	text = xasprintf("%s %u IN %s %s", abs, r->ttl ? r->ttl : 3600,
+	    r->type, r->rdata);
+	rr = NULL;
+	st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
+	if (st != LDNS_STATUS_OK)
+		scen_err(ctx, scen_pos_of(ctx, &r->rdata, r->pos),
+		    "record data '%s' does not parse as %s: %s",
+		    scen_quote(r->rdata, q, sizeof(q)),
+		    scen_quote(r->type, q2, sizeof(q2)),
+		    ldns_get_errorstr_by_id(st));
+	ldns_rr_free(rr);
+	free(text);
+}
+
+void
+scen_post_zone(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+    const struct scen_seen *seen)
+{
+	struct scen_zone *z = obj;
+	size_t i;
+
+	if (z->name == NULL)
+		ctx->zones_incomplete = true;
+	for (i = 0; i < z->n_records; i++)
+		post_record(ctx, z, &z->records[i]);
+}
+
+/* The leaf of a chain is presented by the server: its key must exist. */
+static void
+check_chain_leaf(struct scen_ctx *ctx, char **chain, size_t n)
+{
+	if (n == 0 || chain[0] == NULL || ctx->fixtures_dir == NULL)
+		return;
+	if (!pki_key_exists(ctx->fixtures_dir, chain[0]))
+		scen_err(ctx, scen_pos_of(ctx, &chain[0], (struct scen_pos){
+		    0, 0 }), "chain leaf '%s' has no private key (no "
+		    "fixtures/pki/%s.key)", chain[0], chain[0]);
+}
+
+void
+scen_post_host(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+    const struct scen_seen *seen)
+{
+	struct scen_host *h = obj;
+	size_t i, j;
+
+	if (h->name == NULL)
+		ctx->hosts_incomplete = true;
+	check_chain_leaf(ctx, h->chain, h->n_chain);
+	for (i = 1; i < h->n_addrs; i++) {
+		for (j = 0; j < i; j++) {
+			if (h->addrs[i] != NULL && h->addrs[j] != NULL &&
+			    strcmp(h->addrs[i], h->addrs[j]) == 0) {
+				scen_err(ctx, scen_pos_of(ctx, &h->addrs[i],
+				    h->pos), "address %s listed twice",
+				    h->addrs[i]);
+				break;
+			}
+		}
+	}
+	if (h->cname != NULL && h->name != NULL &&
+	    strcmp(h->cname, h->name) == 0)
+		scen_err(ctx, scen_pos_of(ctx, &h->cname, h->pos),
+		    "host %s cannot be a CNAME to itself", h->name);
+}
+
+void
+scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+    const struct scen_seen *seen)
+{
+	static const char *const fields[] = { "usage", "selector",
+		"matching" };
+	const struct scen_schema *sc = &scen_schema_tlsa;
+	const struct scen_seen *cert = seen_get(sc, seen, "cert");
+	const struct scen_seen *rec = seen_get(sc, seen, "record");
+	const char *why = "; add 'unusable: true' if that is intended";
+	struct scen_tlsa *t = obj;
+	bool fields_ok = true;
+	size_t i;
+
+	if (cert->key != NULL && rec->key != NULL) {
+		scen_err(ctx, rec->key->pos, "'record' and 'cert' cannot be "
+		    "combined");
+		return;
+	}
+	if (cert->key == NULL && rec->key == NULL) {
+		scen_err(ctx, map->pos, "a TLSA item needs 'cert' (with "
+		    "usage, selector, matching) or a literal 'record'");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		const struct scen_seen *f = seen_get(sc, seen, fields[i]);
+
+		if (rec->key != NULL && f->key != NULL) {
+			scen_err(ctx, f->key->pos, "'%s' cannot be combined "
+			    "with 'record' (the record has its own)",
+			    fields[i]);
+			fields_ok = false;
+		} else if (cert->key != NULL && f->key == NULL) {
+			scen_err(ctx, map->pos, "a TLSA item with 'cert' "
+			    "needs '%s'", fields[i]);
+			fields_ok = false;
+		} else if (f->key != NULL && !f->ok) {
+			fields_ok = false;
+		}
+	}
+	if (!fields_ok || (rec->key != NULL && !rec->ok))
+		return;
+	if (cert->key != NULL && t->selector > 1)
+		scen_err(ctx, scen_pos_of(ctx, &t->selector, t->pos),
+		    "selector %u cannot be computed from a certificate "
+		    "(0 CERT or 1 SPKI)", t->selector);
+	if (cert->key != NULL && t->mtype > 2)
+		scen_err(ctx, scen_pos_of(ctx, &t->mtype, t->pos),
+		    "matching type %u cannot be computed from a certificate "
+		    "(0 FULL, 1 SHA2-256, 2 SHA2-512)", t->mtype);
+	if (t->unusable || (cert->key != NULL && (t->selector > 1 ||
+	    t->mtype > 2)))
+		return;
+	/* Records a client must ignore (RFC 7672 3.1.3, RFC 6698 2.1). */
+	if (t->usage <= 1)
+		scen_warn(ctx, t->pos, "TLSA usage %u (%s) is not usable for "
+		    "SMTP: clients treat the record as unusable (RFC 7672 "
+		    "3.1.3)%s", t->usage, scen_tlsa_usage_name(t->usage), why);
+	else if (t->usage > 3)
+		scen_warn(ctx, t->pos, "unknown TLSA usage %u: clients treat "
+		    "the record as unusable%s", t->usage, why);
+	if (t->selector > 1)
+		scen_warn(ctx, t->pos, "unknown TLSA selector %u: clients "
+		    "treat the record as unusable%s", t->selector, why);
+	if (t->mtype > 2)
+		scen_warn(ctx, t->pos, "unknown TLSA matching type %u: "
+		    "clients treat the record as unusable%s", t->mtype, why);
+	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
+	    (t->mtype == 2 && t->data_len != 64)))
+		scen_warn(ctx, t->pos, "TLSA data is %zu bytes, a %s digest "
+		    "is %d: the record can never match%s", t->data_len,
+		    t->mtype == 1 ? "SHA2-256" : "SHA2-512",
+		    t->mtype == 1 ? 32 : 64, why);
+}
+
+void
+scen_post_fault(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+    const struct scen_seen *seen)
+{
+	/* Per kind: the keys that apply, the first one required. */
+	static const struct {
+		const char *kind;
+		enum scen_fault_kind k;
+		const char *keys[3];
+	} kinds[] = {
+		{ "ds", SCEN_FAULT_DS, { "zone" } },
+		{ "signatures", SCEN_FAULT_SIGNATURES,
+		  { "zone", "name", "type" } },
+		{ "dns", SCEN_FAULT_DNS, { "name", "type" } },
+		{ "starttls", SCEN_FAULT_STARTTLS, { "host" } },
+	};
+	static const char *const args[] = { "zone", "name", "type", "host" };
+	const struct scen_schema *sc = &scen_schema_fault;
+	struct scen_fault *f = obj;
+	const struct scen_seen *x, *first = NULL;
+	size_t i, j, kind = 0;
+
+	for (i = 0; i < 4; i++) {
+		x = seen_get(sc, seen, kinds[i].kind);
+		if (x->key == NULL)
+			continue;
+		if (first != NULL) {
+			scen_err(ctx, x->key->pos, "a fault has one kind: "
+			    "'%s' cannot be combined with '%s'", kinds[i].kind,
+			    first->key->str);
+			continue;
+		}
+		first = x;
+		kind = i;
+	}
+	if (first == NULL) {
+		scen_err(ctx, map->pos, "a fault needs one of 'ds', "
+		    "'signatures', 'dns' or 'starttls'");
+		return;
+	}
+	f->kind = kinds[kind].k;
+	for (i = 0; i < 4; i++) {
+		bool applies = false;
+
+		x = seen_get(sc, seen, args[i]);
+		for (j = 0; j < 3 && kinds[kind].keys[j] != NULL; j++)
+			if (strcmp(kinds[kind].keys[j], args[i]) == 0)
+				applies = true;
+		if (x->key != NULL && !applies)
+			scen_err(ctx, x->key->pos, "'%s' does not apply to a "
+			    "%s fault", args[i], kinds[kind].kind);
+	}
+	x = seen_get(sc, seen, kinds[kind].keys[0]);
+	if (x->key == NULL)
+		scen_err(ctx, map->pos, "a %s fault needs '%s'",
+		    kinds[kind].kind, kinds[kind].keys[0]);
+	if (f->kind == SCEN_FAULT_SIGNATURES) {
+		const struct scen_seen *nm = seen_get(sc, seen, "name");
+		const struct scen_seen *ty = seen_get(sc, seen, "type");
+
+		if (nm->key != NULL && ty->key == NULL)
+			scen_err(ctx, nm->key->pos, "'name' needs 'type' (a "
+			    "signatures fault on one RRset names both)");
+		else if (ty->key != NULL && nm->key == NULL)
+			scen_err(ctx, ty->key->pos, "'type' needs 'name' (a "
+			    "signatures fault on one RRset names both)");
+	}
+	if (f->kind == SCEN_FAULT_DNS && f->dns == SCEN_DNS_LAME &&
+	    (x = seen_get(sc, seen, "type"))->key != NULL)
+		scen_err(ctx, x->key->pos, "'type' does not apply to a lame "
+		    "fault (the server does not answer for the zone at all)");
+}
+
+void
+scen_post_phase_host(struct scen_ctx *ctx, const struct scen_node *map,
+    void *obj, const struct scen_seen *seen)
+{
+	struct scen_phase_host *ph = obj;
+
+	ph->set_tlsa = seen_get(&scen_schema_phase_host, seen,
+	    "tlsa")->key != NULL;
+	check_chain_leaf(ctx, ph->chain, ph->n_chain);
+}
+
+void
+scen_post_expect(struct scen_ctx *ctx, const struct scen_node *map,
+    void *obj, const struct scen_seen *seen)
+{
+	struct scen_expect *e = obj;
+	const struct scen_seen *x = seen_get(&scen_schema_expect, seen, "mx");
+
+	if (x->val != NULL && x->ok)
+		e->mx_pos = x->val->pos;
+}
