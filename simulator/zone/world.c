@@ -78,7 +78,7 @@ zone_dname(const char *name)
 	ldns_rdf *d;
 
 	if (ldns_str2rdf_dname(&d, name) != LDNS_STATUS_OK)
-		abort();	/* names were checked before they got here */
+		abort(); /* names were checked before they got here */
 	return d;
 }
 
@@ -169,7 +169,8 @@ world_order_zones(struct zone_build *b)
 		if (!world_name_ok(z->name)) {
 			dl_error(b->diags, b->file, z->pos.line, z->pos.col,
 			    "zone name '%s' is not an absolute lower-case "
-			    "domain name", z->name ? z->name : "");
+			    "domain name",
+			    z->name ? z->name : "");
 			bad = true;
 			continue;
 		}
@@ -215,8 +216,9 @@ world_order_zones(struct zone_build *b)
 			z->scen = sz;
 			z->ttl = sz->ttl ? sz->ttl : s->ttl ? s->ttl : 3600;
 			z->is_signed = sz->is_signed;
-			z->ns_name = depth == 0 ? xstrdup(WORLD_ROOT_NS) :
-			    world_child_name("ns1", sz->name);
+			z->ns_name = depth == 0
+			    ? xstrdup(WORLD_ROOT_NS)
+			    : world_child_name("ns1", sz->name);
 			snprintf(z->ns_addr, sizeof(z->ns_addr), "%s%zu",
 			    WORLD_NS_NET, k + 1);
 			k++;
@@ -284,20 +286,24 @@ world_hosts_build(struct zone_build *b)
 		h->zone = h->tlsa_zone = -1;
 		if (!world_name_ok(sh->name) ||
 		    (sh->cname != NULL && !world_name_ok(sh->cname))) {
-			rc = zone_fail(b, dl_error(b->diags, b->file,
-			    sh->pos.line, sh->pos.col, "host name '%s' is not "
-			    "an absolute lower-case domain name",
-			    sh->cname != NULL && world_name_ok(sh->name) ?
-			    sh->cname : sh->name ? sh->name : ""));
+			rc = zone_fail(b,
+			    dl_error(b->diags, b->file, sh->pos.line,
+				sh->pos.col,
+				"host name '%s' is not "
+				"an absolute lower-case domain name",
+				sh->cname != NULL && world_name_ok(sh->name)
+				    ? sh->cname
+				    : sh->name ? sh->name
+					       : ""));
 			continue;
 		}
 		(void)world_host_state_at(s, sh, w->phase, &h->st);
-		h->tlsa_owner = xasprintf("_%u._tcp.%s",
-		    sh->port ? sh->port : 25, h->target);
+		h->tlsa_owner = xasprintf(
+		    "_%u._tcp.%s", sh->port ? sh->port : 25, h->target);
 		h->zone = zone_auth_index(w, h->target);
 		h->tlsa_zone = zone_auth_index(w, h->tlsa_owner);
-		h->tlsa_ttl = h->st.tlsa_ttl ? h->st.tlsa_ttl :
-		    w->zones[h->tlsa_zone].ttl;
+		h->tlsa_ttl = h->st.tlsa_ttl ? h->st.tlsa_ttl
+					     : w->zones[h->tlsa_zone].ttl;
 		if (zone_host_tlsa_build(b, h) != 0)
 			rc = DL_EINVAL;
 	}
@@ -339,7 +345,7 @@ world_zone_make(struct zone_build *b, struct world_zone *z)
 	if ((rc = zone_data_build(b, z, &soa, &rrs)) != 0)
 		goto done;
 	rc = zone_sign_build(b, z, soa, rrs, &out);
-	rrs = NULL;	/* consumed */
+	rrs = NULL; /* consumed */
 	if (rc != 0)
 		goto done;
 	zone_rrs_sort(out);
@@ -348,7 +354,7 @@ world_zone_make(struct zone_build *b, struct world_zone *z)
 	soa = NULL;
 	if (!ldns_zone_push_rr_list(z->zone, out))
 		abort();
-	ldns_rr_list_free(out);	/* the RRs now belong to the zone */
+	ldns_rr_list_free(out); /* the RRs now belong to the zone */
 done:
 	ldns_rr_free(soa);
 	if (rrs != NULL)
@@ -499,8 +505,8 @@ world_host_of(const struct world *w, const struct scen_host *h)
 }
 
 int
-world_host_chain(const struct world *w, const struct scen_host *h,
-    char ***chain, size_t *n)
+world_host_chain(
+    const struct world *w, const struct scen_host *h, char ***chain, size_t *n)
 {
 	const struct world_host *wh = world_host_of(w, h);
 

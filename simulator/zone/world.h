@@ -99,8 +99,8 @@
 #define WORLD_SOA_EXPIRE	(14 * 86400)
 
 /* Values used by the unsupported DS variants (see above). */
-#define WORLD_DS_UNSUPPORTED_ALG	100	/* unassigned (IANA 17-122 range) */
-#define WORLD_DS_UNSUPPORTED_DIGEST	200	/* unassigned (7-255 range) */
+#define WORLD_DS_UNSUPPORTED_ALG	100	/* unassigned (range 17-122) */
+#define WORLD_DS_UNSUPPORTED_DIGEST	200	/* unassigned (range 7-255) */
 
 /* Fixture key published nowhere, used for the mismatch DS. */
 #define WORLD_OLD_KSK		"domain-old-ksk"

@@ -21,8 +21,8 @@
  * Only for data the world generates from checked names, so a parse
  * failure is a bug; NULL is returned then.
  */
-static ldns_rr *
-zone_rr_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static ldns_rr *zone_rr_fmt(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static ldns_rr *
 zone_rr_fmt(const char *fmt, ...)
@@ -40,15 +40,19 @@ zone_rr_fmt(const char *fmt, ...)
 	return rr;
 }
 
-/* Push rr (owned) onto rrs; a NULL rr is a generation bug. */
+/*
+ * Push rr (owned) onto rrs; a NULL rr is a generation bug, reported.
+ * Returns 1 on failure, 0 on success, so that failures can be counted.
+ */
 static int
-zone_push(struct zone_build *b, ldns_rr_list *rrs, ldns_rr *rr,
-    const char *what)
+zone_push(
+    struct zone_build *b, ldns_rr_list *rrs, ldns_rr *rr, const char *what)
 {
 	if (rr == NULL) {
 		dl_error(b->diags, b->file, 0, 0,
 		    "internal error: cannot build %s", what);
-		return zone_fail(b, DL_EDNS);
+		zone_fail(b, DL_EDNS);
+		return 1;
 	}
 	ldns_rr_list_push_rr(rrs, rr);
 	return 0;
@@ -67,65 +71,73 @@ zone_tlsa_rr(const char *owner, uint32_t ttl, const struct scen_tlsa *t,
 	ldns_rr_set_ttl(rr, ttl);
 	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
 	ldns_rr_set_type(rr, LDNS_RR_TYPE_TLSA);
-	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(
-	    LDNS_RDF_TYPE_CERTIFICATE_USAGE, t->usage));
-	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_SELECTOR,
-	    t->selector));
-	ldns_rr_push_rdf(rr, ldns_native2rdf_int8(
-	    LDNS_RDF_TYPE_MATCHING_TYPE, t->mtype));
-	ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, len,
-	    data));
+	ldns_rr_push_rdf(rr,
+	    ldns_native2rdf_int8(LDNS_RDF_TYPE_CERTIFICATE_USAGE, t->usage));
+	ldns_rr_push_rdf(
+	    rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_SELECTOR, t->selector));
+	ldns_rr_push_rdf(
+	    rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_MATCHING_TYPE, t->mtype));
+	ldns_rr_push_rdf(
+	    rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, len, data));
 	return rr;
+}
+
+/*
+ * Association data of TLSA record t: computed from its certificate or
+ * copied from its literal data.  *data is owned by the caller (free).
+ */
+static int
+zone_tlsa_data(struct zone_build *b, const struct scen_tlsa *t, uint8_t **data,
+    size_t *len)
+{
+	const struct scen_pos *pos = &t->pos;
+	X509 *x;
+	int rc;
+
+	if (t->cert == NULL) {
+		if (t->data == NULL || t->data_len == 0)
+			return dl_error(b->diags, b->file, pos->line, pos->col,
+			    "TLSA record without association data");
+		*data = xmalloc(t->data_len);
+		memcpy(*data, t->data, t->data_len);
+		*len = t->data_len;
+		return 0;
+	}
+	if ((x = zone_cert(b, t->cert, b->file, pos)) == NULL)
+		return DL_ENOENT;
+	rc = pki_tlsa_data_alloc(x, t->selector, t->mtype, data, len);
+	if (rc == DL_EINVAL)
+		return dl_error(b->diags, b->file, pos->line, pos->col,
+		    "cannot compute TLSA data for selector %u matching type "
+		    "%u from a certificate (only selectors 0-1 and matching "
+		    "types 0-2): write the record literally",
+		    t->selector, t->mtype);
+	if (rc != 0)
+		dl_error(b->diags, b->file, pos->line, pos->col,
+		    "cannot compute TLSA data from certificate '%s': %s",
+		    t->cert, dl_strerror(rc));
+	return rc;
 }
 
 int
 zone_host_tlsa_build(struct zone_build *b, struct world_host *h)
 {
 	const struct world_host_state *st = &h->st;
+	ldns_rr *rr;
 	uint8_t *data;
 	size_t i, len;
 	int rc = 0, r;
 
 	h->tlsa_rrs = ldns_rr_list_new();
 	for (i = 0; i < st->n_tlsa; i++) {
-		const struct scen_tlsa *t = &st->tlsa[i];
-		X509 *x;
-
-		if (t->cert != NULL) {
-			if ((x = zone_cert(b, t->cert, b->file, &t->pos)) ==
-			    NULL) {
-				rc = zone_fail(b, DL_ENOENT);
-				continue;
-			}
-			r = pki_tlsa_data_alloc(x, t->selector, t->mtype,
-			    &data, &len);
-			if (r != 0) {
-				dl_error(b->diags, b->file, t->pos.line,
-				    t->pos.col, "cannot compute TLSA data "
-				    "for selector %u matching type %u from "
-				    "certificate '%s'%s", t->selector,
-				    t->mtype, t->cert, r == DL_EINVAL ?
-				    ": only selectors 0-1 and matching types "
-				    "0-2 can be computed; write the record "
-				    "literally" : "");
-				rc = zone_fail(b, r == DL_ENOMEM ? r :
-				    DL_EINVAL);
-				continue;
-			}
-		} else {
-			if (t->data == NULL || t->data_len == 0) {
-				dl_error(b->diags, b->file, t->pos.line,
-				    t->pos.col, "TLSA record without "
-				    "association data");
-				rc = zone_fail(b, DL_EINVAL);
-				continue;
-			}
-			data = xmalloc(t->data_len);
-			memcpy(data, t->data, t->data_len);
-			len = t->data_len;
+		r = zone_tlsa_data(b, &st->tlsa[i], &data, &len);
+		if (r != 0) {
+			rc = zone_fail(b, r);
+			continue;
 		}
-		ldns_rr_list_push_rr(h->tlsa_rrs, zone_tlsa_rr(h->tlsa_owner,
-		    h->tlsa_ttl, t, data, len));
+		rr = zone_tlsa_rr(
+		    h->tlsa_owner, h->tlsa_ttl, &st->tlsa[i], data, len);
+		ldns_rr_list_push_rr(h->tlsa_rrs, rr);
 		free(data);
 	}
 	return rc;
@@ -148,71 +160,71 @@ zone_type_generated(ldns_rr_type t, bool is_signed)
 	}
 }
 
+/* One extra record of zone z; *out owned by the caller. */
 static int
-zone_records_add(struct zone_build *b, struct world_zone *z,
-    ldns_rr_list *rrs)
+zone_record_parse(struct zone_build *b, const struct world_zone *z,
+    const ldns_rdf *origin, const struct scen_record *r, ldns_rr **out)
 {
-	const struct scen_zone *sz = z->scen;
-	ldns_rdf *origin = zone_dname(z->name);
+	const struct scen_pos *pos = &r->pos;
+	ldns_rr *rr = NULL;
+	ldns_status st;
+	char *str, *owner;
 	int rc = 0;
-	size_t i;
 
-	for (i = 0; i < sz->n_records; i++) {
-		const struct scen_record *r = &sz->records[i];
-		ldns_rr *rr = NULL;
-		ldns_status st;
-		char *str, *owner;
+	if (r->owner == NULL || r->type == NULL || r->rdata == NULL)
+		return dl_error(b->diags, b->file, pos->line, pos->col,
+		    "incomplete record");
+	str = xasprintf("%s %u IN %s %s", r->owner, r->ttl ? r->ttl : z->ttl,
+	    r->type, r->rdata);
+	st = ldns_rr_new_frm_str(&rr, str, z->ttl, origin, NULL);
+	free(str);
+	if (st != LDNS_STATUS_OK)
+		return dl_error(b->diags, b->file, pos->line, pos->col,
+		    "record %s %s %s: %s", r->owner, r->type, r->rdata,
+		    ldns_get_errorstr_by_id(st));
+	if ((owner = ldns_rdf2str(ldns_rr_owner(rr))) == NULL)
+		abort();
+	for (char *p = owner; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (!zone_name_in(owner, z->name))
+		rc = dl_error(b->diags, b->file, pos->line, pos->col,
+		    "record owner %s is not in zone %s", owner, z->name);
+	else if (zone_type_generated(ldns_rr_get_type(rr), z->is_signed))
+		rc = dl_error(b->diags, b->file, pos->line, pos->col,
+		    "%s records of %s are made by the world, not written",
+		    r->type, z->name);
+	free(owner);
+	if (rc != 0) {
+		ldns_rr_free(rr);
+		return rc;
+	}
+	*out = rr;
+	return 0;
+}
 
-		if (r->owner == NULL || r->type == NULL || r->rdata == NULL) {
-			rc = dl_error(b->diags, b->file, r->pos.line,
-			    r->pos.col, "incomplete record");
-			continue;
-		}
-		str = xasprintf("%s %u IN %s %s", r->owner,
-		    r->ttl ? r->ttl : z->ttl, r->type, r->rdata);
-		st = ldns_rr_new_frm_str(&rr, str, z->ttl, origin, NULL);
-		free(str);
-		if (st != LDNS_STATUS_OK) {
-			rc = dl_error(b->diags, b->file, r->pos.line,
-			    r->pos.col, "record %s %s %s: %s", r->owner,
-			    r->type, r->rdata, ldns_get_errorstr_by_id(st));
-			continue;
-		}
-		owner = ldns_rdf2str(ldns_rr_owner(rr));
-		if (owner == NULL)
-			abort();
-		for (char *p = owner; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		if (!zone_name_in(owner, z->name)) {
-			rc = dl_error(b->diags, b->file, r->pos.line,
-			    r->pos.col, "record owner %s is not in zone %s",
-			    owner, z->name);
-			ldns_rr_free(rr);
-		} else if (zone_type_generated(ldns_rr_get_type(rr),
-		    z->is_signed)) {
-			rc = dl_error(b->diags, b->file, r->pos.line,
-			    r->pos.col, "%s records of %s are generated by "
-			    "the world and cannot be added", r->type,
-			    z->name);
-			ldns_rr_free(rr);
-		} else {
+static int
+zone_records_add(struct zone_build *b, struct world_zone *z, ldns_rr_list *rrs)
+{
+	ldns_rdf *origin = zone_dname(z->name);
+	ldns_rr *rr = NULL;
+	size_t i, bad = 0;
+
+	for (i = 0; i < z->scen->n_records; i++) {
+		if (zone_record_parse(
+			b, z, origin, &z->scen->records[i], &rr) != 0)
+			bad++;
+		else
 			ldns_rr_list_push_rr(rrs, rr);
-		}
-		free(owner);
 	}
 	ldns_rdf_deep_free(origin);
-	if (rc != 0)
-		return zone_fail(b, DL_EINVAL);
-	return 0;
+	return bad > 0 ? zone_fail(b, DL_EINVAL) : 0;
 }
 
 /* True if zone z names server ns in an NS RRset (apex or delegation). */
 static bool
-zone_refers_ns(const struct world *w, const struct world_zone *z,
-    const struct world_zone *server)
+zone_refers_ns(const struct world_zone *z, const struct world_zone *server)
 {
-	(void)w;
 	return server == z || server->parent == z->index;
 }
 
@@ -225,30 +237,31 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 	ldns_rr_list *rrs = ldns_rr_list_new();
 	ldns_rr *soa;
 	char *rname;
-	size_t i, j;
-	int rc = 0;
+	size_t i, j, bad = 0;
 
-	rname = strcmp(z->name, ".") == 0 ? xstrdup("hostmaster.") :
-	    xasprintf("hostmaster.%s", z->name);
-	soa = zone_rr_fmt("%s %u IN SOA %s %s %u %u %u %u %u", z->name,
-	    z->ttl, z->ns_name, rname, (uint32_t)w->now, WORLD_SOA_REFRESH,
+	rname = strcmp(z->name, ".") == 0 ? xstrdup("hostmaster.")
+					  : xasprintf("hostmaster.%s", z->name);
+	soa = zone_rr_fmt("%s %u IN SOA %s %s %u %u %u %u %u", z->name, z->ttl,
+	    z->ns_name, rname, (uint32_t)w->now, WORLD_SOA_REFRESH,
 	    WORLD_SOA_RETRY, WORLD_SOA_EXPIRE, z->ttl);
 	free(rname);
 	if (soa == NULL) {
 		ldns_rr_list_free(rrs);
-		return zone_push(b, NULL, NULL, "SOA");
+		(void)zone_push(b, NULL, NULL, "SOA"); /* reports it */
+		return DL_EDNS;
 	}
 
 	/* Apex NS, and delegations to the children with their DS. */
-	rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN NS %s", z->name, z->ttl,
-	    z->ns_name), "NS");
+	bad += zone_push(b, rrs,
+	    zone_rr_fmt("%s %u IN NS %s", z->name, z->ttl, z->ns_name), "NS");
 	for (i = 0; i < w->n_zones; i++) {
 		const struct world_zone *c = &w->zones[i];
 
 		if (c->parent != z->index)
 			continue;
-		rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN NS %s", c->name,
-		    z->ttl, c->ns_name), "delegation NS");
+		bad += zone_push(b, rrs,
+		    zone_rr_fmt("%s %u IN NS %s", c->name, z->ttl, c->ns_name),
+		    "delegation NS");
 		for (j = 0; j < ldns_rr_list_rr_count(c->ds); j++) {
 			ldns_rr *ds = ldns_rr_clone(ldns_rr_list_rr(c->ds, j));
 
@@ -266,10 +279,11 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 		int auth = zone_auth_index(w, y->ns_name);
 
 		if (auth == z->index ||
-		    (zone_refers_ns(w, z, y) && zone_name_in(y->ns_name,
-		    z->name)))
-			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN A %s",
-			    y->ns_name, z->ttl, y->ns_addr), "NS address");
+		    (zone_refers_ns(z, y) && zone_name_in(y->ns_name, z->name)))
+			bad += zone_push(b, rrs,
+			    zone_rr_fmt("%s %u IN A %s", y->ns_name, z->ttl,
+				y->ns_addr),
+			    "NS address");
 	}
 
 	/* The mail domain's MX RRset. */
@@ -277,8 +291,10 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 		for (i = 0; i < w->n_hosts; i++) {
 			const struct scen_host *h = w->hosts[i].scen;
 
-			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN MX %u %s",
-			    s->domain, z->ttl, h->preference, h->name), "MX");
+			bad += zone_push(b, rrs,
+			    zone_rr_fmt("%s %u IN MX %u %s", s->domain, z->ttl,
+				h->preference, h->name),
+			    "MX");
 		}
 	}
 
@@ -289,36 +305,38 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 
 		if (sh->cname != NULL &&
 		    zone_auth_index(w, sh->name) == z->index)
-			rc |= zone_push(b, rrs, zone_rr_fmt("%s %u IN CNAME %s",
-			    sh->name, z->ttl, sh->cname), "CNAME");
+			bad += zone_push(b, rrs,
+			    zone_rr_fmt("%s %u IN CNAME %s", sh->name, z->ttl,
+				sh->cname),
+			    "CNAME");
 		if (h->zone == z->index) {
 			for (j = 0; j < sh->n_addrs; j++) {
 				ldns_rr *a = zone_rr_fmt("%s %u IN A %s",
 				    h->target, z->ttl, sh->addrs[j]);
 
 				if (a == NULL) {
-					rc = dl_error(b->diags, b->file,
+					dl_error(b->diags, b->file,
 					    sh->pos.line, sh->pos.col,
 					    "host %s: bad address '%s'",
 					    sh->name, sh->addrs[j]);
-					zone_fail(b, DL_EINVAL);
+					bad++;
 					continue;
 				}
 				ldns_rr_list_push_rr(rrs, a);
 			}
 		}
 		if (h->tlsa_zone == z->index) {
-			for (j = 0; j < ldns_rr_list_rr_count(h->tlsa_rrs);
-			    j++)
-				ldns_rr_list_push_rr(rrs, ldns_rr_clone(
-				    ldns_rr_list_rr(h->tlsa_rrs, j)));
+			for (j = 0; j < ldns_rr_list_rr_count(h->tlsa_rrs); j++)
+				ldns_rr_list_push_rr(rrs,
+				    ldns_rr_clone(
+					ldns_rr_list_rr(h->tlsa_rrs, j)));
 		}
 	}
 
 	if (z->scen->n_records > 0 && zone_records_add(b, z, rrs) != 0)
-		rc = DL_EINVAL;
+		bad++;
 
-	if (rc != 0) {
+	if (bad > 0) {
 		ldns_rr_free(soa);
 		ldns_rr_list_deep_free(rrs);
 		return zone_fail(b, DL_EINVAL);

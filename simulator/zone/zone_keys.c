@@ -24,8 +24,8 @@
  * borrowed from the build.  Problems are reported at pos.
  */
 static int
-zone_key_tmpl(struct zone_build *b, const char *id,
-    const struct scen_pos *pos, ldns_key **out)
+zone_key_tmpl(struct zone_build *b, const char *id, const struct scen_pos *pos,
+    ldns_key **out)
 {
 	char path[PATH_MAX];
 	ldns_key *k = NULL;
@@ -40,8 +40,8 @@ zone_key_tmpl(struct zone_build *b, const char *id,
 			return 0;
 		}
 	}
-	n = snprintf(path, sizeof(path), "%s/dnssec/%s.private",
-	    b->w->fixtures_dir, id);
+	n = snprintf(
+	    path, sizeof(path), "%s/dnssec/%s.private", b->w->fixtures_dir, id);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return dl_error(b->diags, b->file, pos->line, pos->col,
 		    "DNSSEC key path too long");
@@ -121,8 +121,8 @@ zone_keys_build(struct zone_build *b, struct world_zone *z)
 		const char *suffix;
 		uint16_t flags;
 	} kinds[] = {
-		{ "ksk", LDNS_KEY_ZONE_KEY | LDNS_KEY_SEP_KEY },	/* 257 */
-		{ "zsk", LDNS_KEY_ZONE_KEY },			/* 256 */
+	    {"ksk", LDNS_KEY_ZONE_KEY | LDNS_KEY_SEP_KEY}, /* 257 */
+	    {"zsk", LDNS_KEY_ZONE_KEY},			   /* 256 */
 	};
 	char id[PKI_ID_MAX + 8];
 	ldns_key *tmpl, *k;
@@ -141,12 +141,11 @@ zone_keys_build(struct zone_build *b, struct world_zone *z)
 		return zone_fail(b, DL_EINVAL);
 	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		snprintf(id, sizeof(id), "%s-%s", z->key_role,
-		    kinds[i].suffix);
+		snprintf(id, sizeof(id), "%s-%s", z->key_role, kinds[i].suffix);
 		if ((rc = zone_key_tmpl(b, id, pos, &tmpl)) != 0)
 			return zone_fail(b, rc);
-		k = zone_key_instance(tmpl, z->name, kinds[i].flags,
-		    b->inception, b->expiration);
+		k = zone_key_instance(
+		    tmpl, z->name, kinds[i].flags, b->inception, b->expiration);
 		if (k == NULL || (rr = zone_key_rr(k, z->ttl)) == NULL) {
 			if (k != NULL)
 				ldns_key_deep_free(k);
@@ -186,14 +185,14 @@ zone_ds_build(struct zone_build *b, struct world_zone *z)
 		if (s->faults[i].kind == SCEN_FAULT_DS &&
 		    s->faults[i].zone != NULL &&
 		    strcmp(s->faults[i].zone, z->name) == 0)
-			f = &s->faults[i];	/* the last one wins */
+			f = &s->faults[i]; /* the last one wins */
 	}
 	z->ds_state = f != NULL ? f->ds : SCEN_DS_PRESENT;
 	if (f != NULL && (z->parent < 0 || !z->is_signed)) {
 		dl_warn(b->diags, b->file, f->pos.line, f->pos.col,
 		    "DS fault on %s has no effect: %s", z->name,
-		    z->parent < 0 ? "the root has no parent" :
-		    "the zone is unsigned");
+		    z->parent < 0 ? "the root has no parent"
+				  : "the zone is unsigned");
 	}
 	if (z->parent < 0 || !z->is_signed)
 		return 0;
@@ -220,17 +219,18 @@ zone_ds_build(struct zone_build *b, struct world_zone *z)
 		old = zone_key_instance(tmpl, z->name,
 		    LDNS_KEY_ZONE_KEY | LDNS_KEY_SEP_KEY, b->inception,
 		    b->expiration);
-		if (old == NULL || (rr = ldns_key2rr(old)) == NULL)
+		if (old == NULL)
 			return zone_fail(b, DL_ECRYPTO);
-		ds = ldns_key_rr2ds(rr, LDNS_SHA256);
+		if ((rr = ldns_key2rr(old)) != NULL)
+			ds = ldns_key_rr2ds(rr, LDNS_SHA256);
 		ldns_rr_free(rr);
 		ldns_key_deep_free(old);
 		break;
 	case SCEN_DS_UNSUPPORTED_ALGORITHM:
 		/* DS RDATA: key tag, algorithm, digest type, digest. */
 		if ((ds = ldns_key_rr2ds(ksk, LDNS_SHA256)) != NULL)
-			zone_rr_set_u8(ds, 1, LDNS_RDF_TYPE_ALG,
-			    WORLD_DS_UNSUPPORTED_ALG);
+			zone_rr_set_u8(
+			    ds, 1, LDNS_RDF_TYPE_ALG, WORLD_DS_UNSUPPORTED_ALG);
 		break;
 	case SCEN_DS_UNSUPPORTED_DIGEST:
 		if ((ds = ldns_key_rr2ds(ksk, LDNS_SHA256)) != NULL)
@@ -263,13 +263,12 @@ zone_cert(struct zone_build *b, const char *id, const char *file,
 	if ((rc = pki_cert_load(b->w->fixtures_dir, id, &x)) != 0) {
 		dl_error(b->diags, file, pos->line, pos->col,
 		    "cannot load fixture certificate '%s': %s", id,
-		    rc == DL_ENOENT ? "no such fixture" :
-		    rc == DL_EINVAL ? "invalid fixture id" :
-		    "not a PEM certificate");
+		    rc == DL_ENOENT	  ? "no such fixture"
+			: rc == DL_EINVAL ? "invalid fixture id"
+					  : "not a PEM certificate");
 		return NULL;
 	}
-	b->certs = xreallocarray(b->certs, b->n_certs + 1,
-	    sizeof(*b->certs));
+	b->certs = xreallocarray(b->certs, b->n_certs + 1, sizeof(*b->certs));
 	b->certs[b->n_certs].id = xstrdup(id);
 	b->certs[b->n_certs].cert = x;
 	b->n_certs++;

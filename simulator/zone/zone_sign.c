@@ -38,15 +38,13 @@ zone_sig_period(const struct zone_build *b, enum scen_sig sig,
 }
 
 static void
-zone_keys_validity(ldns_key_list *keys, uint32_t inception,
-    uint32_t expiration)
+zone_keys_validity(ldns_key_list *keys, uint32_t inception, uint32_t expiration)
 {
 	size_t i;
 
 	for (i = 0; i < ldns_key_list_key_count(keys); i++) {
 		ldns_key_set_inception(ldns_key_list_key(keys, i), inception);
-		ldns_key_set_expiration(ldns_key_list_key(keys, i),
-		    expiration);
+		ldns_key_set_expiration(ldns_key_list_key(keys, i), expiration);
 	}
 }
 
@@ -66,7 +64,7 @@ zone_flatten(const ldns_dnssec_zone *dz)
 	ldns_rbnode_t *node;
 
 	for (node = ldns_rbtree_first(dz->names); node != LDNS_RBTREE_NULL;
-	    node = ldns_rbtree_next(node)) {
+	     node = ldns_rbtree_next(node)) {
 		const ldns_dnssec_name *name = node->data;
 		const ldns_dnssec_rrsets *set;
 
@@ -118,8 +116,8 @@ zone_sig_corrupt(ldns_rr *rr)
  * or corrupt them.  Returns how many RRSIGs matched.
  */
 static size_t
-zone_sigs_edit(ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type,
-    bool remove)
+zone_sigs_edit(
+    ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type, bool remove)
 {
 	size_t i, k = 0, n = ldns_rr_list_rr_count(rrs), hit = 0;
 
@@ -252,13 +250,13 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	} else {
 		have = 1;
 	}
-	n = zone_sig_types(rrs, owner, f->type, types,
-	    sizeof(types) / sizeof(types[0]));
+	n = zone_sig_types(
+	    rrs, owner, f->type, types, sizeof(types) / sizeof(types[0]));
 	if (have == 0 || n == 0) {
 		dl_warn(b->diags, b->file, f->pos.line, f->pos.col,
 		    "signature fault has no effect: %s %s %s in zone %s",
-		    f->name, tname, have == 0 ? "does not exist" :
-		    "is not signed", z->name);
+		    f->name, tname,
+		    have == 0 ? "does not exist" : "is not signed", z->name);
 		ldns_rdf_deep_free(owner);
 		return 0;
 	}
@@ -273,8 +271,8 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	case SCEN_SIG_NOT_YET_VALID:
 		(void)zone_sigs_edit(rrs, owner, f->type, true);
 		for (i = 0; i < n && rc == 0; i++)
-			rc = zone_resign(b, z, soa, rrs, owner, types[i],
-			    f->sig);
+			rc = zone_resign(
+			    b, z, soa, rrs, owner, types[i], f->sig);
 		break;
 	case SCEN_SIG_VALID:
 	default:
@@ -283,8 +281,7 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	ldns_rdf_deep_free(owner);
 	if (rc != 0) {
 		dl_error(b->diags, b->file, f->pos.line, f->pos.col,
-		    "cannot re-sign %s %s in zone %s", f->name, tname,
-		    z->name);
+		    "cannot re-sign %s %s in zone %s", f->name, tname, z->name);
 		return zone_fail(b, rc);
 	}
 	return 0;
@@ -324,7 +321,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	ldns_rr_list *new_rrs, *signed_rrs;
 	ldns_status st;
 	uint32_t inc, exp;
-	uint8_t salt[1] = { 0 };
+	uint8_t salt[1] = {0};
 	size_t i;
 	int rc = 0;
 
@@ -336,9 +333,10 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		if (!z->is_signed)
 			dl_warn(b->diags, b->file, f->pos.line, f->pos.col,
 			    "signature fault has no effect: zone %s is "
-			    "unsigned", z->name);
+			    "unsigned",
+			    z->name);
 		else if (f->name == NULL)
-			zf = f;		/* the last whole-zone fault wins */
+			zf = f; /* the last whole-zone fault wins */
 	}
 	if (!z->is_signed) {
 		*out = rrs;
@@ -357,19 +355,19 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		    LDNS_STATUS_OK)
 			goto sign_error;
 
-	(void)zone_sig_period(b, zf != NULL ? zf->sig : SCEN_SIG_VALID, &inc,
-	    &exp);
+	(void)zone_sig_period(
+	    b, zf != NULL ? zf->sig : SCEN_SIG_VALID, &inc, &exp);
 	zone_keys_validity(z->keys, inc, exp);
 	new_rrs = ldns_rr_list_new();
 	if (z->scen->denial == SCEN_DENIAL_NSEC3)
 		st = ldns_dnssec_zone_sign_nsec3(dz, new_rrs, z->keys,
-		    ldns_dnssec_default_replace_signatures, NULL,
-		    LDNS_SHA1, 0, 0, 0, salt);
+		    ldns_dnssec_default_replace_signatures, NULL, LDNS_SHA1, 0,
+		    0, 0, salt);
 	else
 		st = ldns_dnssec_zone_sign(dz, new_rrs, z->keys,
 		    ldns_dnssec_default_replace_signatures, NULL);
 	zone_keys_validity(z->keys, b->inception, b->expiration);
-	ldns_rr_list_free(new_rrs);	/* the RRs belong to dz */
+	ldns_rr_list_free(new_rrs); /* the RRs belong to dz */
 	if (st != LDNS_STATUS_OK)
 		goto sign_error;
 	signed_rrs = zone_flatten(dz);

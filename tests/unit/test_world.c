@@ -27,7 +27,7 @@
 #include "simulator/zone/world.h"
 
 /* A fixed reference time, so that failures are reproducible. */
-#define NOW	((time_t)1750000000)
+#define NOW ((time_t)1750000000)
 
 static const char *
 fixtures(void)
@@ -80,8 +80,8 @@ ts_record(struct scen_zone *z, const char *owner, const char *type,
 {
 	struct scen_record *r;
 
-	z->records = realloc(z->records,
-	    (z->n_records + 1) * sizeof(*z->records));
+	z->records =
+	    realloc(z->records, (z->n_records + 1) * sizeof(*z->records));
 	r = &z->records[z->n_records++];
 	memset(r, 0, sizeof(*r));
 	r->pos.line = line;
@@ -105,8 +105,7 @@ ts_list(size_t n, const char *a, const char *b)
 }
 
 static struct scen_host *
-ts_host(struct scenario *s, const char *name, uint16_t pref,
-    const char *addr)
+ts_host(struct scenario *s, const char *name, uint16_t pref, const char *addr)
 {
 	struct scen_host *h;
 
@@ -126,8 +125,8 @@ ts_host(struct scenario *s, const char *name, uint16_t pref,
 }
 
 static void
-ts_tlsa_set(struct scen_tlsa *t, uint8_t u, uint8_t sel, uint8_t mt,
-    const char *cert)
+ts_tlsa_set(
+    struct scen_tlsa *t, uint8_t u, uint8_t sel, uint8_t mt, const char *cert)
 {
 	memset(t, 0, sizeof(*t));
 	t->pos.line = 200;
@@ -139,8 +138,8 @@ ts_tlsa_set(struct scen_tlsa *t, uint8_t u, uint8_t sel, uint8_t mt,
 }
 
 static struct scen_tlsa *
-ts_tlsa(struct scen_host *h, uint8_t u, uint8_t sel, uint8_t mt,
-    const char *cert)
+ts_tlsa(
+    struct scen_host *h, uint8_t u, uint8_t sel, uint8_t mt, const char *cert)
 {
 	struct scen_tlsa *t;
 
@@ -155,8 +154,7 @@ ts_fault(struct scenario *s, enum scen_fault_kind kind, const char *zone)
 {
 	struct scen_fault *f;
 
-	s->faults = realloc(s->faults,
-	    (s->n_faults + 1) * sizeof(*s->faults));
+	s->faults = realloc(s->faults, (s->n_faults + 1) * sizeof(*s->faults));
 	f = &s->faults[s->n_faults++];
 	memset(f, 0, sizeof(*f));
 	f->pos.line = 300 + (unsigned)s->n_faults;
@@ -262,7 +260,7 @@ ts_basic(void)
 static struct world *
 build_at(const struct scenario *s, int phase)
 {
-	struct world_opts o = { fixtures(), NOW, phase };
+	struct world_opts o = {fixtures(), NOW, phase};
 	struct dl_diags d;
 	struct world *w = NULL;
 	int rc;
@@ -314,14 +312,15 @@ rrset(const struct world_zone *z, const char *owner, ldns_rr_type type)
 	ldns_rr *soa = ldns_zone_soa(z->zone);
 	size_t i;
 
-	if (type == LDNS_RR_TYPE_SOA && (o == NULL ||
-	    ldns_dname_compare(ldns_rr_owner(soa), o) == 0))
+	if (type == LDNS_RR_TYPE_SOA &&
+	    (o == NULL || ldns_dname_compare(ldns_rr_owner(soa), o) == 0))
 		ldns_rr_list_push_rr(out, soa);
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 
-		if (ldns_rr_get_type(rr) == type && (o == NULL ||
-		    ldns_dname_compare(ldns_rr_owner(rr), o) == 0))
+		if (ldns_rr_get_type(rr) == type &&
+		    (o == NULL ||
+			ldns_dname_compare(ldns_rr_owner(rr), o) == 0))
 			ldns_rr_list_push_rr(out, rr);
 	}
 	ldns_rdf_deep_free(o);
@@ -358,8 +357,8 @@ sigs(const struct world_zone *z, const char *owner, ldns_rr_type type)
 
 /* Verify (owner, type) of z with z's DNSKEYs at time t. */
 static ldns_status
-verify_at(const struct world_zone *z, const char *owner, ldns_rr_type type,
-    time_t t)
+verify_at(
+    const struct world_zone *z, const char *owner, ldns_rr_type type, time_t t)
 {
 	ldns_rr_list *set = rrset(z, owner, type);
 	ldns_rr_list *sg = sigs(z, owner, type);
@@ -493,21 +492,22 @@ test_order_and_addresses(void **state)
 	assert_string_equal(w->zones[3].key_role, "domain");
 	assert_string_equal(w->zones[4].key_role, "host");
 	assert_string_equal(w->zones[5].key_role, "host");
-	assert_ptr_equal(world_zone_for(w, "a.b.mx.example.org."),
-	    &w->zones[5]);
+	assert_ptr_equal(
+	    world_zone_for(w, "a.b.mx.example.org."), &w->zones[5]);
 	assert_ptr_equal(world_zone_for(w, "example.com."), &w->zones[0]);
 	assert_null(world_zone(w, "example.com."));
 
 	/* The host lives in the deepest zone. */
-	assert_int_equal(count(&w->zones[5], "mx1.mx.example.org.",
-	    LDNS_RR_TYPE_A), 1);
+	assert_int_equal(
+	    count(&w->zones[5], "mx1.mx.example.org.", LDNS_RR_TYPE_A), 1);
 	assert_int_equal(count(&w->zones[5], "_25._tcp.mx1.mx.example.org.",
-	    LDNS_RR_TYPE_TLSA), 1);
-	assert_int_equal(count(&w->zones[4], "mx1.mx.example.org.",
-	    LDNS_RR_TYPE_A), 0);
-	/* The MX RRset in the mail domain zone. */
-	assert_int_equal(count(&w->zones[3], "example.net.", LDNS_RR_TYPE_MX),
+			     LDNS_RR_TYPE_TLSA),
 	    1);
+	assert_int_equal(
+	    count(&w->zones[4], "mx1.mx.example.org.", LDNS_RR_TYPE_A), 0);
+	/* The MX RRset in the mail domain zone. */
+	assert_int_equal(
+	    count(&w->zones[3], "example.net.", LDNS_RR_TYPE_MX), 1);
 	world_free(w);
 	ts_free(s);
 }
@@ -530,8 +530,8 @@ test_soa_ns_root(void **state)
 	soa = ldns_zone_soa(dom->zone);
 	assert_int_equal(ldns_rr_ttl(soa), 300);
 	assert_true(has_rdata_name(soa, 0, "ns1.example.net."));
-	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)),
-	    (uint32_t)NOW);
+	assert_int_equal(
+	    ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)), (uint32_t)NOW);
 	/* Negative TTL = min(SOA TTL, MINIMUM) = the zone TTL. */
 	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)), 300);
 
@@ -540,8 +540,8 @@ test_soa_ns_root(void **state)
 	assert_true(has_rdata_name(ldns_rr_list_rr(l, 0), 0, WORLD_ROOT_NS));
 	ldns_rr_list_free(l);
 	assert_int_equal(count(root, WORLD_ROOT_NS, LDNS_RR_TYPE_A), 1);
-	assert_int_equal(verify(root, WORLD_ROOT_NS, LDNS_RR_TYPE_A),
-	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(root, WORLD_ROOT_NS, LDNS_RR_TYPE_A), LDNS_STATUS_OK);
 	assert_int_equal(count(dom, "ns1.example.net.", LDNS_RR_TYPE_A), 1);
 	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_NS), 1);
 	/* NSEC TTL = SOA minimum. */
@@ -552,8 +552,8 @@ test_soa_ns_root(void **state)
 
 	/* Trust anchor = root KSK. */
 	assert_non_null(w->anchor_dnskey);
-	assert_int_equal(ldns_rdf2native_int16(
-	    ldns_rr_dnskey_flags(w->anchor_dnskey)), 257);
+	assert_int_equal(
+	    ldns_rdf2native_int16(ldns_rr_dnskey_flags(w->anchor_dnskey)), 257);
 	assert_true(ldns_rr_compare_ds(w->anchor_ds, w->anchor_dnskey));
 	assert_true(ldns_rr_list_contains_rr(root->dnskeys, w->anchor_dnskey));
 	world_free(w);
@@ -577,8 +577,8 @@ test_delegation(void **state)
 
 	l = rrset(net, "example.net.", LDNS_RR_TYPE_NS);
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
-	assert_true(has_rdata_name(ldns_rr_list_rr(l, 0), 0,
-	    "ns1.example.net."));
+	assert_true(
+	    has_rdata_name(ldns_rr_list_rr(l, 0), 0, "ns1.example.net."));
 	ldns_rr_list_free(l);
 
 	l = rrset(net, "ns1.example.net.", LDNS_RR_TYPE_A);
@@ -596,13 +596,14 @@ test_delegation(void **state)
 
 	l = rrset(net, "example.net.", LDNS_RR_TYPE_DS);
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
-	assert_true(ldns_rr_compare_ds(ldns_rr_list_rr(l, 0),
-	    ldns_rr_list_rr(dom->dnskeys, 0)));
-	assert_int_equal(ldns_rdf2native_int8(ldns_rr_rdf(
-	    ldns_rr_list_rr(l, 0), 2)), LDNS_SHA256);
+	assert_true(ldns_rr_compare_ds(
+	    ldns_rr_list_rr(l, 0), ldns_rr_list_rr(dom->dnskeys, 0)));
+	assert_int_equal(
+	    ldns_rdf2native_int8(ldns_rr_rdf(ldns_rr_list_rr(l, 0), 2)),
+	    LDNS_SHA256);
 	ldns_rr_list_free(l);
-	assert_int_equal(verify(net, "example.net.", LDNS_RR_TYPE_DS),
-	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(net, "example.net.", LDNS_RR_TYPE_DS), LDNS_STATUS_OK);
 	assert_int_equal(dom->ds_state, SCEN_DS_PRESENT);
 	assert_int_equal(ldns_rr_list_rr_count(dom->ds), 1);
 
@@ -631,26 +632,30 @@ test_signatures_valid(void **state)
 	ksk_tag = ldns_calc_keytag(ldns_rr_list_rr(dom->dnskeys, 0));
 	zsk_tag = ldns_calc_keytag(ldns_rr_list_rr(dom->dnskeys, 1));
 	assert_int_equal(ldns_rdf2native_int16(ldns_rr_dnskey_flags(
-	    ldns_rr_list_rr(dom->dnskeys, 1))), 256);
+			     ldns_rr_list_rr(dom->dnskeys, 1))),
+	    256);
 
-	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_SOA),
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_SOA), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
 	    LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY),
+	assert_int_equal(
+	    verify(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_NSEC),
 	    LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_MX),
-	    LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A),
-	    LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "_25._tcp.mx1.example.net.",
-	    LDNS_RR_TYPE_TLSA), LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "_25._tcp.mx1.example.net.",
-	    LDNS_RR_TYPE_NSEC), LDNS_STATUS_OK);
 
 	/* KSK signs the DNSKEY RRset only, ZSK the rest. */
 	sg = sigs(dom, "example.net.", LDNS_RR_TYPE_DNSKEY);
 	assert_int_equal(ldns_rr_list_rr_count(sg), 1);
-	assert_int_equal(ldns_rdf2native_int16(ldns_rr_rrsig_keytag(
-	    ldns_rr_list_rr(sg, 0))), ksk_tag);
+	assert_int_equal(
+	    ldns_rdf2native_int16(ldns_rr_rrsig_keytag(ldns_rr_list_rr(sg, 0))),
+	    ksk_tag);
 	ldns_rr_list_free(sg);
 	sg = rrset(dom, NULL, LDNS_RR_TYPE_RRSIG);
 	for (i = 0; i < ldns_rr_list_rr_count(sg); i++) {
@@ -661,15 +666,18 @@ test_signatures_valid(void **state)
 		    LDNS_RR_TYPE_DNSKEY)
 			assert_int_equal(tag, zsk_tag);
 		/* Validity: now - 1 h .. now + 30 d. */
-		assert_int_equal(ldns_rdf2native_time_t(
-		    ldns_rr_rrsig_inception(r)), NOW - WORLD_SIG_INCEPTION_AGO);
-		assert_int_equal(ldns_rdf2native_time_t(
-		    ldns_rr_rrsig_expiration(r)), NOW + WORLD_SIG_LIFETIME);
+		assert_int_equal(
+		    ldns_rdf2native_time_t(ldns_rr_rrsig_inception(r)),
+		    NOW - WORLD_SIG_INCEPTION_AGO);
+		assert_int_equal(
+		    ldns_rdf2native_time_t(ldns_rr_rrsig_expiration(r)),
+		    NOW + WORLD_SIG_LIFETIME);
 	}
 	ldns_rr_list_free(sg);
 	/* The signatures are not valid 31 days from now. */
-	assert_int_equal(verify_at(dom, "example.net.", LDNS_RR_TYPE_MX,
-	    NOW + 31 * 86400), LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	assert_int_equal(
+	    verify_at(dom, "example.net.", LDNS_RR_TYPE_MX, NOW + 31 * 86400),
+	    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
 	world_free(w);
 	ts_free(s);
 }
@@ -690,18 +698,19 @@ test_ds_missing(void **state)
 	assert_int_equal(count(net, "example.net.", LDNS_RR_TYPE_NS), 1);
 	assert_int_equal(zone(w, "example.net.")->ds_state, SCEN_DS_MISSING);
 	/* The child is still signed. */
-	assert_int_equal(verify(zone(w, "example.net."), "example.net.",
-	    LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(zone(w, "example.net."), "example.net.", LDNS_RR_TYPE_MX),
+	    LDNS_STATUS_OK);
 	/* The parent's NSEC at the cut proves the DS absent. */
 	l = rrset(net, "example.net.", LDNS_RR_TYPE_NSEC);
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
-	assert_true(ldns_nsec_bitmap_covers_type(ldns_nsec_get_bitmap(
-	    ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_NS));
-	assert_false(ldns_nsec_bitmap_covers_type(ldns_nsec_get_bitmap(
-	    ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_DS));
+	assert_true(ldns_nsec_bitmap_covers_type(
+	    ldns_nsec_get_bitmap(ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_NS));
+	assert_false(ldns_nsec_bitmap_covers_type(
+	    ldns_nsec_get_bitmap(ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_DS));
 	ldns_rr_list_free(l);
-	assert_int_equal(verify(net, "example.net.", LDNS_RR_TYPE_NSEC),
-	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(net, "example.net.", LDNS_RR_TYPE_NSEC), LDNS_STATUS_OK);
 	world_free(w);
 	ts_free(s);
 }
@@ -745,8 +754,8 @@ test_ds_mismatch(void **state)
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
 	ds = ldns_rr_list_rr(l, 0);
 	for (i = 0; i < ldns_rr_list_rr_count(dom->dnskeys); i++)
-		assert_false(ldns_rr_compare_ds(ds,
-		    ldns_rr_list_rr(dom->dnskeys, i)));
+		assert_false(
+		    ldns_rr_compare_ds(ds, ldns_rr_list_rr(dom->dnskeys, i)));
 	old = old_ksk_rr("example.net.");
 	assert_true(ldns_rr_compare_ds(ds, old));
 	/* The old KSK is published nowhere in the child. */
@@ -770,35 +779,43 @@ test_ds_unsupported(void **state)
 	(void)state;
 	for (variant = 0; variant < 2; variant++) {
 		s = ts_basic();
-		ts_fault(s, SCEN_FAULT_DS, "example.net.")->ds = variant == 0 ?
-		    SCEN_DS_UNSUPPORTED_ALGORITHM : SCEN_DS_UNSUPPORTED_DIGEST;
+		ts_fault(s, SCEN_FAULT_DS, "example.net.")->ds = variant == 0
+		    ? SCEN_DS_UNSUPPORTED_ALGORITHM
+		    : SCEN_DS_UNSUPPORTED_DIGEST;
 		w = build(s);
 		dom = zone(w, "example.net.");
 		l = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
 		assert_int_equal(ldns_rr_list_rr_count(l), 1);
 		ds = ldns_rr_list_rr(l, 0);
-		real = ldns_key_rr2ds(ldns_rr_list_rr(dom->dnskeys, 0),
-		    LDNS_SHA256);
+		real = ldns_key_rr2ds(
+		    ldns_rr_list_rr(dom->dnskeys, 0), LDNS_SHA256);
 		/* Key tag and digest are the real ones. */
-		assert_int_equal(ldns_rdf_compare(ldns_rr_rdf(ds, 0),
-		    ldns_rr_rdf(real, 0)), 0);
-		assert_int_equal(ldns_rdf_compare(ldns_rr_rdf(ds, 3),
-		    ldns_rr_rdf(real, 3)), 0);
+		assert_int_equal(
+		    ldns_rdf_compare(ldns_rr_rdf(ds, 0), ldns_rr_rdf(real, 0)),
+		    0);
+		assert_int_equal(
+		    ldns_rdf_compare(ldns_rr_rdf(ds, 3), ldns_rr_rdf(real, 3)),
+		    0);
 		if (variant == 0) {
-			assert_int_equal(ldns_rdf2native_int8(
-			    ldns_rr_rdf(ds, 1)), WORLD_DS_UNSUPPORTED_ALG);
-			assert_int_equal(ldns_rdf2native_int8(
-			    ldns_rr_rdf(ds, 2)), LDNS_SHA256);
+			assert_int_equal(
+			    ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)),
+			    WORLD_DS_UNSUPPORTED_ALG);
+			assert_int_equal(
+			    ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)),
+			    LDNS_SHA256);
 		} else {
-			assert_int_equal(ldns_rdf2native_int8(
-			    ldns_rr_rdf(ds, 1)), LDNS_ECDSAP256SHA256);
-			assert_int_equal(ldns_rdf2native_int8(
-			    ldns_rr_rdf(ds, 2)), WORLD_DS_UNSUPPORTED_DIGEST);
+			assert_int_equal(
+			    ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)),
+			    LDNS_ECDSAP256SHA256);
+			assert_int_equal(
+			    ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)),
+			    WORLD_DS_UNSUPPORTED_DIGEST);
 		}
-		assert_false(ldns_rr_compare_ds(ds,
-		    ldns_rr_list_rr(dom->dnskeys, 0)));
-		assert_int_equal(verify(zone(w, "net."), "example.net.",
-		    LDNS_RR_TYPE_DS), LDNS_STATUS_OK);
+		assert_false(
+		    ldns_rr_compare_ds(ds, ldns_rr_list_rr(dom->dnskeys, 0)));
+		assert_int_equal(
+		    verify(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS),
+		    LDNS_STATUS_OK);
 		ldns_rr_free(real);
 		ldns_rr_list_free(l);
 		world_free(w);
@@ -814,7 +831,7 @@ test_tlsa_data(void **state)
 	struct scen_host *h = &s->hosts[0];
 	struct scen_tlsa *lit;
 	unsigned char md[EVP_MAX_MD_SIZE];
-	const uint8_t raw[] = { 0xde, 0xad, 0xbe, 0xef };
+	const uint8_t raw[] = {0xde, 0xad, 0xbe, 0xef};
 	ldns_rr_list *l, *mine;
 	X509 *x;
 	unsigned char *der = NULL;
@@ -858,7 +875,8 @@ test_tlsa_data(void **state)
 	ldns_rr_list_free(l);
 	ldns_rr_list_deep_free(mine);
 	assert_int_equal(verify(zone(w, "example.net."),
-	    "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA), LDNS_STATUS_OK);
+			     "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_OK);
 	world_free(w);
 	ts_free(s);
 }
@@ -867,8 +885,8 @@ test_tlsa_data(void **state)
 static struct world *
 build_rrset_fault(struct scenario *s, enum scen_sig sig)
 {
-	struct scen_fault *f = ts_fault(s, SCEN_FAULT_SIGNATURES,
-	    "example.net.");
+	struct scen_fault *f =
+	    ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
 
 	f->sig = sig;
 	f->name = tdup("_25._tcp.mx1.example.net.");
@@ -883,10 +901,10 @@ test_sig_rrset_faults(void **state)
 		enum scen_sig sig;
 		ldns_status want;
 	} cases[] = {
-		{ SCEN_SIG_EXPIRED, LDNS_STATUS_CRYPTO_SIG_EXPIRED },
-		{ SCEN_SIG_NOT_YET_VALID, LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED },
-		{ SCEN_SIG_CORRUPTED, LDNS_STATUS_CRYPTO_BOGUS },
-		{ SCEN_SIG_MISSING, LDNS_STATUS_CRYPTO_NO_RRSIG },
+	    {SCEN_SIG_EXPIRED, LDNS_STATUS_CRYPTO_SIG_EXPIRED},
+	    {SCEN_SIG_NOT_YET_VALID, LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED},
+	    {SCEN_SIG_CORRUPTED, LDNS_STATUS_CRYPTO_BOGUS},
+	    {SCEN_SIG_MISSING, LDNS_STATUS_CRYPTO_NO_RRSIG},
 	};
 	const char *tlsa = "_25._tcp.mx1.example.net.";
 	struct scenario *s;
@@ -902,15 +920,17 @@ test_sig_rrset_faults(void **state)
 		w = build_rrset_fault(s, cases[i].sig);
 		dom = zone(w, "example.net.");
 		assert_int_equal(count(dom, tlsa, LDNS_RR_TYPE_TLSA), 1);
-		assert_int_equal(verify(dom, tlsa, LDNS_RR_TYPE_TLSA),
-		    cases[i].want);
+		assert_int_equal(
+		    verify(dom, tlsa, LDNS_RR_TYPE_TLSA), cases[i].want);
 		/* Everything else is intact. */
-		assert_int_equal(verify(dom, tlsa, LDNS_RR_TYPE_NSEC),
+		assert_int_equal(
+		    verify(dom, tlsa, LDNS_RR_TYPE_NSEC), LDNS_STATUS_OK);
+		assert_int_equal(
+		    verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A),
 		    LDNS_STATUS_OK);
-		assert_int_equal(verify(dom, "mx1.example.net.",
-		    LDNS_RR_TYPE_A), LDNS_STATUS_OK);
-		assert_int_equal(verify(dom, "example.net.",
-		    LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+		assert_int_equal(
+		    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY),
+		    LDNS_STATUS_OK);
 		sg = sigs(dom, tlsa, LDNS_RR_TYPE_TLSA);
 		if (cases[i].sig == SCEN_SIG_MISSING) {
 			assert_int_equal(ldns_rr_list_rr_count(sg), 0);
@@ -918,30 +938,61 @@ test_sig_rrset_faults(void **state)
 			assert_int_equal(ldns_rr_list_rr_count(sg), 1);
 			r = ldns_rr_list_rr(sg, 0);
 			if (cases[i].sig == SCEN_SIG_EXPIRED) {
-				assert_int_equal(ldns_rdf2native_time_t(
-				    ldns_rr_rrsig_expiration(r)),
+				assert_int_equal(
+				    ldns_rdf2native_time_t(
+					ldns_rr_rrsig_expiration(r)),
 				    NOW - 14 * 86400);
-				assert_int_equal(ldns_rdf2native_time_t(
-				    ldns_rr_rrsig_inception(r)),
+				assert_int_equal(
+				    ldns_rdf2native_time_t(
+					ldns_rr_rrsig_inception(r)),
 				    NOW - 44 * 86400);
 			} else if (cases[i].sig == SCEN_SIG_NOT_YET_VALID) {
-				assert_int_equal(ldns_rdf2native_time_t(
-				    ldns_rr_rrsig_inception(r)),
+				assert_int_equal(
+				    ldns_rdf2native_time_t(
+					ldns_rr_rrsig_inception(r)),
 				    NOW + 14 * 86400);
 				/* Valid once its time comes. */
-				assert_int_equal(verify_at(dom, tlsa,
-				    LDNS_RR_TYPE_TLSA, NOW + 15 * 86400),
+				assert_int_equal(
+				    verify_at(dom, tlsa, LDNS_RR_TYPE_TLSA,
+					NOW + 15 * 86400),
 				    LDNS_STATUS_OK);
 			} else {
 				/* Corrupted, but still well formed. */
-				assert_int_equal(ldns_rdf_size(
-				    ldns_rr_rrsig_sig(r)), 64);
+				assert_int_equal(
+				    ldns_rdf_size(ldns_rr_rrsig_sig(r)), 64);
 			}
 		}
 		ldns_rr_list_free(sg);
 		world_free(w);
 		ts_free(s);
 	}
+}
+
+static void
+test_sig_ds_fault(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *net;
+
+	(void)state;
+	/* The DS RRset lives in the parent: the fault names the parent. */
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "net.");
+	f->sig = SCEN_SIG_EXPIRED;
+	f->name = tdup("example.net.");
+	f->type = LDNS_RR_TYPE_DS;
+	w = build(s);
+	net = zone(w, "net.");
+	assert_int_equal(verify(net, "example.net.", LDNS_RR_TYPE_DS),
+	    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	assert_int_equal(
+	    verify(net, "example.net.", LDNS_RR_TYPE_NSEC), LDNS_STATUS_OK);
+	assert_int_equal(verify(zone(w, "example.net."), "example.net.",
+			     LDNS_RR_TYPE_DNSKEY),
+	    LDNS_STATUS_OK);
+	world_free(w);
+	ts_free(s);
 }
 
 static void
@@ -960,34 +1011,38 @@ test_sig_zone_faults(void **state)
 		dom = zone(w, "example.net.");
 		switch (sig) {
 		case SCEN_SIG_EXPIRED:
-			assert_int_equal(verify(dom, "example.net.",
-			    LDNS_RR_TYPE_DNSKEY),
+			assert_int_equal(
+			    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY),
 			    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
-			assert_int_equal(verify(dom, "example.net.",
-			    LDNS_RR_TYPE_MX), LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+			assert_int_equal(
+			    verify(dom, "example.net.", LDNS_RR_TYPE_MX),
+			    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
 			break;
 		case SCEN_SIG_NOT_YET_VALID:
-			assert_int_equal(verify(dom, "example.net.",
-			    LDNS_RR_TYPE_MX),
+			assert_int_equal(
+			    verify(dom, "example.net.", LDNS_RR_TYPE_MX),
 			    LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED);
 			break;
 		case SCEN_SIG_CORRUPTED:
-			assert_int_equal(verify(dom, "mx1.example.net.",
-			    LDNS_RR_TYPE_A), LDNS_STATUS_CRYPTO_BOGUS);
-			assert_int_equal(verify(dom, "example.net.",
-			    LDNS_RR_TYPE_SOA), LDNS_STATUS_CRYPTO_BOGUS);
+			assert_int_equal(
+			    verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A),
+			    LDNS_STATUS_CRYPTO_BOGUS);
+			assert_int_equal(
+			    verify(dom, "example.net.", LDNS_RR_TYPE_SOA),
+			    LDNS_STATUS_CRYPTO_BOGUS);
 			break;
 		default:
-			assert_int_equal(count(dom, NULL, LDNS_RR_TYPE_RRSIG),
-			    0);
-			assert_int_equal(count(dom, "example.net.",
-			    LDNS_RR_TYPE_DNSKEY), 2);
+			assert_int_equal(
+			    count(dom, NULL, LDNS_RR_TYPE_RRSIG), 0);
+			assert_int_equal(
+			    count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 2);
 			assert_true(count(dom, NULL, LDNS_RR_TYPE_NSEC) > 0);
 			break;
 		}
 		/* The parent is not affected. */
-		assert_int_equal(verify(zone(w, "net."), "example.net.",
-		    LDNS_RR_TYPE_DS), LDNS_STATUS_OK);
+		assert_int_equal(
+		    verify(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS),
+		    LDNS_STATUS_OK);
 		world_free(w);
 		ts_free(s);
 	}
@@ -997,7 +1052,7 @@ static void
 test_sig_fault_warnings(void **state)
 {
 	struct scenario *s = ts_basic();
-	struct world_opts o = { fixtures(), NOW, -1 };
+	struct world_opts o = {fixtures(), NOW, -1};
 	struct scen_fault *f;
 	struct dl_diags d;
 	struct world *w = NULL;
@@ -1058,13 +1113,13 @@ test_nsec3(void **state)
 		assert_int_equal(ldns_nsec3_iterations(r), 0);
 		assert_int_equal(ldns_nsec3_salt_length(r), 0);
 		assert_false(ldns_nsec3_optout(r));
-		assert_int_equal(verify(dom, owner, LDNS_RR_TYPE_NSEC3),
-		    LDNS_STATUS_OK);
+		assert_int_equal(
+		    verify(dom, owner, LDNS_RR_TYPE_NSEC3), LDNS_STATUS_OK);
 		free(owner);
 	}
 	ldns_rr_list_free(n3);
-	assert_int_equal(verify(dom, "example.net.",
-	    LDNS_RR_TYPE_NSEC3PARAM), LDNS_STATUS_OK);
+	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_NSEC3PARAM),
+	    LDNS_STATUS_OK);
 	world_free(w);
 	ts_free(s);
 }
@@ -1089,13 +1144,13 @@ test_unsigned(void **state)
 	assert_int_equal(count(dom, NULL, LDNS_RR_TYPE_NSEC), 0);
 	assert_int_equal(ldns_rr_list_rr_count(dom->dnskeys), 0);
 	assert_int_equal(ldns_rr_list_rr_count(dom->ds), 0);
-	assert_int_equal(count(dom, "_25._tcp.mx1.example.net.",
-	    LDNS_RR_TYPE_TLSA), 1);
+	assert_int_equal(
+	    count(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA), 1);
 	assert_int_equal(count(net, "example.net.", LDNS_RR_TYPE_DS), 0);
 	l = rrset(net, "example.net.", LDNS_RR_TYPE_NSEC);
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
-	assert_false(ldns_nsec_bitmap_covers_type(ldns_nsec_get_bitmap(
-	    ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_DS));
+	assert_false(ldns_nsec_bitmap_covers_type(
+	    ldns_nsec_get_bitmap(ldns_rr_list_rr(l, 0)), LDNS_RR_TYPE_DS));
 	ldns_rr_list_free(l);
 	world_free(w);
 	ts_free(s);
@@ -1114,13 +1169,15 @@ test_rsa_role(void **state)
 	dom = zone(w, "example.net.");
 	assert_string_equal(dom->key_role, "rsa");
 	assert_int_equal(ldns_rdf2native_int8(ldns_rr_dnskey_algorithm(
-	    ldns_rr_list_rr(dom->dnskeys, 0))), LDNS_RSASHA256);
-	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY),
+			     ldns_rr_list_rr(dom->dnskeys, 0))),
+	    LDNS_RSASHA256);
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
 	    LDNS_STATUS_OK);
-	assert_int_equal(verify(dom, "_25._tcp.mx1.example.net.",
-	    LDNS_RR_TYPE_TLSA), LDNS_STATUS_OK);
-	assert_true(ldns_rr_compare_ds(ldns_rr_list_rr(dom->ds, 0),
-	    ldns_rr_list_rr(dom->dnskeys, 0)));
+	assert_true(ldns_rr_compare_ds(
+	    ldns_rr_list_rr(dom->ds, 0), ldns_rr_list_rr(dom->dnskeys, 0)));
 	world_free(w);
 	ts_free(s);
 }
@@ -1149,25 +1206,25 @@ test_cname(void **state)
 	org = zone(w, "example.org.");
 	l = rrset(dom, "mx1.example.net.", LDNS_RR_TYPE_CNAME);
 	assert_int_equal(ldns_rr_list_rr_count(l), 1);
-	assert_true(has_rdata_name(ldns_rr_list_rr(l, 0), 0,
-	    "mail.example.org."));
+	assert_true(
+	    has_rdata_name(ldns_rr_list_rr(l, 0), 0, "mail.example.org."));
 	ldns_rr_list_free(l);
 	assert_int_equal(verify(dom, "mx1.example.net.", LDNS_RR_TYPE_CNAME),
 	    LDNS_STATUS_OK);
 	assert_int_equal(count(dom, "mx1.example.net.", LDNS_RR_TYPE_A), 0);
 	assert_int_equal(count(org, "mail.example.org.", LDNS_RR_TYPE_A), 1);
-	assert_int_equal(count(org, "_25._tcp.mail.example.org.",
-	    LDNS_RR_TYPE_TLSA), 1);
-	assert_int_equal(count(dom, "_25._tcp.mx1.example.net.",
-	    LDNS_RR_TYPE_TLSA), 0);
+	assert_int_equal(
+	    count(org, "_25._tcp.mail.example.org.", LDNS_RR_TYPE_TLSA), 1);
+	assert_int_equal(
+	    count(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA), 0);
 	wh = world_host(w, "mx1.example.net.");
 	assert_non_null(wh);
 	assert_string_equal(wh->tlsa_owner, "_25._tcp.mail.example.org.");
 	assert_string_equal(wh->target, "mail.example.org.");
 	/* MX names the host, not the target. */
 	l = rrset(dom, "example.net.", LDNS_RR_TYPE_MX);
-	assert_true(has_rdata_name(ldns_rr_list_rr(l, 0), 1,
-	    "mx1.example.net."));
+	assert_true(
+	    has_rdata_name(ldns_rr_list_rr(l, 0), 1, "mx1.example.net."));
 	ldns_rr_list_free(l);
 	world_free(w);
 	ts_free(s);
@@ -1192,19 +1249,20 @@ test_mx_preferences(void **state)
 	for (i = 0; i < 2; i++) {
 		mx = ldns_rr_list_rr(l, i);
 		if (has_rdata_name(mx, 1, "mx1.example.net.")) {
-			assert_int_equal(ldns_rdf2native_int16(
-			    ldns_rr_rdf(mx, 0)), 10);
+			assert_int_equal(
+			    ldns_rdf2native_int16(ldns_rr_rdf(mx, 0)), 10);
 			seen |= 1;
 		} else if (has_rdata_name(mx, 1, "mx2.example.net.")) {
-			assert_int_equal(ldns_rdf2native_int16(
-			    ldns_rr_rdf(mx, 0)), 20);
+			assert_int_equal(
+			    ldns_rdf2native_int16(ldns_rr_rdf(mx, 0)), 20);
 			seen |= 2;
 		}
 	}
 	assert_int_equal(seen, 3);
 	ldns_rr_list_free(l);
 	assert_int_equal(count(zone(w, "example.net."),
-	    "_587._tcp.mx2.example.net.", LDNS_RR_TYPE_TLSA), 1);
+			     "_587._tcp.mx2.example.net.", LDNS_RR_TYPE_TLSA),
+	    1);
 	world_free(w);
 	ts_free(s);
 }
@@ -1272,13 +1330,15 @@ test_timeline(void **state)
 	assert_int_equal(world_host_chain(w, &s->hosts[0], &chain, &n), 0);
 	assert_string_equal(chain[0], "mx-cur");
 	assert_int_equal(verify(zone(w, "example.net."),
-	    "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA), LDNS_STATUS_OK);
+			     "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_OK);
 	world_free(w);
 
 	/* Phase 2 keeps phase 1's TLSA set and TTL, changes the chain. */
 	w = build_at(s, 2);
 	assert_int_equal(count(zone(w, "example.net."),
-	    "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA), 2);
+			     "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
+	    2);
 	assert_int_equal(world_host_chain(w, &s->hosts[0], &chain, &n), 0);
 	assert_string_equal(chain[0], "mx-next");
 	world_free(w);
@@ -1291,8 +1351,8 @@ test_timeline(void **state)
 	assert_int_equal(st.n_tlsa, 2);
 	assert_int_equal(st.tlsa_ttl, 60);
 	assert_string_equal(st.chain[0], "mx-next");
-	assert_int_equal(world_host_state_at(s, &s->hosts[0], 3, &st),
-	    DL_ERANGE);
+	assert_int_equal(
+	    world_host_state_at(s, &s->hosts[0], 3, &st), DL_ERANGE);
 	ts_free(s);
 }
 
@@ -1311,12 +1371,12 @@ test_records(void **state)
 	w = build(s);
 	dom = zone(w, "example.net.");
 	assert_int_equal(count(dom, "www.example.net.", LDNS_RR_TYPE_A), 1);
-	assert_int_equal(verify(dom, "www.example.net.", LDNS_RR_TYPE_A),
-	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "www.example.net.", LDNS_RR_TYPE_A), LDNS_STATUS_OK);
 	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_TXT), 1);
 	/* Relative names in RDATA are relative to the zone. */
-	assert_int_equal(count(dom, "alias.example.net.", LDNS_RR_TYPE_CNAME),
-	    1);
+	assert_int_equal(
+	    count(dom, "alias.example.net.", LDNS_RR_TYPE_CNAME), 1);
 	world_free(w);
 	ts_free(s);
 }
@@ -1325,16 +1385,14 @@ static void
 test_errors(void **state)
 {
 	struct scenario *s = ts_basic();
-	struct world_opts o = { fixtures(), NOW, -1 };
+	struct world_opts o = {fixtures(), NOW, -1};
 	struct dl_diags d;
 	struct world *w = NULL;
 
 	(void)state;
-	ts_record(&s->zones[0], "www.example.net.", "A", "not-an-address",
-	    12);
+	ts_record(&s->zones[0], "www.example.net.", "A", "not-an-address", 12);
 	ts_record(&s->zones[0], "www.example.com.", "A", "127.0.0.1", 13);
-	ts_record(&s->zones[0], "example.net.", "SOA",
-	    "a. b. 1 2 3 4 5", 14);
+	ts_record(&s->zones[0], "example.net.", "SOA", "a. b. 1 2 3 4 5", 14);
 	dl_diags_init(&d);
 	assert_int_equal(world_build(s, &o, &w, &d), DL_EINVAL);
 	assert_null(w);
@@ -1360,7 +1418,7 @@ test_errors(void **state)
 	assert_non_null(strstr(d.v[0].msg, "nosuchrole-ksk"));
 	assert_int_equal(d.v[0].line, s->zones[0].pos.line);
 	dl_diags_clear(&d);
-	s->zones[0].keys[0] = 'X';	/* not a valid role */
+	s->zones[0].keys[0] = 'X'; /* not a valid role */
 	dl_diags_init(&d);
 	assert_int_equal(world_build(s, &o, &w, &d), DL_EINVAL);
 	dl_diags_clear(&d);
@@ -1410,20 +1468,23 @@ test_fprint_roundtrip(void **state)
 		assert_non_null(fp);
 		assert_int_equal(world_zone_fprint(fp, z), 0);
 		rewind(fp);
-		assert_int_equal(ldns_zone_new_frm_fp(&back, fp, NULL, 0,
-		    LDNS_RR_CLASS_IN), LDNS_STATUS_OK);
+		assert_int_equal(
+		    ldns_zone_new_frm_fp(&back, fp, NULL, 0, LDNS_RR_CLASS_IN),
+		    LDNS_STATUS_OK);
 		fclose(fp);
 		assert_int_equal(ldns_rr_compare(ldns_zone_soa(back),
-		    ldns_zone_soa(z->zone)), 0);
+				     ldns_zone_soa(z->zone)),
+		    0);
 		a = ldns_rr_list_clone(ldns_zone_rrs(back));
 		b = ldns_rr_list_clone(ldns_zone_rrs(z->zone));
-		assert_int_equal(ldns_rr_list_rr_count(a),
-		    ldns_rr_list_rr_count(b));
+		assert_int_equal(
+		    ldns_rr_list_rr_count(a), ldns_rr_list_rr_count(b));
 		ldns_rr_list_sort(a);
 		ldns_rr_list_sort(b);
 		for (k = 0; k < ldns_rr_list_rr_count(a); k++)
-			assert_int_equal(ldns_rr_compare(
-			    ldns_rr_list_rr(a, k), ldns_rr_list_rr(b, k)), 0);
+			assert_int_equal(ldns_rr_compare(ldns_rr_list_rr(a, k),
+					     ldns_rr_list_rr(b, k)),
+			    0);
 		ldns_rr_list_deep_free(a);
 		ldns_rr_list_deep_free(b);
 		ldns_zone_deep_free(back);
@@ -1436,7 +1497,7 @@ static void
 test_deterministic_and_fast(void **state)
 {
 	struct scenario *s = ts_new("example.net.");
-	struct world_opts o = { fixtures(), NOW, -1 };
+	struct world_opts o = {fixtures(), NOW, -1};
 	struct world *w1, *w2;
 	struct timespec t0, t1;
 	double ms;
@@ -1450,21 +1511,20 @@ test_deterministic_and_fast(void **state)
 	ts_zone(s, "example.org.")->denial = SCEN_DENIAL_NSEC3;
 	ts_tlsa(ts_host(s, "mx1.example.net.", 10, "127.0.1.25"), 3, 1, 1,
 	    "mx-cur");
-	ts_tlsa(ts_host(s, "mx.example.org.", 20, "127.0.2.25"), 2, 1, 1,
-	    "int-r3");
+	ts_tlsa(
+	    ts_host(s, "mx.example.org.", 20, "127.0.2.25"), 2, 1, 1, "int-r3");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(world_build(s, &o, &w1, NULL), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	print_message("# world of %zu zones built in %.1f ms\n", w1->n_zones,
-	    ms);
+	print_message(
+	    "# world of %zu zones built in %.1f ms\n", w1->n_zones, ms);
 	/* Generous bound: sanitizer and valgrind builds are slow. */
 	assert_true(ms < 2000);
 	assert_int_equal(world_build(s, &o, &w2, NULL), 0);
 	for (i = 0; i < w1->n_zones; i++) {
-		ldns_rr_list *a = w1->zones[i].zone ?
-		    ldns_zone_rrs(w1->zones[i].zone) : NULL;
+		ldns_rr_list *a = ldns_zone_rrs(w1->zones[i].zone);
 		ldns_rr_list *b = ldns_zone_rrs(w2->zones[i].zone);
 		size_t k, n = ldns_rr_list_rr_count(a);
 
@@ -1475,8 +1535,8 @@ test_deterministic_and_fast(void **state)
 			ldns_rr *x = ldns_rr_list_rr(a, k);
 			ldns_rr *y = ldns_rr_list_rr(b, k);
 
-			assert_int_equal(ldns_rr_get_type(x),
-			    ldns_rr_get_type(y));
+			assert_int_equal(
+			    ldns_rr_get_type(x), ldns_rr_get_type(y));
 			if (ldns_rr_get_type(x) != LDNS_RR_TYPE_RRSIG)
 				assert_int_equal(ldns_rr_compare(x, y), 0);
 		}
@@ -1490,27 +1550,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_addresses),
-		cmocka_unit_test(test_soa_ns_root),
-		cmocka_unit_test(test_delegation),
-		cmocka_unit_test(test_signatures_valid),
-		cmocka_unit_test(test_ds_missing),
-		cmocka_unit_test(test_ds_mismatch),
-		cmocka_unit_test(test_ds_unsupported),
-		cmocka_unit_test(test_tlsa_data),
-		cmocka_unit_test(test_sig_rrset_faults),
-		cmocka_unit_test(test_sig_zone_faults),
-		cmocka_unit_test(test_sig_fault_warnings),
-		cmocka_unit_test(test_nsec3),
-		cmocka_unit_test(test_unsigned),
-		cmocka_unit_test(test_rsa_role),
-		cmocka_unit_test(test_cname),
-		cmocka_unit_test(test_mx_preferences),
-		cmocka_unit_test(test_timeline),
-		cmocka_unit_test(test_records),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_fprint_roundtrip),
-		cmocka_unit_test(test_deterministic_and_fast),
+	    cmocka_unit_test(test_order_and_addresses),
+	    cmocka_unit_test(test_soa_ns_root),
+	    cmocka_unit_test(test_delegation),
+	    cmocka_unit_test(test_signatures_valid),
+	    cmocka_unit_test(test_ds_missing),
+	    cmocka_unit_test(test_ds_mismatch),
+	    cmocka_unit_test(test_ds_unsupported),
+	    cmocka_unit_test(test_tlsa_data),
+	    cmocka_unit_test(test_sig_rrset_faults),
+	    cmocka_unit_test(test_sig_ds_fault),
+	    cmocka_unit_test(test_sig_zone_faults),
+	    cmocka_unit_test(test_sig_fault_warnings),
+	    cmocka_unit_test(test_nsec3),
+	    cmocka_unit_test(test_unsigned),
+	    cmocka_unit_test(test_rsa_role),
+	    cmocka_unit_test(test_cname),
+	    cmocka_unit_test(test_mx_preferences),
+	    cmocka_unit_test(test_timeline),
+	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_fprint_roundtrip),
+	    cmocka_unit_test(test_deterministic_and_fast),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
