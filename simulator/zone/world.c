@@ -399,6 +399,9 @@ world_build(const struct scenario *s, const struct world_opts *opts,
 	b.file = s->file;
 	b.inception = (uint32_t)(now - WORLD_SIG_INCEPTION_AGO);
 	b.expiration = (uint32_t)(now + WORLD_SIG_LIFETIME);
+	b.serial = (uint32_t)now;
+	if (opts->phase >= 0)
+		b.serial += s->phases[opts->phase].at;
 
 	if (world_order_zones(&b) != 0)
 		goto done;

@@ -21,7 +21,8 @@
  * WORLD_RESOLVER_ADDR.
  *
  * What each zone holds:
- *   - SOA: mname = its name server, rname hostmaster.<zone>, serial = now,
+ *   - SOA: mname = its name server, rname hostmaster.<zone>, serial = now
+ *     + the phase's offset (so that serials grow from phase to phase),
  *     refresh 3600, retry 600, expire 14 days, and TTL = MINIMUM = the
  *     zone's TTL, so the negative-caching TTL (RFC 2308: min of the SOA
  *     TTL and MINIMUM) and the NSEC/NSEC3 TTL (RFC 9077) are both the

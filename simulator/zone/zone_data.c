@@ -242,8 +242,8 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 	rname = strcmp(z->name, ".") == 0 ? xstrdup("hostmaster.")
 					  : xasprintf("hostmaster.%s", z->name);
 	soa = zone_rr_fmt("%s %u IN SOA %s %s %u %u %u %u %u", z->name, z->ttl,
-	    z->ns_name, rname, (uint32_t)w->now, WORLD_SOA_REFRESH,
-	    WORLD_SOA_RETRY, WORLD_SOA_EXPIRE, z->ttl);
+	    z->ns_name, rname, b->serial, WORLD_SOA_REFRESH, WORLD_SOA_RETRY,
+	    WORLD_SOA_EXPIRE, z->ttl);
 	free(rname);
 	if (soa == NULL) {
 		ldns_rr_list_free(rrs);

@@ -41,6 +41,7 @@ struct zone_build {
 	const char *file;	/* s->file, for diagnostics */
 	uint32_t inception;	/* normal signature validity */
 	uint32_t expiration;
+	uint32_t serial;	/* SOA serial of every zone */
 	int rc;			/* first error code, 0 if none so far */
 
 	struct zone_key_tmpl *tmpl;

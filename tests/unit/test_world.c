@@ -1319,6 +1319,10 @@ test_timeline(void **state)
 	world_free(w);
 
 	w = build_at(s, 1);
+	/* Serials grow with the phases. */
+	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(
+			     ldns_zone_soa(zone(w, "example.net.")->zone), 2)),
+	    (uint32_t)NOW + 600);
 	l = rrset(zone(w, "example.net."), "_25._tcp.mx1.example.net.",
 	    LDNS_RR_TYPE_TLSA);
 	assert_int_equal(ldns_rr_list_rr_count(l), 2);
