@@ -284,9 +284,12 @@ explain(FILE *fp, const struct scenario *s)
 		}
 	}
 	if (s->observe != NULL) {
-		fprintf(fp, "\nHow to observe it (inside 'danelab shell %s')\n",
-		    s->id);
+		fputs("\nHow to observe it\n", fp);
 		explain_wrap(fp, s->observe, 2);
+		fprintf(fp, "\n  These commands run inside the world: for now,\n"
+		    "    danelab export %s /tmp/w\n"
+		    "    sudo unshare -n -m -p -f --mount-proc sh -c "
+		    "'/tmp/w/start.sh && exec bash'\n", s->id);
 	}
 }
 
