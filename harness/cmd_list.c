@@ -8,14 +8,28 @@
 #include "harness/cli.h"
 #include "simulator/util/json.h"
 
-/* "auth", or "mx1.example.net.=next-mx,mx2...=auth" into buf. */
+/*
+ * The overall action under policy p: "auth", or for a timeline the
+ * actions of its phases with repeats collapsed, "auth>defer>auth".
+ */
 static const char *
-list_expect_text(const struct scen_expect_policy *e, char *buf, size_t len)
+list_expect_text(const struct scenario *s, enum scen_policy p, char *buf,
+    size_t len)
 {
-	if (e == NULL || !e->set)
-		return "-";
-	snprintf(buf, len, "%s", scen_action_name(e->overall));
-	return buf;
+	const struct scen_expect_policy *e;
+	enum scen_action last = SCEN_ACT_UNSET;
+	size_t i, n = s->n_phases > 0 ? s->n_phases : 1, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		e = scenario_expect(s, p, s->n_phases > 0 ? (int)i : -1);
+		if (e == NULL || !e->set || e->overall == last)
+			continue;
+		last = e->overall;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+		    "%s%s", used ? ">" : "", scen_action_name(e->overall));
+	}
+	return buf[0] != '\0' ? buf : "-";
 }
 
 static void
@@ -118,7 +132,7 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_verb *v = cli_verb_find("list");
 	struct scenario **list;
 	struct json_writer j;
-	char b1[64], b2[64];
+	char b1[256], b2[256];
 	size_t n, i;
 	bool json = false;
 	int c, rc;
@@ -153,18 +167,16 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		json_arr_end(&j);
 		fputc('\n', stdout);
 	} else {
-		printf("%-34s %-14s %-14s %s\n", "ID", "DANE", "DANE-ONLY",
+		printf("%-30s %-16s %-16s %s\n", "ID", "DANE", "DANE-ONLY",
 		    "TITLE");
 		for (i = 0; i < n; i++) {
 			const struct scenario *s = list[i];
-			int ph = s->n_phases > 0 ? 0 : -1;
 
-			printf("%-34s %-14s %-14s %s%s\n", s->id,
-			    list_expect_text(scenario_expect(s,
-			    SCEN_POLICY_DANE, ph), b1, sizeof(b1)),
-			    list_expect_text(scenario_expect(s,
-			    SCEN_POLICY_DANE_ONLY, ph), b2, sizeof(b2)),
-			    s->title, s->n_phases > 0 ? " [timeline]" : "");
+			printf("%-30s %-16s %-16s %s\n", s->id,
+			    list_expect_text(s, SCEN_POLICY_DANE, b1,
+			    sizeof(b1)),
+			    list_expect_text(s, SCEN_POLICY_DANE_ONLY, b2,
+			    sizeof(b2)), s->title);
 		}
 		printf("%zu scenario%s\n", n, n == 1 ? "" : "s");
 	}
