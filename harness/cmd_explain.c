@@ -231,7 +231,7 @@ explain(FILE *fp, const struct scenario *s)
 	}
 	fputs("  DNSSEC states a validator must find:\n", fp);
 	if (s->expect.mx != SCEN_DNSSEC_UNSET)
-		fprintf(fp, "    MX %-28s %s\n", s->domain,
+		fprintf(fp, "    MX   %-28s %s\n", s->domain,
 		    scen_dnssec_name(s->expect.mx));
 	for (i = 0; i < s->expect.n_states; i++) {
 		const struct scen_host_state *st = &s->expect.states[i];
