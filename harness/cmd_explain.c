@@ -6,6 +6,7 @@
  * and how to observe the fault.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,6 +121,32 @@ explain_action_text(enum scen_action a)
 	}
 }
 
+/* One line per distinct action used anywhere in the expectations. */
+static void
+explain_legend(FILE *fp, const struct scenario *s)
+{
+	bool seen[SCEN_ACT_DEFER + 1] = { false };
+	size_t i, k, n = s->n_phases > 0 ? s->n_phases : 1;
+	int p, a;
+
+	for (i = 0; i < n; i++) {
+		for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+			const struct scen_expect_policy *e = scenario_expect(s,
+			    p, s->n_phases > 0 ? (int)i : -1);
+
+			if (e == NULL || !e->set)
+				continue;
+			seen[e->overall] = true;
+			for (k = 0; k < e->n_hosts; k++)
+				seen[e->hosts[k].action] = true;
+		}
+	}
+	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++)
+		if (seen[a])
+			fprintf(fp, "    (%s: %s)\n", scen_action_name(a),
+			    explain_action_text(a));
+}
+
 static void
 explain_tlsa(FILE *fp, const struct scen_tlsa *t, size_t n)
 {
@@ -188,7 +215,6 @@ static void
 explain(FILE *fp, const struct scenario *s)
 {
 	size_t i, k;
-	int p;
 
 	fprintf(fp, "%s\n  %s\n\n", s->id, s->title);
 	fprintf(fp, "  file: %s\n", s->file);
@@ -221,14 +247,7 @@ explain(FILE *fp, const struct scenario *s)
 			explain_policy(fp, s, (int)i);
 		}
 	}
-	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
-		const struct scen_expect_policy *e = scenario_expect(s, p,
-		    s->n_phases ? 0 : -1);
-
-		if (e != NULL && e->set)
-			fprintf(fp, "    (%s: %s)\n", scen_action_name(
-			    e->overall), explain_action_text(e->overall));
-	}
+	explain_legend(fp, s);
 	fputs("  DNSSEC states a validator must find:\n", fp);
 	if (s->expect.mx != SCEN_DNSSEC_UNSET)
 		fprintf(fp, "    MX   %-28s %s\n", s->domain,
