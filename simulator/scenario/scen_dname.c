@@ -80,7 +80,7 @@ scen_dname_norm(const char *s, size_t len, unsigned flags, char **out,
 
 			if (ldh(c) || (c == '_' && (flags & SCEN_DN_UNDERSCORE)))
 				continue;
-			if (c >= 0x21 && c <= 0x7e)
+			if (c >= 0x20 && c <= 0x7e)
 				snprintf(why, whylen, "invalid character '%c'",
 				    c);
 			else

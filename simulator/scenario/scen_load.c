@@ -573,6 +573,7 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 	struct scen_seen seen[SCEN_SCHEMA_MAX_KEYS];
 	char d[SCEN_QUOTE_MAX + 2], q[SCEN_QUOTE_MAX];
 	size_t i, j;
+	bool merge = false;
 	int rc = 0;
 
 	if (n->type == SCEN_NODE_BAD)
@@ -592,6 +593,16 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 
 		if (key->type != SCEN_NODE_SCALAR) {
 			rc = DL_EINVAL;	/* reported by scen_yaml.c */
+			continue;
+		}
+		if (key->plain && strcmp(key->str, "<<") == 0) {
+			/*
+			 * The keys the author meant to merge in are not
+			 * reported missing: one mistake, one message.
+			 */
+			rc = scen_err(ctx, key->pos, "YAML merge keys ('<<') "
+			    "are not supported; write the keys out");
+			merge = true;
 			continue;
 		}
 		for (j = 0; j < sc->n_keys; j++) {
@@ -623,7 +634,8 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 			rc = DL_EINVAL;
 	}
 	for (j = 0; j < sc->n_keys; j++) {
-		if ((sc->keys[j].flags & SCEN_F_REQUIRED) && !seen[j].key)
+		if ((sc->keys[j].flags & SCEN_F_REQUIRED) && !seen[j].key &&
+		    !merge)
 			rc = scen_err(ctx, n->pos, "missing required key '%s' "
 			    "in %s", sc->keys[j].name, sc->name);
 	}
@@ -1306,6 +1318,7 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 	const struct scen_schema *sc = &scen_schema_tlsa;
 	const struct scen_seen *cert = seen_get(sc, seen, "cert");
 	const struct scen_seen *rec = seen_get(sc, seen, "record");
+	const struct scen_seen *un = seen_get(sc, seen, "unusable");
 	const char *why = "; add 'unusable: true' if that is intended";
 	struct scen_tlsa *t = obj;
 	bool fields_ok = true;
@@ -1338,6 +1351,9 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 		}
 	}
 	if (!fields_ok || (rec->key != NULL && !rec->ok))
+		return;
+	/* "unusable: yes" was reported: do not warn as if it were false. */
+	if (un->key != NULL && !un->ok)
 		return;
 	if (cert->key != NULL && t->selector > 1)
 		scen_err(ctx, scen_pos_of(ctx, &t->selector, t->pos),

@@ -26,7 +26,7 @@ static const struct scen_key item_tag = {
 };
 static const struct scen_key item_addr = {
 	.name = "addresses", .type = SCEN_K_CUSTOM, .size = sizeof(char *),
-	.fn = scen_dec_address,
+	.fn = scen_dec_address, .type_doc = "IPv4 address",
 };
 static const struct scen_key item_chain = {
 	.name = "chain", .type = SCEN_K_FIXTURE, .size = sizeof(char *),

@@ -21,6 +21,13 @@
 
 #include "simulator/util/xmem.h"
 
+/*
+ * Past this nesting, parsing stops instead of skipping: libyaml keeps one
+ * entry per flow level on a stack it rescans for every token, so a file
+ * of a million '[' would cost minutes even though the subtree is dropped.
+ */
+#define YAML_HARD_DEPTH (4 * SCEN_MAX_DEPTH)
+
 struct yctx {
 	const char *file;
 	struct dl_diags *diags;
@@ -204,12 +211,13 @@ on_start(struct yctx *y, enum scen_node_type type, const yaml_event_t *ev,
 {
 	struct scen_pos pos = ypos(ev->start_mark);
 	const char *what = type == SCEN_NODE_MAP ? "mapping" : "list";
+	char q[SCEN_QUOTE_MAX];
 	struct scen_node *n;
 	bool bad = true;
 
 	if (y->skip > 0) {
-		y->skip++;
-		return true;
+		/* "nesting too deep" was reported at the top of the subtree. */
+		return ++y->skip + y->depth <= YAML_HARD_DEPTH;
 	}
 	if (at_key(y))
 		yerr(y, pos, "a %s cannot be a mapping key", what);
@@ -218,7 +226,8 @@ on_start(struct yctx *y, enum scen_node_type type, const yaml_event_t *ev,
 		    SCEN_MAX_DEPTH);
 	else if (tag != NULL && strcmp(tag, type == SCEN_NODE_MAP ?
 	    "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq") != 0)
-		yerr(y, pos, "YAML tags are not supported");
+		yerr(y, pos, "YAML tag '%s' is not supported",
+		    scen_quote(tag, q, sizeof(q)));
 	else
 		bad = false;
 	if (bad) {
