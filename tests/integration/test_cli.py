@@ -27,13 +27,20 @@ from dltest import Tap
 VERBS_AT_LEAST = ["check", "list", "explain", "export"]
 
 
-def declared_overall(s, policy):
-    """Declared overall action of a policy, at the first phase for timeline
-    scenarios: a string, or derived from a per-host map as the spec says
-    (first host by preference whose action is not next-mx, else defer)."""
+def declared_policy(s, policy, phase=0):
+    """What the file declares for a policy at a timeline phase (index;
+    the phase's expect overrides the top-level one): a string or a
+    per-host map."""
     v = (s.doc.get("expect") or {}).get(policy)
-    if s.phases and policy in (s.phases[0].get("expect") or {}):
-        v = s.phases[0]["expect"][policy]
+    if s.phases and policy in (s.phases[phase].get("expect") or {}):
+        v = s.phases[phase]["expect"][policy]
+    return v
+
+
+def declared_overall(s, policy, phase=0):
+    """Overall action: a per-host map gives the action of the first host by
+    preference that is not next-mx, else defer (format spec)."""
+    v = declared_policy(s, policy, phase)
     if isinstance(v, dict):
         per = {dltest.fqdn(k): a for k, a in v.items()}
         for h in sorted(s.hosts, key=lambda h: h["preference"]):
@@ -42,6 +49,14 @@ def declared_overall(s, policy):
                 return a
         return "defer"
     return v
+
+
+def declared_hosts(s, policy, phase=0):
+    """Per-host actions of a policy, or None if declared overall."""
+    v = declared_policy(s, policy, phase)
+    if not isinstance(v, dict):
+        return None
+    return {dltest.fqdn(k): a for k, a in v.items()}
 
 
 def main():
@@ -134,6 +149,31 @@ def main():
                 want = declared_overall(s, pol)
                 tap.ok(got == want, f"{s.id}: expect.{pol} expected={want} "
                        f"got={got}")
+                per = declared_hosts(s, pol)
+                if per is not None:
+                    gh = ((e.get("expect") or {}).get(pol) or {}).get("hosts")
+                    gh = {dltest.fqdn(k): v for k, v in (gh or {}).items()}
+                    tap.ok(gh == per, f"{s.id}: expect.{pol} per host "
+                           f"expected={per} got={gh}")
+
+            # timeline phases, each with its expectations
+            got_ph = [(p.get("phase"), p.get("at")) for p in
+                      e.get("phases") or []]
+            want_ph = [(p["phase"], int(p["at"])) for p in s.phases]
+            tap.ok(got_ph == want_ph, f"{s.id}: phases expected={want_ph} "
+                   f"got={got_ph}")
+            for i, p in enumerate(e.get("phases") or []):
+                if i >= len(s.phases):
+                    break
+                for pol in ("dane", "dane-only"):
+                    pe = (p.get("expect") or {}).get(pol) or {}
+                    got = (pe.get("action"),
+                           {dltest.fqdn(k): v for k, v in
+                            (pe.get("hosts") or {}).items()} or None)
+                    want = (declared_overall(s, pol, i),
+                            declared_hosts(s, pol, i))
+                    tap.ok(got == want, f"{s.id} [{p.get('phase')}]: "
+                           f"expect.{pol} expected={want} got={got}")
 
     # explain
     for s in scens:

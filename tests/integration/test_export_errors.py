@@ -17,10 +17,15 @@ With one catalogue scenario (the first control/ one, else the first):
     root.ds trust-anchors.conf, tls/<host>/chain.pem key.pem tlsa.txt, nsd/,
     unbound/unbound.conf root.hints, executable start.sh and stop.sh,
     README.txt, empty run/), key.pem not world-readable, and no *.tmp-*
-    sibling.
+    sibling;
+  * the same failure into an existing empty directory leaves no *.tmp-*
+    sibling and no partial content;
+  * a relative destination with a trailing slash works, and every path in
+    the NSD and unbound configurations is absolute, under the export.
 """
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -147,11 +152,50 @@ def main():
                         f"{r.returncode} (expected non-zero), nothing left "
                         f"(before={before} after={after})")
             tap.diag(dltest.short(r.stderr, 500))
+            # the same failure into an existing empty directory: the spec
+            # (export.h) says "dir is complete or it does not exist"
+            empty = os.path.join(tmp, "empty")
+            os.mkdir(empty)
+            before = listing(tmp)
+            r = dl("export", s.id, empty, fixtures=fx)
+            after = listing(tmp)
+            tmps = [n for n in after if ".tmp-" in n]
+            tap.ok(r.returncode != 0 and not tmps and
+                   (not os.path.exists(empty) or not os.listdir(empty)),
+                   f"failed export into an existing empty directory: exit "
+                   f"{r.returncode}, no *.tmp-* sibling, directory "
+                   f"{'kept, empty' if os.path.isdir(empty) else 'removed'}")
+            if os.path.isdir(empty):
+                os.rmdir(empty)
         shutil.rmtree(fx)
 
+        # relative destination and trailing slash: the configurations must
+        # still name absolute paths (start.sh may run from anywhere)
+        r = dltest.run(dltest.danelab_cmd(danelab, src, "export", s.id,
+                                          "rel-out/"), cwd=tmp)
+        dest = os.path.join(tmp, "rel-out")
+        if tap.ok(r.returncode == 0 and os.path.isdir(dest),
+                  f"export to a relative path with a trailing slash "
+                  f"(rel-out/): exit {r.returncode}"):
+            conf = open(os.path.join(dest, "unbound", "unbound.conf")).read()
+            paths = re.findall(r'(?:directory|root-hints|trust-anchor-file|'
+                               r'pidfile):\s*"?([^"\s]+)', conf)
+            for f in os.listdir(os.path.join(dest, "nsd")):
+                conf = open(os.path.join(dest, "nsd", f)).read()
+                paths += re.findall(r'(?:zonesdir|pidfile):\s*"?([^"\s]+)',
+                                    conf)
+            rel = [p for p in paths if not p.startswith(dest + "/")
+                   and p != dest]
+            tap.ok(paths and not rel, f"relative export: {len(paths)} "
+                   f"configured paths are absolute, under {dest} "
+                   f"(other: {rel[:3]})")
+            shutil.rmtree(dest)
+        else:
+            tap.diag(r.stderr)
+
         # success, new directory
-        for desc, make in [("new directory", False),
-                           ("existing empty directory", True)]:
+        for desc, make in [("a new directory", False),
+                           ("an existing empty directory", True)]:
             dest = os.path.join(tmp, "ok-" + ("empty" if make else "new"))
             if make:
                 os.mkdir(dest)
@@ -159,12 +203,12 @@ def main():
             r = dl("export", s.id, dest)
             dt = time.monotonic() - t0
             if not tap.ok(r.returncode == 0,
-                          f"export into a {desc}: exit {r.returncode} "
+                          f"export into {desc}: exit {r.returncode} "
                           f"({dt:.2f} s)"):
                 tap.diag(r.stderr)
                 continue
             tmps = [n for n in listing(tmp) if ".tmp-" in n]
-            tap.ok(not tmps, f"export into a {desc}: no *.tmp-* sibling "
+            tap.ok(not tmps, f"export into {desc}: no *.tmp-* sibling "
                    f"(siblings: {listing(tmp)})")
             want = ["README.txt", "start.sh", "stop.sh", "anchor/root.key",
                     "anchor/root.ds", "anchor/trust-anchors.conf",
@@ -175,25 +219,29 @@ def main():
                     want.append(f"tls/{dltest.plain(host['name'])}/{f}")
             missing = [f for f in want
                        if not os.path.isfile(os.path.join(dest, f))]
-            tap.ok(not missing, f"export into a {desc}: layout has "
+            tap.ok(not missing, f"export into {desc}: layout has "
                    f"{len(want)} expected files (missing: {missing})")
             tap.ok(os.path.isdir(os.path.join(dest, "keys")) and
                    os.path.isdir(os.path.join(dest, "run")) and
                    not os.listdir(os.path.join(dest, "run")),
-                   f"export into a {desc}: keys/ present, run/ empty")
+                   f"export into {desc}: keys/ present, run/ empty")
             tap.ok(all(os.access(os.path.join(dest, f), os.X_OK)
                        for f in ("start.sh", "stop.sh")),
-                   f"export into a {desc}: start.sh, stop.sh executable")
+                   f"export into {desc}: start.sh, stop.sh executable")
             keys = [os.path.join(dest, f) for f in want
                     if f.endswith("key.pem")]
+            for dirpath, _, files in os.walk(os.path.join(dest, "keys")):
+                keys += [os.path.join(dirpath, f) for f in files
+                         if f.endswith(".private")]
             loose = [k for k in keys if os.path.exists(k) and
                      os.stat(k).st_mode & 0o077]
-            tap.ok(not loose, f"export into a {desc}: key.pem mode 0600 "
+            tap.ok(not loose, f"export into {desc}: {len(keys)} private keys "
+                   f"(key.pem, *.private) mode 0600 "
                    f"(too open: {loose})")
             zones = sorted(os.listdir(os.path.join(dest, "zones")))
             confs = sorted(os.listdir(os.path.join(dest, "nsd")))
             tap.ok([z[:-5] for z in zones] == [c[:-5] for c in confs],
-                   f"export into a {desc}: one nsd/<zone>.conf per zone "
+                   f"export into {desc}: one nsd/<zone>.conf per zone "
                    f"file ({len(zones)} zones)")
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s")
     return tap.done()

@@ -19,9 +19,14 @@ The owner must be _<port>._tcp.<host> (or, for a CNAME host, the CNAME
 target's).  TTLs are compared with tlsa-ttl (else the zone's ttl, else the
 world ttl).  Every DANE-EE item computed from a certificate is also
 cross-checked with `ldns-dane -c <pem> create` (offline).
+
+Also per host and phase: tls/<host>/chain.pem is the phase's chain, leaf
+first, certificate by certificate equal (DER) to the fixtures, and key.pem
+holds the leaf's private key.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -112,6 +117,41 @@ def fmt(rrs):
                            for (u, s, m, d) in sorted(rrs)) + "}"
 
 
+def der_of(pem_text):
+    return subprocess.run(["openssl", "x509", "-outform", "DER"],
+                          input=pem_text.encode(), capture_output=True,
+                          check=True).stdout
+
+
+def check_chain(label, h, hdir, src, tap):
+    """tls/<host>/chain.pem is the phase's chain (leaf first, byte for byte
+    the fixtures, compared as DER) and key.pem the leaf's private key."""
+    path = os.path.join(hdir, "chain.pem")
+    if not tap.ok(os.path.isfile(path), f"{label}: chain.pem exists"):
+        return
+    text = open(path).read()
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.*?"
+                        r"-----END CERTIFICATE-----", text, re.S)
+    got = [der_of(b) for b in blocks]
+    want = [der_of(open(os.path.join(src, "fixtures", "pki", c + ".pem"))
+                   .read()) for c in h["chain"]]
+    names = []
+    for g in got:
+        m = [c for c, w in zip(h["chain"], want) if w == g]
+        names.append(m[0] if m else "?")
+    tap.ok(got == want, f"{label}: chain.pem expected={h['chain']} "
+           f"got={names}")
+    if not h["chain"]:
+        return
+    leaf = os.path.join(src, "fixtures", "pki", h["chain"][0] + ".pem")
+    kpath = os.path.join(hdir, "key.pem")
+    k = subprocess.run(["openssl", "pkey", "-in", kpath, "-pubout",
+                        "-outform", "DER"], capture_output=True)
+    tap.ok(k.returncode == 0 and k.stdout.hex() ==
+           openssl_assoc(leaf, 1, 0),
+           f"{label}: key.pem is the private key of {h['chain'][0]}")
+
+
 def check_export(s, phase_index, dest, src, tap):
     label0 = s.id + (f" [{s.phases[phase_index]['phase']}]"
                      if phase_index is not None else "")
@@ -127,6 +167,7 @@ def check_export(s, phase_index, dest, src, tap):
         label = f"{label0} {h['name']}"
         want = expected_records(s, h, src, tap, label)
         path = os.path.join(dest, "tls", dltest.plain(h["name"]), "tlsa.txt")
+        check_chain(label, h, os.path.dirname(path), src, tap)
         rel = os.path.relpath(path, dest)
         if not tap.ok(os.path.isfile(path), f"{label}: {rel} exists"):
             continue

@@ -11,6 +11,12 @@ loader): `danelab export ID DIR` into a temporary directory, then
   * every zone not declared `signed: false` must carry a DNSKEY RRset and
     `ldns-verify-zone` must accept it -- unless a `signatures:` fault names
     the zone, in which case ldns-verify-zone must reject it;
+  * its RRSIG validity periods are as the brief requires (valid ones span
+    now with 7 days to spare; `expired`/`not-yet-valid` faults end/start
+    at least 7 days away from now; `missing` leaves the RRset unsigned),
+    its denial of existence is the declared one (nsec | nsec3), and when
+    a signatures fault names one RRset, ldns-verify-zone complains about
+    that RRset only;
   * a zone declared `signed: false` is not verified, but must carry no
     DNSSEC records (DNSKEY, RRSIG, NSEC, NSEC3).
 
@@ -18,12 +24,94 @@ Timeline scenarios are checked in their first phase (the default export).
 Prints per zone: scenario, zone, expected, got.
 """
 
+import calendar
 import os
+import re
 import sys
 import time
 
 import dltest
 from dltest import Tap
+
+
+def check_precise(s, zone, output, tap):
+    """When every signatures fault on zone names one RRset (name, type),
+    ldns-verify-zone must complain about those RRsets only."""
+    targets = []
+    for kind, _, f in s.faults:
+        if kind == "signatures" and dltest.fqdn(f["zone"]) == zone:
+            if "name" not in f:
+                return
+            targets.append((dltest.fqdn(f["name"]),
+                            str(f.get("type", "")).upper() or None))
+    errs = [ln for ln in output.split("\n") if ln.startswith("Error:")]
+    stray = []
+    for ln in errs:
+        m = re.search(r" for (\S+)\s+(\S+)\s*$", ln)
+        if not m or not any(dltest.fqdn(m.group(1)) == n and
+                            (t is None or m.group(2).upper() == t)
+                            for n, t in targets):
+            stray.append(ln)
+    tap.ok(errs and not stray,
+           f"{s.id}: zone {zone} ldns-verify-zone errors only for the "
+           f"faulted RRsets {targets} ({len(errs)} errors, "
+           f"{len(stray)} elsewhere{': ' + str(stray[:3]) if stray else ''})")
+
+
+def rrsig_time(text):
+    """RRSIG time field (YYYYMMDDHHmmSS or seconds) -> Unix time."""
+    if len(text) == 14 and text.isdigit():
+        return calendar.timegm(time.strptime(text, "%Y%m%d%H%M%S"))
+    return int(text)
+
+
+def check_windows(s, zone, recs, tap):
+    """RRSIG validity periods, against the brief: valid signatures span now
+    with at least 7 days left; `expired` ones ended at least 7 days ago,
+    `not-yet-valid` ones start at least 7 days ahead (validators tolerate
+    clock skew); `missing` leaves the RRset without RRSIG."""
+    now, week = time.time(), 7 * 86400
+    faults = [(v, dltest.fqdn(f["name"]) if "name" in f else None,
+               str(f["type"]).upper() if "type" in f else None)
+              for kind, v, f in s.faults
+              if kind == "signatures" and dltest.fqdn(f["zone"]) == zone]
+
+    def fault_for(owner, rtype):
+        for v, n, t in faults:
+            if (n is None or n == owner) and (t is None or t == rtype):
+                return v
+        return None
+
+    bad, counts = [], {}
+    for owner, _, rtype, rd in recs:
+        if rtype != "RRSIG" or len(rd) < 6:
+            continue
+        covered = rd[0].upper()
+        exp, inc = rrsig_time(rd[4]), rrsig_time(rd[5])
+        f = fault_for(owner, covered)
+        counts[f or "valid"] = counts.get(f or "valid", 0) + 1
+        if f == "expired":
+            good = exp <= now - week
+        elif f == "not-yet-valid":
+            good = inc >= now + week
+        elif f in ("corrupted",):
+            good = True
+        elif f == "missing":
+            good = False
+        else:
+            good = inc <= now and exp >= now + week
+        if not good:
+            bad.append(f"{owner} RRSIG {covered} {rd[5]}..{rd[4]}"
+                       f" ({f or 'valid'})")
+    # a missing-signatures fault must leave its RRsets unsigned
+    signed_sets = {(o, rd[0].upper()) for o, _, rt, rd in recs
+                   if rt == "RRSIG"}
+    for v, n, t in faults:
+        if v == "missing" and n and t and (n, t) in signed_sets:
+            bad.append(f"{n} {t} still has an RRSIG (fault: missing)")
+    tap.ok(not bad, f"{s.id}: zone {zone} RRSIG validity periods "
+           f"{counts} as required (7-day margins)"
+           + (f"; wrong: {bad[:4]}" if bad else ""))
 
 
 def main():
@@ -73,6 +161,14 @@ def main():
                     continue
                 apex_keys = [1 for o, _, rt, _ in recs
                              if rt == "DNSKEY" and o == zone]
+                check_windows(s, zone, recs, tap)
+                denial = str((s.zones.get(zone) or {}).get("denial", "nsec"))
+                has = "nsec3" if "NSEC3" in types else \
+                    "nsec" if "NSEC" in types else "none"
+                tap.ok(has == denial.lower() and not
+                       ("NSEC" in types and "NSEC3" in types),
+                       f"{s.id}: zone {zone} denial expected={denial} "
+                       f"got={has}")
                 v = dltest.run(["ldns-verify-zone", path], timeout=60)
                 got = "pass" if v.returncode == 0 else "fail"
                 want = "fail" if zone in broken else "pass"
@@ -83,6 +179,8 @@ def main():
                             f"{v.returncode}, {len(apex_keys)} DNSKEY)")
                 if not ok or got == "fail":
                     tap.diag(dltest.short(v.stdout + v.stderr, 2000))
+                if zone in broken and got == "fail":
+                    check_precise(s, zone, v.stdout + v.stderr, tap)
             tap.diag(f"{s.id}: export {dt:.2f} s, total "
                      f"{time.monotonic() - t0:.2f} s")
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s for "
