@@ -30,8 +30,9 @@ export):
  4. stop.sh (by PID files), and check that it stopped every process; then
     the namespace ends (pid 1 exits; --kill-child covers our own death).
 
-At the end: no process mentions our temporary directory and the directory
-is gone.  Runtime per scenario is printed (aim: about 1 s).
+At the end: no process is left in any namespace we made (their ids are
+reported from inside) or mentions our temporary directory, and the
+directory is gone.  Runtime per scenario is printed (aim: about 1 s).
 
 Environment: DANELAB_IT_JOBS = scenarios run in parallel (default: number
 of CPUs, at most 4; each has its own namespaces, so addresses do not
@@ -106,7 +107,9 @@ def _reap():
 
 def inside(export_dir, queries):
     """Runs as pid 1 of fresh namespaces; prints one JSON object."""
-    res = {"errors": [], "queries": [], "leftover": [], "t": {}}
+    res = {"errors": [], "queries": [], "leftover": [], "t": {},
+           "ns": [os.readlink(f"/proc/self/ns/{k}")
+                  for k in ("pid", "net", "mnt")]}
     t0 = time.monotonic()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
     r = subprocess.run([os.path.join(export_dir, "start.sh")],
@@ -343,6 +346,7 @@ def run_scenario(s, danelab, src, tmp):
     t1 = time.monotonic()
     rc, out, err = run_child(argv, 120)
     res["t_ns"] = time.monotonic() - t1
+    res["t_end"] = time.clock_gettime(time.CLOCK_BOOTTIME)
     res["ns_rc"], res["ns_err"] = rc, err
     try:
         res["inside"] = json.loads(out.strip().split("\n")[-1])
@@ -434,20 +438,38 @@ def main():
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             futs = [pool.submit(run_scenario, s, danelab, src, tmp)
                     for s in scens]
+            results = []
             for f in futs:
-                report(f.result(), tap)
+                results.append(f.result())
+                report(results[-1], tap)
+        # Leftovers: a process naming our directory (NSD renames itself,
+        # so also:) living in a namespace we made, started before that
+        # namespace ended (namespace ids are reused once freed).
+        hz = os.sysconf("SC_CLK_TCK")
+        ours = {}
+        for r in results:
+            for ns in (r.get("inside") or {}).get("ns", []):
+                ours[ns] = max(ours.get(ns, 0), r["t_end"])
         leaked = []
         for d in os.listdir("/proc"):
             if not d.isdigit() or int(d) == os.getpid():
                 continue
             try:
                 with open(f"/proc/{d}/cmdline", "rb") as fp:
-                    if tmp.encode() in fp.read():
-                        leaked.append(d)
-            except OSError:
-                pass
-        tap.ok(not leaked, f"no process left running from {tmp}"
-               + (f" (pids {leaked})" if leaked else ""))
+                    cmd = fp.read()
+                with open(f"/proc/{d}/stat") as fp:
+                    st = fp.read()
+                started = int(st[st.rindex(")") + 2:].split()[19]) / hz
+                nss = {os.readlink(f"/proc/{d}/ns/{k}")
+                       for k in ("pid", "net", "mnt")}
+            except (OSError, ValueError, IndexError):
+                continue
+            if tmp.encode() in cmd or any(
+                    started <= ours[ns] for ns in nss if ns in ours):
+                leaked.append(f"{d} {cmd[:60]!r}")
+        tap.ok(not leaked, f"no process left in the {len(ours)} namespaces "
+               f"made, none running from {tmp}"
+               + (f" (left: {leaked})" if leaked else ""))
     tap.ok(not os.path.exists(tmpdir.path),
            f"temporary directory {tmpdir.path} removed")
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s for {len(scens)} "
