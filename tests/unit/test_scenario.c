@@ -85,7 +85,9 @@ diags_text(struct dl_diags *d)
 	FILE *fp = open_memstream(&out, &len);
 
 	assert_non_null(fp);
-	dl_diags_print(d, fp);
+	/* dl_diags_print() passes a NULL array to qsort() when empty. */
+	if (d->n > 0 || d->dropped > 0)
+		dl_diags_print(d, fp);
 	fclose(fp);
 	return out;
 }
