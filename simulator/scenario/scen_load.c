@@ -87,6 +87,8 @@ scen_pos_of(struct scen_ctx *ctx, const void *addr, struct scen_pos fallback)
 {
 	size_t lo = 0, hi;
 
+	if (ctx->n_pos == 0)
+		return fallback;	/* ctx->pos is NULL: no qsort(NULL) */
 	if (!ctx->pos_sorted) {
 		qsort(ctx->pos, ctx->n_pos, sizeof(*ctx->pos), posent_cmp);
 		ctx->pos_sorted = true;

@@ -326,9 +326,10 @@ scenario_load_dir(const char *dir, const char *fixtures_dir,
 		free(root);
 		return rc;
 	}
-	qsort(pl.v, pl.n, sizeof(*pl.v), str_cmp);
-	if (pl.n > 0)
+	if (pl.n > 0) {
+		qsort(pl.v, pl.n, sizeof(*pl.v), str_cmp);
 		v = xcalloc(pl.n, sizeof(*v));
+	}
 	for (i = 0; i < pl.n; i++) {
 		char *path = xasprintf("%s/%s", root, pl.v[i]);
 		char *want = xstrndup(pl.v[i], strlen(pl.v[i]) - 5);
