@@ -80,8 +80,9 @@ check_hosts(struct scen_ctx *ctx, struct scenario *s)
 		for (j = 0; j < i; j++) {
 			if (s->hosts[j].name != NULL &&
 			    strcmp(s->hosts[j].name, h->name) == 0) {
-				scen_err(ctx, scen_pos_of(ctx, &h->name, h->pos),
-				    "duplicate MX host %s (first at %u:%u)",
+				scen_err(ctx, scen_pos_of(ctx, &h->name,
+				    h->pos), "duplicate MX host %s (first at "
+				    "%u:%u)",
 				    h->name, s->hosts[j].pos.line,
 				    s->hosts[j].pos.col);
 				break;
@@ -177,8 +178,9 @@ derive_zones(struct scen_ctx *ctx, struct scenario *s)
 		for (j = 0; j < i; j++) {
 			if (s->zones[j].name != NULL &&
 			    strcmp(s->zones[j].name, z->name) == 0) {
-				scen_err(ctx, scen_pos_of(ctx, &z->name, z->pos),
-				    "zone %s declared twice (first at %u:%u)",
+				scen_err(ctx, scen_pos_of(ctx, &z->name,
+				    z->pos), "zone %s declared twice (first at "
+				    "%u:%u)",
 				    z->name, s->zones[j].pos.line,
 				    s->zones[j].pos.col);
 				break;
@@ -456,27 +458,27 @@ check_timeline(struct scen_ctx *ctx, struct scenario *s)
 
 	for (i = 0; i < s->n_phases; i++) {
 		struct scen_phase *ph = &s->phases[i];
+		struct scen_pos apos = scen_pos_of(ctx, &ph->at, ph->pos);
 
 		for (j = 0; ph->name != NULL && j < i; j++) {
-			if (s->phases[j].name != NULL &&
-			    strcmp(s->phases[j].name, ph->name) == 0) {
+			const struct scen_phase *o = &s->phases[j];
+
+			if (o->name != NULL && strcmp(o->name, ph->name) == 0) {
 				scen_err(ctx, scen_pos_of(ctx, &ph->name,
 				    ph->pos), "phase name %s used twice (first "
-				    "at %u:%u)", ph->name, s->phases[j].pos.line,
-				    s->phases[j].pos.col);
+				    "at %u:%u)", ph->name, o->pos.line,
+				    o->pos.col);
 				break;
 			}
 		}
+		/* Only phases whose `at` was decoded take part. */
 		if (was_written(ctx, &ph->at)) {
-			struct scen_pos apos = scen_pos_of(ctx, &ph->at,
-			    ph->pos);
-
 			if (i == 0 && ph->at != 0)
-				scen_err(ctx, apos, "the first phase must be at "
-				    "0, not %u", ph->at);
+				scen_err(ctx, apos, "the first phase must be "
+				    "at 0, not %u", ph->at);
 			else if (prev != NULL && ph->at <= prev->at)
-				scen_err(ctx, apos, "phase %s at %u is not after "
-				    "phase %s at %u: phases must be in "
+				scen_err(ctx, apos, "phase %s at %u is not "
+				    "after phase %s at %u: phases must be in "
 				    "increasing order of 'at'",
 				    ph->name ? ph->name : "?", ph->at,
 				    prev->name ? prev->name : "?", prev->at);
@@ -484,20 +486,21 @@ check_timeline(struct scen_ctx *ctx, struct scenario *s)
 		}
 		for (j = 0; j < ph->n_hosts; j++) {
 			struct scen_phase_host *h = &ph->hosts[j];
+			struct scen_pos hpos = scen_pos_of(ctx, &h->host,
+			    h->pos);
 
 			if (h->host == NULL)
 				continue;
 			if (!ctx->hosts_incomplete &&
 			    find_host(s, h->host) == NULL)
-				scen_err(ctx, scen_pos_of(ctx, &h->host, h->pos),
-				    "phase changes unknown MX host %s",
-				    h->host);
+				scen_err(ctx, hpos, "phase changes unknown MX "
+				    "host %s", h->host);
 			for (k = 0; k < j; k++) {
 				if (ph->hosts[k].host != NULL &&
 				    strcmp(ph->hosts[k].host, h->host) == 0) {
-					scen_err(ctx, scen_pos_of(ctx, &h->host,
-					    h->pos), "MX host %s changed twice "
-					    "in one phase", h->host);
+					scen_err(ctx, hpos, "MX host %s "
+					    "changed twice in one phase",
+					    h->host);
 					break;
 				}
 			}

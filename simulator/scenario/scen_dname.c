@@ -78,7 +78,8 @@ scen_dname_norm(const char *s, size_t len, unsigned flags, char **out,
 		for (size_t j = start; j < i; j++) {
 			char c = buf[j];
 
-			if (ldh(c) || (c == '_' && (flags & SCEN_DN_UNDERSCORE)))
+			if (ldh(c) ||
+			    (c == '_' && (flags & SCEN_DN_UNDERSCORE)))
 				continue;
 			if (c >= 0x20 && c <= 0x7e)
 				snprintf(why, whylen, "invalid character '%c'",

@@ -268,8 +268,8 @@ check_str(struct scen_ctx *ctx, const struct scen_key *k,
 		return false;
 	}
 	if (n->len > max) {
-		scen_err(ctx, n->pos, "'%s' is too long (%zu bytes, at most %zu)",
-		    k->name, n->len, max);
+		scen_err(ctx, n->pos, "'%s' is too long (%zu bytes, at most "
+		    "%zu)", k->name, n->len, max);
 		return false;
 	}
 	for (i = 0; i < n->len; i++) {

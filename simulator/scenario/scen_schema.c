@@ -384,7 +384,8 @@ static const struct scen_key phase_host_keys[] = {
 	  .item = &item_tlsa, .min = 0, .max = SCEN_MAX_TLSA,
 	  .flags = SCEN_F_DEFDOC, .def = "unchanged",
 	  .doc = "Replaces the TLSA RRset (same items as `mx[].tlsa`).",
-	  .example = "[{ usage: 3, selector: 1, matching: 1, cert: mx-next }]" },
+	  .example =
+	    "[{ usage: 3, selector: 1, matching: 1, cert: mx-next }]" },
 	{ .name = "tlsa-ttl", .type = SCEN_K_UINT,
 	  FLD(struct scen_phase_host, tlsa_ttl), .min = 1,
 	  .max = SCEN_MAX_TTL, .flags = SCEN_F_DEFDOC, .def = "unchanged",

@@ -2,8 +2,9 @@
  * scenario.h -- the scenario model: one broken (or correct) DANE world.
  *
  * A scenario file (YAML, format v1, documented key by key in
- * scenarios/README.md) is loaded into a struct scenario by scenario_load()
- * and checked by scenario_check().  The model is plain data: it owns all
+ * scenarios/README.md) is loaded into a struct scenario, and checked, by
+ * scenario_load() (the loader lives in scen_*.c, its private interface in
+ * scen_internal.h).  The model is plain data: it owns all
  * of its strings and arrays, knows nothing of ldns or OpenSSL, and is
  * what the zone builder, the exporter, and later the servers and the
  * harness read.  Nothing here builds or signs anything.

@@ -371,8 +371,8 @@ test_dir_ids(void **state)
 	assert_string_equal(v[0]->id, "a/nested");
 	assert_string_equal(v[1]->id, "ok");
 	got = diags_text(&d);
-	assert_true(match_expected("dirs/ids", "tests/scenario/dirs/ids.expected",
-	    got));
+	assert_true(match_expected("dirs/ids",
+	    "tests/scenario/dirs/ids.expected", got));
 	free(got);
 	scenario_list_free(v, n);
 	dl_diags_clear(&d);
