@@ -382,6 +382,14 @@ test_dir_ids(void **state)
 	    fixtures, &v, &n, &d), DL_ENOENT);
 	assert_int_equal(d.errors, 1);
 	dl_diags_clear(&d);
+
+	/* A folder without scenarios: nothing, and no error. */
+	dl_diags_init(&d);
+	assert_int_equal(scenario_load_dir(tmpfix, fixtures, &v, &n, &d), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	assert_int_equal(d.n, 0);
+	dl_diags_clear(&d);
 }
 
 /* ---- the model ------------------------------------------------------- */
