@@ -266,34 +266,11 @@ export_anchor(struct export_ctx *x)
 	return export_bind_anchor(x, "anchor/trust-anchors.conf");
 }
 
-/* Effective chain of host h at the world's phase. */
-static void
-export_host_chain(const struct world *w, const struct scen_host *h,
-    char *const **chain, size_t *n)
-{
-	const struct scenario *s = w->scen;
-	int p;
-	size_t k;
-
-	*chain = h->chain;
-	*n = h->n_chain;
-	for (p = 0; p <= w->phase && (size_t)p < s->n_phases; p++) {
-		const struct scen_phase *ph = &s->phases[p];
-
-		for (k = 0; k < ph->n_hosts; k++)
-			if (strcmp(ph->hosts[k].host, h->name) == 0 &&
-			    ph->hosts[k].chain != NULL) {
-				*chain = ph->hosts[k].chain;
-				*n = ph->hosts[k].n_chain;
-			}
-	}
-}
-
 static int
 export_host(struct export_ctx *x, const struct scen_host *h)
 {
 	char dir[PATH_MAX], rel[PATH_MAX], plain[300];
-	char *const *chain;
+	char **chain;
 	ldns_rr_list *tlsa = NULL;
 	EVP_PKEY *key = NULL;
 	size_t n, i;
@@ -304,7 +281,9 @@ export_host(struct export_ctx *x, const struct scen_host *h)
 	fmt_buf(dir, sizeof(dir), "tls/%s", plain);
 	if ((rc = export_mkdir(x, dir)) != 0)
 		return rc;
-	export_host_chain(x->w, h, &chain, &n);
+	if ((rc = world_host_chain(x->w, h, &chain, &n)) != 0)
+		return dl_error(x->diags, x->w->scen->file, h->pos.line,
+		    h->pos.col, "host %s is not in this world", h->name);
 
 	fmt_buf(rel, sizeof(rel), "%s/chain.pem", dir);
 	if ((fp = export_open(x, rel, 0644)) == NULL)
