@@ -8,7 +8,10 @@ use the `danelab` binary for what is under test.
 
 Every test script is run by meson as
 
-    python3 test_<name>.py DANELAB_BINARY SOURCE_ROOT
+    python3 test_<name>.py DANELAB_BINARY SOURCE_ROOT [SCENARIOS_DIR]
+
+(SCENARIOS_DIR defaults to SOURCE_ROOT/scenarios, the catalogue; the extra
+worlds in tests/integration/worlds/ are run the same way.)
 
 prints TAP (one `ok`/`not ok` line per comparison, with what was compared,
 and `#` diagnostics), and exits 0 (all ok), 1 (something failed) or 77 (skip:
@@ -113,10 +116,18 @@ def setup_signals():
     signal.signal(signal.SIGINT, handler)
 
 
+def scenarios_dir(src):
+    """The scenario directory under test: argv[3], else the catalogue."""
+    if len(sys.argv) > 3 and not sys.argv[3].startswith("--"):
+        return os.path.abspath(sys.argv[3])
+    return os.path.join(src, "scenarios")
+
+
 def args():
     """(danelab binary, source root) from argv, both absolute."""
     if len(sys.argv) < 3:
-        print(f"usage: {sys.argv[0]} DANELAB SOURCE_ROOT", file=sys.stderr)
+        print(f"usage: {sys.argv[0]} DANELAB SOURCE_ROOT [SCENARIOS_DIR]",
+              file=sys.stderr)
         sys.exit(2)
     danelab = os.path.abspath(sys.argv[1])
     src = os.path.abspath(sys.argv[2])
@@ -314,10 +325,10 @@ class Scenario:
 
 
 def catalogue(src):
-    """All scenarios under SOURCE_ROOT/scenarios, sorted by id.
-    Returns (scenarios, errors) where errors are (path, message)."""
+    """All scenarios of the directory under test (scenarios_dir()), sorted
+    by id.  Returns (scenarios, errors) where errors are (path, message)."""
     import yaml
-    root = os.path.join(src, "scenarios")
+    root = scenarios_dir(src)
     out, errors = [], []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -350,9 +361,10 @@ def tlsa_num(value, table):
 
 
 def danelab_cmd(danelab, src, *argv):
-    """argv for danelab with the catalogue and fixtures of SOURCE_ROOT."""
+    """argv for danelab with the fixtures of SOURCE_ROOT and the scenario
+    directory under test."""
     return [danelab, "--fixtures", os.path.join(src, "fixtures"),
-            "--scenarios", os.path.join(src, "scenarios")] + list(argv)
+            "--scenarios", scenarios_dir(src)] + list(argv)
 
 
 def run(argv, timeout=120, **kw):

@@ -83,8 +83,8 @@ def main():
 
     # check
     exit_is(dl("check"), 0, "danelab check (catalogue)")
-    exit_is(dl("check", os.path.join(src, "scenarios")), 0,
-            "danelab check scenarios/")
+    exit_is(dl("check", dltest.scenarios_dir(src)), 0,
+            f"danelab check {dltest.scenarios_dir(src)}")
     with dltest.TempDir() as tmp:
         bad = os.path.join(tmp, "bad.yaml")
         with open(bad, "w") as fp:

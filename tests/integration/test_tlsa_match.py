@@ -69,6 +69,13 @@ def openssl_assoc(pem, selector, matching):
 
 def ldns_dane_assoc(pem, selector, matching):
     """The same, as ldns-dane computes it (usage 3 only)."""
+    key = ("ldns-dane", pem, selector, matching)
+    if key not in _cache:
+        _cache[key] = _ldns_dane(pem, selector, matching)
+    return _cache[key]
+
+
+def _ldns_dane(pem, selector, matching):
     r = dltest.run(["ldns-dane", "-n", "-c", pem, "create", "x.invalid",
                     "25", "3", str(selector), str(matching)], timeout=30)
     if r.returncode != 0:

@@ -44,6 +44,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -353,7 +354,7 @@ def run_scenario(s, danelab, src, tmp):
     except (ValueError, IndexError):
         res["inside"] = None
         res["ns_out"] = out
-    dltest.shutil.rmtree(dest, ignore_errors=True)
+    shutil.rmtree(dest, ignore_errors=True)
     res["t_total"] = time.monotonic() - t0
     return res
 
