@@ -565,6 +565,7 @@ export_world(const struct world *w, const char *fixtures_dir,
     const char *dir, struct dl_diags *diags)
 {
 	struct export_ctx x;
+	bool existed = false;
 	size_t i;
 	int rc;
 
@@ -575,15 +576,36 @@ export_world(const struct world *w, const char *fixtures_dir,
 	if ((rc = export_abspath(dir, x.final, sizeof(x.final))) != 0)
 		return dl_error(diags, dir, 0, 0, "cannot use this directory "
 		    "(its parent must exist): %s", dl_strerror(rc));
-	/* An existing empty directory is fine: rmdir succeeds. */
-	if (rmdir(x.final) != 0 && errno != ENOENT)
-		return dl_error(diags, dir, 0, 0, "already exists and is not "
-		    "an empty directory: %s", strerror(errno));
+	/*
+	 * An existing empty directory is fine: it is removed now, so the
+	 * finished export can be renamed in its place, and put back if the
+	 * export fails.
+	 */
+	if (rmdir(x.final) == 0) {
+		existed = true;
+	} else if (errno != ENOENT) {
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			return dl_error(diags, dir, 0, 0, "already exists and "
+			    "is not empty");
+		return dl_error(diags, dir, 0, 0, "cannot be used: %s",
+		    strerror(errno));
+	}
 	if ((size_t)snprintf(x.tmp, sizeof(x.tmp), "%s.tmp-XXXXXX",
 	    x.final) >= sizeof(x.tmp) || mkdtemp(x.tmp) == NULL)
 		return dl_error(diags, dir, 0, 0, "cannot create a temporary "
 		    "directory next to it: %s", strerror(errno));
 	chmod(x.tmp, 0755);
+
+	/* NSD and unbound cannot play protocol faults: say so. */
+	for (i = 0; i < w->scen->n_faults; i++) {
+		const struct scen_fault *f = &w->scen->faults[i];
+
+		if (f->kind == SCEN_FAULT_DNS)
+			dl_warn(diags, w->scen->file, f->pos.line, f->pos.col,
+			    "the export serves %s normally: NSD cannot play "
+			    "the '%s' fault; danelab's own server does",
+			    f->name, scen_dns_fault_name(f->dns));
+	}
 
 	rc = export_mkdir(&x, "run");
 	if (rc == 0)
@@ -606,7 +628,10 @@ export_world(const struct world *w, const char *fixtures_dir,
 		rc = export_readme(&x);
 	if (rc == 0 && rename(x.tmp, x.final) != 0)
 		rc = export_err(&x, dir, "cannot move the export in place");
-	if (rc != 0)
+	if (rc != 0) {
 		export_rmtree(x.tmp);
+		if (existed)
+			(void)mkdir(x.final, 0755);
+	}
 	return rc;
 }
