@@ -258,11 +258,8 @@ int scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 /* Apply the defaults of sc to obj. */
 void scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
     void *obj);
-/* Scalar helpers for custom decoders. */
-bool scen_node_is_scalar(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n);
+/* Parse a plain decimal (no sign, no leading zero) up to max. */
 int scen_parse_uint(const char *s, uint64_t max, uint64_t *out);
-const char *scen_node_kind(const struct scen_node *n);
 
 /* Decode the whole document into s. */
 int scen_decode(struct scen_ctx *ctx, const struct scen_node *root,

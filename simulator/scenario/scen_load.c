@@ -157,19 +157,6 @@ node_desc(const struct scen_node *n, char *buf, size_t len)
 	}
 }
 
-const char *
-scen_node_kind(const struct scen_node *n)
-{
-	switch (n->type) {
-	case SCEN_NODE_SEQ:
-		return "a list";
-	case SCEN_NODE_MAP:
-		return "a mapping";
-	default:
-		return "a scalar";
-	}
-}
-
 /*
  * True if n is a non-null scalar; otherwise reports "'key' must be
  * <what>, not <n>" (nothing for a BAD node, already reported).
@@ -192,13 +179,6 @@ want_scalar(struct scen_ctx *ctx, const struct scen_key *k,
 		return false;
 	}
 	return true;
-}
-
-bool
-scen_node_is_scalar(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n)
-{
-	return want_scalar(ctx, k, n, "a single value");
 }
 
 /* Parse decimal s (digits only, no leading zero) up to max. */
@@ -585,6 +565,8 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 	if (n->type != SCEN_NODE_MAP)
 		return scen_err(ctx, n->pos, "%s must be a mapping, not %s",
 		    subject, node_desc(n, d, sizeof(d)));
+	if (sc->n_keys > SCEN_SCHEMA_MAX_KEYS)
+		abort();	/* a table in scen_schema.c outgrew seen[] */
 	memset(seen, 0, sizeof(seen));
 	if (sc->has_pos)
 		*(struct scen_pos *)obj = n->pos;
