@@ -8,7 +8,9 @@
  *   scen_load.c   node tree -> struct scenario, driven by one schema table
  *                 per mapping (scen_schema.c holds the tables);
  *   scen_check.c  semantic checks across the model, implicit zones.
- * scenario.c ties them together.  Nothing here is part of the public API.
+ * Helpers: scen_dname.c (domain names), scen_names.c (enum name tables),
+ * scen_doc.c (the reference generated from the tables).  scenario.c
+ * ties them together.  Nothing here is part of the public API.
  */
 #ifndef DL_SCENARIO_SCEN_INTERNAL_H
 #define DL_SCENARIO_SCEN_INTERNAL_H
