@@ -9,8 +9,18 @@
  *        microseconds,
  *   "ev": event type ("dns.query", "dns.fault", ...),
  * and type-specific fields documented in simulator/events/EVENTS.md.
- * Writing is thread-safe; each event is written with one write(2), so
- * lines never interleave, also across processes sharing the file.
+ *
+ * Writing is thread-safe: an event is built in the caller's struct
+ * evlog_ev and written with one write(2) on a descriptor opened with
+ * O_APPEND, so lines never interleave, also across processes sharing
+ * the file (on a pipe, only lines up to PIPE_BUF bytes are atomic).
+ * The log holds no lock and no state that writing changes except an
+ * error counter.
+ *
+ * An event that does not fit in EVLOG_MAX_LINE bytes loses the fields
+ * that did not fit (whole fields, never half a value) and gets
+ * "truncated": true, so every line is valid JSON.  Strings are escaped
+ * per RFC 8259; bytes that are not valid UTF-8 become U+FFFD.
  */
 #ifndef DL_EVENTS_EVENTS_H
 #define DL_EVENTS_EVENTS_H
@@ -24,12 +34,28 @@
 
 struct evlog;
 
-/* Log to fd (borrowed, not closed).  t0: the run's start (CLOCK_MONOTONIC
- * nanoseconds; 0 = now). */
+/*
+ * Log to fd (borrowed, not closed by evlog_free).  t0_ns: the run's
+ * start in CLOCK_MONOTONIC nanoseconds (0 = now); "t" counts from it.
+ * Returns 0 and *out (owned by the caller, evlog_free), DL_EINVAL for a
+ * negative fd, or DL_ENOMEM.
+ */
 int evlog_new_fd(int fd, uint64_t t0_ns, struct evlog **out);
-/* Log to a file, created or appended to. */
+
+/*
+ * Log to a file, created (mode 0644) or appended to.  Returns 0 and
+ * *out, or DL_EIO if the file cannot be opened (errno is kept).
+ */
 int evlog_open(const char *path, uint64_t t0_ns, struct evlog **out);
+
+/* Close what evlog_open opened and free l; NULL is accepted. */
 void evlog_free(struct evlog *l);
+
+/* Number of events that could not be written (write(2) failed). */
+uint64_t evlog_errors(const struct evlog *l);
+
+/* CLOCK_MONOTONIC now, in nanoseconds (the clock t0_ns is read on). */
+uint64_t evlog_now_ns(void);
 
 /*
  * Build and write one event.  Usage:
@@ -38,7 +64,10 @@ void evlog_free(struct evlog *l);
  *   evlog_str(&e, "qname", "example.net.");
  *   evlog_int(&e, "qtype", 15);
  *   evlog_end(&e);
- * A NULL log makes every call a no-op.
+ * A NULL log makes every call a no-op (cheap: nothing is formatted).
+ * Keys are written as given (they are literals in the code: plain ASCII,
+ * no escaping needed); values are escaped.  evlog_str with a NULL value
+ * writes null.
  */
 struct evlog_ev {
 	struct evlog *log;
@@ -53,6 +82,15 @@ void evlog_int(struct evlog_ev *e, const char *key, long long val);
 void evlog_bool(struct evlog_ev *e, const char *key, bool val);
 /* Raw JSON value (caller guarantees it is valid JSON). */
 void evlog_raw(struct evlog_ev *e, const char *key, const char *json);
+/* Write the event (one write(2)); e may be reused after evlog_begin. */
 void evlog_end(struct evlog_ev *e);
+
+/*
+ * Escape s as a JSON string literal, quotes included, into buf (size
+ * len).  Returns the length written (without NUL), or 0 if it does not
+ * fit (buf then holds an empty string if len > 0).  Exposed for the
+ * servers' own JSON fragments (arrays given to evlog_raw) and for tests.
+ */
+size_t evlog_escape(char *buf, size_t len, const char *s);
 
 #endif /* DL_EVENTS_EVENTS_H */
