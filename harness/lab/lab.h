@@ -1,0 +1,201 @@
+/*
+ * lab.h -- a world made runnable: its files, its servers, and the
+ * isolation it runs in.
+ *
+ * Files (lab_files.c): a private temporary directory, $TMPDIR/danelab-XXXXXX
+ * (TMPDIR defaults to /tmp), holding
+ *   world/        the world exported as standard files (export.h): zones,
+ *                 keys, certificates, world/anchor/root.key (DNSKEY),
+ *                 root.ds, trust-anchors.conf (BIND syntax, for delv -a),
+ *                 world/unbound/root.hints
+ *   resolv.conf   "nameserver 127.53.53.53" + "options edns0 trust-ad"
+ * removed again by lab_files_remove().
+ *
+ * Servers (lab_servers.c): the world's authoritative DNS server and the
+ * lab resolver, each running in its own thread.
+ *
+ * Isolation (lab_ns.c, lab_run.c): lab_run() makes fresh namespaces and
+ * runs a command, or nothing, inside them:
+ *
+ *   danelab (P0, host namespaces) -- unshare(CLONE_NEWPID [|NEWUSER]),
+ *   |                                fork, wait, forward SIGTERM/SIGHUP;
+ *   |                                removes nothing itself (the caller
+ *   |                                removes the files after lab_run)
+ *   +- supervisor (P1, pid 1 of a new pid namespace) -- unshare(NEWNET |
+ *      |   NEWNS); mounts made private (MS_REC|MS_PRIVATE); a fresh /proc;
+ *      |   lo up; resolv.conf and the anchor bind-mounted over
+ *      |   /etc/resolv.conf, /usr/share/dns/root.key and root.ds; the
+ *      |   servers started (spec->start); then waits
+ *      +- the command (P2), argv, never through a shell
+ *
+ * A user namespace (uid 0 mapped to the caller) is made only when not
+ * root: Postfix's programs fail setgid() in a user namespace as root.
+ * Nothing is named or pinned (no `ip netns add`, no bind-mounted namespace
+ * files), so when the supervisor exits the kernel kills whatever is left
+ * in its pid namespace and the network and mount namespaces, with every
+ * mount made in them, disappear.  The supervisor dies with danelab
+ * (PR_SET_PDEATHSIG), so a killed danelab leaves no process behind
+ * either; only the temporary directory, which the caller removes, stays
+ * then.
+ *
+ * Signals: the command, the supervisor and danelab share danelab's
+ * process group, so a Ctrl-C at the terminal reaches all three: the
+ * supervisor and danelab ignore SIGINT and SIGQUIT while a command runs
+ * (an interactive shell handles its own Ctrl-C; another command usually
+ * dies of it, which ends the lab).  SIGTERM or SIGHUP to danelab is
+ * forwarded to the supervisor and by it to the command, which is killed
+ * if it has not exited LAB_KILL_GRACE_MS later.  With no command, SIGINT,
+ * SIGTERM and SIGHUP all end the lab.
+ */
+#ifndef DL_LAB_LAB_H
+#define DL_LAB_LAB_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "harness/resolver/resolver.h"
+#include "simulator/events/events.h"
+#include "simulator/util/diag.h"
+#include "simulator/zone/world.h"
+
+#define LAB_RESOLV_CONF		"/etc/resolv.conf"
+#define LAB_ROOT_KEY		"/usr/share/dns/root.key"
+#define LAB_ROOT_DS		"/usr/share/dns/root.ds"
+#define LAB_KILL_GRACE_MS	3000
+
+/* ---------------------------------------------------------------- world */
+
+/*
+ * Build the world of s as it is in timeline phase phase (a name; NULL:
+ * the first phase, or the baseline for a scenario without timeline),
+ * signed relative to now.  Returns world_build's codes; DL_EINVAL with a
+ * diagnostic for a phase the scenario does not have.
+ */
+int lab_world_build(const struct scenario *s, const char *fixtures_dir,
+    const char *phase, struct world **out, struct dl_diags *diags);
+
+/* ---------------------------------------------------------------- files */
+
+struct lab_files {
+	char dir[PATH_MAX];		/* empty: nothing created */
+	char world[PATH_MAX];		/* dir/world, the export */
+	char resolv_conf[PATH_MAX];
+	char root_key[PATH_MAX];	/* DNSKEY, as /usr/share/dns/root.key */
+	char root_ds[PATH_MAX];
+	char anchor_conf[PATH_MAX];	/* BIND trust-anchors { }; for delv */
+	char root_hints[PATH_MAX];
+};
+
+/*
+ * Create the lab directory for world w (fixtures_dir: where the
+ * certificates the export copies come from).  Returns 0, or a negative
+ * DL_E* code with diagnostics (then nothing is left on disk).  Warnings
+ * of the export (faults NSD cannot play) are not passed on: danelab's
+ * own server plays them.
+ */
+int lab_files_create(const struct world *w, const char *fixtures_dir,
+    struct lab_files *f, struct dl_diags *diags);
+
+/* Remove the lab directory and everything in it; idempotent. */
+void lab_files_remove(struct lab_files *f);
+
+/*
+ * The resolv.conf of a lab whose resolver is at resolver_addr, into buf.
+ * Returns 0, or DL_ERANGE if it does not fit.
+ */
+int lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr);
+
+/* -------------------------------------------------------------- servers */
+
+struct lab_servers_opts {
+	uint16_t port;			/* DNS servers and resolver; 0: 53 */
+	/*
+	 * HINTS: every server on port 53 in a namespace, the resolver
+	 * follows referrals from root hints.  STUBS: host loopback on an
+	 * unprivileged port (resolver.h explains the difference).
+	 */
+	enum resolver_upstream upstream;
+	const char *root_hints;		/* for HINTS */
+	struct evlog *log;		/* borrowed; NULL: no events */
+	const char *resolver_log;	/* libunbound's log file, or NULL */
+};
+
+struct lab_servers;
+
+/*
+ * Start the DNS server for w and the resolver, each in a new thread (the
+ * threads inherit the caller's signal mask: block signals first).  Their
+ * sockets are bound when this returns, so clients may query at once.
+ * w is borrowed and must outlive the servers.  Returns 0 and *out, or a
+ * negative DL_E* code with diagnostics (nothing left running).
+ */
+int lab_servers_start(const struct world *w,
+    const struct lab_servers_opts *o, struct lab_servers **out,
+    struct dl_diags *diags);
+
+/* Stop both servers, join their threads, free s.  NULL is accepted. */
+void lab_servers_stop(struct lab_servers *s);
+
+/* -------------------------------------------------- namespaces, mounts */
+
+/* Bring the loopback interface up (SIOCSIFFLAGS).  0 or DL_EIO. */
+int lab_lo_up(struct dl_diags *diags);
+
+/*
+ * Bind-mount file src over dst.  Returns 0, DL_ENOENT if dst does not
+ * exist (nothing done), or DL_EIO.
+ */
+int lab_bind_file(const char *src, const char *dst, struct dl_diags *diags);
+
+/*
+ * In the calling process: new network and mount namespaces, every mount
+ * made private, a fresh /proc for the current pid namespace, lo up, and
+ * the lab's files bind-mounted (resolv.conf must succeed; an anchor
+ * target that does not exist is skipped with a warning).  Returns 0 or
+ * DL_EIO with diagnostics.
+ */
+int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
+
+/* --------------------------------------------------------------- running */
+
+struct lab_spec {
+	const struct lab_files *files;
+	/*
+	 * The command (argv[0] searched in PATH), or NULL: no command, the
+	 * lab runs until SIGINT, SIGTERM or SIGHUP.
+	 */
+	char *const *argv;
+	char *const *env;	/* NAME=VALUE added to the command's; or NULL */
+	/*
+	 * In the supervisor, inside the namespaces, before the command:
+	 * start what the lab serves.  Returns 0 or DL_E* with diagnostics.
+	 */
+	int (*start)(void *arg, struct dl_diags *diags);
+	/* In the supervisor when the lab ends: stop it again. */
+	void (*stop)(void *arg);
+	/*
+	 * In danelab (outside) once the lab is up, before the command
+	 * starts: supervisor is its pid as seen from outside (for nsenter);
+	 * diags holds the warnings so far, to print.
+	 */
+	void (*ready)(void *arg, pid_t supervisor, struct dl_diags *diags);
+	void *arg;
+};
+
+/*
+ * Run spec in fresh namespaces (see the top of this file) and wait for
+ * the end.  *status is the command's exit status, 128 + the signal that
+ * killed it, or with no command 0 after a clean stop.  Returns 0, or a
+ * negative DL_E* code with diagnostics if the lab could not be set up
+ * (no namespaces, a socket in use, a command that cannot be run: then
+ * *status is 127, or 126 when it exists but cannot be executed).
+ * Blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD while it runs.
+ * Call it from a single-threaded process: it uses unshare(CLONE_NEWPID)
+ * and fork (for root the caller's pid namespace for children is restored
+ * afterwards; otherwise the caller must not fork again).
+ */
+int lab_run(const struct lab_spec *spec, int *status, struct dl_diags *diags);
+
+#endif /* DL_LAB_LAB_H */

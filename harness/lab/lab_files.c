@@ -1,0 +1,144 @@
+/*
+ * lab_files.c -- the lab's temporary directory: the world exported as
+ * standard files, and the resolv.conf that points at the lab resolver.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/lab/lab.h"
+#include "simulator/export/export.h"
+#include "simulator/util/fmt.h"
+
+int
+lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr)
+{
+	/* glibc (2.36) strips AD from answers without trust-ad. */
+	return fmt_buf(buf, len,
+	    "# danelab: the lab's validating resolver\n"
+	    "nameserver %s\n"
+	    "options edns0 trust-ad\n", resolver_addr);
+}
+
+static int
+lab_write(const char *path, const char *text, struct dl_diags *d)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return dl_error(d, path, 0, 0, "cannot create: %s",
+		    strerror(errno));
+	n = write(fd, text, len);
+	if (n < 0 || (size_t)n != len || close(fd) != 0) {
+		if (n >= 0)
+			errno = EIO;
+		return dl_error(d, path, 0, 0, "cannot write: %s",
+		    strerror(errno));
+	}
+	return 0;
+}
+
+/* rm -r without following symbolic links, relative to dirfd. */
+static void
+lab_rmtree_at(int dirfd, const char *name)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		unlinkat(dirfd, name, 0);
+		return;
+	}
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN)
+			lab_rmtree_at(fd, e->d_name);
+		else
+			unlinkat(fd, e->d_name, 0);
+	}
+	closedir(dir);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void
+lab_files_remove(struct lab_files *f)
+{
+	if (f->dir[0] == '\0')
+		return;
+	lab_rmtree_at(AT_FDCWD, f->dir);
+	f->dir[0] = '\0';
+}
+
+int
+lab_files_create(const struct world *w, const char *fixtures_dir,
+    struct lab_files *f, struct dl_diags *d)
+{
+	const char *tmp = getenv("TMPDIR");
+	char conf[256];
+	struct dl_diags ed;
+	size_t i;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if (fmt_buf(f->dir, sizeof(f->dir), "%s/danelab-XXXXXX", tmp) != 0 ||
+	    mkdtemp(f->dir) == NULL) {
+		rc = dl_error(d, tmp, 0, 0, "cannot create a temporary "
+		    "directory: %s", strerror(errno));
+		f->dir[0] = '\0';
+		return rc;
+	}
+	/* Readable by the unprivileged users of daemons run in the lab. */
+	chmod(f->dir, 0755);
+	if (fmt_buf(f->world, sizeof(f->world), "%s/world", f->dir) != 0 ||
+	    fmt_buf(f->resolv_conf, sizeof(f->resolv_conf), "%s/resolv.conf",
+	    f->dir) != 0 ||
+	    fmt_buf(f->root_key, sizeof(f->root_key), "%s/anchor/root.key",
+	    f->world) != 0 ||
+	    fmt_buf(f->root_ds, sizeof(f->root_ds), "%s/anchor/root.ds",
+	    f->world) != 0 ||
+	    fmt_buf(f->anchor_conf, sizeof(f->anchor_conf),
+	    "%s/anchor/trust-anchors.conf", f->world) != 0 ||
+	    fmt_buf(f->root_hints, sizeof(f->root_hints),
+	    "%s/unbound/root.hints", f->world) != 0) {
+		rc = dl_error(d, f->dir, 0, 0, "path too long");
+		goto fail;
+	}
+
+	/* Only the export's errors: its warnings are about NSD. */
+	dl_diags_init(&ed);
+	rc = export_world(w, fixtures_dir, f->world, &ed);
+	for (i = 0; i < ed.n; i++)
+		if (ed.v[i].level == DL_DIAG_ERROR)
+			dl_error(d, ed.v[i].file, ed.v[i].line, ed.v[i].col,
+			    "%s", ed.v[i].msg);
+	dl_diags_clear(&ed);
+	if (rc != 0)
+		goto fail;
+	if ((rc = lab_resolv_conf_format(conf, sizeof(conf),
+	    WORLD_RESOLVER_ADDR)) != 0 ||
+	    (rc = lab_write(f->resolv_conf, conf, d)) != 0)
+		goto fail;
+	return 0;
+fail:
+	lab_files_remove(f);
+	return rc;
+}
