@@ -142,7 +142,8 @@ dl_diags_print(struct dl_diags *d, FILE *fp)
 	 * qsort is not stable, but diag_cmp falls back to the array
 	 * position, which is the insertion order.
 	 */
-	qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
 	for (i = 0; i < d->n; i++) {
 		dl_diag_format(&d->v[i], buf, sizeof(buf));
 		fprintf(fp, "%s\n", buf);
