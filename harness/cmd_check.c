@@ -14,6 +14,7 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "warnings-as-errors", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "schema", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_verb *v = cli_verb_find("check");
@@ -31,6 +32,9 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 's':
+			scenario_schema_markdown(stdout);
+			return CLI_EXIT_OK;
 		default:
 			cli_verb_usage(ctx, v, false);
 			return CLI_EXIT_USAGE;

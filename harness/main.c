@@ -23,7 +23,9 @@ static const struct cli_verb verbs[] = {
 	  "\n"
 	  "Options:\n"
 	  "  -W, --warnings-as-errors  exit 2 on warnings too\n"
-	  "  -q, --quiet               print nothing but diagnostics\n" },
+	  "  -q, --quiet               print nothing but diagnostics\n"
+	  "  --schema                  print the scenario format reference\n"
+	  "                            (Markdown, from the loader's own tables)\n" },
 	{ "list", cmd_list, "[--format text|json]",
 	  "list the catalogue",
 	  "Options:\n"
