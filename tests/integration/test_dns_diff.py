@@ -41,6 +41,42 @@ scenario the summary gives the queries sent, identical, accepted and
 different, and shows the first differences in full.
 
 Accepted differences (counted and shown as `accepted`, never failures):
+  - The CD bit: RFC 4035 section 3 says "a security-aware name server
+    MUST copy the CD bit from a query into the corresponding response";
+    danelab does, NSD 4.6 does not (it keeps only RD from the query's
+    flags).  Accepted when CD is the only flag that differs, the query
+    had CD and danelab's answer has it; a danelab answer without the
+    query's CD is a difference.
+  - Responses that both have TC=1 (and the same rcode and flags): their
+    sections may differ.  A truncated UDP response is a signal to retry
+    over TCP, its records are not used (RFC 2181 section 9, RFC 1035
+    4.1.1); NSD keeps the RRsets that fit, danelab sends none.  TC itself
+    must agree, and the TCP answer to the same query is compared in
+    full.
+  - BADVERS answers: danelab's OPT copies the query's DO bit (RFC 3225
+    section 3: "The DO bit of the query MUST be copied in the
+    response"), NSD's does not.  Everything else in the OPT must agree.
+  - NOTIMP answers (opcode STATUS): NSD sends a bare header, without the
+    question and without an OPT; danelab echoes the question and, as the
+    query had one, an OPT (RFC 6891 section 7: "If an OPT record is
+    present in a received request, compliant responders MUST include an
+    OPT record in their respective responses").
+  - AXFR over UDP: danelab REFUSED, NSD NOTIMP.  RFC 5936 section 4.2
+    leaves AXFR over UDP undefined; both refuse to transfer (over TCP
+    both answer REFUSED, and that is compared).
+  - An answer that ends in a CNAME whose target is outside the zone
+    (answer sections identical): danelab adds the zone's apex NS RRset
+    (and its RRSIG) to the authority section and the addresses of those
+    name servers to the additional section, NSD leaves them out.  Both
+    are optional data (RFC 1034 4.3.2 steps 3a and 6 put only the CNAME
+    in the answer; NS in the authority section of a positive answer is
+    a server's choice); nothing else may differ.
+  - A zone whose file holds NSEC/NSEC3 records but no RRSIG at all (the
+    `signatures: missing` fault on a whole zone): NSD 4.6 treats such a
+    zone as unsigned and sends no denial proof; danelab sends the
+    unsigned NSEC/NSEC3 records it holds.  A validator finds either
+    answer bogus (no signature).  Only NSEC/NSEC3 records present in
+    danelab's authority section alone are accepted.
   - EDNS options present in danelab's answer and not in NSD's, when they
     are Extended DNS Errors (RFC 8914, option 15): EDE is optional
     ("MAY"), NSD 4.6 sends none, and danelab adds EDE 20 (Not
@@ -449,9 +485,13 @@ def _qname_wire(wire):
     return b".".join(out)
 
 
-def compare(q, subj, ref):
+def compare(q, subj, ref, ctx):
     """(differences, accepted) between the subject's and the reference's
-    response wires (None = no answer): two lists of strings."""
+    response wires (None = no answer): two lists of strings.  ctx: the
+    zone ("zone": its name, "no_rrsig": True if its file has NSEC or
+    NSEC3 records and no RRSIG at all).  The
+    accepted ones are those the module doc lists, each under its exact
+    conditions."""
     diffs, accepted = [], []
     if subj is None or ref is None:
         if subj is not ref:
@@ -464,31 +504,67 @@ def compare(q, subj, ref):
         if ea != eb:
             diffs.append(f"parse: danelab {ea}, NSD {eb}")
         return diffs, accepted
-    if a.rcode() != b.rcode():
-        diffs.append(f"rcode: danelab {dns.rcode.to_text(a.rcode())}, "
-                     f"NSD {dns.rcode.to_text(b.rcode())}")
+    ra_, rb_ = a.rcode(), b.rcode()
+    udp_axfr = q.rtype == "AXFR" and not q.tcp
+    if ra_ != rb_:
+        text = (f"rcode: danelab {dns.rcode.to_text(ra_)}, "
+                f"NSD {dns.rcode.to_text(rb_)}")
+        if udp_axfr and ra_ == dns.rcode.REFUSED and \
+                rb_ == dns.rcode.NOTIMP:
+            accepted.append(text + " (AXFR over UDP is not defined, RFC "
+                            "5936 section 4.2; both refuse)")
+        else:
+            diffs.append(text)
     if a.opcode() != b.opcode():
         diffs.append(f"opcode: danelab {a.opcode()}, NSD {b.opcode()}")
     fa, fb = a.flags & 0x87b0, b.flags & 0x87b0  # QR AA TC RD RA AD CD
     if fa != fb:
-        diffs.append(f"flags: danelab [{_flags(fa)}], NSD [{_flags(fb)}]")
+        text = f"flags: danelab [{_flags(fa)}], NSD [{_flags(fb)}]"
+        if fa ^ fb == dns.flags.CD and q.cd and fa & dns.flags.CD:
+            accepted.append(text + " (CD copied, RFC 4035 section 3 "
+                            "MUST; NSD 4.6 clears it)")
+        else:
+            diffs.append(text)
+    if q.cd and not fa & dns.flags.CD and a.opcode() == 0 and \
+            ra_ != dns.rcode.FORMERR:
+        diffs.append("CD not copied by danelab (RFC 4035 section 3: MUST)")
     if a.flags & dns.flags.AD:
         diffs.append("AD set by danelab (an authoritative answer has AD=0)")
-    if _qname_wire(subj) != _qname_wire(ref):
-        diffs.append(f"question name: danelab {_qname_wire(subj)!r}, "
-                     f"NSD {_qname_wire(ref)!r}")
-    if [(r.rdtype, r.rdclass) for r in a.question] != \
-            [(r.rdtype, r.rdclass) for r in b.question]:
-        diffs.append(f"question: danelab {[r.to_text() for r in a.question]}"
-                     f", NSD {[r.to_text() for r in b.question]}")
+    # NOTIMP: NSD answers with a bare header (no question, no OPT).
+    notimp = ra_ == rb_ == dns.rcode.NOTIMP and not b.question and \
+        b.edns < 0
+    qa, qb = _qname_wire(subj), _qname_wire(ref)
+    qsa = [(r.rdtype, r.rdclass) for r in a.question]
+    qsb = [(r.rdtype, r.rdclass) for r in b.question]
+    if qa != qb or qsa != qsb:
+        text = (f"question: danelab {qa!r} "
+                f"{[r.to_text() for r in a.question]}, NSD {qb!r} "
+                f"{[r.to_text() for r in b.question]}")
+        if notimp and qa == q.name.rstrip(".").encode() and \
+                len(a.question) == 1:
+            accepted.append(text + " (NOTIMP: NSD sends no question; "
+                            "danelab echoes it)")
+        else:
+            diffs.append(text)
     # OPT
-    if (a.edns, a.ednsflags & 0x8000, a.payload if a.edns >= 0 else 0) != \
-            (b.edns, b.ednsflags & 0x8000, b.payload if b.edns >= 0 else 0):
-        diffs.append(f"OPT: danelab version={a.edns} "
-                     f"DO={int(bool(a.ednsflags & 0x8000))} "
-                     f"payload={a.payload}, NSD version={b.edns} "
-                     f"DO={int(bool(b.ednsflags & 0x8000))} "
-                     f"payload={b.payload}")
+    opt_a = (a.edns, a.ednsflags & 0x8000, a.payload if a.edns >= 0 else 0)
+    opt_b = (b.edns, b.ednsflags & 0x8000, b.payload if b.edns >= 0 else 0)
+    if opt_a != opt_b:
+        text = (f"OPT: danelab version={a.edns} "
+                f"DO={int(bool(a.ednsflags & 0x8000))} "
+                f"payload={a.payload}, NSD version={b.edns} "
+                f"DO={int(bool(b.ednsflags & 0x8000))} "
+                f"payload={b.payload}")
+        if ra_ == rb_ == dns.rcode.BADVERS and q.do and \
+                opt_a == (opt_b[0], 0x8000, opt_b[2]) and not opt_b[1]:
+            accepted.append(text + " (BADVERS: danelab copies DO, RFC "
+                            "3225 section 3 MUST; NSD clears it)")
+        elif notimp and q.payload and a.edns == 0:
+            accepted.append(text + " (NOTIMP: an OPT in the query asks "
+                            "for one in the response, RFC 6891 section 7 "
+                            "MUST; NSD sends none)")
+        else:
+            diffs.append(text)
     oa = sorted((int(o.otype), o.to_wire()) for o in a.options)
     ob = sorted((int(o.otype), o.to_wire()) for o in b.options)
     if oa != ob:
@@ -500,6 +576,22 @@ def compare(q, subj, ref):
             accepted.append(text + " (EDE, RFC 8914: optional)")
         else:
             diffs.append(text)
+    # Sections.  Both truncated (TC=1, same rcode): what a truncated UDP
+    # response carries is not used; the client retries over TCP.
+    both_tc = a.flags & dns.flags.TC and b.flags & dns.flags.TC and \
+        ra_ == rb_
+    same_answer = _rrsets(a.answer) == _rrsets(b.answer)
+    owners = {r.name.to_text().lower() for r in a.answer}
+    ends = [r[0].target.to_text().lower() for r in a.answer
+            if r.rdtype == dns.rdatatype.CNAME]
+    ends = [t for t in ends if t not in owners]
+    cname_out = same_answer and len(ends) == 1 and \
+        not _in_zone(ends[0], ctx["zone"])
+    apex_ns = set()
+    for rrset in a.authority:
+        if rrset.rdtype == dns.rdatatype.NS and \
+                rrset.name.to_text().lower() == ctx["zone"]:
+            apex_ns |= {r.target.to_text().lower() for r in rrset}
     for sect in ("answer", "authority", "additional"):
         ra, rb = _rrsets(getattr(a, sect)), _rrsets(getattr(b, sect))
         if ra == rb:
@@ -508,16 +600,36 @@ def compare(q, subj, ref):
             va, vb = ra.get(key), rb.get(key)
             if va == vb:
                 continue
+            owner, _, rtype, covers = key
             if va is None:
-                diffs.append(f"{sect}: only NSD has "
-                             f"{_rrset_text(b, sect, key)}")
+                text = f"{sect}: only NSD has {_rrset_text(b, sect, key)}"
             elif vb is None:
-                diffs.append(f"{sect}: only danelab has "
-                             f"{_rrset_text(a, sect, key)}")
+                text = f"{sect}: only danelab has {_rrset_text(a, sect, key)}"
             else:
-                diffs.append(f"{sect}: {' '.join(key[:3])} differs: "
-                             f"danelab {_rrset_text(a, sect, key)!r} vs "
-                             f"NSD {_rrset_text(b, sect, key)!r}")
+                text = (f"{sect}: {' '.join(key[:3])} differs: "
+                        f"danelab {_rrset_text(a, sect, key)!r} vs "
+                        f"NSD {_rrset_text(b, sect, key)!r}")
+            what = covers if rtype == "RRSIG" else rtype
+            if both_tc:
+                accepted.append(text + " (both TC=1: a truncated "
+                                "response's records are not used, RFC 2181 "
+                                "section 9)")
+            elif cname_out and vb is None and (
+                    (sect == "authority" and what == "NS" and
+                     owner == ctx["zone"]) or
+                    (sect == "additional" and what in ("A", "AAAA") and
+                     owner in apex_ns)):
+                accepted.append(text + " (CNAME leaving the zone: the "
+                                "apex NS and its addresses are optional "
+                                "data, RFC 1034 4.3.2; NSD leaves them out)")
+            elif ctx.get("no_rrsig") and vb is None and \
+                    sect == "authority" and what in ("NSEC", "NSEC3"):
+                accepted.append(text + " (zone without any RRSIG: NSD "
+                                "sends no denial proof, danelab the "
+                                "unsigned NSEC/NSEC3 it holds; bogus for a "
+                                "validator either way)")
+            else:
+                diffs.append(text)
     return diffs, accepted
 
 
@@ -646,10 +758,13 @@ def inside(cfg):
             rng = random.Random(f"{cfg['id']}/{zone}")
             nodes = zone_nodes(zfile, zone)
             qs = corpus(zone, nodes, rng, faulted)
+            types = set().union(*nodes.values())
+            ctx = {"zone": zone, "no_rrsig": "RRSIG" not in types and
+                   bool(types & {"NSEC", "NSEC3"})}
             zr = {"zone": zone, "subject": saddr, "reference": raddr,
                   "sent": len(qs), "identical": 0, "accepted": 0,
                   "different": 0, "udp": 0, "tcp": 0, "do": 0,
-                  "tc": 0, "diffs": [], "accepts": []}
+                  "tc": 0, "diffs": [], "accepts": [], "why": {}}
             cs, cr = Conn(saddr), Conn(raddr)
             for i, q in enumerate(qs):
                 qid = rng.randrange(65536)
@@ -657,7 +772,7 @@ def inside(cfg):
                 wr, er = cr.ask(q, qid)
                 zr["tcp" if q.tcp else "udp"] += 1
                 zr["do"] += q.do and bool(q.payload)
-                d, acc = compare(q, ws, wr)
+                d, acc = compare(q, ws, wr, ctx)
                 if wr is not None and len(wr) > 2 and wr[2] & 0x02:
                     zr["tc"] += 1
                 if d:
@@ -672,6 +787,10 @@ def inside(cfg):
                                             "what": d})
                 elif acc:
                     zr["accepted"] += 1
+                    for t in acc:
+                        m = re.search(r"\(([^()]*)\)$", t)
+                        why = m.group(1) if m else t
+                        zr["why"][why] = zr["why"].get(why, 0) + 1
                     if len(zr["accepts"]) < 3:
                         zr["accepts"].append({"query": q.describe(),
                                               "what": acc})
@@ -800,8 +919,10 @@ def report(res, tap, totals):
                 tap.diag(f"  ... and {z['different'] - SHOW} more, e.g.:")
                 for d in more[:20]:
                     tap.diag(f"  {d['query']}: {'; '.join(d['what'])}")
+        for why, n in sorted(z["why"].items()):
+            tap.diag(f"  accepted {n}x: {why}")
         for a in z["accepts"][:1]:
-            tap.diag(f"accepted: {a['query']}: {'; '.join(a['what'])}")
+            tap.diag(f"  e.g. {a['query']}: {'; '.join(a['what'])}")
 
 
 def _indent(text):
