@@ -13,16 +13,6 @@
 
 #include "harness/resolver/res_int.h"
 
-int
-resolver_hints_fprint(FILE *fp, const struct world *w)
-{
-	const struct world_zone *root = &w->zones[0];
-
-	fprintf(fp, ".\t3600000\tIN\tNS\t%s\n%s\t3600000\tIN\tA\t%s\n",
-	    root->ns_name, root->ns_name, root->ns_addr);
-	return ferror(fp) ? DL_EIO : 0;
-}
-
 static int
 res_ub_err(struct dl_diags *d, const char *what, const char *arg, int err)
 {

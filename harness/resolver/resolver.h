@@ -85,7 +85,8 @@ struct resolver_opts {
 	enum resolver_upstream upstream;
 	uint16_t ns_port;	/* the world's servers' port (STUBS); 0: 53 */
 	/*
-	 * Root hints file (HINTS; required then): see resolver_hints_fprint.
+	 * Root hints file (HINTS; required then), in the format of unbound's
+	 * root-hints (the unbound/root.hints of an export).
 	 * Read when the first query is resolved; it must exist until then.
 	 */
 	const char *root_hints;
@@ -126,12 +127,5 @@ void resolver_stop(struct resolver *r);
  * runs.  NULL is accepted.
  */
 void resolver_free(struct resolver *r);
-
-/*
- * Write root hints for w (the root's NS and its server's A record, in
- * zone file format, the format of unbound's root-hints file) to fp.
- * Returns 0 or DL_EIO.
- */
-int resolver_hints_fprint(FILE *fp, const struct world *w);
 
 #endif /* DL_RESOLVER_RESOLVER_H */
