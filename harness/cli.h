@@ -64,6 +64,8 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_explain(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
 
 /* True for "-h" / "--help". */
 bool cli_is_help(const char *arg);

@@ -1,0 +1,273 @@
+/*
+ * cmd_serve.c -- `danelab serve SCENARIO`: bring one world up and keep it
+ * up until SIGINT or SIGTERM.
+ *
+ * Two ways:
+ *   default  on the host's loopback, no privileges: the DNS servers on
+ *            127.53.0.x and the resolver on 127.53.53.53, all on an
+ *            unprivileged port (SERVE_PORT); the resolver reaches the
+ *            servers through stub zones (resolver.h);
+ *   --netns  in fresh namespaces (lab.h), everything on port 53, the
+ *            resolver following referrals from root hints; entered with
+ *            nsenter.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/cli.h"
+#include "harness/lab/lab.h"
+
+#define SERVE_PORT	5300	/* default on the host: unprivileged */
+
+struct serve {
+	struct cli_ctx *ctx;
+	const struct scenario *s;
+	const struct world *w;
+	const char *phase;
+	struct lab_files files;
+	struct lab_servers_opts so;
+	struct lab_servers *servers;
+	bool netns;
+	bool userns;	/* not root: lab_run adds a user namespace */
+};
+
+/* A name without its trailing dot, for commands to paste. */
+static const char *
+serve_plain(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, name);
+	return buf;
+}
+
+/* What a person needs to use the world, on stdout. */
+static void
+serve_print(const struct serve *sv, pid_t supervisor)
+{
+	const struct world *w = sv->w;
+	const struct world_zone *z;
+	char name[300], owner[300], at[64], nsenter[128];
+	uint16_t port = sv->so.port;
+	size_t i;
+
+	printf("danelab serve: %s -- %s\n", sv->s->id, sv->s->title);
+	if (w->phase >= 0)
+		printf("timeline phase: %s (fixed; timelines play with "
+		    "'danelab run')\n", sv->s->phases[w->phase].name);
+	printf("\nname servers (UDP and TCP port %u):\n", port);
+	for (i = 0; i < w->n_zones; i++) {
+		z = &w->zones[i];
+		printf("  %-24s %-26s %s%s\n", z->name, z->ns_name, z->ns_addr,
+		    z->is_signed ? "" : "  (unsigned)");
+	}
+	printf("validating resolver: %s port %u (%s)\n", WORLD_RESOLVER_ADDR,
+	    port, sv->so.upstream == RESOLVER_HINTS ?
+	    "root hints, follows referrals" :
+	    "stub zones toward the servers above");
+	printf("\ntrust anchor (the lab root key):\n");
+	if (w->anchor_ds != NULL && w->anchor_dnskey != NULL) {
+		fputs("  ", stdout);
+		ldns_rr_print(stdout, w->anchor_ds);
+		fputs("  ", stdout);
+		ldns_rr_print(stdout, w->anchor_dnskey);
+	} else {
+		printf("  none: the root is unsigned\n");
+	}
+	printf("  BIND syntax (delv -a): %s\n", sv->files.anchor_conf);
+	printf("  DNSKEY and DS files:   %s, %s\n", sv->files.root_key,
+	    sv->files.root_ds);
+	printf("world files (zones, keys, certificates, TLSA): %s\n",
+	    sv->files.world);
+
+	serve_plain(sv->s->domain, name, sizeof(name));
+	printf("\ntry:\n");
+	if (!sv->netns) {
+		snprintf(at, sizeof(at), "@%s -p %u ", WORLD_RESOLVER_ADDR,
+		    port);
+		nsenter[0] = '\0';
+	} else {
+		/* Inside, /etc/resolv.conf names the lab resolver. */
+		at[0] = '\0';
+		snprintf(nsenter, sizeof(nsenter), "nsenter -t %ld -n -m %s",
+		    (long)supervisor, sv->userns ?
+		    "-U --preserve-credentials " : "");
+	}
+	printf("  %sdig +dnssec %s%s MX\n", nsenter, at, name);
+	for (i = 0; i < w->n_hosts; i++) {
+		printf("  %sdig +dnssec %s%s A\n", nsenter, at,
+		    serve_plain(w->hosts[i].target, owner, sizeof(owner)));
+		printf("  %sdig +dnssec %s%s TLSA\n", nsenter, at,
+		    serve_plain(w->hosts[i].tlsa_owner, owner, sizeof(owner)));
+	}
+	if (w->n_hosts > 0)
+		printf("  %sdelv %s-a %s +root=. %s TLSA\n", nsenter, at,
+		    sv->files.anchor_conf,
+		    serve_plain(w->hosts[0].tlsa_owner, owner, sizeof(owner)));
+	if (sv->netns)
+		printf("  %s-p sh    # a shell in the world\n", nsenter);
+	printf("\nready: serving %s until SIGINT or SIGTERM (pid %ld)\n",
+	    sv->s->id, (long)getpid());
+	fflush(stdout);
+}
+
+/* lab_spec hooks, for --netns. */
+static int
+serve_start(void *arg, struct dl_diags *d)
+{
+	struct serve *sv = arg;
+
+	return lab_servers_start(sv->w, &sv->so, &sv->servers, d);
+}
+
+static void
+serve_stop(void *arg)
+{
+	struct serve *sv = arg;
+
+	lab_servers_stop(sv->servers);
+	sv->servers = NULL;
+}
+
+static void
+serve_ready(void *arg, pid_t supervisor, struct dl_diags *d)
+{
+	struct serve *sv = arg;
+
+	dl_diags_print(d, stderr);
+	dl_diags_clear(d);
+	dl_diags_init(d);
+	serve_print(sv, supervisor);
+}
+
+/* On the host: start, print, wait for a signal, stop. */
+static int
+serve_host(struct serve *sv, struct dl_diags *d)
+{
+	sigset_t set, old;
+	int sig, rc;
+
+	/* Blocked before the server threads start, so they inherit it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if ((rc = lab_servers_start(sv->w, &sv->so, &sv->servers, d)) == 0) {
+		serve_print(sv, 0);
+		while (sigwait(&set, &sig) != 0)
+			;
+		fprintf(stderr, "%s serve: %s, stopping\n", sv->ctx->prog,
+		    strsignal(sig));
+		serve_stop(sv);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int
+cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "netns", no_argument, NULL, 'n' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "phase", required_argument, NULL, 'p' },
+		{ "resolver-log", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_verb *v = cli_verb_find("serve");
+	const char *events = NULL;
+	struct scenario *s = NULL;
+	struct world *w = NULL;
+	struct evlog *log = NULL;
+	struct lab_spec spec;
+	struct serve sv;
+	struct dl_diags d;
+	long port = -1;
+	char *end;
+	int c, rc, status = 0;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.ctx = ctx;
+	/* Asked now: in lab_run's user namespace we are uid 0. */
+	sv.userns = geteuid() != 0;
+	while ((c = getopt_long(argc, argv, "ne:p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			sv.netns = true;
+			break;
+		case 'P':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || port < 1 ||
+			    port > 65535) {
+				fprintf(stderr, "%s serve: --port wants 1 to "
+				    "65535, not '%s'\n", ctx->prog, optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'p':
+			sv.phase = optarg;
+			break;
+		case 'L':
+			sv.so.resolver_log = optarg;
+			break;
+		default:
+			cli_verb_usage(ctx, v, false);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
+		return rc;
+
+	dl_diags_init(&d);
+	sv.s = s;
+	sv.so.port = port > 0 ? (uint16_t)port : sv.netns ? 53 : SERVE_PORT;
+	/* Referrals name servers on port 53: stubs for any other port. */
+	sv.so.upstream = sv.so.port == 53 ? RESOLVER_HINTS : RESOLVER_STUBS;
+	rc = lab_world_build(s, ctx->fixtures_dir, sv.phase, &w, &d);
+	sv.w = w;
+	if (rc == 0 && events != NULL &&
+	    (rc = evlog_open(events, 0, &log)) != 0)
+		dl_error(&d, events, 0, 0, "cannot open the event log: %s",
+		    strerror(errno));
+	sv.so.log = log;
+	if (rc == 0)
+		rc = lab_files_create(w, ctx->fixtures_dir, &sv.files, &d);
+	sv.so.root_hints = sv.files.root_hints;
+	if (rc == 0 && !sv.netns) {
+		rc = serve_host(&sv, &d);
+	} else if (rc == 0) {
+		memset(&spec, 0, sizeof(spec));
+		spec.files = &sv.files;
+		spec.start = serve_start;
+		spec.stop = serve_stop;
+		spec.ready = serve_ready;
+		spec.arg = &sv;
+		rc = lab_run(&spec, &status, &d);
+	}
+	lab_files_remove(&sv.files);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	evlog_free(log);
+	world_free(w);
+	scenario_free(s);
+	if (rc != 0)
+		return CLI_EXIT_USAGE;
+	return status == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}

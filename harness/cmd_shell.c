@@ -1,0 +1,174 @@
+/*
+ * cmd_shell.c -- `danelab shell SCENARIO [-- COMMAND ARGS...]`: a shell,
+ * or one command, inside fresh namespaces holding the world (lab.h):
+ * its DNS servers on 127.53.0.x:53, the resolver on 127.53.53.53:53 in
+ * /etc/resolv.conf, the lab root key over /usr/share/dns/root.key and
+ * root.ds.  Exits with the command's status.
+ *
+ * The command's environment also gets (the paths are in the lab's
+ * temporary directory, visible inside and removed at the end):
+ *   DANELAB_SCENARIO  the scenario id
+ *   DANELAB_RESOLVER  127.53.53.53
+ *   DANELAB_ANCHOR    the trust anchor in BIND syntax (delv -a)
+ *   DANELAB_ROOT_KEY  the anchor as a DNSKEY record (as root.key)
+ *   DANELAB_ROOT_DS   the anchor as a DS record (as root.ds)
+ *   DANELAB_WORLD     the world as standard files (danelab export)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cli.h"
+#include "harness/lab/lab.h"
+#include "simulator/util/xmem.h"
+
+struct shell {
+	struct cli_ctx *ctx;
+	const struct scenario *s;
+	const struct world *w;
+	struct lab_files files;
+	struct lab_servers_opts so;
+	struct lab_servers *servers;
+	bool quiet;
+};
+
+static int
+shell_start(void *arg, struct dl_diags *d)
+{
+	struct shell *sh = arg;
+
+	return lab_servers_start(sh->w, &sh->so, &sh->servers, d);
+}
+
+static void
+shell_stop(void *arg)
+{
+	struct shell *sh = arg;
+
+	lab_servers_stop(sh->servers);
+	sh->servers = NULL;
+}
+
+static void
+shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
+{
+	struct shell *sh = arg;
+	const char *phase = "";
+
+	dl_diags_print(d, stderr);
+	dl_diags_clear(d);
+	dl_diags_init(d);
+	if (sh->quiet)
+		return;
+	if (sh->w->phase >= 0)
+		phase = sh->s->phases[sh->w->phase].name;
+	fprintf(stderr, "danelab shell: %s%s%s; resolver %s "
+	    "(/etc/resolv.conf); anchor /usr/share/dns/root.key, "
+	    "DANELAB_ANCHOR=%s\n", sh->s->id, *phase != '\0' ? " phase " : "",
+	    phase, WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
+	(void)supervisor;
+}
+
+int
+cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "phase", required_argument, NULL, 'p' },
+		{ "events", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_verb *v = cli_verb_find("shell");
+	const char *phase = NULL, *events = NULL, *shell_path;
+	char *shell_argv[2], *env[7];
+	struct scenario *s = NULL;
+	struct world *w = NULL;
+	struct evlog *log = NULL;
+	struct lab_spec spec;
+	struct shell sh;
+	struct dl_diags d;
+	int c, i, rc, status = CLI_EXIT_USAGE;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.ctx = ctx;
+	/* Options end at "--": what follows is the command's. */
+	while ((c = getopt_long(argc, argv, "qp:e:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			sh.quiet = true;
+			break;
+		case 'p':
+			phase = optarg;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		default:
+			cli_verb_usage(ctx, v, false);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 1) {
+		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
+		return rc;
+
+	dl_diags_init(&d);
+	memset(&spec, 0, sizeof(spec));
+	if (argc - optind > 1) {
+		spec.argv = argv + optind + 1;
+	} else {
+		shell_path = getenv("SHELL");
+		shell_argv[0] = (char *)(shell_path != NULL &&
+		    *shell_path != '\0' ? shell_path : "/bin/sh");
+		shell_argv[1] = NULL;
+		spec.argv = shell_argv;
+	}
+	sh.s = s;
+	sh.so.port = 53;
+	sh.so.upstream = RESOLVER_HINTS;
+	rc = lab_world_build(s, ctx->fixtures_dir, phase, &w, &d);
+	sh.w = w;
+	if (rc == 0 && events != NULL &&
+	    (rc = evlog_open(events, 0, &log)) != 0)
+		dl_error(&d, events, 0, 0, "cannot open the event log: %s",
+		    strerror(errno));
+	sh.so.log = log;
+	if (rc == 0)
+		rc = lab_files_create(w, ctx->fixtures_dir, &sh.files, &d);
+	sh.so.root_hints = sh.files.root_hints;
+	memset(env, 0, sizeof(env));
+	if (rc == 0) {
+		env[0] = xasprintf("DANELAB_SCENARIO=%s", s->id);
+		env[1] = xasprintf("DANELAB_RESOLVER=%s", WORLD_RESOLVER_ADDR);
+		env[2] = xasprintf("DANELAB_ANCHOR=%s", sh.files.anchor_conf);
+		env[3] = xasprintf("DANELAB_ROOT_KEY=%s", sh.files.root_key);
+		env[4] = xasprintf("DANELAB_ROOT_DS=%s", sh.files.root_ds);
+		env[5] = xasprintf("DANELAB_WORLD=%s", sh.files.world);
+		spec.files = &sh.files;
+		spec.env = env;
+		spec.start = shell_start;
+		spec.stop = shell_stop;
+		spec.ready = shell_ready;
+		spec.arg = &sh;
+		rc = lab_run(&spec, &status, &d);
+	}
+	lab_files_remove(&sh.files);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	evlog_free(log);
+	world_free(w);
+	scenario_free(s);
+	/* A command that cannot be run: 127 or 126, as a shell says. */
+	if (rc == DL_ENOENT && (status == 127 || status == 126))
+		return status;
+	if (rc != 0)
+		return CLI_EXIT_USAGE;
+	return status;
+}
