@@ -7,7 +7,8 @@
  * size limits the full answer exceeds.  Entries made at load time stay;
  * entries made for other questions ("lazy") are bounded: past
  * DNS_CACHE_LAZY_MAX, all of them are dropped at once (cheap, and a
- * flood of random names cannot grow memory).  One thread at a time.
+ * flood of random names cannot grow memory; the same past
+ * DNS_CACHE_LAZY_BYTES).  One thread at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,7 @@ dns_cache_flush_lazy(struct dns_cache *c)
 		}
 	}
 	c->n_lazy = 0;
+	c->lazy_bytes = 0;
 	c->flushes++;
 }
 
@@ -145,7 +147,9 @@ dns_cache_put(struct dns_cache *c, const uint8_t *key, size_t keylen,
 {
 	struct dns_centry *ce, **b;
 
-	if (lazy && c->n_lazy >= DNS_CACHE_LAZY_MAX)
+	if (lazy &&
+	    (c->n_lazy >= DNS_CACHE_LAZY_MAX ||
+		c->lazy_bytes + len > DNS_CACHE_LAZY_BYTES))
 		dns_cache_flush_lazy(c);
 	if (c->n_entries >= c->nbuckets && c->nbuckets < DNS_CACHE_BUCKETS_MAX)
 		dns_cache_grow(c);
@@ -160,18 +164,22 @@ dns_cache_put(struct dns_cache *c, const uint8_t *key, size_t keylen,
 	b = &c->buckets[hash & (c->nbuckets - 1)];
 	ce->next = *b;
 	*b = ce;
-	if (lazy)
+	if (lazy) {
 		c->n_lazy++;
+		c->lazy_bytes += len + keylen + sizeof(*ce);
+	}
 	c->n_entries++;
 	return ce;
 }
 
 void
-dns_cache_put_variant(
-    struct dns_centry *ce, uint16_t limit, const uint8_t *wire, size_t len)
+dns_cache_put_variant(struct dns_cache *c, struct dns_centry *ce,
+    uint16_t limit, const uint8_t *wire, size_t len)
 {
 	unsigned i = ce->next_var;
 
+	if (ce->lazy)
+		c->lazy_bytes += len;
 	ce->next_var = (uint8_t)((i + 1) % DNS_CACHE_VARIANTS);
 	free(ce->var[i].wire);
 	ce->var[i].wire = xmalloc(len);

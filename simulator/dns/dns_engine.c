@@ -281,7 +281,7 @@ dns_engine_fit(struct dns_engine *e, struct dns_view *v,
 	}
 	(void)dns_engine_plan(e, v, q);
 	n = dns_render(q, &e->plan, limit, e->scratch, sizeof(e->scratch));
-	dns_cache_put_variant(ce, (uint16_t)limit, e->scratch, n);
+	dns_cache_put_variant(&v->cache, ce, (uint16_t)limit, e->scratch, n);
 	i = (ce->next_var + DNS_CACHE_VARIANTS - 1) % DNS_CACHE_VARIANTS;
 	*wire = ce->var[i].wire;
 	*len = ce->var[i].len;

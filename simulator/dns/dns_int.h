@@ -280,6 +280,7 @@ bool dns_zone_auth(const struct dns_zone *z, const uint8_t *name,
 #define DNS_CACHE_KEY_MAX	(3 + DNS_NAME_MAX)
 #define DNS_CACHE_VARIANTS	2	/* truncated forms per entry */
 #define DNS_CACHE_LAZY_MAX	20000	/* lazily cached answers per view */
+#define DNS_CACHE_LAZY_BYTES	(16u << 20)	/* and their bytes at most */
 
 struct dns_centry;
 
@@ -288,6 +289,7 @@ struct dns_cache {
 	size_t nbuckets;	/* power of two, grows with the entries */
 	uint32_t seed;
 	size_t n_lazy;		/* entries added after load */
+	size_t lazy_bytes;	/* their answers, variants included */
 	size_t n_entries;
 	uint64_t flushes;
 };
@@ -319,14 +321,15 @@ uint32_t dns_cache_hash(const struct dns_cache *c, const uint8_t *key,
 struct dns_centry *dns_cache_get(const struct dns_cache *c,
     const uint8_t *key, size_t len, uint32_t hash);
 /*
- * Add an answer (copied).  A lazy entry beyond DNS_CACHE_LAZY_MAX first
- * empties the lazily filled part.  Returns the entry.
+ * Add an answer (copied).  A lazy entry beyond DNS_CACHE_LAZY_MAX entries
+ * or DNS_CACHE_LAZY_BYTES first empties the lazily filled part.  Returns
+ * the entry.
  */
 struct dns_centry *dns_cache_put(struct dns_cache *c, const uint8_t *key,
     size_t keylen, uint32_t hash, const uint8_t *wire, size_t len,
     bool lazy);
 /* A truncated form for limit (copied); replaces the oldest one. */
-void dns_cache_put_variant(struct dns_centry *ce, uint16_t limit,
-    const uint8_t *wire, size_t len);
+void dns_cache_put_variant(struct dns_cache *c, struct dns_centry *ce,
+    uint16_t limit, const uint8_t *wire, size_t len);
 
 #endif /* DL_DNS_DNS_INT_H */
