@@ -44,9 +44,10 @@ Options:
   --profile          after the rounds, one more danelab UDP round under
                      `perf record` (cpu-clock, call graphs): the functions
                      where danelab's time goes, and the same for NSD
-  --callgrind        also count instructions per query of both servers
-                     under valgrind --tool=callgrind (slow: a fixed number
-                     of queries at a limited rate)
+  --callgrind        instead of the rounds: user-space instructions per
+                     query of both servers under valgrind --tool=callgrind
+                     (each run twice, without and with --callgrind-queries
+                     queries; the difference divided by the queries)
   --ref nsd          replace danelab by a second NSD (tests the bench)
   --fixtures DIR, --scenarios DIR   passed to danelab
 
@@ -301,18 +302,12 @@ def inside(cfg):
         else:
             log = open(os.path.join(tmp, "serve.log"), "w")
             argv = cfg["danelab"] + ["serve", cfg["id"], "--port", str(PORT)]
-            if cfg.get("callgrind"):
-                argv = ["valgrind", "--tool=callgrind",
-                        "--collect-atstart=no",
-                        f"--callgrind-out-file={tmp}/callgrind.danelab"] + \
-                    argv
             p = subprocess.Popen(pin(argv), stdout=log,
                                  stderr=subprocess.STDOUT,
                                  env=dict(os.environ, TMPDIR=tmp))
             procs.append(("danelab", p))
             subject_pid = p.pid
-            deadline = time.monotonic() + READY_TIMEOUT * (
-                10 if cfg.get("callgrind") else 1)
+            deadline = time.monotonic() + READY_TIMEOUT
             served = None
             while served is None:
                 found = glob.glob(os.path.join(tmp, "danelab-*", "world",
@@ -337,10 +332,6 @@ def inside(cfg):
             conf = os.path.join(run_dir, net + "conf")
             open(conf, "w").write(text)
             argv = ["nsd", "-d", "-c", conf]
-            if cfg.get("callgrind") and net == REF_NET:
-                argv = ["valgrind", "--tool=callgrind",
-                        "--collect-atstart=no", "--trace-children=yes",
-                        f"--callgrind-out-file={tmp}/callgrind.nsd.%p"] + argv
             p = subprocess.Popen(pin(argv), stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
             procs.append(("nsd " + net, p))
@@ -349,8 +340,7 @@ def inside(cfg):
         if cfg["ref"] == "nsd":
             subject_pid = addrs[SUBJECT_NET][1].pid
         ref = addrs[REF_NET][0]
-        deadline = time.monotonic() + READY_TIMEOUT * (
-            10 if cfg.get("callgrind") else 1)
+        deadline = time.monotonic() + READY_TIMEOUT
         for a in (subject, ref):
             while not _soa_ready(a, zone):
                 for name, p in procs:
@@ -370,9 +360,10 @@ def inside(cfg):
         servers = [("danelab" if cfg["ref"] != "nsd" else "NSD#2", subject),
                    ("NSD", ref)]
         if cfg.get("callgrind"):
-            res["callgrind"] = callgrind(cfg, tmp, servers, qfile,
-                                         subject_pid, addrs[REF_NET][1].pid,
-                                         gen_cpu)
+            res["callgrind"] = callgrind(cfg, tmp, qfile, zone,
+                                         subject, ref,
+                                         os.path.join(run_dir, REF_NET +
+                                                      "conf"), procs)
         else:
             pids = {servers[0][0]: subject_pid, "NSD": addrs[REF_NET][1].pid}
             # Warm-up: one short round each (caches, page faults).
@@ -415,48 +406,75 @@ def inside(cfg):
                 p.send_signal(signal.SIGTERM)
         for name, p in procs:
             try:
-                p.wait(20 if cfg.get("callgrind") else 5)
+                p.wait(5)
             except subprocess.TimeoutExpired:
                 res["errors"].append(f"{name} ignored SIGTERM; killed")
                 p.kill()
                 p.wait()
-        if cfg.get("callgrind") and "callgrind" in res:
-            res["callgrind"].update(callgrind_totals(tmp))
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(res))
     return 0
 
 
-def callgrind(cfg, tmp, servers, qfile, subj_pid, nsd_pid, gen_cpu):
-    """Instructions per query: instrumentation on, N queries, off."""
+def callgrind(cfg, tmp, qfile, zone, subject, ref, nsd_conf, procs):
+    """User-space instructions per query under valgrind --tool=callgrind:
+    each server is run twice, once answering no query and once answering
+    N queries (dnsperf -n 1 at a limited rate); (Ir(N) - Ir(0)) / N.
+    Kernel work (most of a DNS server's time) is not counted."""
+    for name, p in procs:            # the servers of the main run
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
     n = cfg["callgrind_queries"]
     small = os.path.join(tmp, "cg-queries.txt")
-    lines = open(qfile).read().split("\n")[:n]
+    lines = [ln for ln in open(qfile).read().split("\n") if ln][:n]
     open(small, "w").write("\n".join(lines) + "\n")
     out = {"queries": len(lines)}
-    for (name, addr), pid in zip(servers, (subj_pid, None)):
-        # NSD forks under valgrind; switch on every valgrind process
-        subprocess.run(["callgrind_control", "-i", "on"],
-                       capture_output=True)
-        r = subprocess.run(["dnsperf", "-s", addr, "-p", str(PORT), "-d",
-                            small, "-n", "1", "-D", "-Q", "2000", "-t",
-                            "10"], capture_output=True, text=True)
-        subprocess.run(["callgrind_control", "-i", "off"],
-                       capture_output=True)
-        m = re.search(r"Queries completed:\s+(\d+)", r.stdout)
-        out[name + " completed"] = int(m.group(1)) if m else 0
+    vg = ["valgrind", "--tool=callgrind"]
+    for who, addr in (("danelab", subject), ("NSD", ref)):
+        if cfg["ref"] == "nsd" and who == "danelab":
+            continue
+        for load in (0, 1):
+            d = os.path.join(tmp, f"cg-{who}-{load}")
+            os.makedirs(d)
+            argv = vg + [f"--callgrind-out-file={d}/cg.%p"]
+            if who == "danelab":
+                argv += cfg["danelab"] + ["serve", cfg["id"], "--port",
+                                          str(PORT)]
+            else:
+                argv += ["nsd", "-d", "-c", nsd_conf]
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                 stderr=open(f"{d}/valgrind.log", "w"),
+                                 env=dict(os.environ, TMPDIR=d))
+            deadline = time.monotonic() + 300
+            while not _soa_ready(addr, zone):
+                if p.poll() is not None or time.monotonic() > deadline:
+                    p.kill()
+                    raise RuntimeError(f"{who} under valgrind did not "
+                                       f"come up")
+                time.sleep(0.5)
+            done = 1   # the readiness query
+            if load:
+                r = subprocess.run(["dnsperf", "-s", addr, "-p", str(PORT),
+                                    "-d", small, "-n", "1", "-D", "-Q",
+                                    "3000", "-t", "30"],
+                                   capture_output=True, text=True)
+                m = re.search(r"Queries completed:\s+(\d+)", r.stdout)
+                done += int(m.group(1)) if m else 0
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            ir = 0
+            for f in glob.glob(f"{d}/cg.*"):
+                for line in open(f, errors="replace"):
+                    if line.startswith("summary:"):
+                        ir += int(line.split()[1])
+                        break
+            out[f"{who} Ir {load}"] = ir
+            out[f"{who} answered {load}"] = done
     return out
-
-
-def callgrind_totals(tmp):
-    tot = {}
-    for f in glob.glob(os.path.join(tmp, "callgrind.*")):
-        who = "danelab" if "danelab" in f else "NSD"
-        for line in open(f, errors="replace"):
-            if line.startswith("summary:") or line.startswith("totals:"):
-                tot[who] = tot.get(who, 0) + int(line.split()[1])
-                break
-    return {"Ir " + k: v for k, v in tot.items()}
 
 
 # ================================================================ outside
@@ -535,7 +553,7 @@ def main():
     if a.profile:
         need.append("perf")
     if a.callgrind:
-        need += ["valgrind", "callgrind_control"]
+        need += ["valgrind"]
     missing = [t for t in need if shutil.which(t) is None]
     if missing:
         print(f"dns_bench: missing tools: {' '.join(missing)}",
@@ -607,14 +625,17 @@ def main():
             print(f"---- inclusive (children), >= 3% ----\n{p['children']}")
     if res.get("callgrind"):
         cg = res["callgrind"]
-        print(f"\ncallgrind: {cg}")
+        print(f"\ncallgrind (user space only; kernel time is not counted), "
+              f"{cg['queries']} queries:")
         for who in ("danelab", "NSD"):
-            done = cg.get(f"{who} completed") or cg.get(
-                "NSD#2 completed" if who == "danelab" else "")
-            ir = cg.get("Ir " + who)
-            if done and ir:
-                print(f"instructions per query, {who}: {ir / done:.0f} "
-                      f"({ir} Ir / {done} queries)")
+            if f"{who} Ir 1" not in cg:
+                continue
+            dq = cg[f"{who} answered 1"] - cg[f"{who} answered 0"]
+            di = cg[f"{who} Ir 1"] - cg[f"{who} Ir 0"]
+            if dq > 0:
+                print(f"  {who}: {di / dq:.0f} instructions per query "
+                      f"(Ir {cg[f'{who} Ir 1']} - {cg[f'{who} Ir 0']} "
+                      f"for {dq} answers)")
     return 1 if res["errors"] else 0
 
 
