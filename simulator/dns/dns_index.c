@@ -224,6 +224,7 @@ dns_zone_init(
 		if (t == LDNS_RR_TYPE_RRSIG) {
 			if (ldns_rr_rd_count(rr) < 1)
 				continue;
+			z->has_rrsig = true;
 			it.sig = true;
 			it.type =
 			    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));

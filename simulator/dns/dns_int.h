@@ -112,6 +112,7 @@ struct dns_zone {
 	const struct world_zone *wz;	/* borrowed */
 	const uint8_t *apex;		/* wire, borrowed from the SOA */
 	bool is_signed;
+	bool has_rrsig;			/* any RRSIG: else no proofs (NSD) */
 	bool nsec3;
 	uint8_t n3_alg;
 	uint16_t n3_iter;

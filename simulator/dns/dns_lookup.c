@@ -21,6 +21,7 @@ struct dns_lk {
 	uint16_t qtype;
 	bool do_bit; /* add RRSIGs */
 	bool proofs; /* add NSEC/NSEC3 proofs: DO and signed */
+	bool left;   /* a CNAME led out of the zone's data */
 };
 
 enum dns_step {
@@ -318,6 +319,31 @@ dns_answer_node(struct dns_lk *lk, const uint8_t *name,
 	return false;
 }
 
+/* The query asks for what the node has beside its CNAME (RFC 4035 2.5:
+ * RRSIG and NSEC), or for the CNAME itself, or ANY. */
+static bool
+dns_cname_stops(const struct dns_lk *lk, const struct dns_node *node)
+{
+	const struct dns_rrset *s;
+	size_t i;
+
+	switch (lk->qtype) {
+	case LDNS_RR_TYPE_CNAME:
+	case LDNS_RR_TYPE_ANY:
+		return true;
+	case LDNS_RR_TYPE_NSEC:
+		s = dns_node_rrset(node, LDNS_RR_TYPE_NSEC);
+		return s != NULL && s->n > 0;
+	case LDNS_RR_TYPE_RRSIG:
+		for (i = 0; i < node->nsets; i++)
+			if (node->sets[i].nsig > 0)
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /*
  * A CNAME at node, unless the query is for a type that lives beside it.
  * Adds it and sets *next to its target; false if there is none or it
@@ -329,9 +355,7 @@ dns_cname(struct dns_lk *lk, const struct dns_node *node, const uint8_t *owner,
 {
 	const struct dns_rrset *cn = dns_node_rrset(node, LDNS_RR_TYPE_CNAME);
 
-	if (cn == NULL || cn->n == 0 || lk->qtype == LDNS_RR_TYPE_CNAME ||
-	    lk->qtype == LDNS_RR_TYPE_RRSIG || lk->qtype == LDNS_RR_TYPE_NSEC ||
-	    lk->qtype == LDNS_RR_TYPE_ANY)
+	if (cn == NULL || cn->n == 0 || dns_cname_stops(lk, node))
 		return false;
 	if (!dns_plan_add(
 		lk->p, DNS_SEC_ANSWER, false, cn, lk->do_bit, owner)) {
@@ -419,6 +443,8 @@ dns_lookup_step(
 		/* A referral; after a CNAME, the answer stops there. */
 		if (first)
 			dns_referral(lk, node);
+		else
+			lk->left = true;
 		return DNS_STEP_DONE;
 	}
 	node = dns_zone_find(lk->z, name);
@@ -439,7 +465,8 @@ void
 dns_lookup(const struct dns_zone *z, const uint8_t *qname, uint16_t qtype,
     bool do_bit, struct dns_plan *p)
 {
-	struct dns_lk lk = {z, p, qtype, do_bit, do_bit && z->is_signed};
+	struct dns_lk lk = {
+	    z, p, qtype, do_bit, do_bit && z->is_signed && z->has_rrsig, false};
 	const uint8_t *name = qname, *next;
 	size_t hop;
 
@@ -452,13 +479,17 @@ dns_lookup(const struct dns_zone *z, const uint8_t *qname, uint16_t qtype,
 		    DNS_STEP_FOLLOW)
 			break;
 		/* Follow the CNAME while its target is in this zone. */
-		if (!dns_wname_under(next, z->apex))
+		if (!dns_wname_under(next, z->apex)) {
+			lk.left = true;
 			break;
+		}
 		name = next;
 	}
-	/* As NSD: DNSKEY, DS and ANY answers stay minimal. */
-	if (p->kind == DNS_KIND_ANSWER && qtype != LDNS_RR_TYPE_ANY &&
-	    qtype != LDNS_RR_TYPE_DNSKEY && qtype != LDNS_RR_TYPE_DS)
+	/* As NSD: DNSKEY, DS and ANY answers stay minimal, and so do
+	 * CNAME chains leaving the zone. */
+	if (p->kind == DNS_KIND_ANSWER && !lk.left &&
+	    qtype != LDNS_RR_TYPE_ANY && qtype != LDNS_RR_TYPE_DNSKEY &&
+	    qtype != LDNS_RR_TYPE_DS)
 		dns_positive_extras(&lk);
 }
 

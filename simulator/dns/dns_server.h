@@ -20,7 +20,7 @@
  * 7.2): authoritative answers (AA) with RRSIGs when DO is set, the apex
  * NS RRset in the authority section and the addresses of name servers
  * and MX/SRV targets in the additional section when they fit (as NSD
- * does); referrals (no AA) with NS, glue, and DS or the NSEC/NSEC3 proof
+ * does); ANY answered with one RRset, the SOA at the apex (RFC 8482); referrals (no AA) with NS, glue, and DS or the NSEC/NSEC3 proof
  * that there is none (DO); DS at a zone cut answered from the parent
  * side; NODATA and NXDOMAIN with SOA and the NSEC/NSEC3 proofs; wildcard
  * answers with the proof that the name itself does not exist; CNAMEs
@@ -40,6 +40,10 @@
  * NSEC3PARAM, DS), even if its data holds some (the DS a signed child
  * has in an unsigned parent is of no use to a validator).  DO=0 queries
  * never get RRSIG, NSEC or NSEC3 records unless they ask for that type.
+ * A signed zone left without any RRSIG (the signatures: missing fault)
+ * gets no denial proofs either, as NSD does with such a zone file.
+ * Like NSD, answers to DNSKEY, DS and ANY queries, and CNAME chains that
+ * leave the zone, carry no optional authority or additional data.
  *
  * Faults (scenario faults of kind SCEN_FAULT_DNS) match the query name
  * exactly (case-insensitively) and the type (0 = any), and apply on the

@@ -1121,10 +1121,21 @@ test_cname(void **state)
 	    LDNS_STATUS_OK);
 	ldns_pkt_free(p);
 
-	/* Out of the zone: the CNAME alone. */
+	/* Out of the zone: the CNAME alone, no extras (as NSD). */
 	p = ask(&x, "example.net.", "far.example.net.", LDNS_RR_TYPE_A, false);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(ldns_pkt_nscount(p), 0);
+	assert_int_equal(ldns_pkt_arcount(p), 0); /* ldns takes the OPT out */
+	ldns_pkt_free(p);
+
+	/* NSEC and RRSIG live beside the CNAME: answered, not followed. */
+	p = ask(
+	    &x, "example.net.", "www.example.net.", LDNS_RR_TYPE_NSEC, false);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(
+	    cnt(p, LDNS_SECTION_ANSWER, "www.example.net.", LDNS_RR_TYPE_NSEC),
+	    1);
 	ldns_pkt_free(p);
 
 	/* Asking for the CNAME itself does not follow it. */
@@ -1488,6 +1499,52 @@ test_unsigned(void **state)
 	assert_int_equal(
 	    cnt(p, LDNS_SECTION_AUTHORITY, "example.net.", LDNS_RR_TYPE_NSEC),
 	    1);
+	ldns_pkt_free(p);
+	fx_close(&x);
+}
+
+static void
+test_cname_nsec3(void **state)
+{
+	struct fx x;
+	ldns_pkt *p;
+
+	(void)state;
+	/* Without an NSEC beside it, NSEC queries follow the CNAME. */
+	fx_open(&x, ts_world(SCEN_DENIAL_NSEC3));
+	p = ask(
+	    &x, "example.net.", "www.example.net.", LDNS_RR_TYPE_NSEC, true);
+	assert_int_equal(
+	    cnt(p, LDNS_SECTION_ANSWER, "www.example.net.", LDNS_RR_TYPE_CNAME),
+	    1);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(p);
+	fx_close(&x);
+}
+
+static void
+test_no_rrsig(void **state)
+{
+	struct scenario *s = ts_world(SCEN_DENIAL_NSEC);
+	struct scen_fault *f;
+	struct fx x;
+	ldns_pkt *p;
+
+	(void)state;
+	/* Every RRSIG of example.net removed: NSEC records stay in the
+	 * zone, but (as NSD) no denial is sent from a zone without any
+	 * signature; the NSEC itself can still be asked for. */
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES);
+	f->zone = tdup("example.net.");
+	f->sig = SCEN_SIG_MISSING;
+	fx_open(&x, s);
+	p = ask(&x, "example.net.", "nope.example.net.", LDNS_RR_TYPE_A, true);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	assert_int_equal(ldns_pkt_nscount(p), 1);
+	assert_int_equal(dnssec_records(p), 0);
+	ldns_pkt_free(p);
+	p = ask(&x, "example.net.", "example.net.", LDNS_RR_TYPE_NSEC, true);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
 	ldns_pkt_free(p);
 	fx_close(&x);
 }
@@ -1924,11 +1981,13 @@ main(void)
 	    cmocka_unit_test(test_nxdomain_nsec3),
 	    cmocka_unit_test(test_wildcard),
 	    cmocka_unit_test(test_cname),
+	    cmocka_unit_test(test_cname_nsec3),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_case_and_id),
 	    cmocka_unit_test(test_unsigned),
+	    cmocka_unit_test(test_no_rrsig),
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_server),
