@@ -57,23 +57,14 @@ import time
 
 import dltest
 from dltest import Tap
-from test_validators import (check_data, classify_delv, classify_dig,
-                             matches, queries_for)
+from test_validators import (_tool, check_data, classify_delv,
+                             classify_dig, matches, queries_for)
 
 RESOLVER = "127.53.53.53"
 JOBS = int(os.environ.get("DANELAB_IT_JOBS") or min(4, os.cpu_count() or 1))
 
 
 # ------------------------------------------------------ inside the lab
-
-
-def _tool(argv, timeout=30):
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout)
-        return r.returncode, r.stdout + r.stderr
-    except subprocess.TimeoutExpired:
-        return -1, f"{argv[0]}: timed out (test timeout {timeout} s)"
 
 
 def _read(path):
@@ -113,7 +104,7 @@ def inside(sid, queries):
         jobs.append(["delv", "-a", env.get("DANELAB_ANCHOR", ""), "+root=.",
                      name, rtype])
     with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
-        outs = list(pool.map(_tool, jobs))
+        outs = list(pool.map(lambda argv: _tool(argv, 30), jobs))
     for i, (name, rtype) in enumerate(queries):
         q = {"name": name, "type": rtype}
         for k, tool in enumerate(("dig", "stub", "delv")):
@@ -383,11 +374,11 @@ def serve_test(run, s, tap, netns):
               for k in ("pid", "net", "mnt")]
     want = s.expect_state("mx")
     if tap.ok(digs and delvs, f"{label}: printed dig and delv commands"):
-        rc, o = _tool(digs[0].split())
+        rc, o = _tool(digs[0].split(), 30)
         st, detail = classify_dig(rc, o)
         tap.ok(matches(want, st), f"{label}: `{digs[0]}`: {st} [{detail}] "
                f"expected {want}")
-        rc, o = _tool(delvs[0].split())
+        rc, o = _tool(delvs[0].split(), 30)
         st, detail = classify_delv(rc, o)
         want_t = s.expect_state("tlsa", s.hosts[0]["name"])
         tap.ok(matches(want_t, st) and anchor in delvs[0],
