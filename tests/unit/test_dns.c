@@ -1924,6 +1924,82 @@ test_server(void **state)
 	ts_free(s);
 }
 
+/* The peer closes fd within ms milliseconds. */
+static bool
+closed_within(int fd, int ms)
+{
+	struct pollfd pf = {fd, POLLIN, 0};
+	uint8_t b[64];
+
+	if (poll(&pf, 1, ms) != 1)
+		return false;
+	return read(fd, b, sizeof(b)) <= 0;
+}
+
+/* One TCP query on fd, answered. */
+static void
+tcp_query(int fd)
+{
+	uint8_t *q, len[2], ans[DNS_MSG_MAX];
+	size_t l;
+
+	q = query_wire("example.net.", LDNS_RR_TYPE_SOA, &ASK_PLAIN, &l);
+	len[0] = (uint8_t)(l >> 8);
+	len[1] = (uint8_t)l;
+	assert_int_equal(write(fd, len, 2), 2);
+	assert_int_equal(write(fd, q, l), (ssize_t)l);
+	free(q);
+	assert_true(read_full(fd, len, 2));
+	assert_true(read_full(fd, ans, (size_t)len[0] << 8 | len[1]));
+}
+
+static void
+test_server_tcp_limits(void **state)
+{
+	struct scenario *s = ts_world(SCEN_DENIAL_NSEC);
+	struct world *w = build_at(s, NOW);
+	struct dns_server_opts o;
+	struct dns_server *srv = NULL;
+	struct dl_diags d;
+	pthread_t th;
+	int c1, c2, c3;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.port = free_port();
+	o.single_addr = "127.0.0.1";
+	o.max_tcp = 1;
+	o.tcp_idle_ms = 300;
+	dl_diags_init(&d);
+	assert_int_equal(dns_server_new(w, &o, &srv, &d), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_server, srv), 0);
+
+	c1 = connect_to(SOCK_STREAM, o.port);
+	tcp_query(c1);
+	/* Over the limit: accepted, then closed at once. */
+	c2 = connect_to(SOCK_STREAM, o.port);
+	assert_true(closed_within(c2, 2000));
+	close(c2);
+	/* Idle past tcp_idle_ms: closed. */
+	assert_true(closed_within(c1, 3000));
+	close(c1);
+	/* The slot is free again. */
+	c3 = connect_to(SOCK_STREAM, o.port);
+	tcp_query(c3);
+	/* A length prefix, then nothing: the half message is dropped at
+	 * the idle timeout. */
+	assert_int_equal(write(c3, "\0\x40", 2), 2);
+	assert_true(closed_within(c3, 3000));
+	close(c3);
+
+	dns_server_stop(srv);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	dns_server_free(srv);
+	world_free(w);
+	dl_diags_clear(&d);
+	ts_free(s);
+}
+
 static void
 test_server_errors(void **state)
 {
@@ -1991,6 +2067,7 @@ main(void)
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_server),
+	    cmocka_unit_test(test_server_tcp_limits),
 	    cmocka_unit_test(test_server_errors),
 	};
 
