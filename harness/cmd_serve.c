@@ -31,7 +31,6 @@ struct serve {
 	const char *phase;
 	struct lab_files files;
 	struct lab_servers_opts so;
-	struct lab_servers *servers;
 	bool netns;
 	bool userns;	/* not root: lab_run adds a user namespace */
 };
@@ -118,24 +117,7 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	fflush(stdout);
 }
 
-/* lab_spec hooks, for --netns. */
-static int
-serve_start(void *arg, struct dl_diags *d)
-{
-	struct serve *sv = arg;
-
-	return lab_servers_start(sv->w, &sv->so, &sv->servers, d);
-}
-
-static void
-serve_stop(void *arg)
-{
-	struct serve *sv = arg;
-
-	lab_servers_stop(sv->servers);
-	sv->servers = NULL;
-}
-
+/* With --netns, once the lab is up. */
 static void
 serve_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 {
@@ -151,6 +133,7 @@ serve_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 static int
 serve_host(struct serve *sv, struct dl_diags *d)
 {
+	struct lab_servers *servers;
 	sigset_t set, old;
 	int sig, rc;
 
@@ -160,13 +143,13 @@ serve_host(struct serve *sv, struct dl_diags *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if ((rc = lab_servers_start(sv->w, &sv->so, &sv->servers, d)) == 0) {
+	if ((rc = lab_servers_start(sv->w, &sv->so, &servers, d)) == 0) {
 		serve_print(sv, 0);
 		while (sigwait(&set, &sig) != 0)
 			;
 		fprintf(stderr, "%s serve: %s, stopping\n", sv->ctx->prog,
 		    strsignal(sig));
-		serve_stop(sv);
+		lab_servers_stop(servers);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
@@ -255,8 +238,8 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	} else if (rc == 0) {
 		memset(&spec, 0, sizeof(spec));
 		spec.files = &sv.files;
-		spec.start = serve_start;
-		spec.stop = serve_stop;
+		spec.world = w;
+		spec.servers = &sv.so;
 		spec.ready = serve_ready;
 		spec.arg = &sv;
 		rc = lab_run(&spec, &status, &d);

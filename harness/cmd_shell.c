@@ -30,26 +30,8 @@ struct shell {
 	const struct world *w;
 	struct lab_files files;
 	struct lab_servers_opts so;
-	struct lab_servers *servers;
 	bool quiet;
 };
-
-static int
-shell_start(void *arg, struct dl_diags *d)
-{
-	struct shell *sh = arg;
-
-	return lab_servers_start(sh->w, &sh->so, &sh->servers, d);
-}
-
-static void
-shell_stop(void *arg)
-{
-	struct shell *sh = arg;
-
-	lab_servers_stop(sh->servers);
-	sh->servers = NULL;
-}
 
 static void
 shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
@@ -150,9 +132,9 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		env[4] = xasprintf("DANELAB_ROOT_DS=%s", sh.files.root_ds);
 		env[5] = xasprintf("DANELAB_WORLD=%s", sh.files.world);
 		spec.files = &sh.files;
+		spec.world = w;
+		spec.servers = &sh.so;
 		spec.env = env;
-		spec.start = shell_start;
-		spec.stop = shell_stop;
 		spec.ready = shell_ready;
 		spec.arg = &sh;
 		rc = lab_run(&spec, &status, &d);

@@ -25,7 +25,7 @@
  *      |   NEWNS); mounts made private (MS_REC|MS_PRIVATE); a fresh /proc;
  *      |   lo up; resolv.conf and the anchor bind-mounted over
  *      |   /etc/resolv.conf, /usr/share/dns/root.key and root.ds; the
- *      |   servers started (spec->start); then waits
+ *      |   world's servers started (lab_servers, then spec->start); waits
  *      +- the command (P2), argv, never through a shell
  *
  * A user namespace (uid 0 mapped to the caller) is made only when not
@@ -163,17 +163,24 @@ int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
 struct lab_spec {
 	const struct lab_files *files;
 	/*
+	 * The world the lab serves (lab_servers_start with *servers, in the
+	 * supervisor, inside the namespaces), or NULL: nothing served.
+	 */
+	const struct world *world;
+	const struct lab_servers_opts *servers;
+	/*
 	 * The command (argv[0] searched in PATH), or NULL: no command, the
 	 * lab runs until SIGINT, SIGTERM or SIGHUP.
 	 */
 	char *const *argv;
 	char *const *env;	/* NAME=VALUE added to the command's; or NULL */
 	/*
-	 * In the supervisor, inside the namespaces, before the command:
-	 * start what the lab serves.  Returns 0 or DL_E* with diagnostics.
+	 * Optional, in the supervisor, inside the namespaces, after the
+	 * world's servers started and before the command: start more.
+	 * Returns 0 or DL_E* with diagnostics.
 	 */
 	int (*start)(void *arg, struct dl_diags *diags);
-	/* In the supervisor when the lab ends: stop it again. */
+	/* In the supervisor when the lab ends (if start succeeded). */
 	void (*stop)(void *arg);
 	/*
 	 * In danelab (outside) once the lab is up, before the command

@@ -269,6 +269,7 @@ lab_wait(int sfd, int ctl, pid_t child)
 static void __attribute__((noreturn))
 lab_supervise(const struct lab_spec *spec, int st, int ctl)
 {
+	struct lab_servers *servers = NULL;
 	struct pollfd pf;
 	struct dl_diags d;
 	sigset_t set;
@@ -291,10 +292,14 @@ lab_supervise(const struct lab_spec *spec, int st, int ctl)
 	} else {
 		rc = lab_ns_enter(spec->files, &d);
 	}
+	if (rc == 0 && spec->world != NULL)
+		rc = lab_servers_start(spec->world, spec->servers, &servers,
+		    &d);
 	if (rc == 0 && spec->start != NULL)
 		rc = spec->start(spec->arg, &d);
 	lab_send_diags(st, &d);
 	if (rc != 0) {
+		lab_servers_stop(servers);
 		lab_send_fail(st, rc);
 		exit(LAB_EXIT_SETUP);
 	}
@@ -309,6 +314,7 @@ lab_supervise(const struct lab_spec *spec, int st, int ctl)
 		code = lab_wait(sfd, ctl, child);
 	if (spec->stop != NULL)
 		spec->stop(spec->arg);
+	lab_servers_stop(servers);
 	dl_diags_clear(&d);
 	exit(code);
 }
