@@ -28,10 +28,14 @@
     `sleep` with 130; SIGTERM to danelab ends it with 143; SIGTERM to a
     command that ignores it: killed after the grace period, 137; SIGKILL
     to danelab: the supervisor dies with it, the command too.
- 3. `danelab serve ID --port P` on the host's loopback: wait for the
-    "ready:" line, query with dig and delv at the printed port and anchor
-    file, SIGTERM, exit 0; and `danelab serve --netns`: the same through
-    the printed `nsenter` command.
+ 3. Every scenario again through `danelab serve ID --port P` on the
+    host's loopback (the resolver reaches the servers through stub zones
+    there, not referrals): wait for the "ready:" line, run the printed dig
+    and delv commands, then the same MX, A and TLSA queries with dig and
+    delv at port P and the printed anchor file, compared with expect as
+    above; SIGTERM, exit 0, the port free again.  And `danelab serve
+    --netns` (one scenario): the same through the printed `nsenter`
+    command.
 
 After each run: no process left in the namespaces made (their ids come
 from inside) nor mentioning our temporary directory, the temporary
@@ -383,6 +387,15 @@ def serve_test(run, s, tap, netns):
         want_t = s.expect_state("tlsa", s.hosts[0]["name"])
         tap.ok(matches(want_t, st) and anchor in delvs[0],
                f"{label}: `{delvs[0]}`: {st} [{detail}] expected {want_t}")
+    for what, name, rtype, want_q, host in ([] if netns else queries_for(s)):
+        at = [f"@{RESOLVER}", "-p", str(port)]
+        d = classify_dig(*_tool(["dig", "+dnssec", "+time=5", "+tries=1"] +
+                                at + [name, rtype], 30))
+        v = classify_delv(*_tool(["delv"] + at + ["-a", anchor, "+root=.",
+                                                  name, rtype], 30))
+        tap.ok(want_q is not None and matches(want_q, d[0]) and
+               matches(want_q, v[0]), f"{label}: {rtype} {name} expected="
+               f"{want_q} dig={d[0]} [{d[1]}] delv={v[0]} [{v[1]}]")
     p.send_signal(signal.SIGTERM)
     rc = finish(p)
     left = run.leftovers(ns)
@@ -435,7 +448,8 @@ def main():
         ref = next((s for s in scens if s.id == "control/valid-dane-ee"),
                    scens[0])
         process_tests(run, ref.id, tap)
-        serve_test(run, ref, tap, netns=False)
+        for s in scens:
+            serve_test(run, s, tap, netns=False)
         serve_test(run, ref, tap, netns=True)
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s ({t_worlds:.1f} s "
              f"for the {len(scens)} shells)")
