@@ -22,7 +22,7 @@
 #include "harness/cli.h"
 #include "harness/lab/lab.h"
 
-#define SERVE_PORT	5300	/* default on the host: unprivileged */
+#define SERVE_PORT 5300 /* default on the host: unprivileged */
 
 struct serve {
 	struct cli_ctx *ctx;
@@ -32,7 +32,7 @@ struct serve {
 	struct lab_files files;
 	struct lab_servers_opts so;
 	bool netns;
-	bool userns;	/* not root: lab_run adds a user namespace */
+	bool userns; /* not root: lab_run adds a user namespace */
 };
 
 /* A name without its trailing dot, for commands to paste. */
@@ -60,7 +60,8 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	printf("danelab serve: %s -- %s\n", sv->s->id, sv->s->title);
 	if (w->phase >= 0)
 		printf("timeline phase: %s (fixed; timelines play with "
-		    "'danelab run')\n", sv->s->phases[w->phase].name);
+		       "'danelab run')\n",
+		    sv->s->phases[w->phase].name);
 	printf("\nname servers (UDP and TCP port %u):\n", port);
 	for (i = 0; i < w->n_zones; i++) {
 		z = &w->zones[i];
@@ -68,9 +69,10 @@ serve_print(const struct serve *sv, pid_t supervisor)
 		    z->is_signed ? "" : "  (unsigned)");
 	}
 	printf("validating resolver: %s port %u (%s)\n", WORLD_RESOLVER_ADDR,
-	    port, sv->so.upstream == RESOLVER_HINTS ?
-	    "root hints, follows referrals" :
-	    "stub zones toward the servers above");
+	    port,
+	    sv->so.upstream == RESOLVER_HINTS
+		? "root hints, follows referrals"
+		: "stub zones toward the servers above");
 	printf("\ntrust anchor (the lab root key):\n");
 	if (w->anchor_ds != NULL && w->anchor_dnskey != NULL) {
 		fputs("  ", stdout);
@@ -89,15 +91,15 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	serve_plain(sv->s->domain, name, sizeof(name));
 	printf("\ntry:\n");
 	if (!sv->netns) {
-		snprintf(at, sizeof(at), "@%s -p %u ", WORLD_RESOLVER_ADDR,
-		    port);
+		snprintf(
+		    at, sizeof(at), "@%s -p %u ", WORLD_RESOLVER_ADDR, port);
 		nsenter[0] = '\0';
 	} else {
 		/* Inside, /etc/resolv.conf names the lab resolver. */
 		at[0] = '\0';
 		snprintf(nsenter, sizeof(nsenter), "nsenter -t %ld -n -m %s",
-		    (long)supervisor, sv->userns ?
-		    "-U --preserve-credentials " : "");
+		    (long)supervisor,
+		    sv->userns ? "-U --preserve-credentials " : "");
 	}
 	printf("  %sdig +dnssec %s%s MX\n", nsenter, at, name);
 	for (i = 0; i < w->n_hosts; i++) {
@@ -159,12 +161,12 @@ int
 cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "netns", no_argument, NULL, 'n' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "phase", required_argument, NULL, 'p' },
-		{ "resolver-log", required_argument, NULL, 'L' },
-		{ NULL, 0, NULL, 0 },
+	    {"netns", no_argument, NULL, 'n'},
+	    {"port", required_argument, NULL, 'P'},
+	    {"events", required_argument, NULL, 'e'},
+	    {"phase", required_argument, NULL, 'p'},
+	    {"resolver-log", required_argument, NULL, 'L'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("serve");
 	const char *events = NULL;
@@ -192,8 +194,10 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			port = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || port < 1 ||
 			    port > 65535) {
-				fprintf(stderr, "%s serve: --port wants 1 to "
-				    "65535, not '%s'\n", ctx->prog, optarg);
+				fprintf(stderr,
+				    "%s serve: --port wants 1 to "
+				    "65535, not '%s'\n",
+				    ctx->prog, optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;

@@ -46,10 +46,12 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 		return;
 	if (sh->w->phase >= 0)
 		phase = sh->s->phases[sh->w->phase].name;
-	fprintf(stderr, "danelab shell: %s%s%s; resolver %s "
+	fprintf(stderr,
+	    "danelab shell: %s%s%s; resolver %s "
 	    "(/etc/resolv.conf); anchor /usr/share/dns/root.key, "
-	    "DANELAB_ANCHOR=%s\n", sh->s->id, *phase != '\0' ? " phase " : "",
-	    phase, WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
+	    "DANELAB_ANCHOR=%s\n",
+	    sh->s->id, *phase != '\0' ? " phase " : "", phase,
+	    WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
 	(void)supervisor;
 }
 
@@ -57,10 +59,10 @@ int
 cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "phase", required_argument, NULL, 'p' },
-		{ "events", required_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"phase", required_argument, NULL, 'p'},
+	    {"events", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("shell");
 	const char *phase = NULL, *events = NULL, *shell_path;
@@ -105,8 +107,10 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		spec.argv = argv + optind + 1;
 	} else {
 		shell_path = getenv("SHELL");
-		shell_argv[0] = (char *)(shell_path != NULL &&
-		    *shell_path != '\0' ? shell_path : "/bin/sh");
+		shell_argv[0] =
+		    (char *)(shell_path != NULL && *shell_path != '\0'
+			    ? shell_path
+			    : "/bin/sh");
 		shell_argv[1] = NULL;
 		spec.argv = shell_argv;
 	}

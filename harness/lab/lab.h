@@ -60,10 +60,10 @@
 #include "simulator/util/diag.h"
 #include "simulator/zone/world.h"
 
-#define LAB_RESOLV_CONF		"/etc/resolv.conf"
-#define LAB_ROOT_KEY		"/usr/share/dns/root.key"
-#define LAB_ROOT_DS		"/usr/share/dns/root.ds"
-#define LAB_KILL_GRACE_MS	3000
+#define LAB_RESOLV_CONF "/etc/resolv.conf"
+#define LAB_ROOT_KEY "/usr/share/dns/root.key"
+#define LAB_ROOT_DS "/usr/share/dns/root.ds"
+#define LAB_KILL_GRACE_MS 3000
 
 /* ---------------------------------------------------------------- world */
 
@@ -79,12 +79,12 @@ int lab_world_build(const struct scenario *s, const char *fixtures_dir,
 /* ---------------------------------------------------------------- files */
 
 struct lab_files {
-	char dir[PATH_MAX];		/* empty: nothing created */
-	char world[PATH_MAX];		/* dir/world, the export */
+	char dir[PATH_MAX];   /* empty: nothing created */
+	char world[PATH_MAX]; /* dir/world, the export */
 	char resolv_conf[PATH_MAX];
-	char root_key[PATH_MAX];	/* DNSKEY, as /usr/share/dns/root.key */
+	char root_key[PATH_MAX]; /* DNSKEY, as /usr/share/dns/root.key */
 	char root_ds[PATH_MAX];
-	char anchor_conf[PATH_MAX];	/* BIND trust-anchors { }; for delv */
+	char anchor_conf[PATH_MAX]; /* BIND trust-anchors { }; for delv */
 	char root_hints[PATH_MAX];
 };
 
@@ -110,16 +110,16 @@ int lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr);
 /* -------------------------------------------------------------- servers */
 
 struct lab_servers_opts {
-	uint16_t port;			/* DNS servers and resolver; 0: 53 */
+	uint16_t port; /* DNS servers and resolver; 0: 53 */
 	/*
 	 * HINTS: every server on port 53 in a namespace, the resolver
 	 * follows referrals from root hints.  STUBS: host loopback on an
 	 * unprivileged port (resolver.h explains the difference).
 	 */
 	enum resolver_upstream upstream;
-	const char *root_hints;		/* for HINTS */
-	struct evlog *log;		/* borrowed; NULL: no events */
-	const char *resolver_log;	/* libunbound's log file, or NULL */
+	const char *root_hints;	  /* for HINTS */
+	struct evlog *log;	  /* borrowed; NULL: no events */
+	const char *resolver_log; /* libunbound's log file, or NULL */
 };
 
 struct lab_servers;
@@ -131,9 +131,8 @@ struct lab_servers;
  * w is borrowed and must outlive the servers.  Returns 0 and *out, or a
  * negative DL_E* code with diagnostics (nothing left running).
  */
-int lab_servers_start(const struct world *w,
-    const struct lab_servers_opts *o, struct lab_servers **out,
-    struct dl_diags *diags);
+int lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
+    struct lab_servers **out, struct dl_diags *diags);
 
 /* Stop both servers, join their threads, free s.  NULL is accepted. */
 void lab_servers_stop(struct lab_servers *s);
@@ -173,7 +172,7 @@ struct lab_spec {
 	 * lab runs until SIGINT, SIGTERM or SIGHUP.
 	 */
 	char *const *argv;
-	char *const *env;	/* NAME=VALUE added to the command's; or NULL */
+	char *const *env; /* NAME=VALUE added to the command's; or NULL */
 	/*
 	 * Optional, in the supervisor, inside the namespaces, after the
 	 * world's servers started and before the command: start more.

@@ -23,7 +23,8 @@ lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr)
 	return fmt_buf(buf, len,
 	    "# danelab: the lab's validating resolver\n"
 	    "nameserver %s\n"
-	    "options edns0 trust-ad\n", resolver_addr);
+	    "options edns0 trust-ad\n",
+	    resolver_addr);
 }
 
 static int
@@ -35,14 +36,14 @@ lab_write(const char *path, const char *text, struct dl_diags *d)
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return dl_error(d, path, 0, 0, "cannot create: %s",
-		    strerror(errno));
+		return dl_error(
+		    d, path, 0, 0, "cannot create: %s", strerror(errno));
 	n = write(fd, text, len);
 	if (n < 0 || (size_t)n != len || close(fd) != 0) {
 		if (n >= 0)
 			errno = EIO;
-		return dl_error(d, path, 0, 0, "cannot write: %s",
-		    strerror(errno));
+		return dl_error(
+		    d, path, 0, 0, "cannot write: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -55,8 +56,8 @@ lab_rmtree_at(int dirfd, const char *name)
 	DIR *dir;
 	int fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(
+	    dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		unlinkat(dirfd, name, 0);
 		return;
@@ -101,8 +102,8 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 		tmp = "/tmp";
 	if (fmt_buf(f->dir, sizeof(f->dir), "%s/danelab-XXXXXX", tmp) != 0 ||
 	    mkdtemp(f->dir) == NULL) {
-		rc = dl_error(d, tmp, 0, 0, "cannot create a temporary "
-		    "directory: %s", strerror(errno));
+		rc = dl_error(d, tmp, 0, 0,
+		    "cannot create a temporary directory: %s", strerror(errno));
 		f->dir[0] = '\0';
 		return rc;
 	}
@@ -110,15 +111,15 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 	chmod(f->dir, 0755);
 	if (fmt_buf(f->world, sizeof(f->world), "%s/world", f->dir) != 0 ||
 	    fmt_buf(f->resolv_conf, sizeof(f->resolv_conf), "%s/resolv.conf",
-	    f->dir) != 0 ||
+		f->dir) != 0 ||
 	    fmt_buf(f->root_key, sizeof(f->root_key), "%s/anchor/root.key",
-	    f->world) != 0 ||
+		f->world) != 0 ||
 	    fmt_buf(f->root_ds, sizeof(f->root_ds), "%s/anchor/root.ds",
-	    f->world) != 0 ||
+		f->world) != 0 ||
 	    fmt_buf(f->anchor_conf, sizeof(f->anchor_conf),
-	    "%s/anchor/trust-anchors.conf", f->world) != 0 ||
+		"%s/anchor/trust-anchors.conf", f->world) != 0 ||
 	    fmt_buf(f->root_hints, sizeof(f->root_hints),
-	    "%s/unbound/root.hints", f->world) != 0) {
+		"%s/unbound/root.hints", f->world) != 0) {
 		rc = dl_error(d, f->dir, 0, 0, "path too long");
 		goto fail;
 	}
@@ -133,8 +134,8 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 	dl_diags_clear(&ed);
 	if (rc != 0)
 		goto fail;
-	if ((rc = lab_resolv_conf_format(conf, sizeof(conf),
-	    WORLD_RESOLVER_ADDR)) != 0 ||
+	if ((rc = lab_resolv_conf_format(
+		 conf, sizeof(conf), WORLD_RESOLVER_ADDR)) != 0 ||
 	    (rc = lab_write(f->resolv_conf, conf, d)) != 0)
 		goto fail;
 	return 0;

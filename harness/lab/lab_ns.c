@@ -34,8 +34,8 @@ lab_lo_up(struct dl_diags *d)
 	} else if ((ifr.ifr_flags & IFF_UP) == 0) {
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-			rc = dl_error(d, NULL, 0, 0, "lo: cannot bring it up: "
-			    "%s", strerror(errno));
+			rc = dl_error(d, NULL, 0, 0,
+			    "lo: cannot bring it up: %s", strerror(errno));
 	}
 	close(fd);
 	return rc != 0 ? DL_EIO : 0;
@@ -71,32 +71,36 @@ lab_ns_enter(const struct lab_files *f, struct dl_diags *d)
 	int rc;
 
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
-		return lab_sys_err(d, "cannot create network and mount "
-		    "namespaces");
+		return lab_sys_err(
+		    d, "cannot create network and mount namespaces");
 	/* Nothing mounted from here on propagates back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return lab_sys_err(d, "cannot make the mounts private");
 	/* ps, /proc/self and friends for the lab's own pid namespace. */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	    NULL) != 0)
+		NULL) != 0)
 		return lab_sys_err(d, "cannot mount /proc");
 	if ((rc = lab_lo_up(d)) != 0)
 		return rc;
 	if ((rc = lab_bind_file(f->resolv_conf, LAB_RESOLV_CONF, d)) != 0) {
 		if (rc == DL_ENOENT)
-			dl_error(d, LAB_RESOLV_CONF, 0, 0, "does not exist: "
+			dl_error(d, LAB_RESOLV_CONF, 0, 0,
+			    "does not exist: "
 			    "nothing to bind-mount the lab's over");
 		return DL_EIO;
 	}
 	if ((rc = lab_bind_file(f->root_key, LAB_ROOT_KEY, d)) == DL_ENOENT)
-		dl_warn(d, LAB_ROOT_KEY, 0, 0, "does not exist (Debian: "
+		dl_warn(d, LAB_ROOT_KEY, 0, 0,
+		    "does not exist (Debian: "
 		    "dns-root-data); the lab anchor is only in %s",
 		    f->root_key);
 	else if (rc != 0)
 		return rc;
 	if ((rc = lab_bind_file(f->root_ds, LAB_ROOT_DS, d)) == DL_ENOENT)
-		dl_warn(d, LAB_ROOT_DS, 0, 0, "does not exist (Debian: "
-		    "dns-root-data); the lab anchor is only in %s", f->root_ds);
+		dl_warn(d, LAB_ROOT_DS, 0, 0,
+		    "does not exist (Debian: "
+		    "dns-root-data); the lab anchor is only in %s",
+		    f->root_ds);
 	else if (rc != 0)
 		return rc;
 	return 0;

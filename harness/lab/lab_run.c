@@ -28,8 +28,8 @@
 #include "harness/lab/lab.h"
 #include "simulator/util/xmem.h"
 
-#define LAB_LINE_MAX	2048
-#define LAB_EXIT_SETUP	125	/* the supervisor's status when set-up failed */
+#define LAB_LINE_MAX 2048
+#define LAB_EXIT_SETUP 125 /* the supervisor's status when set-up failed */
 
 extern char **environ;
 
@@ -166,8 +166,8 @@ lab_spawn(const struct lab_spec *spec, int st, int *code)
 	pid_t pid;
 
 	if (pipe2(ep, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		snprintf(msg, sizeof(msg), "cannot start %s: %s",
-		    spec->argv[0], strerror(errno));
+		snprintf(msg, sizeof(msg), "cannot start %s: %s", spec->argv[0],
+		    strerror(errno));
 		lab_send(st, 'E', NULL, 0, 0, msg);
 		free(env);
 		*code = 126;
@@ -195,8 +195,8 @@ lab_spawn(const struct lab_spec *spec, int st, int *code)
 		return pid;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	snprintf(msg, sizeof(msg), "cannot run %s: %s", spec->argv[0],
-	    strerror(e));
+	snprintf(
+	    msg, sizeof(msg), "cannot run %s: %s", spec->argv[0], strerror(e));
 	lab_send(st, 'E', NULL, 0, 0, msg);
 	*code = e == ENOENT ? 127 : 126;
 	return -1;
@@ -253,10 +253,10 @@ lab_wait(int sfd, int ctl, pid_t child)
 					return 0;
 				kill(child, (int)si.ssi_signo);
 				if (kill_at < 0)
-					kill_at = lab_now_ms() +
-					    LAB_KILL_GRACE_MS;
+					kill_at =
+					    lab_now_ms() + LAB_KILL_GRACE_MS;
 				break;
-			default:	/* SIGINT, SIGQUIT */
+			default: /* SIGINT, SIGQUIT */
 				if (child <= 0)
 					return 0;
 				break;
@@ -293,8 +293,8 @@ lab_supervise(const struct lab_spec *spec, int st, int ctl)
 		rc = lab_ns_enter(spec->files, &d);
 	}
 	if (rc == 0 && spec->world != NULL)
-		rc = lab_servers_start(spec->world, spec->servers, &servers,
-		    &d);
+		rc =
+		    lab_servers_start(spec->world, spec->servers, &servers, &d);
 	if (rc == 0 && spec->start != NULL)
 		rc = spec->start(spec->arg, &d);
 	lab_send_diags(st, &d);
@@ -342,16 +342,16 @@ lab_map_user(uid_t uid, gid_t gid, struct dl_diags *d)
 
 	if (lab_write_file("/proc/self/setgroups", "deny") != 0 &&
 	    errno != ENOENT)
-		return dl_error(d, "/proc/self/setgroups", 0, 0, "%s",
-		    strerror(errno));
+		return dl_error(
+		    d, "/proc/self/setgroups", 0, 0, "%s", strerror(errno));
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
 	if (lab_write_file("/proc/self/uid_map", map) != 0)
-		return dl_error(d, "/proc/self/uid_map", 0, 0, "%s",
-		    strerror(errno));
+		return dl_error(
+		    d, "/proc/self/uid_map", 0, 0, "%s", strerror(errno));
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
 	if (lab_write_file("/proc/self/gid_map", map) != 0)
-		return dl_error(d, "/proc/self/gid_map", 0, 0, "%s",
-		    strerror(errno));
+		return dl_error(
+		    d, "/proc/self/gid_map", 0, 0, "%s", strerror(errno));
 	return 0;
 }
 
@@ -362,10 +362,10 @@ struct lab_parent {
 	int st, ctl;
 	char buf[LAB_LINE_MAX * 2];
 	size_t len;
-	bool up;		/* U seen, G sent */
-	bool eof;		/* status pipe closed */
-	int fail;		/* the F code, 0 if none */
-	int sig;		/* the last signal passed on, 0 if none */
+	bool up;  /* U seen, G sent */
+	bool eof; /* status pipe closed */
+	int fail; /* the F code, 0 if none */
+	int sig;  /* the last signal passed on, 0 if none */
 	struct dl_diags *d;
 };
 
@@ -423,7 +423,7 @@ lab_parent_read(struct lab_parent *lp)
 		memmove(lp->buf, nl + 1, lp->len + 1);
 	}
 	if (lp->len == sizeof(lp->buf) - 1)
-		lp->len = 0;	/* an endless line: drop it */
+		lp->len = 0; /* an endless line: drop it */
 }
 
 /*
@@ -465,7 +465,7 @@ lab_parent_wait(struct lab_parent *lp, int sfd)
 					kill(lp->pid, SIGTERM);
 				lp->sig = (int)si.ssi_signo;
 				break;
-			default:	/* SIGTERM, SIGHUP */
+			default: /* SIGTERM, SIGHUP */
 				kill(lp->pid, lp->up ? SIGTERM : SIGKILL);
 				lp->sig = (int)si.ssi_signo;
 				break;
@@ -486,7 +486,7 @@ lab_run(const struct lab_spec *spec, int *status, struct dl_diags *d)
 {
 	struct lab_parent lp;
 	sigset_t set, old, ttou;
-	int st[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+	int st[2] = {-1, -1}, ctl[2] = {-1, -1};
 	int sfd = -1, pidns = -1, flags, rc = 0;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -507,10 +507,12 @@ lab_run(const struct lab_spec *spec, int *status, struct dl_diags *d)
 	/* A user namespace only when not root (Postfix and setgid). */
 	flags = CLONE_NEWPID | (geteuid() != 0 ? CLONE_NEWUSER : 0);
 	if (unshare(flags) != 0) {
-		rc = dl_error(d, NULL, 0, 0, "cannot create %s namespace: %s "
+		rc = dl_error(d, NULL, 0, 0,
+		    "cannot create %s namespace: %s "
 		    "(without namespaces, 'danelab serve' runs a world on "
-		    "the host's loopback)", (flags & CLONE_NEWUSER) ?
-		    "a user and a pid" : "a pid", strerror(errno));
+		    "the host's loopback)",
+		    (flags & CLONE_NEWUSER) ? "a user and a pid" : "a pid",
+		    strerror(errno));
 		goto out;
 	}
 	if ((flags & CLONE_NEWUSER) && (rc = lab_map_user(uid, gid, d)) != 0)
@@ -547,8 +549,10 @@ lab_run(const struct lab_spec *spec, int *status, struct dl_diags *d)
 		rc = lp.fail;
 	else if (!lp.up && lp.sig == 0) {
 		if (d->errors == 0)
-			dl_error(d, NULL, 0, 0, "the lab's supervisor ended "
-			    "during set-up (status %d)", *status);
+			dl_error(d, NULL, 0, 0,
+			    "the lab's supervisor ended "
+			    "during set-up (status %d)",
+			    *status);
 		rc = DL_EIO;
 	}
 	/* A shell killed while it had the terminal leaves it elsewhere. */

@@ -60,18 +60,18 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 		lab_servers_stop(s);
 		return rc;
 	}
-	if ((err = pthread_create(&s->dns_thread, NULL, lab_dns_main,
-	    s->dns)) != 0) {
+	if ((err = pthread_create(
+		 &s->dns_thread, NULL, lab_dns_main, s->dns)) != 0) {
 		lab_servers_stop(s);
-		return dl_error(d, NULL, 0, 0, "cannot start a thread: %s",
-		    strerror(err));
+		return dl_error(
+		    d, NULL, 0, 0, "cannot start a thread: %s", strerror(err));
 	}
 	s->dns_running = true;
-	if ((err = pthread_create(&s->res_thread, NULL, lab_res_main,
-	    s->res)) != 0) {
+	if ((err = pthread_create(
+		 &s->res_thread, NULL, lab_res_main, s->res)) != 0) {
 		lab_servers_stop(s);
-		return dl_error(d, NULL, 0, 0, "cannot start a thread: %s",
-		    strerror(err));
+		return dl_error(
+		    d, NULL, 0, 0, "cannot start a thread: %s", strerror(err));
 	}
 	s->res_running = true;
 	*out = s;

@@ -15,9 +15,8 @@ lab_world_build(const struct scenario *s, const char *fixtures_dir,
 	memset(&wo, 0, sizeof(wo));
 	wo.fixtures_dir = fixtures_dir;
 	wo.phase = s->n_phases > 0 ? 0 : -1;
-	if (phase != NULL &&
-	    (wo.phase = scenario_phase_index(s, phase)) < 0)
-		return dl_error(d, s->file, 0, 0, "scenario %s has no phase "
-		    "'%s'", s->id, phase);
+	if (phase != NULL && (wo.phase = scenario_phase_index(s, phase)) < 0)
+		return dl_error(d, s->file, 0, 0,
+		    "scenario %s has no phase '%s'", s->id, phase);
 	return world_build(s, &wo, out, d);
 }

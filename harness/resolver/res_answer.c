@@ -13,8 +13,8 @@
 #include "simulator/util/xmem.h"
 
 int
-res_query_parse(const uint8_t *wire, size_t len, struct res_query *q,
-    int *rcode)
+res_query_parse(
+    const uint8_t *wire, size_t len, struct res_query *q, int *rcode)
 {
 	ldns_pkt *p = NULL;
 	ldns_rr *qrr;
@@ -46,7 +46,7 @@ res_query_parse(const uint8_t *wire, size_t len, struct res_query *q,
 	q->qname = ldns_rdf_clone(ldns_rr_owner(qrr));
 	q->qtype = ldns_rr_get_type(qrr);
 	q->qclass = ldns_rr_get_class(qrr);
-	if (p->_edns_present > 1) {	/* RFC 6891 6.1.1 */
+	if (p->_edns_present > 1) { /* RFC 6891 6.1.1 */
 		ldns_pkt_free(p);
 		return DL_EINVAL;
 	}
@@ -107,13 +107,12 @@ res_ede_code(const char *why)
 		const char *text;
 		uint16_t code;
 	} map[] = {
-		{ "signature expired", LDNS_EDE_SIGNATURE_EXPIRED },
-		{ "signature before inception",
-		    LDNS_EDE_SIGNATURE_NOT_YET_VALID },
-		{ "no signatures", LDNS_EDE_RRSIGS_MISSING },
-		{ "no rrsig", LDNS_EDE_RRSIGS_MISSING },
-		{ "no dnskey", LDNS_EDE_DNSKEY_MISSING },
-		{ "no nsec", LDNS_EDE_NSEC_MISSING },
+	    {"signature expired", LDNS_EDE_SIGNATURE_EXPIRED},
+	    {"signature before inception", LDNS_EDE_SIGNATURE_NOT_YET_VALID},
+	    {"no signatures", LDNS_EDE_RRSIGS_MISSING},
+	    {"no rrsig", LDNS_EDE_RRSIGS_MISSING},
+	    {"no dnskey", LDNS_EDE_DNSKEY_MISSING},
+	    {"no nsec", LDNS_EDE_NSEC_MISSING},
 	};
 	size_t i, n;
 	const char *p;
@@ -210,8 +209,8 @@ res_pkt_wire(ldns_pkt *p, uint8_t **out, size_t *len)
 }
 
 int
-res_answer_error(const struct res_query *q, int rcode, uint8_t **out,
-    size_t *len)
+res_answer_error(
+    const struct res_query *q, int rcode, uint8_t **out, size_t *len)
 {
 	ldns_pkt *p = res_pkt_new(q, rcode);
 	int rc;
@@ -307,7 +306,7 @@ res_answer_build(const struct res_query *q, const struct ub_result *r,
 		return res_answer_bogus(q, r, limit, out, len);
 	if (r->answer_packet == NULL || r->answer_len < LDNS_HEADER_SIZE ||
 	    ldns_wire2pkt(&up, r->answer_packet, (size_t)r->answer_len) !=
-	    LDNS_STATUS_OK)
+		LDNS_STATUS_OK)
 		return DL_EDNS;
 	rcode = ldns_pkt_get_rcode(up);
 	if ((p = res_pkt_new(q, rcode)) == NULL) {
@@ -317,11 +316,11 @@ res_answer_build(const struct res_query *q, const struct ub_result *r,
 	ldns_pkt_set_ad(p, r->secure && !q->cd && (q->dnssec_ok || q->ad));
 	rc = res_copy_section(p, q, ldns_pkt_answer(up), LDNS_SECTION_ANSWER);
 	if (rc == 0)
-		rc = res_copy_section(p, q, ldns_pkt_authority(up),
-		    LDNS_SECTION_AUTHORITY);
+		rc = res_copy_section(
+		    p, q, ldns_pkt_authority(up), LDNS_SECTION_AUTHORITY);
 	if (rc == 0)
-		rc = res_copy_section(p, q, ldns_pkt_additional(up),
-		    LDNS_SECTION_ADDITIONAL);
+		rc = res_copy_section(
+		    p, q, ldns_pkt_additional(up), LDNS_SECTION_ADDITIONAL);
 	ldns_pkt_free(up);
 	if (rc == 0)
 		rc = res_pkt_wire(p, &wire, &n);

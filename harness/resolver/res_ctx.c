@@ -21,8 +21,8 @@ res_ub_err(struct dl_diags *d, const char *what, const char *arg, int err)
 }
 
 static int
-res_ub_opt(struct ub_ctx *ub, const char *opt, const char *val,
-    struct dl_diags *d)
+res_ub_opt(
+    struct ub_ctx *ub, const char *opt, const char *val, struct dl_diags *d)
 {
 	int err = ub_ctx_set_option(ub, opt, val);
 
@@ -45,8 +45,8 @@ res_ub_upstream(struct ub_ctx *ub, const struct world *w,
 		    o->ns_port != 0 ? o->ns_port : 53);
 		err = ub_ctx_set_stub(ub, w->zones[i].name, addr, 0);
 		if (err != 0)
-			return res_ub_err(d, "stub zone", w->zones[i].name,
-			    err);
+			return res_ub_err(
+			    d, "stub zone", w->zones[i].name, err);
 	}
 	return 0;
 }
@@ -57,13 +57,13 @@ res_ub_new(struct res_ctx *c, bool validate, const struct world *w,
 {
 	/* Realistic caching: nothing refreshed or served past its TTL. */
 	static const char *const common[][2] = {
-		{ "do-ip6:", "no" },
-		{ "do-not-query-localhost:", "no" },
-		{ "prefetch:", "no" },
-		{ "prefetch-key:", "no" },
-		{ "serve-expired:", "no" },
-		{ "trust-anchor-signaling:", "no" },
-		{ "verbosity:", "0" },
+	    {"do-ip6:", "no"},
+	    {"do-not-query-localhost:", "no"},
+	    {"prefetch:", "no"},
+	    {"prefetch-key:", "no"},
+	    {"serve-expired:", "no"},
+	    {"trust-anchor-signaling:", "no"},
+	    {"verbosity:", "0"},
 	};
 	struct ub_ctx *ub;
 	char *ta;
@@ -71,8 +71,8 @@ res_ub_new(struct res_ctx *c, bool validate, const struct world *w,
 	int rc = 0, err;
 
 	if ((ub = ub_ctx_create()) == NULL)
-		return dl_error(d, NULL, 0, 0, "libunbound: cannot create a "
-		    "context");
+		return dl_error(
+		    d, NULL, 0, 0, "libunbound: cannot create a context");
 	for (i = 0; rc == 0 && i < sizeof(common) / sizeof(common[0]); i++)
 		rc = res_ub_opt(ub, common[i][0], common[i][1], d);
 	if (rc == 0)
@@ -85,8 +85,8 @@ res_ub_new(struct res_ctx *c, bool validate, const struct world *w,
 		rc = res_ub_upstream(ub, w, o, d);
 	if (rc == 0 && validate && w->anchor_dnskey != NULL) {
 		if ((ta = ldns_rr2str(w->anchor_dnskey)) == NULL) {
-			rc = dl_error(d, NULL, 0, 0, "cannot format the "
-			    "trust anchor");
+			rc = dl_error(
+			    d, NULL, 0, 0, "cannot format the trust anchor");
 		} else {
 			ta[strcspn(ta, "\n")] = '\0';
 			if ((err = ub_ctx_add_ta(ub, ta)) != 0)
@@ -119,8 +119,8 @@ res_ctx_init(struct res_ctx *c, const struct world *w,
 	if (o->upstream == RESOLVER_HINTS && o->root_hints == NULL)
 		return dl_error(d, NULL, 0, 0, "resolver: root hints needed");
 	if (o->ub_log != NULL && (c->log = fopen(o->ub_log, "ae")) == NULL)
-		return dl_error(d, o->ub_log, 0, 0, "cannot open: %s",
-		    strerror(errno));
+		return dl_error(
+		    d, o->ub_log, 0, 0, "cannot open: %s", strerror(errno));
 	if ((rc = res_ub_new(c, true, w, o, &c->ub, d)) == 0 &&
 	    (rc = res_ub_new(c, false, w, o, &c->ub_cd, d)) == 0)
 		return 0;

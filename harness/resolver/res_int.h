@@ -19,19 +19,19 @@
 
 #include "harness/resolver/resolver.h"
 
-#define RES_EDE_CODE	15	/* EDNS option code, RFC 8914 */
-#define RES_RCODE_BADVERS	16	/* extended rcode, RFC 6891 */
+#define RES_EDE_CODE 15	     /* EDNS option code, RFC 8914 */
+#define RES_RCODE_BADVERS 16 /* extended rcode, RFC 6891 */
 
 /* A client's query, as far as it could be parsed. */
 struct res_query {
 	uint16_t id;
 	uint8_t opcode;
 	bool rd, cd, ad;
-	bool edns;		/* one OPT record present */
+	bool edns; /* one OPT record present */
 	uint8_t edns_version;
-	bool dnssec_ok;		/* the DO bit */
-	uint16_t udp_size;	/* the client's EDNS buffer size, >= 512 */
-	ldns_rdf *qname;	/* owned, as sent (case kept); NULL if none */
+	bool dnssec_ok;	   /* the DO bit */
+	uint16_t udp_size; /* the client's EDNS buffer size, >= 512 */
+	ldns_rdf *qname;   /* owned, as sent (case kept); NULL if none */
 	ldns_rr_type qtype;
 	ldns_rr_class qclass;
 };
@@ -44,8 +44,8 @@ struct res_query {
  *               at least);
  *   DL_ERANGE   drop it (shorter than a header, or a response).
  */
-int res_query_parse(const uint8_t *wire, size_t len, struct res_query *q,
-    int *rcode);
+int res_query_parse(
+    const uint8_t *wire, size_t len, struct res_query *q, int *rcode);
 
 void res_query_clear(struct res_query *q);
 
@@ -64,8 +64,8 @@ size_t res_answer_limit(const struct res_query *q, bool tcp);
  * On success *out is malloc'd (the caller frees) and *len set.  Returns 0
  * or DL_EDNS.
  */
-int res_answer_error(const struct res_query *q, int rcode, uint8_t **out,
-    size_t *len);
+int res_answer_error(
+    const struct res_query *q, int rcode, uint8_t **out, size_t *len);
 
 /*
  * The answer to q from libunbound's result r (see resolver.h for the
@@ -82,9 +82,9 @@ uint16_t res_ede_code(const char *why_bogus);
 
 /* The libunbound contexts of a resolver (res_ctx.c). */
 struct res_ctx {
-	struct ub_ctx *ub;	/* validating */
-	struct ub_ctx *ub_cd;	/* iterator only, for CD=1 queries */
-	FILE *log;		/* libunbound's log, or NULL */
+	struct ub_ctx *ub;    /* validating */
+	struct ub_ctx *ub_cd; /* iterator only, for CD=1 queries */
+	FILE *log;	      /* libunbound's log, or NULL */
 };
 
 /* Create both contexts for w.  Returns 0 or DL_EINVAL with diagnostics. */

@@ -23,11 +23,11 @@
 #include "harness/resolver/res_int.h"
 #include "simulator/util/xmem.h"
 
-#define RES_MAX_EVENTS		64
-#define RES_UDP_BATCH		64	/* datagrams read per wake-up */
-#define RES_TCP_PIPELINE	32	/* queries in flight per connection */
-#define RES_TICK_MS		250	/* idle connection sweep */
-#define RES_MSG_MAX		65535
+#define RES_MAX_EVENTS 64
+#define RES_UDP_BATCH 64    /* datagrams read per wake-up */
+#define RES_TCP_PIPELINE 32 /* queries in flight per connection */
+#define RES_TICK_MS 250	    /* idle connection sweep */
+#define RES_MSG_MAX 65535
 
 enum res_kind {
 	RES_EV_STOP,
@@ -46,8 +46,8 @@ struct res_watch {
 /* An answer waiting to be written on a TCP connection. */
 struct res_out {
 	struct res_out *next;
-	size_t len;		/* with the 2-byte length prefix */
-	size_t off;		/* written so far */
+	size_t len; /* with the 2-byte length prefix */
+	size_t off; /* written so far */
 	uint8_t data[];
 };
 
@@ -59,10 +59,10 @@ struct res_conn {
 	uint8_t in[2 + RES_MSG_MAX];
 	size_t in_len;
 	struct res_out *out_head, *out_tail;
-	unsigned pending;	/* its queries being resolved */
-	bool eof;		/* the client will send no more */
-	bool closed;		/* fd closed; freed once pending is 0 */
-	uint32_t events;	/* what epoll watches now */
+	unsigned pending; /* its queries being resolved */
+	bool eof;	  /* the client will send no more */
+	bool closed;	  /* fd closed; freed once pending is 0 */
+	uint32_t events;  /* what epoll watches now */
 	uint64_t last_ms;
 	struct res_conn *next;
 };
@@ -70,10 +70,10 @@ struct res_conn {
 /* A query being resolved. */
 struct res_pending {
 	struct resolver *r;
-	struct res_conn *conn;	/* NULL: came over UDP */
+	struct res_conn *conn; /* NULL: came over UDP */
 	struct sockaddr_in from;
 	struct res_query q;
-	struct ub_ctx *ub;	/* the context resolving it */
+	struct ub_ctx *ub; /* the context resolving it */
 	int async_id;
 	uint64_t t0_ns;
 	struct res_pending *prev, *next;
@@ -83,13 +83,13 @@ struct resolver {
 	struct res_ctx ctx;
 	struct res_watch w_stop, w_ub, w_ub_cd, w_udp, w_listen;
 	int epfd, evfd, udp, tcp;
-	struct res_conn *conns;	/* open and closed-but-pending */
+	struct res_conn *conns; /* open and closed-but-pending */
 	unsigned n_open;
 	struct res_pending *pending;
 	unsigned n_pending;
 	struct evlog *log;
 	unsigned tcp_idle_ms, max_tcp, max_pending;
-	uint8_t buf[RES_MSG_MAX];	/* UDP receive buffer */
+	uint8_t buf[RES_MSG_MAX]; /* UDP receive buffer */
 };
 
 static uint64_t
@@ -123,22 +123,23 @@ res_bind(int type, const char *addr, uint16_t port, struct dl_diags *d)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-		dl_error(d, NULL, 0, 0, "resolver: '%s' is not an IPv4 "
-		    "address", addr);
+		dl_error(d, NULL, 0, 0, "resolver: '%s' is not an IPv4 address",
+		    addr);
 		return -1;
 	}
 	if ((fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) <
 	    0) {
-		dl_error(d, NULL, 0, 0, "resolver: socket: %s",
-		    strerror(errno));
+		dl_error(
+		    d, NULL, 0, 0, "resolver: socket: %s", strerror(errno));
 		return -1;
 	}
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    (type == SOCK_STREAM && listen(fd, 128) != 0)) {
-		dl_error(d, NULL, 0, 0, "resolver: cannot listen on %s %s "
-		    "port %u: %s", proto, addr, port, strerror(errno));
+		dl_error(d, NULL, 0, 0,
+		    "resolver: cannot listen on %s %s port %u: %s", proto, addr,
+		    port, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -181,8 +182,8 @@ resolver_new(const struct world *w, const struct resolver_opts *o,
 	    res_watch_add(r, ub_fd(r->ctx.ub_cd), &r->w_ub_cd, EPOLLIN) != 0 ||
 	    res_watch_add(r, r->udp, &r->w_udp, EPOLLIN) != 0 ||
 	    res_watch_add(r, r->tcp, &r->w_listen, EPOLLIN) != 0) {
-		dl_error(d, NULL, 0, 0, "resolver: event loop: %s",
-		    strerror(errno));
+		dl_error(
+		    d, NULL, 0, 0, "resolver: event loop: %s", strerror(errno));
 		resolver_free(r);
 		return DL_EIO;
 	}
@@ -209,7 +210,7 @@ res_conn_close(struct res_conn *c)
 
 	if (c->closed)
 		return;
-	close(c->fd);	/* also removes it from the epoll set */
+	close(c->fd); /* also removes it from the epoll set */
 	c->fd = -1;
 	c->closed = true;
 	c->r->n_open--;
@@ -255,8 +256,8 @@ res_conn_flush(struct res_conn *c)
 	ssize_t n;
 
 	while (!c->closed && (o = c->out_head) != NULL) {
-		n = send(c->fd, o->data + o->off, o->len - o->off,
-		    MSG_NOSIGNAL);
+		n = send(
+		    c->fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
@@ -311,8 +312,8 @@ res_event(struct resolver *r, const struct res_pending *p,
 	if (r->log == NULL)
 		return;
 	inet_ntop(AF_INET, &p->from.sin_addr, addr, sizeof(addr));
-	snprintf(client, sizeof(client), "%s:%u", addr,
-	    ntohs(p->from.sin_port));
+	snprintf(
+	    client, sizeof(client), "%s:%u", addr, ntohs(p->from.sin_port));
 	qname = p->q.qname != NULL ? ldns_rdf2str(p->q.qname) : NULL;
 	evlog_begin(&e, r->log, "resolver.query");
 	evlog_str(&e, "client", client);
@@ -342,9 +343,9 @@ res_deliver(struct resolver *r, struct res_conn *c,
 		res_conn_send(c, msg, len);
 		return;
 	}
-	n = sendto(r->udp, msg, len, 0, (const struct sockaddr *)to,
-	    sizeof(*to));
-	(void)n;	/* a lost datagram is the client's to retry */
+	n = sendto(
+	    r->udp, msg, len, 0, (const struct sockaddr *)to, sizeof(*to));
+	(void)n; /* a lost datagram is the client's to retry */
 }
 
 /* Answer p (result: libunbound's, or NULL for SERVFAIL) and free it. */
@@ -451,8 +452,8 @@ res_handle(struct resolver *r, struct res_conn *c,
 		p->next->prev = p;
 	r->pending = p;
 	r->n_pending++;
-	rc = ub_resolve_async(p->ub, name, p->q.qtype, p->q.qclass, p,
-	    res_done, &p->async_id);
+	rc = ub_resolve_async(
+	    p->ub, name, p->q.qtype, p->q.qclass, p, res_done, &p->async_id);
 	free(name);
 	if (rc != 0) {
 		res_unlink(p);
@@ -613,8 +614,9 @@ resolver_run(struct resolver *r)
 				 * below, so later events in this batch are
 				 * safe to look at. */
 				c = (struct res_conn *)w;
-				if (!c->closed && (ev[i].events &
-				    (EPOLLERR | EPOLLHUP)) != 0 &&
+				if (!c->closed &&
+				    (ev[i].events & (EPOLLERR | EPOLLHUP)) !=
+					0 &&
 				    (ev[i].events & EPOLLIN) == 0)
 					res_conn_close(c);
 				if (!c->closed && (ev[i].events & EPOLLOUT))

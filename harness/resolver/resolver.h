@@ -71,34 +71,34 @@
 #include "simulator/util/diag.h"
 #include "simulator/zone/world.h"
 
-#define RESOLVER_UDP_MAX	1232	/* our EDNS buffer size (flag day) */
-#define RESOLVER_EXTRA_TEXT_MAX	400	/* bytes of why_bogus in an EDE */
+#define RESOLVER_UDP_MAX 1232	    /* our EDNS buffer size (flag day) */
+#define RESOLVER_EXTRA_TEXT_MAX 400 /* bytes of why_bogus in an EDE */
 
 enum resolver_upstream {
-	RESOLVER_HINTS,		/* root hints, referrals, port 53 */
-	RESOLVER_STUBS,		/* a stub zone per zone, at addr@ns_port */
+	RESOLVER_HINTS, /* root hints, referrals, port 53 */
+	RESOLVER_STUBS, /* a stub zone per zone, at addr@ns_port */
 };
 
 struct resolver_opts {
-	const char *addr;	/* listen address; NULL: WORLD_RESOLVER_ADDR */
-	uint16_t port;		/* listen port; 0: 53 */
+	const char *addr; /* listen address; NULL: WORLD_RESOLVER_ADDR */
+	uint16_t port;	  /* listen port; 0: 53 */
 	enum resolver_upstream upstream;
-	uint16_t ns_port;	/* the world's servers' port (STUBS); 0: 53 */
+	uint16_t ns_port; /* the world's servers' port (STUBS); 0: 53 */
 	/*
 	 * Root hints file (HINTS; required then), in the format of unbound's
 	 * root-hints (the unbound/root.hints of an export).
 	 * Read when the first query is resolved; it must exist until then.
 	 */
 	const char *root_hints;
-	struct evlog *log;	/* borrowed; NULL: no events */
+	struct evlog *log; /* borrowed; NULL: no events */
 	/*
 	 * libunbound's own log (it logs validation failures); NULL: none.
 	 * The file is opened in append mode and closed by resolver_free.
 	 */
 	const char *ub_log;
-	unsigned tcp_idle_ms;	/* TCP idle timeout; 0: 10000 */
-	unsigned max_tcp;	/* concurrent TCP connections; 0: 256 */
-	unsigned max_pending;	/* queries being resolved; 0: 4096 */
+	unsigned tcp_idle_ms; /* TCP idle timeout; 0: 10000 */
+	unsigned max_tcp;     /* concurrent TCP connections; 0: 256 */
+	unsigned max_pending; /* queries being resolved; 0: 4096 */
 };
 
 struct resolver;

@@ -81,11 +81,12 @@ setup(void **state)
 		return -1;
 	/* lab_files_create makes its directory under $TMPDIR. */
 	setenv("TMPDIR", tmpdir, 1);
-	snprintf(path, sizeof(path), "%s/../scenarios/control/"
-	    "valid-dane-ee.yaml", env("DANELAB_TESTS", "tests"));
+	snprintf(path, sizeof(path),
+	    "%s/../scenarios/control/valid-dane-ee.yaml",
+	    env("DANELAB_TESTS", "tests"));
 	dl_diags_init(&d);
-	rc = scenario_load(path, env("DANELAB_FIXTURES", "fixtures"), &scen,
-	    &d);
+	rc =
+	    scenario_load(path, env("DANELAB_FIXTURES", "fixtures"), &scen, &d);
 	if (rc == 0)
 		rc = lab_world_build(scen, env("DANELAB_FIXTURES", "fixtures"),
 		    NULL, &world, &d);
@@ -112,14 +113,14 @@ test_resolv_conf(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_int_equal(lab_resolv_conf_format(buf, sizeof(buf),
-	    "127.53.53.53"), 0);
+	assert_int_equal(
+	    lab_resolv_conf_format(buf, sizeof(buf), "127.53.53.53"), 0);
 	assert_string_equal(buf,
 	    "# danelab: the lab's validating resolver\n"
 	    "nameserver 127.53.53.53\n"
 	    "options edns0 trust-ad\n");
-	assert_int_equal(lab_resolv_conf_format(buf, 20, "127.53.53.53"),
-	    DL_ERANGE);
+	assert_int_equal(
+	    lab_resolv_conf_format(buf, 20, "127.53.53.53"), DL_ERANGE);
 }
 
 static void
@@ -130,8 +131,10 @@ test_world_phase(void **state)
 
 	(void)state;
 	dl_diags_init(&d);
-	assert_int_equal(lab_world_build(scen, env("DANELAB_FIXTURES",
-	    "fixtures"), "no-such-phase", &w, &d), DL_EINVAL);
+	assert_int_equal(
+	    lab_world_build(scen, env("DANELAB_FIXTURES", "fixtures"),
+		"no-such-phase", &w, &d),
+	    DL_EINVAL);
 	assert_null(w);
 	assert_int_equal(d.errors, 1);
 	assert_non_null(strstr(d.v[0].msg, "no phase 'no-such-phase'"));
@@ -147,8 +150,9 @@ test_files(void **state)
 
 	(void)state;
 	dl_diags_init(&d);
-	assert_int_equal(lab_files_create(world, env("DANELAB_FIXTURES",
-	    "fixtures"), &f, &d), 0);
+	assert_int_equal(lab_files_create(world,
+			     env("DANELAB_FIXTURES", "fixtures"), &f, &d),
+	    0);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(strncmp(f.dir, tmpdir, strlen(tmpdir)), 0);
 	assert_non_null(strstr(f.dir, "/danelab-"));
@@ -176,7 +180,7 @@ test_files(void **state)
 	assert_string_equal(f.dir, "");
 	assert_false(exists(f.world));
 	assert_true(dir_empty(tmpdir));
-	lab_files_remove(&f);	/* idempotent */
+	lab_files_remove(&f); /* idempotent */
 	dl_diags_clear(&d);
 }
 
@@ -185,9 +189,9 @@ test_files(void **state)
 struct hooks {
 	const struct lab_files *files;
 	char marker[PATH_MAX + 16];
-	int fail;		/* start returns this */
+	int fail; /* start returns this */
 	int ready_calls;
-	size_t ready_warnings;	/* warnings in diags when ready came */
+	size_t ready_warnings; /* warnings in diags when ready came */
 	pid_t supervisor;
 };
 
@@ -241,8 +245,9 @@ run(struct hooks *h, char *const *argv, char *const *extra, int *status,
 	struct lab_spec spec;
 	int rc;
 
-	assert_int_equal(lab_files_create(world, env("DANELAB_FIXTURES",
-	    "fixtures"), &f, d), 0);
+	assert_int_equal(
+	    lab_files_create(world, env("DANELAB_FIXTURES", "fixtures"), &f, d),
+	    0);
 	h->files = &f;
 	snprintf(h->marker, sizeof(h->marker), "%s/started", f.dir);
 	memset(&spec, 0, sizeof(spec));
@@ -264,8 +269,8 @@ run(struct hooks *h, char *const *argv, char *const *extra, int *status,
 static void
 test_run_status(void **state)
 {
-	char *exit3[] = { "sh", "-c", "exit 3", NULL };
-	char *killed[] = { "sh", "-c", "kill -TERM $$", NULL };
+	char *exit3[] = {"sh", "-c", "exit 3", NULL};
+	char *killed[] = {"sh", "-c", "kill -TERM $$", NULL};
 	struct hooks h;
 	struct dl_diags d;
 	int status = -1;
@@ -290,7 +295,7 @@ test_run_status(void **state)
 static void
 test_run_not_found(void **state)
 {
-	char *argv[] = { "/nonexistent/danelab-test-command", NULL };
+	char *argv[] = {"/nonexistent/danelab-test-command", NULL};
 	struct hooks h;
 	struct dl_diags d;
 	int status = -1;
@@ -303,15 +308,15 @@ test_run_not_found(void **state)
 	assert_int_equal(run(&h, argv, NULL, &status, &d), DL_ENOENT);
 	assert_int_equal(status, 127);
 	assert_int_equal(d.errors, 1);
-	assert_non_null(strstr(d.v[d.n - 1].msg, "cannot run "
-	    "/nonexistent/danelab-test-command"));
+	assert_non_null(strstr(
+	    d.v[d.n - 1].msg, "cannot run /nonexistent/danelab-test-command"));
 	dl_diags_clear(&d);
 }
 
 static void
 test_run_start_fails(void **state)
 {
-	char *argv[] = { "true", NULL };
+	char *argv[] = {"true", NULL};
 	struct hooks h;
 	struct dl_diags d;
 	int status = -1;
@@ -337,16 +342,17 @@ test_run_start_fails(void **state)
 static void
 test_run_inside(void **state)
 {
-	char *argv[] = { "sh", "-c",
+	char *argv[] = {"sh", "-c",
 	    "test $$ = 2 && "
 	    "test \"$(grep -c : /proc/net/dev)\" = 1 && grep -q lo: "
 	    "/proc/net/dev && "
 	    "grep -q '^nameserver 127.53.53.53$' /etc/resolv.conf && "
 	    "grep -q '^options edns0 trust-ad$' /etc/resolv.conf && "
 	    "test \"$DANELAB_TEST\" = 'a b' && test \"$HOME\" = /nowhere && "
-	    "test -e \"$(echo \"$TMPDIR\"/danelab-*/started)\"", NULL };
+	    "test -e \"$(echo \"$TMPDIR\"/danelab-*/started)\"",
+	    NULL};
 	char home[] = "HOME=/nowhere", test[] = "DANELAB_TEST=a b";
-	char *extra[] = { home, test, NULL };
+	char *extra[] = {home, test, NULL};
 	struct hooks h;
 	struct dl_diags d;
 	int status = -1;
@@ -365,13 +371,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_resolv_conf),
-		cmocka_unit_test(test_world_phase),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_run_status),
-		cmocka_unit_test(test_run_not_found),
-		cmocka_unit_test(test_run_start_fails),
-		cmocka_unit_test(test_run_inside),
+	    cmocka_unit_test(test_resolv_conf),
+	    cmocka_unit_test(test_world_phase),
+	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_run_status),
+	    cmocka_unit_test(test_run_not_found),
+	    cmocka_unit_test(test_run_start_fails),
+	    cmocka_unit_test(test_run_inside),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,8 +27,9 @@ mkquery(const char *name, ldns_rr_type type, bool rd, bool cd, bool ad,
 	ldns_pkt *p = NULL;
 	uint8_t *wire = NULL;
 
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, name, type,
-	    LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	assert_int_equal(
+	    ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, 0),
+	    LDNS_STATUS_OK);
 	ldns_pkt_set_id(p, 0x1234);
 	ldns_pkt_set_rd(p, rd);
 	ldns_pkt_set_cd(p, cd);
@@ -69,20 +70,23 @@ mkresult(struct ub_result *r, const char *qname, ldns_rr_type qtype,
 	uint8_t *wire;
 
 	memset(r, 0, sizeof(*r));
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, qname, qtype,
-	    LDNS_RR_CLASS_IN, LDNS_RD), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_query_new_frm_str(
+			     &p, qname, qtype, LDNS_RR_CLASS_IN, LDNS_RD),
+	    LDNS_STATUS_OK);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_ra(p, true);
 	ldns_pkt_set_id(p, 0);
 	ldns_pkt_set_rcode(p, (uint8_t)rcode);
 	for (i = 0; i < n_answer; i++) {
-		assert_int_equal(ldns_rr_new_frm_str(&rr, answer[i], 0, NULL,
-		    NULL), LDNS_STATUS_OK);
+		assert_int_equal(
+		    ldns_rr_new_frm_str(&rr, answer[i], 0, NULL, NULL),
+		    LDNS_STATUS_OK);
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
 	}
 	for (i = 0; i < n_authority; i++) {
-		assert_int_equal(ldns_rr_new_frm_str(&rr, authority[i], 0,
-		    NULL, NULL), LDNS_STATUS_OK);
+		assert_int_equal(
+		    ldns_rr_new_frm_str(&rr, authority[i], 0, NULL, NULL),
+		    LDNS_STATUS_OK);
 		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
 	}
 	/* libunbound asks with DO: its packets carry an OPT record. */
@@ -123,12 +127,12 @@ count_type(const ldns_rr_list *l, ldns_rr_type t)
 }
 
 static const char *const tlsa_answer[] = {
-	"_25._tcp.mx1.example.net. 3600 IN TLSA 3 1 1 "
-	    "37b3a984d69a2f8cb132894dbc999e4bfd4cded97ae355122918af0f1c1263da",
-	"_25._tcp.mx1.example.net. 3600 IN RRSIG TLSA 13 5 3600 "
-	    "20261228184654 20261128174654 52086 example.net. "
-	    "PAXf+oh6Lm/662SOpY93OIOqcJtxVGd/F29tRXSzcaid7TjxVnbAZyRRv3Ks0Oof"
-	    "BDEBGQlpf7vz/oc1AOBgDQ==",
+    "_25._tcp.mx1.example.net. 3600 IN TLSA 3 1 1 "
+    "37b3a984d69a2f8cb132894dbc999e4bfd4cded97ae355122918af0f1c1263da",
+    "_25._tcp.mx1.example.net. 3600 IN RRSIG TLSA 13 5 3600 "
+    "20261228184654 20261128174654 52086 example.net. "
+    "PAXf+oh6Lm/662SOpY93OIOqcJtxVGd/F29tRXSzcaid7TjxVnbAZyRRv3Ks0Oof"
+    "BDEBGQlpf7vz/oc1AOBgDQ==",
 };
 
 /* ---- parsing ---- */
@@ -181,8 +185,8 @@ test_parse_refusals(void **state)
 	/* Shorter than a header, or a response: dropped. */
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(res_query_parse(buf, 11, &q, &rcode), DL_ERANGE);
-	wire = mkquery("example.net.", LDNS_RR_TYPE_A, true, false, false, 0,
-	    false, &len);
+	wire = mkquery(
+	    "example.net.", LDNS_RR_TYPE_A, true, false, false, 0, false, &len);
 	LDNS_QR_SET(wire);
 	assert_int_equal(res_query_parse(wire, len, &q, &rcode), DL_ERANGE);
 	LDNS_QR_CLR(wire);
@@ -201,8 +205,7 @@ test_parse_refusals(void **state)
 	assert_int_equal(res_query_parse(buf, 12, &q, &rcode), DL_EINVAL);
 	assert_int_equal(rcode, LDNS_RCODE_FORMERR);
 	res_query_clear(&q);
-	assert_int_equal(res_query_parse(wire, len - 3, &q, &rcode),
-	    DL_EINVAL);
+	assert_int_equal(res_query_parse(wire, len - 3, &q, &rcode), DL_EINVAL);
 	assert_int_equal(rcode, LDNS_RCODE_FORMERR);
 	res_query_clear(&q);
 	free(wire);
@@ -219,7 +222,7 @@ test_parse_refusals(void **state)
 static void
 test_parse_edns(void **state)
 {
-	static const uint8_t opt[] = { 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t opt[] = {0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0};
 	struct res_query q;
 	uint8_t *wire, *two;
 	uint8_t *out = NULL;
@@ -229,9 +232,9 @@ test_parse_edns(void **state)
 
 	(void)state;
 	/* EDNS version 1: BADVERS, answered with version 0. */
-	wire = mkquery("example.net.", LDNS_RR_TYPE_A, true, false, false,
-	    1232, true, &len);
-	wire[len - 11 + 6] = 1;	/* the OPT's version byte */
+	wire = mkquery("example.net.", LDNS_RR_TYPE_A, true, false, false, 1232,
+	    true, &len);
+	wire[len - 11 + 6] = 1; /* the OPT's version byte */
 	assert_int_equal(res_query_parse(wire, len, &q, &rcode), DL_EINVAL);
 	assert_int_equal(rcode, RES_RCODE_BADVERS);
 	assert_int_equal(res_answer_error(&q, rcode, &out, &olen), 0);
@@ -250,9 +253,9 @@ test_parse_edns(void **state)
 	two = malloc(len + sizeof(opt));
 	memcpy(two, wire, len);
 	memcpy(two + len, opt, sizeof(opt));
-	two[11] = 2;	/* ARCOUNT */
-	assert_int_equal(res_query_parse(two, len + sizeof(opt), &q, &rcode),
-	    DL_EINVAL);
+	two[11] = 2; /* ARCOUNT */
+	assert_int_equal(
+	    res_query_parse(two, len + sizeof(opt), &q, &rcode), DL_EINVAL);
 	assert_int_equal(rcode, LDNS_RCODE_FORMERR);
 	res_query_clear(&q);
 	free(two);
@@ -289,14 +292,13 @@ test_answer_secure(void **state)
 	assert_true(ldns_pkt_edns_do(p));
 	assert_int_equal(ldns_pkt_edns_udp_size(p), RESOLVER_UDP_MAX);
 	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_TLSA), 1);
-	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_RRSIG),
-	    1);
+	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_RRSIG), 1);
 	qrr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
 	owner = ldns_rdf2str(ldns_rr_owner(qrr));
 	assert_string_equal(owner, "_25._TCP.mx1.EXAMPLE.net.");
 	free(owner);
-	owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
-	    ldns_pkt_answer(p), 0)));
+	owner =
+	    ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(p), 0)));
 	assert_string_equal(owner, "_25._TCP.mx1.EXAMPLE.net.");
 	free(owner);
 	ldns_pkt_free(p);
@@ -307,8 +309,7 @@ test_answer_secure(void **state)
 	    false, 1232, false);
 	p = build(&q, &r, res_answer_limit(&q, false));
 	assert_false(ldns_pkt_ad(p));
-	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_RRSIG),
-	    0);
+	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_RRSIG), 0);
 	assert_int_equal(count_type(ldns_pkt_answer(p), LDNS_RR_TYPE_TLSA), 1);
 	ldns_pkt_free(p);
 	res_query_clear(&q);
@@ -337,24 +338,24 @@ static void
 test_answer_insecure_nxdomain(void **state)
 {
 	static const char *const soa[] = {
-		"example.net. 3600 IN SOA ns1.example.net. "
-		    "hostmaster.example.net. 1 3600 600 1209600 3600",
+	    "example.net. 3600 IN SOA ns1.example.net. "
+	    "hostmaster.example.net. 1 3600 600 1209600 3600",
 	};
 	struct ub_result r;
 	struct res_query q;
 	ldns_pkt *p;
 
 	(void)state;
-	mkresult(&r, "nope.example.net.", LDNS_RR_TYPE_A,
-	    LDNS_RCODE_NXDOMAIN, NULL, 0, soa, 1);
-	q = parse_ok("nope.example.net.", LDNS_RR_TYPE_A, false, false, 1232,
-	    true);
+	mkresult(&r, "nope.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
+	    NULL, 0, soa, 1);
+	q = parse_ok(
+	    "nope.example.net.", LDNS_RR_TYPE_A, false, false, 1232, true);
 	p = build(&q, &r, res_answer_limit(&q, false));
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
 	assert_false(ldns_pkt_ad(p));
 	assert_int_equal(ldns_pkt_ancount(p), 0);
-	assert_int_equal(count_type(ldns_pkt_authority(p), LDNS_RR_TYPE_SOA),
-	    1);
+	assert_int_equal(
+	    count_type(ldns_pkt_authority(p), LDNS_RR_TYPE_SOA), 1);
 	ldns_pkt_free(p);
 	res_query_clear(&q);
 	free(r.answer_packet);
@@ -380,7 +381,8 @@ ede_option(ldns_pkt *p, size_t *len)
 static void
 test_answer_bogus(void **state)
 {
-	static const char why[] = "validation failure <_25._tcp.mx1.example."
+	static const char why[] =
+	    "validation failure <_25._tcp.mx1.example."
 	    "net. TLSA IN>: signature expired from 127.53.0.3";
 	struct ub_result r;
 	struct res_query q;
@@ -431,7 +433,8 @@ test_answer_truncated(void **state)
 
 	(void)state;
 	for (i = 0; i < 40; i++)
-		rrs[i] = strdup("example.net. 3600 IN TXT "
+		rrs[i] = strdup(
+		    "example.net. 3600 IN TXT "
 		    "\"a rather long text record to fill a UDP answer\"");
 	/* Distinct RDATA, or the RRset would be one record. */
 	for (i = 0; i < 40; i++)
@@ -480,30 +483,33 @@ test_ede_codes(void **state)
 	(void)state;
 	assert_int_equal(res_ede_code(NULL), LDNS_EDE_DNSSEC_BOGUS);
 	assert_int_equal(res_ede_code("validation failure <a. A IN>: "
-	    "signature expired from 1.2.3.4"), LDNS_EDE_SIGNATURE_EXPIRED);
+				      "signature expired from 1.2.3.4"),
+	    LDNS_EDE_SIGNATURE_EXPIRED);
 	assert_int_equal(res_ede_code("signature before inception date"),
 	    LDNS_EDE_SIGNATURE_NOT_YET_VALID);
 	assert_int_equal(res_ede_code("validation failure <a. A IN>: no "
-	    "signatures from 1.2.3.4"), LDNS_EDE_RRSIGS_MISSING);
+				      "signatures from 1.2.3.4"),
+	    LDNS_EDE_RRSIGS_MISSING);
 	assert_int_equal(res_ede_code("No DNSKEY record from 1.2.3.4"),
 	    LDNS_EDE_DNSKEY_MISSING);
 	assert_int_equal(res_ede_code("no keys have a DS with algorithm "
-	    "ECDSAP256SHA256"), LDNS_EDE_DNSSEC_BOGUS);
+				      "ECDSAP256SHA256"),
+	    LDNS_EDE_DNSSEC_BOGUS);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_query),
-		cmocka_unit_test(test_parse_refusals),
-		cmocka_unit_test(test_parse_edns),
-		cmocka_unit_test(test_answer_secure),
-		cmocka_unit_test(test_answer_insecure_nxdomain),
-		cmocka_unit_test(test_answer_bogus),
-		cmocka_unit_test(test_answer_truncated),
-		cmocka_unit_test(test_answer_no_packet),
-		cmocka_unit_test(test_ede_codes),
+	    cmocka_unit_test(test_parse_query),
+	    cmocka_unit_test(test_parse_refusals),
+	    cmocka_unit_test(test_parse_edns),
+	    cmocka_unit_test(test_answer_secure),
+	    cmocka_unit_test(test_answer_insecure_nxdomain),
+	    cmocka_unit_test(test_answer_bogus),
+	    cmocka_unit_test(test_answer_truncated),
+	    cmocka_unit_test(test_answer_no_packet),
+	    cmocka_unit_test(test_ede_codes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
