@@ -519,6 +519,20 @@ scen_check(struct scen_ctx *ctx, struct scenario *s)
 
 	check_hosts(ctx, s);
 	derive_zones(ctx, s);
+	for (i = 0; i < s->n_zones; i++) {
+		/*
+		 * The root's key is the lab's only trust anchor, handed to
+		 * resolvers and clients; a world without one is no DANE
+		 * world.  An insecure world is made below the root.
+		 */
+		if (s->zones[i].name != NULL &&
+		    strcmp(s->zones[i].name, ".") == 0 &&
+		    !s->zones[i].is_signed)
+			scen_err(ctx, scen_pos_of(ctx, &s->zones[i].is_signed,
+			    s->zones[i].pos), "the root zone must be signed: "
+			    "its key is the lab's trust anchor (leave a zone "
+			    "below it unsigned instead)");
+	}
 	for (i = 0; i < s->n_faults; i++)
 		check_fault(ctx, s, &s->faults[i]);
 	check_timeline(ctx, s);
