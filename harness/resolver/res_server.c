@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness/resolver/res_int.h"
+#include "simulator/dns/dns_server.h"
 #include "simulator/util/xmem.h"
 
 #define RES_MAX_EVENTS 64
@@ -307,6 +308,7 @@ res_event(struct resolver *r, const struct res_pending *p,
 {
 	struct evlog_ev e;
 	char addr[INET_ADDRSTRLEN], client[INET_ADDRSTRLEN + 8];
+	char tbuf[24];
 	char *qname;
 
 	if (r->log == NULL)
@@ -317,13 +319,13 @@ res_event(struct resolver *r, const struct res_pending *p,
 	qname = p->q.qname != NULL ? ldns_rdf2str(p->q.qname) : NULL;
 	evlog_begin(&e, r->log, "resolver.query");
 	evlog_str(&e, "client", client);
-	evlog_str(&e, "proto", p->conn != NULL ? "tcp" : "udp");
+	evlog_str(&e, "transport", p->conn != NULL ? "tcp" : "udp");
 	if (qname != NULL)
 		evlog_str(&e, "qname", qname);
-	evlog_int(&e, "qtype", p->q.qtype);
+	evlog_str(&e, "qtype", dns_type_name(p->q.qtype, tbuf, sizeof(tbuf)));
 	evlog_bool(&e, "cd", p->q.cd);
 	evlog_bool(&e, "do", p->q.dnssec_ok);
-	evlog_int(&e, "rcode", rcode);
+	evlog_str(&e, "rcode", dns_rcode_name((uint16_t)rcode));
 	evlog_bool(&e, "secure", res != NULL && res->secure);
 	evlog_bool(&e, "bogus", res != NULL && res->bogus);
 	if (res != NULL && res->bogus && res->why_bogus != NULL)

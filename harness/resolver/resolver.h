@@ -56,9 +56,9 @@
  * thread), so clients are never serialised.
  *
  * Events: when opts->log is set, every answered query is written as a
- * "resolver.query" event: client ("addr:port"), proto ("udp"|"tcp"),
- * qname (as sent), qtype, cd, do, rcode, secure, bogus, why_bogus (when
- * bogus), ms (resolution time).
+ * "resolver.query" event (simulator/events/EVENTS.md): client
+ * ("addr:port"), transport ("udp"|"tcp"), qname (as sent), qtype, cd,
+ * do, rcode, secure, bogus, why_bogus (when bogus), ms (resolution time).
  */
 #ifndef DL_RESOLVER_RESOLVER_H
 #define DL_RESOLVER_RESOLVER_H
