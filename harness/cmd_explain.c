@@ -305,10 +305,11 @@ explain(FILE *fp, const struct scenario *s)
 	if (s->observe != NULL) {
 		fputs("\nHow to observe it\n", fp);
 		explain_wrap(fp, s->observe, 2);
-		fprintf(fp, "\n  These commands run inside the world: for now,\n"
-		    "    danelab export %s /tmp/w\n"
-		    "    sudo unshare -n -m -p -f --mount-proc sh -c "
-		    "'/tmp/w/start.sh && exec bash'\n", s->id);
+		fprintf(fp, "\n  These commands run inside the world:\n"
+		    "    danelab shell %s\n"
+		    "  where the resolver (127.53.53.53) is in /etc/resolv.conf and\n"
+		    "  delv takes the lab anchor with -a \"$DANELAB_ANCHOR\" +root=.\n",
+		    s->id);
 	}
 }
 
