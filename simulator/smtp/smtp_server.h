@@ -17,6 +17,26 @@
  * have not started their TLS handshake yet, and all new sessions, use
  * the new world's chains and STARTTLS modes; handshakes in flight finish
  * with the old ones.
+ *
+ * Per host: the STARTTLS mode is scen_host.starttls, overridden by the
+ * scenario's STARTTLS faults naming the host (the last one wins):
+ *   on                 STARTTLS advertised; 220, then the TLS handshake
+ *   off                not advertised; STARTTLS answered 502 5.5.1
+ *   reject             advertised; STARTTLS answered 454 4.7.0
+ *   handshake-failure  advertised; 220, then the ClientHello is answered
+ *                      with a fatal handshake_failure alert and the
+ *                      connection closed
+ * A host without a chain answers STARTTLS with 454 4.7.0.  Input the
+ * client pipelined after STARTTLS is discarded (plaintext injection).
+ * Limits: command lines 512 bytes, text lines 1000 (CRLF included; longer
+ * is 500 5.5.2), 100 recipients (452 4.5.3), max_message (552 5.3.4),
+ * 20 protocol errors (421 4.7.0 and close), idle_ms (421 4.4.2 and
+ * close), max_sessions (421 4.3.2 at connect).  Messages are stored as
+ * <maildir>/<time>.<pid>.<session>.<n>.eml: X-Danelab-* envelope header
+ * lines (host, client, session, TLS, Mail-From, one Rcpt-To each), then
+ * the message as received, dot-unstuffed, CRLF line ends.
+ * Events: smtp.connect, smtp.command, smtp.starttls, smtp.tls,
+ * smtp.message, smtp.close (simulator/events/EVENTS.md).
  */
 #ifndef DL_SMTP_SMTP_SERVER_H
 #define DL_SMTP_SMTP_SERVER_H
@@ -37,7 +57,12 @@ struct smtp_server_opts {
 	unsigned idle_ms;	/* idle timeout per session; 0: 60000 */
 	unsigned max_sessions;	/* concurrent sessions; 0: 1024 */
 	size_t max_message;	/* SIZE limit in bytes; 0: 10 MiB */
-	/* Bind every host on this one address (tests); NULL: hosts' own. */
+	/*
+	 * Bind every host on this one address (tests, benchmarks); NULL:
+	 * each host on each of its own addresses.  With single_addr, host i
+	 * (world order) listens on port + i, or on a port the kernel picks
+	 * when port is 0 (smtp_server_host_port tells which).
+	 */
 	const char *single_addr;
 };
 
@@ -53,17 +78,33 @@ int smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 /* The port actually bound (useful with single_addr and port 0 tests). */
 uint16_t smtp_server_port(const struct smtp_server *s);
 
+/* The port host (index in world.hosts) listens on; 0 if none. */
+uint16_t smtp_server_host_port(const struct smtp_server *s, size_t host);
+
+/*
+ * Run the event loop in the calling thread until smtp_server_stop().
+ * Returns 0, DL_EINVAL if it is already running, or DL_EIO if epoll
+ * failed.  May be called again after it returned.
+ */
 int smtp_server_run(struct smtp_server *s);
+
+/* Ask the loop to return.  Async-signal-safe and thread-safe. */
 void smtp_server_stop(struct smtp_server *s);
 
 /*
  * Serve world w from now on (a timeline phase change): chains, keys and
  * STARTTLS modes per host.  w must have the same hosts at the same
- * addresses.  Returns once the loop no longer uses the previous world.
+ * addresses (DL_EINVAL otherwise).  The TLS contexts are built in the
+ * calling thread, then swapped in by the loop; when this returns the
+ * previous world is no longer used (the caller may free it).  Returns 0,
+ * DL_EINVAL, DL_ENOENT or DL_ECRYPTO (a chain that cannot be loaded, with
+ * a diagnostic); on failure the previous world stays in use.
  */
 int smtp_server_set_world(struct smtp_server *s, const struct world *w,
     struct dl_diags *diags);
 
+/* Close every session and socket and free s; NULL accepted.  Not while
+ * running. */
 void smtp_server_free(struct smtp_server *s);
 
 #endif /* DL_SMTP_SMTP_SERVER_H */
