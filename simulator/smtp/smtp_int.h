@@ -113,6 +113,7 @@ struct smtp_sess {
 	bool tls_done;		/* a TLS handshake completed */
 	int last_code;		/* of the last reply queued */
 	char last_reply[128];	/* its first line, bounded */
+	bool reply_cont;	/* the last line queued was "NNN-" */
 	bool starttls_offered;	/* advertised in the last EHLO */
 
 	/* TLS facts for events. */

@@ -293,10 +293,16 @@ smtp_reply(struct smtp_sess *c, const char *fmt, ...)
 		return;
 	if ((size_t)n > sizeof(buf) - 3)
 		n = (int)sizeof(buf) - 3;
-	c->last_code = atoi(buf);
-	memcpy(c->last_reply, buf, (size_t)n < sizeof(c->last_reply) - 1
-		? (size_t)n + 1 : sizeof(c->last_reply) - 1);
-	c->last_reply[sizeof(c->last_reply) - 1] = '\0';
+	/* Events show a reply's code and first line. */
+	if (!c->reply_cont) {
+		c->last_code = atoi(buf);
+		memcpy(c->last_reply, buf,
+		    (size_t)n < sizeof(c->last_reply) - 1
+			? (size_t)n + 1
+			: sizeof(c->last_reply) - 1);
+		c->last_reply[sizeof(c->last_reply) - 1] = '\0';
+	}
+	c->reply_cont = n > 3 && buf[3] == '-';
 	buf[n++] = '\r';
 	buf[n++] = '\n';
 	if (c->out_off > 0 && c->out_off == c->out_len)
