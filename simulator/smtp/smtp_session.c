@@ -259,9 +259,9 @@ smtp_cmd_mail(struct smtp_sess *c, const char *args)
 					      "fixed limit");
 				return;
 			}
-		} else if ((n == 12 &&
-			       strncasecmp(k, "BODY=8BITMIME", 12) == 0) ||
-		    (n == 10 && strncasecmp(k, "BODY=7BIT", 9) == 0)) {
+		} else if ((n == 13 &&
+			       strncasecmp(k, "BODY=8BITMIME", 13) == 0) ||
+		    (n == 9 && strncasecmp(k, "BODY=7BIT", 9) == 0)) {
 			/* Accepted as is. */
 		} else {
 			smtp_reply(c, "555 5.5.4 Unsupported parameter");
