@@ -6,10 +6,16 @@
  *   default  on the host's loopback, no privileges: the DNS servers on
  *            127.53.0.x and the resolver on 127.53.53.53, all on an
  *            unprivileged port (SERVE_PORT); the resolver reaches the
- *            servers through stub zones (resolver.h);
+ *            servers through stub zones (resolver.h); the SMTP servers
+ *            on their MX hosts' addresses, port SERVE_SMTP_PORT;
  *   --netns  in fresh namespaces (lab.h), everything on port 53, the
- *            resolver following referrals from root hints; entered with
- *            nsenter.
+ *            resolver following referrals from root hints, SMTP on each
+ *            host's own port (25); entered with nsenter.
+ *
+ * A scenario with a timeline plays it (timeline.h): every phase's world
+ * is built at start, and each phase is swapped into the servers at its
+ * offset from the moment they are up, printed as it starts.  --phase
+ * NAME serves one phase for good instead, --no-timeline the first.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,13 +28,15 @@
 #include "harness/cli.h"
 #include "harness/lab/lab.h"
 
-#define SERVE_PORT 5300 /* default on the host: unprivileged */
+#define SERVE_PORT 5300	     /* default on the host: unprivileged */
+#define SERVE_SMTP_PORT 2525 /* SMTP on the host */
 
 struct serve {
 	struct cli_ctx *ctx;
 	const struct scenario *s;
 	const struct world *w;
 	const char *phase;
+	int first_phase; /* of a timeline played, else -1 */
 	struct lab_files files;
 	struct lab_servers_opts so;
 	bool netns;
@@ -54,14 +62,21 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	const struct world *w = sv->w;
 	const struct world_zone *z;
 	char name[300], owner[300], at[64], nsenter[128];
-	uint16_t port = sv->so.port;
-	size_t i;
+	uint16_t port = sv->so.port, sport;
+	size_t i, j;
 
 	printf("danelab serve: %s -- %s\n", sv->s->id, sv->s->title);
-	if (w->phase >= 0)
-		printf("timeline phase: %s (fixed; timelines play with "
-		       "'danelab run')\n",
+	if (sv->so.timeline != NULL) {
+		printf("timeline (played from the moment the servers are "
+		       "up; phases are cumulative):\n");
+		for (i = 0; i < sv->s->n_phases; i++)
+			printf("  at %5u s  %s\n", sv->s->phases[i].at,
+			    sv->s->phases[i].name);
+		printf("now in phase %s\n", sv->s->phases[w->phase].name);
+	} else if (w->phase >= 0) {
+		printf("timeline phase: %s (fixed: --phase or --no-timeline)\n",
 		    sv->s->phases[w->phase].name);
+	}
 	printf("\nname servers (UDP and TCP port %u):\n", port);
 	for (i = 0; i < w->n_zones; i++) {
 		z = &w->zones[i];
@@ -73,6 +88,17 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	    sv->so.upstream == RESOLVER_HINTS
 		? "root hints, follows referrals"
 		: "stub zones toward the servers above");
+	if (!sv->so.no_smtp && w->n_hosts > 0) {
+		printf("SMTP servers (STARTTLS; events as smtp.*):\n");
+		for (i = 0; i < w->n_hosts; i++) {
+			sport = sv->so.smtp_port != 0 ? sv->so.smtp_port
+						      : w->hosts[i].scen->port;
+			for (j = 0; j < w->hosts[i].scen->n_addrs; j++)
+				printf("  %-24s %s port %u\n",
+				    w->hosts[i].scen->name,
+				    w->hosts[i].scen->addrs[j], sport);
+		}
+	}
 	printf("\ntrust anchor (the lab root key):\n");
 	if (w->anchor_ds != NULL && w->anchor_dnskey != NULL) {
 		fputs("  ", stdout);
@@ -112,10 +138,61 @@ serve_print(const struct serve *sv, pid_t supervisor)
 		printf("  %sdelv %s-a %s +root=. %s TLSA\n", nsenter, at,
 		    sv->files.anchor_conf,
 		    serve_plain(w->hosts[0].tlsa_owner, owner, sizeof(owner)));
+	for (i = 0; i < w->n_hosts && !sv->so.no_smtp; i++) {
+		sport = sv->so.smtp_port != 0 ? sv->so.smtp_port
+					      : w->hosts[i].scen->port;
+		for (j = 0; j < w->hosts[i].scen->n_addrs; j++)
+			printf("  %sopenssl s_client -connect %s:%u -starttls "
+			       "smtp -servername %s </dev/null\n",
+			    nsenter, w->hosts[i].scen->addrs[j], sport,
+			    serve_plain(w->hosts[i].scen->name, owner,
+				sizeof(owner)));
+	}
+	if (sv->netns && !sv->so.no_smtp && w->n_hosts > 0)
+		printf("  %senv MAIL_CONFIG=%s posttls-finger -t30 -c -l dane "
+		       "-P /etc/ssl/certs %s\n",
+		    nsenter, sv->files.mail_config, name);
 	if (sv->netns)
 		printf("  %s-p sh    # a shell in the world\n", nsenter);
 	printf("\nready: serving %s until SIGINT or SIGTERM (pid %ld)\n",
 	    sv->s->id, (long)getpid());
+	fflush(stdout);
+}
+
+/*
+ * A phase started (the timeline player's thread; with --netns, in the
+ * supervisor, whose stdout is ours).  The first is in serve_print.
+ */
+static void
+serve_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
+    uint64_t actual_ms, int rc)
+{
+	const struct serve *sv = arg;
+	const struct world_host_state *st;
+	size_t i, j;
+
+	if (phase == sv->first_phase || phase < 0)
+		return;
+	if (rc != 0) {
+		printf("phase %s at %llu s: the DNS server refused its world "
+		       "(%s); the previous phase stays\n",
+		    sv->s->phases[phase].name,
+		    (unsigned long long)(at_ms / 1000), dl_strerror(rc));
+		fflush(stdout);
+		return;
+	}
+	printf("phase switched at %llu s: %s (%llu.%03llu s after start)\n",
+	    (unsigned long long)(at_ms / 1000), sv->s->phases[phase].name,
+	    (unsigned long long)(actual_ms / 1000),
+	    (unsigned long long)(actual_ms % 1000));
+	for (i = 0; i < w->n_hosts; i++) {
+		st = &w->hosts[i].st;
+		printf("  %s: %zu TLSA record%s (TTL %u), chain", w->hosts[i].target,
+		    st->n_tlsa, st->n_tlsa == 1 ? "" : "s", w->hosts[i].tlsa_ttl);
+		for (j = 0; j < st->n_chain; j++)
+			printf(" %s", st->chain[j]);
+		printf("\n");
+	}
 	fflush(stdout);
 }
 
@@ -165,18 +242,24 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    {"port", required_argument, NULL, 'P'},
 	    {"events", required_argument, NULL, 'e'},
 	    {"phase", required_argument, NULL, 'p'},
+	    {"no-timeline", no_argument, NULL, 'T'},
+	    {"smtp-port", required_argument, NULL, 'S'},
+	    {"no-smtp", no_argument, NULL, 'N'},
 	    {"resolver-log", required_argument, NULL, 'L'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("serve");
 	const char *events = NULL;
 	struct scenario *s = NULL;
-	struct world *w = NULL;
+	struct world *own = NULL;
+	const struct world *w = NULL;
+	struct tl_worlds *tw = NULL;
 	struct evlog *log = NULL;
 	struct lab_spec spec;
 	struct serve sv;
+	bool no_timeline = false;
 	struct dl_diags d;
-	long port = -1;
+	long port = -1, smtp_port = -1;
 	char *end;
 	int c, rc, status = 0;
 
@@ -207,6 +290,24 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		case 'p':
 			sv.phase = optarg;
 			break;
+		case 'T':
+			no_timeline = true;
+			break;
+		case 'S':
+			errno = 0;
+			smtp_port = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || smtp_port < 1 ||
+			    smtp_port > 65535) {
+				fprintf(stderr,
+				    "%s serve: --smtp-port wants 1 to "
+				    "65535, not '%s'\n",
+				    ctx->prog, optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			sv.so.no_smtp = true;
+			break;
 		case 'L':
 			sv.so.resolver_log = optarg;
 			break;
@@ -225,9 +326,26 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	dl_diags_init(&d);
 	sv.s = s;
 	sv.so.port = port > 0 ? (uint16_t)port : sv.netns ? 53 : SERVE_PORT;
+	/* On the host, SMTP on an unprivileged port; inside, each host's. */
+	sv.so.smtp_port = smtp_port > 0 ? (uint16_t)smtp_port
+			  : sv.netns	 ? 0
+					 : SERVE_SMTP_PORT;
 	/* Referrals name servers on port 53: stubs for any other port. */
 	sv.so.upstream = sv.so.port == 53 ? RESOLVER_HINTS : RESOLVER_STUBS;
-	rc = lab_world_build(s, ctx->fixtures_dir, sv.phase, &w, &d);
+	sv.first_phase = -1;
+	if (sv.phase == NULL && !no_timeline && s->n_phases > 0) {
+		rc = tl_worlds_build(s, ctx->fixtures_dir, 0, &tw, &d);
+		if (rc == 0) {
+			w = tl_worlds_get(tw, 0);
+			sv.first_phase = tl_phase_at(s, 0);
+			sv.so.timeline = tw;
+			sv.so.on_phase = serve_phase;
+			sv.so.phase_arg = &sv;
+		}
+	} else {
+		rc = lab_world_build(s, ctx->fixtures_dir, sv.phase, &own, &d);
+		w = own;
+	}
 	sv.w = w;
 	if (rc == 0 && events != NULL &&
 	    (rc = evlog_open(events, 0, &log)) != 0)
@@ -252,7 +370,8 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	evlog_free(log);
-	world_free(w);
+	world_free(own);
+	tl_worlds_free(tw);
 	scenario_free(s);
 	if (rc != 0)
 		return CLI_EXIT_USAGE;

@@ -13,6 +13,14 @@
  *   DANELAB_ROOT_KEY  the anchor as a DNSKEY record (as root.key)
  *   DANELAB_ROOT_DS   the anchor as a DS record (as root.ds)
  *   DANELAB_WORLD     the world as standard files (danelab export)
+ *   MAIL_CONFIG       a directory with a main.cf for Postfix's client
+ *                     programs (DNSSEC, DANE), so that posttls-finger
+ *                     works as is; also as DANELAB_MAIL_CONFIG
+ * The MX hosts' SMTP servers listen on their addresses, port 25.
+ *
+ * A scenario with a timeline plays it (timeline.h) from the moment the
+ * servers are up, each phase announced on stderr (not with --quiet);
+ * --phase NAME serves one phase for good, --no-timeline the first.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,8 +38,35 @@ struct shell {
 	const struct world *w;
 	struct lab_files files;
 	struct lab_servers_opts so;
+	int first_phase; /* of a timeline played, else -1 */
 	bool quiet;
 };
+
+/* A phase started (in the supervisor's timeline thread). */
+static void
+shell_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
+    uint64_t actual_ms, int rc)
+{
+	const struct shell *sh = arg;
+
+	(void)w;
+	if (sh->quiet || phase == sh->first_phase || phase < 0)
+		return;
+	if (rc != 0)
+		fprintf(stderr,
+		    "danelab shell: phase %s at %llu s: the DNS server "
+		    "refused its world (%s)\n",
+		    sh->s->phases[phase].name,
+		    (unsigned long long)(at_ms / 1000), dl_strerror(rc));
+	else
+		fprintf(stderr,
+		    "danelab shell: phase switched at %llu s: %s "
+		    "(%llu.%03llu s after start)\n",
+		    (unsigned long long)(at_ms / 1000),
+		    sh->s->phases[phase].name,
+		    (unsigned long long)(actual_ms / 1000),
+		    (unsigned long long)(actual_ms % 1000));
+}
 
 static void
 shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
@@ -52,6 +87,11 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	    "DANELAB_ANCHOR=%s\n",
 	    sh->s->id, *phase != '\0' ? " phase " : "", phase,
 	    WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
+	if (sh->so.timeline != NULL)
+		fprintf(stderr,
+		    "danelab shell: playing the timeline (%zu phases, the "
+		    "last at %u s)\n",
+		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at);
 	(void)supervisor;
 }
 
@@ -62,14 +102,18 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"phase", required_argument, NULL, 'p'},
 	    {"events", required_argument, NULL, 'e'},
+	    {"no-timeline", no_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("shell");
 	const char *phase = NULL, *events = NULL, *shell_path;
-	char *shell_argv[2], *env[7];
+	char *shell_argv[2], *env[9];
 	struct scenario *s = NULL;
-	struct world *w = NULL;
+	struct world *own = NULL;
+	const struct world *w = NULL;
+	struct tl_worlds *tw = NULL;
 	struct evlog *log = NULL;
+	bool no_timeline = false;
 	struct lab_spec spec;
 	struct shell sh;
 	struct dl_diags d;
@@ -88,6 +132,9 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'e':
 			events = optarg;
+			break;
+		case 'T':
+			no_timeline = true;
 			break;
 		default:
 			cli_verb_usage(ctx, v, false);
@@ -117,7 +164,20 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	sh.s = s;
 	sh.so.port = 53;
 	sh.so.upstream = RESOLVER_HINTS;
-	rc = lab_world_build(s, ctx->fixtures_dir, phase, &w, &d);
+	sh.first_phase = -1;
+	if (phase == NULL && !no_timeline && s->n_phases > 0) {
+		rc = tl_worlds_build(s, ctx->fixtures_dir, 0, &tw, &d);
+		if (rc == 0) {
+			w = tl_worlds_get(tw, 0);
+			sh.first_phase = tl_phase_at(s, 0);
+			sh.so.timeline = tw;
+			sh.so.on_phase = shell_phase;
+			sh.so.phase_arg = &sh;
+		}
+	} else {
+		rc = lab_world_build(s, ctx->fixtures_dir, phase, &own, &d);
+		w = own;
+	}
 	sh.w = w;
 	if (rc == 0 && events != NULL &&
 	    (rc = evlog_open(events, 0, &log)) != 0)
@@ -135,6 +195,9 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		env[3] = xasprintf("DANELAB_ROOT_KEY=%s", sh.files.root_key);
 		env[4] = xasprintf("DANELAB_ROOT_DS=%s", sh.files.root_ds);
 		env[5] = xasprintf("DANELAB_WORLD=%s", sh.files.world);
+		env[6] = xasprintf("MAIL_CONFIG=%s", sh.files.mail_config);
+		env[7] = xasprintf(
+		    "DANELAB_MAIL_CONFIG=%s", sh.files.mail_config);
 		spec.files = &sh.files;
 		spec.world = w;
 		spec.servers = &sh.so;
@@ -149,7 +212,8 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	for (i = 0; env[i] != NULL; i++)
 		free(env[i]);
 	evlog_free(log);
-	world_free(w);
+	world_free(own);
+	tl_worlds_free(tw);
 	scenario_free(s);
 	/* A command that cannot be run: 127 or 126, as a shell says. */
 	if (rc == DL_ENOENT && (status == 127 || status == 126))

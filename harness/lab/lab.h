@@ -9,10 +9,14 @@
  *                 root.ds, trust-anchors.conf (BIND syntax, for delv -a),
  *                 world/unbound/root.hints
  *   resolv.conf   "nameserver 127.53.53.53" + "options edns0 trust-ad"
+ *   postfix/      main.cf for Postfix's client programs (MAIL_CONFIG)
  * removed again by lab_files_remove().
  *
- * Servers (lab_servers.c): the world's authoritative DNS server and the
- * lab resolver, each running in its own thread.
+ * Servers (lab_servers.c): the world's authoritative DNS server, the
+ * lab resolver and the MX hosts' SMTP servers, each running in its own
+ * thread, and, when the world has
+ * a timeline to play, the timeline player (timeline.h) swapping phases
+ * into them.
  *
  * Isolation (lab_ns.c, lab_run.c): lab_run() makes fresh namespaces and
  * runs a command, or nothing, inside them:
@@ -56,6 +60,7 @@
 #include <sys/types.h>
 
 #include "harness/resolver/resolver.h"
+#include "harness/timeline/timeline.h"
 #include "simulator/events/events.h"
 #include "simulator/util/diag.h"
 #include "simulator/zone/world.h"
@@ -86,6 +91,7 @@ struct lab_files {
 	char root_ds[PATH_MAX];
 	char anchor_conf[PATH_MAX]; /* BIND trust-anchors { }; for delv */
 	char root_hints[PATH_MAX];
+	char mail_config[PATH_MAX]; /* dir/postfix: main.cf (MAIL_CONFIG) */
 };
 
 /*
@@ -109,6 +115,14 @@ int lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr);
 
 /* -------------------------------------------------------------- servers */
 
+/*
+ * Write a minimal Postfix configuration for Postfix's client programs
+ * (posttls-finger: MAIL_CONFIG=dir) into dir/main.cf: DNSSEC lookups,
+ * DANE, the system CA bundle; nothing a daemon would need.  Returns 0 or
+ * DL_EIO with a diagnostic.
+ */
+int lab_mail_config_write(const char *dir, struct dl_diags *diags);
+
 struct lab_servers_opts {
 	uint16_t port; /* DNS servers and resolver; 0: 53 */
 	/*
@@ -120,6 +134,26 @@ struct lab_servers_opts {
 	const char *root_hints;	  /* for HINTS */
 	struct evlog *log;	  /* borrowed; NULL: no events */
 	const char *resolver_log; /* libunbound's log file, or NULL */
+	/*
+	 * SMTP servers for the world's MX hosts (smtp_server.h), on each
+	 * host's addresses: on smtp_port, or with 0 on each host's own port
+	 * (25).  no_smtp: none.
+	 */
+	bool no_smtp;
+	uint16_t smtp_port;
+	const char *maildir; /* accepted messages stored here; NULL: not */
+	/*
+	 * The timeline to play, or NULL: the world stays as started.  The
+	 * world given to lab_servers_start must then be its first phase's
+	 * (tl_worlds_get(timeline, 0)); later phases are swapped in at
+	 * their offsets from t0_ns (0: from when the servers are up), and
+	 * on_phase (may be NULL) is told of each (tl_player_opts).
+	 */
+	const struct tl_worlds *timeline;
+	uint64_t t0_ns;
+	void (*on_phase)(void *arg, const struct world *w, int phase,
+	    uint64_t at_ms, uint64_t actual_ms, int rc);
+	void *phase_arg;
 };
 
 struct lab_servers;
@@ -134,7 +168,10 @@ struct lab_servers;
 int lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
     struct lab_servers **out, struct dl_diags *diags);
 
-/* Stop both servers, join their threads, free s.  NULL is accepted. */
+/*
+ * Stop the timeline player, then both servers, join their threads, free
+ * s.  NULL is accepted.  The timeline's worlds may be freed after this.
+ */
 void lab_servers_stop(struct lab_servers *s);
 
 /* -------------------------------------------------- namespaces, mounts */

@@ -1,6 +1,7 @@
 /*
  * lab_files.c -- the lab's temporary directory: the world exported as
- * standard files, and the resolv.conf that points at the lab resolver.
+ * standard files, the resolv.conf that points at the lab resolver, and a
+ * main.cf for Postfix's client programs.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -45,6 +46,36 @@ lab_write(const char *path, const char *text, struct dl_diags *d)
 		return dl_error(
 		    d, path, 0, 0, "cannot write: %s", strerror(errno));
 	}
+	return 0;
+}
+
+int
+lab_mail_config_write(const char *dir, struct dl_diags *d)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		dl_error(d, dir, 0, 0, "cannot create: %s", strerror(errno));
+		return DL_EIO;
+	}
+	if (fmt_buf(path, sizeof(path), "%s/main.cf", dir) != 0) {
+		dl_error(d, dir, 0, 0, "path too long");
+		return DL_EIO;
+	}
+	/*
+	 * posttls-finger reads main.cf for its defaults; -l and -P on its
+	 * command line override the TLS ones.  No daemon settings.
+	 */
+	if (lab_write(path,
+		"# danelab: for Postfix's client programs (posttls-finger)\n"
+		"compatibility_level = 3.6\n"
+		"smtp_dns_support_level = dnssec\n"
+		"smtp_host_lookup = dns\n"
+		"smtp_tls_security_level = dane\n"
+		"smtp_tls_CApath = /etc/ssl/certs\n"
+		"smtp_tls_loglevel = 1\n",
+		d) != 0)
+		return DL_EIO;
 	return 0;
 }
 
@@ -119,7 +150,9 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 	    fmt_buf(f->anchor_conf, sizeof(f->anchor_conf),
 		"%s/anchor/trust-anchors.conf", f->world) != 0 ||
 	    fmt_buf(f->root_hints, sizeof(f->root_hints),
-		"%s/unbound/root.hints", f->world) != 0) {
+		"%s/unbound/root.hints", f->world) != 0 ||
+	    fmt_buf(f->mail_config, sizeof(f->mail_config), "%s/postfix",
+		f->dir) != 0) {
 		rc = dl_error(d, f->dir, 0, 0, "path too long");
 		goto fail;
 	}
@@ -136,7 +169,8 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 		goto fail;
 	if ((rc = lab_resolv_conf_format(
 		 conf, sizeof(conf), WORLD_RESOLVER_ADDR)) != 0 ||
-	    (rc = lab_write(f->resolv_conf, conf, d)) != 0)
+	    (rc = lab_write(f->resolv_conf, conf, d)) != 0 ||
+	    (rc = lab_mail_config_write(f->mail_config, d)) != 0)
 		goto fail;
 	return 0;
 fail:

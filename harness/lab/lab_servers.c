@@ -1,6 +1,8 @@
 /*
  * lab_servers.c -- what a lab serves: the world's authoritative DNS
- * server and the lab resolver, one thread each.  (SMTP joins later.)
+ * server and the lab resolver, one thread each, and the timeline player
+ * that changes the world under them, and the SMTP servers of the MX
+ * hosts (one more thread).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -9,19 +11,29 @@
 
 #include "harness/lab/lab.h"
 #include "simulator/dns/dns_server.h"
+#include "simulator/smtp/smtp_server.h"
 #include "simulator/util/xmem.h"
 
 struct lab_servers {
 	struct dns_server *dns;
 	struct resolver *res;
-	pthread_t dns_thread, res_thread;
-	bool dns_running, res_running;
+	struct smtp_server *smtp;
+	struct tl_player *player;
+	pthread_t dns_thread, res_thread, smtp_thread;
+	bool dns_running, res_running, smtp_running;
 };
 
 static void *
 lab_dns_main(void *arg)
 {
 	dns_server_run(arg);
+	return NULL;
+}
+
+static void *
+lab_smtp_main(void *arg)
+{
+	smtp_server_run(arg);
 	return NULL;
 }
 
@@ -38,6 +50,8 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 {
 	struct dns_server_opts dopts;
 	struct resolver_opts ropts;
+	struct tl_player_opts topts;
+	struct smtp_server_opts sopts;
 	struct lab_servers *s;
 	int rc, err;
 
@@ -74,6 +88,37 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 		    d, NULL, 0, 0, "cannot start a thread: %s", strerror(err));
 	}
 	s->res_running = true;
+	if (!o->no_smtp && w->n_hosts > 0) {
+		memset(&sopts, 0, sizeof(sopts));
+		sopts.port = o->smtp_port;
+		sopts.log = o->log;
+		sopts.maildir = o->maildir;
+		if ((rc = smtp_server_new(w, &sopts, &s->smtp, d)) != 0) {
+			lab_servers_stop(s);
+			return rc;
+		}
+		if ((err = pthread_create(&s->smtp_thread, NULL,
+			 lab_smtp_main, s->smtp)) != 0) {
+			lab_servers_stop(s);
+			return dl_error(d, NULL, 0, 0,
+			    "cannot start a thread: %s", strerror(err));
+		}
+		s->smtp_running = true;
+	}
+	if (o->timeline != NULL) {
+		memset(&topts, 0, sizeof(topts));
+		topts.worlds = o->timeline;
+		topts.dns = s->dns;
+		topts.smtp = s->smtp;
+		topts.log = o->log;
+		topts.t0_ns = o->t0_ns;
+		topts.on_phase = o->on_phase;
+		topts.arg = o->phase_arg;
+		if ((rc = tl_player_start(&topts, &s->player, d)) != 0) {
+			lab_servers_stop(s);
+			return rc;
+		}
+	}
 	*out = s;
 	return 0;
 }
@@ -83,6 +128,13 @@ lab_servers_stop(struct lab_servers *s)
 {
 	if (s == NULL)
 		return;
+	/* First: no swap may start while the servers stop. */
+	tl_player_stop(s->player);
+	if (s->smtp_running) {
+		smtp_server_stop(s->smtp);
+		pthread_join(s->smtp_thread, NULL);
+	}
+	smtp_server_free(s->smtp);
 	if (s->res_running) {
 		resolver_stop(s->res);
 		pthread_join(s->res_thread, NULL);

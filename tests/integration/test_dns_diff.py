@@ -663,7 +663,9 @@ def inside(cfg):
         else:
             env = dict(os.environ, TMPDIR=tmp)
             log = open(os.path.join(tmp, "serve.log"), "w")
+            # --no-timeline: NSD serves the export, phase 0 for good.
             p = subprocess.Popen(cfg["danelab"] + ["serve", cfg["id"],
+                                                   "--no-timeline",
                                                    "--port", str(PORT)],
                                  stdout=log, stderr=subprocess.STDOUT,
                                  env=env)

@@ -70,7 +70,9 @@ def inside(cfg):
     try:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         log = open(os.path.join(tmp, "serve.log"), "w")
-        p = subprocess.Popen(cfg["danelab"] + ["serve", cfg["id"], "--port",
+        # --no-timeline: the states expected are the first phase's.
+        p = subprocess.Popen(cfg["danelab"] + ["serve", cfg["id"],
+                                               "--no-timeline", "--port",
                                                "53"],
                              stdout=log, stderr=subprocess.STDOUT,
                              env=dict(os.environ, TMPDIR=tmp))
