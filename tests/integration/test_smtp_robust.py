@@ -1,1 +1,340 @@
-import sys; print("1..0 # SKIP not yet"); sys.exit(77)
+"""test_smtp_robust -- danelab's SMTP server under load and abuse.
+
+    python3 test_smtp_robust.py SMTP_DRIVER SOURCE_ROOT
+
+Starts tests/integration/smtp_driver (danelab's SMTP server alone, for
+scenarios/control/valid-dane-ee.yaml, on 127.0.0.1 and a port the kernel
+picks) and checks, printing TAP:
+  - 500 sessions held open at once, then each completes a transaction:
+    all are served, and the event log has 500 delivered-plain closes;
+  - a stalled client (half a command, or DATA never finished) does not
+    delay a full session of another client;
+  - garbage, NUL bytes, over-long lines, a disconnect mid-DATA and an
+    abrupt disconnect mid-TLS-handshake never crash the server, which
+    serves a normal session after each;
+  - a client stalled longer than the idle timeout gets 421 4.4.2.
+Exit 0 all ok, 1 something failed, 77 skip (the driver cannot run).
+"""
+
+import asyncio
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+N_SESSIONS = 500
+
+results = []
+
+
+def check(ok, what, diag=None):
+    results.append(ok)
+    print("%s %d - %s" % ("ok" if ok else "not ok", len(results), what))
+    if not ok and diag:
+        for line in str(diag).splitlines():
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def start_driver(driver, scenario, events, idle_ms=None):
+    args = [driver, "-p", "0", "-e", events]
+    if idle_ms is not None:
+        args += ["-i", str(idle_ms)]
+    args.append(scenario)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    line = p.stdout.readline()
+    if not line.startswith("ready "):
+        p.kill()
+        p.wait()
+        return None, None
+    return p, int(line.split()[1])
+
+
+def stop_driver(p):
+    p.terminate()
+    try:
+        return p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+# ------------------------------------------------------------ sync client
+
+class Client:
+    def __init__(self, port, timeout=5.0):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.f = self.s.makefile("rb")
+
+    def reply(self):
+        lines = []
+        while True:
+            line = self.f.readline()
+            if not line:
+                return None, lines
+            lines.append(line)
+            if len(line) >= 4 and line[3:4] == b" ":
+                return int(line[:3]), lines
+
+    def cmd(self, c):
+        self.s.sendall(c + b"\r\n")
+        return self.reply()[0]
+
+    def close(self):
+        try:
+            self.f.close()
+            self.s.close()
+        except OSError:
+            pass
+
+
+def full_session(port, tls=False):
+    """One complete transaction; True if every reply was as expected."""
+    c = Client(port)
+    try:
+        if c.reply()[0] != 220 or c.cmd(b"EHLO probe") != 250:
+            return False
+        if tls:
+            if c.cmd(b"STARTTLS") != 220:
+                return False
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            c.s = ctx.wrap_socket(c.s, server_hostname="mx1.example.net")
+            c.f = c.s.makefile("rb")
+            if c.cmd(b"EHLO probe") != 250:
+                return False
+        ok = (c.cmd(b"MAIL FROM:<s@example.org>") == 250 and
+              c.cmd(b"RCPT TO:<a@example.net>") == 250 and
+              c.cmd(b"DATA") == 354)
+        if not ok:
+            return False
+        c.s.sendall(b"Subject: x\r\n\r\nhello\r\n.\r\n")
+        return c.reply()[0] == 250 and c.cmd(b"QUIT") == 221
+    except (OSError, ssl.SSLError):
+        return False
+    finally:
+        c.close()
+
+
+# -------------------------------------------------------- 500 at once
+
+async def one_async(port, opened, go):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+
+    async def reply():
+        while True:
+            line = await r.readline()
+            if not line:
+                return None
+            if line[3:4] == b" ":
+                return int(line[:3])
+
+    try:
+        if await reply() != 220:
+            return False
+        opened.append(1)
+        await go.wait()
+        for cmd, want in ((b"EHLO many", 250),
+                          (b"MAIL FROM:<s@example.org>", 250),
+                          (b"RCPT TO:<a@example.net>", 250),
+                          (b"DATA", 354),
+                          (b"Subject: m\r\n\r\nbody\r\n.", 250),
+                          (b"QUIT", 221)):
+            w.write(cmd + b"\r\n")
+            await w.drain()
+            if await reply() != want:
+                return False
+        return True
+    finally:
+        w.close()
+
+
+async def many(port, n):
+    opened = []
+    go = asyncio.Event()
+    tasks = [asyncio.create_task(one_async(port, opened, go))
+             for _ in range(n)]
+    t0 = time.monotonic()
+    while len(opened) < n and time.monotonic() - t0 < 30:
+        if any(t.done() for t in tasks):
+            break
+        await asyncio.sleep(0.05)
+    held = len(opened)
+    go.set()
+    res = await asyncio.wait_for(
+        asyncio.gather(*tasks, return_exceptions=True), 60)
+    return held, sum(1 for x in res if x is True)
+
+
+def count_events(path, ev, **fields):
+    n = 0
+    with open(path) as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("ev") == ev and all(e.get(k) == v
+                                         for k, v in fields.items()):
+                n += 1
+    return n
+
+
+def main():
+    if len(sys.argv) < 3:
+        print("usage: test_smtp_robust.py SMTP_DRIVER SOURCE_ROOT")
+        return 2
+    driver, root = sys.argv[1], sys.argv[2]
+    scenario = os.path.join(root, "scenarios", "control",
+                            "valid-dane-ee.yaml")
+    tmp = tempfile.mkdtemp(prefix="smtp_robust.")
+    events = os.path.join(tmp, "events.jsonl")
+    p, port = start_driver(driver, scenario, events)
+    if p is None:
+        print("1..0 # SKIP smtp_driver did not start")
+        return SKIP
+    try:
+        # 500 held open at once, then each completes a transaction.
+        held, served = asyncio.run(many(port, N_SESSIONS))
+        check(held == N_SESSIONS, "%d sessions held open at once (%d)"
+              % (N_SESSIONS, held))
+        check(served == N_SESSIONS, "all %d completed a transaction (%d)"
+              % (N_SESSIONS, served))
+        time.sleep(0.2)
+        n = count_events(events, "smtp.close", outcome="delivered-plain")
+        check(n == N_SESSIONS, "500 smtp.close delivered-plain events (%d)"
+              % n)
+
+        # Stalled clients do not delay others.
+        stalled = []
+        c = Client(port)
+        c.reply()
+        c.s.sendall(b"EHLO half-a-comm")      # no CRLF, never finished
+        stalled.append(c)
+        c = Client(port)
+        c.reply()
+        c.cmd(b"HELO x")
+        c.cmd(b"MAIL FROM:<s@x.org>")
+        c.cmd(b"RCPT TO:<a@example.net>")
+        c.cmd(b"DATA")
+        c.s.sendall(b"some text, then silence\r\n")
+        stalled.append(c)
+        c = Client(port)                      # never reads its greeting
+        stalled.append(c)
+        t0 = time.monotonic()
+        ok = full_session(port) and full_session(port, tls=True)
+        dt = time.monotonic() - t0
+        check(ok and dt < 1.0,
+              "a full plain and TLS session next to stalled clients "
+              "(%.3f s)" % dt)
+        for c in stalled:
+            c.close()
+
+        # Abuse, each followed by a normal session.
+        def garbage():
+            c = Client(port)
+            c.reply()
+            c.s.sendall(bytes(range(256)) * 20 + b"\r\n")
+            c.s.sendall(b"\xff\xfe\r\n" * 50)
+            c.close()
+
+        def nul():
+            c = Client(port)
+            c.reply()
+            code = c.cmd(b"EH\0LO x")
+            c.s.sendall(b"\0" * 5000)
+            c.close()
+            return code == 500
+
+        def overlong():
+            c = Client(port)
+            c.reply()
+            code = c.cmd(b"MAIL FROM:<" + b"a" * 100000 + b">")
+            ok = code == 500 and c.cmd(b"NOOP") == 250
+            c.close()
+            return ok
+
+        def mid_data():
+            c = Client(port)
+            c.reply()
+            c.cmd(b"HELO x")
+            c.cmd(b"MAIL FROM:<s@x.org>")
+            c.cmd(b"RCPT TO:<a@example.net>")
+            c.cmd(b"DATA")
+            c.s.sendall(b"x" * 5000 + b"\r\n" + b"y" * 300)
+            c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                           b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            c.close()                         # RST
+
+        def mid_tls():
+            c = Client(port)
+            c.reply()
+            c.cmd(b"EHLO x")
+            c.cmd(b"STARTTLS")
+            # A ClientHello cut short, then gone.
+            c.s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
+                        + os.urandom(40))
+            c.close()
+
+        def tls_then_rst():
+            c = Client(port)
+            c.reply()
+            c.cmd(b"EHLO x")
+            c.cmd(b"STARTTLS")
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(c.s, server_hostname="mx1.example.net")
+            s.sendall(b"EHLO x\r\nMAIL FROM:<a@b>\r\n")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+
+        for name, fn in (("garbage bytes", garbage),
+                         ("NUL bytes", nul),
+                         ("over-long line", overlong),
+                         ("disconnect mid-DATA", mid_data),
+                         ("disconnect mid-handshake", mid_tls),
+                         ("reset inside TLS", tls_then_rst)):
+            try:
+                r = fn()
+            except (OSError, ssl.SSLError) as e:
+                r = "exception %r" % e
+            alive = p.poll() is None and full_session(port)
+            check(alive and r in (None, True),
+                  "%s: answered, server still serving" % name, r)
+    finally:
+        rc = stop_driver(p)
+        err = p.stderr.read()
+    check(rc == 0, "the server stopped cleanly on SIGTERM (%r)" % rc, err)
+
+    # Idle timeout: a stalled client gets 421 4.4.2.
+    events2 = os.path.join(tmp, "events2.jsonl")
+    p, port = start_driver(driver, scenario, events2, idle_ms=500)
+    try:
+        c = Client(port, timeout=5)
+        c.reply()
+        t0 = time.monotonic()
+        code, lines = c.reply()
+        dt = time.monotonic() - t0
+        check(code == 421 and b"4.4.2" in lines[0] and 0.3 < dt < 2.0,
+              "stalled past the idle timeout: 421 4.4.2 (%.2f s)" % dt,
+              lines)
+        c.close()
+        check(full_session(port), "still serving after the timeout")
+    finally:
+        stop_driver(p)
+    for f in os.listdir(tmp):
+        os.unlink(os.path.join(tmp, f))
+    os.rmdir(tmp)
+    print("1..%d" % len(results))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
