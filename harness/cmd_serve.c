@@ -145,8 +145,8 @@ serve_print(const struct serve *sv, pid_t supervisor)
 			printf("  %sopenssl s_client -connect %s:%u -starttls "
 			       "smtp -servername %s </dev/null\n",
 			    nsenter, w->hosts[i].scen->addrs[j], sport,
-			    serve_plain(w->hosts[i].scen->name, owner,
-				sizeof(owner)));
+			    serve_plain(
+				w->hosts[i].scen->name, owner, sizeof(owner)));
 	}
 	if (sv->netns && !sv->so.no_smtp && w->n_hosts > 0)
 		printf("  %senv MAIL_CONFIG=%s posttls-finger -t30 -c -l dane "
@@ -187,8 +187,9 @@ serve_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
 	    (unsigned long long)(actual_ms % 1000));
 	for (i = 0; i < w->n_hosts; i++) {
 		st = &w->hosts[i].st;
-		printf("  %s: %zu TLSA record%s (TTL %u), chain", w->hosts[i].target,
-		    st->n_tlsa, st->n_tlsa == 1 ? "" : "s", w->hosts[i].tlsa_ttl);
+		printf("  %s: %zu TLSA record%s (TTL %u), chain",
+		    w->hosts[i].target, st->n_tlsa, st->n_tlsa == 1 ? "" : "s",
+		    w->hosts[i].tlsa_ttl);
 		for (j = 0; j < st->n_chain; j++)
 			printf(" %s", st->chain[j]);
 		printf("\n");
@@ -327,9 +328,10 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	sv.s = s;
 	sv.so.port = port > 0 ? (uint16_t)port : sv.netns ? 53 : SERVE_PORT;
 	/* On the host, SMTP on an unprivileged port; inside, each host's. */
-	sv.so.smtp_port = smtp_port > 0 ? (uint16_t)smtp_port
-			  : sv.netns	 ? 0
-					 : SERVE_SMTP_PORT;
+	if (smtp_port > 0)
+		sv.so.smtp_port = (uint16_t)smtp_port;
+	else if (!sv.netns)
+		sv.so.smtp_port = SERVE_SMTP_PORT;
 	/* Referrals name servers on port 53: stubs for any other port. */
 	sv.so.upstream = sv.so.port == 53 ? RESOLVER_HINTS : RESOLVER_STUBS;
 	sv.first_phase = -1;

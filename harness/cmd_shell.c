@@ -196,8 +196,8 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		env[4] = xasprintf("DANELAB_ROOT_DS=%s", sh.files.root_ds);
 		env[5] = xasprintf("DANELAB_WORLD=%s", sh.files.world);
 		env[6] = xasprintf("MAIL_CONFIG=%s", sh.files.mail_config);
-		env[7] = xasprintf(
-		    "DANELAB_MAIL_CONFIG=%s", sh.files.mail_config);
+		env[7] =
+		    xasprintf("DANELAB_MAIL_CONFIG=%s", sh.files.mail_config);
 		spec.files = &sh.files;
 		spec.world = w;
 		spec.servers = &sh.so;

@@ -53,18 +53,20 @@ static const struct cli_verb verbs[] = {
 	  "                     NAME (default: the first phase)\n"
 	  "  -t, --time EPOCH   sign as if now were EPOCH (default: now)\n" },
 	{ "serve", cmd_serve, "SCENARIO [OPTIONS]",
-	  "bring one world up (DNS, resolver) and keep it up",
+	  "bring one world up (DNS, SMTP, resolver) and keep it up",
 	  "Builds the world, starts its authoritative DNS servers (one\n"
-	  "address per zone, 127.53.0.x) and the validating lab resolver\n"
+	  "address per zone, 127.53.0.x), the validating lab resolver\n"
 	  "(127.53.53.53: AD on secure answers, SERVFAIL with an extended\n"
-	  "DNS error on bogus ones), and prints the addresses, the trust\n"
-	  "anchor (DS, DNSKEY, and a file in BIND syntax for delv -a) and\n"
-	  "commands to paste.  Runs until SIGINT or SIGTERM, then stops\n"
+	  "DNS error on bogus ones) and an SMTP server with STARTTLS on each\n"
+	  "MX host's addresses (127.25.0.x), presenting the scenario's\n"
+	  "chain, and prints the addresses, the trust anchor (DS, DNSKEY,\n"
+	  "and a file in BIND syntax for delv -a) and commands to paste\n"
+	  "(dig, delv, openssl s_client, posttls-finger).  Runs until SIGINT or SIGTERM, then stops\n"
 	  "cleanly and removes its temporary files.  The line starting with\n"
 	  "\"ready:\" says it is up.\n"
 	  "\n"
-	  "By default everything is on the host's loopback on port 5300,\n"
-	  "without privileges, and the resolver sends each zone's queries\n"
+	  "By default everything is on the host's loopback on port 5300\n"
+	  "(SMTP on port 2525), without privileges, and the resolver sends each zone's queries\n"
 	  "straight to that zone's server (stub zones: a server on port 5300\n"
 	  "cannot be the target of a referral).  With --netns the world runs\n"
 	  "in fresh network, mount and pid namespaces on port 53 everywhere,\n"
@@ -82,6 +84,9 @@ static const struct cli_verb verbs[] = {
 	  "                       root or user namespaces)\n"
 	  "      --port N         port of the DNS servers and the resolver\n"
 	  "                       (default 5300, with --netns 53)\n"
+	  "      --smtp-port N    port of the SMTP servers (default 2525,\n"
+	  "                       with --netns each host's own, 25)\n"
+	  "      --no-smtp        no SMTP servers\n"
 	  "  -p, --phase NAME     serve the world as it is in timeline phase\n"
 	  "                       NAME, for good (the timeline is not played)\n"
 	  "      --no-timeline    serve the first phase for good\n"
@@ -97,6 +102,7 @@ static const struct cli_verb verbs[] = {
 	  "Runs $SHELL (or /bin/sh), or COMMAND with its arguments (never\n"
 	  "through a shell), in fresh network, mount and pid namespaces that\n"
 	  "hold the world: its DNS servers on 127.53.0.x port 53, the\n"
+	  "SMTP servers (STARTTLS) on the MX hosts' addresses port 25, the\n"
 	  "validating resolver on 127.53.53.53 port 53, /etc/resolv.conf\n"
 	  "pointing at it (options edns0 trust-ad), and the lab root key\n"
 	  "bind-mounted over /usr/share/dns/root.key and root.ds.  Needs\n"
@@ -107,7 +113,10 @@ static const struct cli_verb verbs[] = {
 	  "The command's environment has DANELAB_SCENARIO, DANELAB_RESOLVER,\n"
 	  "DANELAB_ANCHOR (the anchor in BIND syntax, for delv -a),\n"
 	  "DANELAB_ROOT_KEY, DANELAB_ROOT_DS and DANELAB_WORLD (the world as\n"
-	  "standard files, as 'danelab export' writes them).\n"
+	  "standard files, as 'danelab export' writes them), and MAIL_CONFIG\n"
+	  "(also DANELAB_MAIL_CONFIG): a directory with a main.cf for\n"
+	  "Postfix's client programs, so that 'posttls-finger -c -l dane\n"
+	  "example.net' just works.\n"
 	  "\n"
 	  "Exit status: the command's; 128+N if a signal N killed it; 127 if\n"
 	  "it was not found, 126 if it could not be run; 2 if the world could\n"
@@ -130,7 +139,9 @@ static const struct cli_verb verbs[] = {
 	  "  danelab shell dnssec/missing-ds\n"
 	  "  danelab shell control/valid-dane-ee -- \\\n"
 	  "      sh -c 'delv -a \"$DANELAB_ANCHOR\" +root=. example.net MX'\n"
-	  "  danelab shell dnssec/ds-mismatch -- dig example.net MX\n" },
+	  "  danelab shell dnssec/ds-mismatch -- dig example.net MX\n"
+	  "  danelab shell control/valid-dane-ee -- \\\n"
+	  "      posttls-finger -c -l dane -P /etc/ssl/certs example.net\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,25 @@ lab_dns_main(void *arg)
 {
 	dns_server_run(arg);
 	return NULL;
+}
+
+/*
+ * A server thread, with SIGPIPE blocked in it: a TLS write to a client
+ * that has gone (OpenSSL's socket BIO uses write(2)) then fails with
+ * EPIPE instead of killing the process.  Returns pthread_create's code.
+ */
+static int
+lab_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t set, old;
+	int err;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	err = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
 }
 
 static void *
@@ -74,15 +94,13 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 		lab_servers_stop(s);
 		return rc;
 	}
-	if ((err = pthread_create(
-		 &s->dns_thread, NULL, lab_dns_main, s->dns)) != 0) {
+	if ((err = lab_thread(&s->dns_thread, lab_dns_main, s->dns)) != 0) {
 		lab_servers_stop(s);
 		return dl_error(
 		    d, NULL, 0, 0, "cannot start a thread: %s", strerror(err));
 	}
 	s->dns_running = true;
-	if ((err = pthread_create(
-		 &s->res_thread, NULL, lab_res_main, s->res)) != 0) {
+	if ((err = lab_thread(&s->res_thread, lab_res_main, s->res)) != 0) {
 		lab_servers_stop(s);
 		return dl_error(
 		    d, NULL, 0, 0, "cannot start a thread: %s", strerror(err));
@@ -97,8 +115,8 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 			lab_servers_stop(s);
 			return rc;
 		}
-		if ((err = pthread_create(&s->smtp_thread, NULL,
-			 lab_smtp_main, s->smtp)) != 0) {
+		if ((err = lab_thread(
+			 &s->smtp_thread, lab_smtp_main, s->smtp)) != 0) {
 			lab_servers_stop(s);
 			return dl_error(d, NULL, 0, 0,
 			    "cannot start a thread: %s", strerror(err));

@@ -59,7 +59,8 @@ tl_apply(struct tl_player *p, size_t k)
 	if (k > 0 && p->o.smtp != NULL &&
 	    (src = smtp_server_set_world(p->o.smtp, w, &d)) != 0) {
 		rc = rc != 0 ? rc : src;
-		why = d.n > 0 ? d.v[0].msg : "the SMTP server refused the world";
+		why =
+		    d.n > 0 ? d.v[0].msg : "the SMTP server refused the world";
 	}
 	now_ns = evlog_now_ns();
 	atomic_store(&p->phase, phase);
@@ -121,8 +122,8 @@ tl_main(void *arg)
 }
 
 int
-tl_player_start(const struct tl_player_opts *o, struct tl_player **out,
-    struct dl_diags *d)
+tl_player_start(
+    const struct tl_player_opts *o, struct tl_player **out, struct dl_diags *d)
 {
 	struct tl_player *p;
 	int err;

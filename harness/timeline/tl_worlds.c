@@ -9,8 +9,8 @@
 #include "simulator/util/xmem.h"
 
 int
-tl_worlds_build(const struct scenario *s, const char *fixtures_dir,
-    time_t now, struct tl_worlds **out, struct dl_diags *d)
+tl_worlds_build(const struct scenario *s, const char *fixtures_dir, time_t now,
+    struct tl_worlds **out, struct dl_diags *d)
 {
 	struct world_opts wo;
 	struct tl_worlds *tw;

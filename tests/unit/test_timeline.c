@@ -23,8 +23,8 @@
 #include "harness/timeline/timeline.h"
 #include "simulator/dns/dns_server.h"
 
-static struct scenario *fast;	/* worlds/timeline/late-introduction-fast */
-static struct scenario *plain;	/* control/valid-dane-ee: no timeline */
+static struct scenario *fast;  /* worlds/timeline/late-introduction-fast */
+static struct scenario *plain; /* control/valid-dane-ee: no timeline */
 
 static const char *
 env(const char *name, const char *dflt)
@@ -41,8 +41,8 @@ load(const char *rel, struct scenario **out)
 	struct dl_diags d;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s", env("DANELAB_TESTS", "tests"),
-	    rel);
+	snprintf(
+	    path, sizeof(path), "%s/%s", env("DANELAB_TESTS", "tests"), rel);
 	dl_diags_init(&d);
 	rc = scenario_load(path, env("DANELAB_FIXTURES", "fixtures"), out, &d);
 	if (d.n > 0)
@@ -149,9 +149,9 @@ test_worlds(void **state)
 
 	(void)state;
 	dl_diags_init(&d);
-	assert_int_equal(tl_worlds_build(fast, env("DANELAB_FIXTURES",
-						   "fixtures"),
-			     1700000000, &tw, &d),
+	assert_int_equal(
+	    tl_worlds_build(
+		fast, env("DANELAB_FIXTURES", "fixtures"), 1700000000, &tw, &d),
 	    0);
 	dl_diags_clear(&d);
 	assert_int_equal(tw->n, 4);
@@ -176,9 +176,8 @@ test_worlds(void **state)
 
 	/* No timeline: the baseline alone. */
 	dl_diags_init(&d);
-	assert_int_equal(tl_worlds_build(plain, env("DANELAB_FIXTURES",
-						    "fixtures"),
-			     0, &tw, &d),
+	assert_int_equal(tl_worlds_build(plain,
+			     env("DANELAB_FIXTURES", "fixtures"), 0, &tw, &d),
 	    0);
 	dl_diags_clear(&d);
 	assert_int_equal(tw->n, 1);
@@ -256,16 +255,14 @@ test_player(void **state)
 	memset(&seen, 0, sizeof(seen));
 	pthread_mutex_init(&seen.mu, NULL);
 	dl_diags_init(&d);
-	assert_int_equal(tl_worlds_build(fast, env("DANELAB_FIXTURES",
-						   "fixtures"),
-			     0, &tw, &d),
+	assert_int_equal(tl_worlds_build(fast,
+			     env("DANELAB_FIXTURES", "fixtures"), 0, &tw, &d),
 	    0);
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.single_addr = "127.0.0.1";
 	dopts.port = (uint16_t)(20000 + getpid() % 20000);
-	assert_int_equal(dns_server_new(tl_worlds_get(tw, 0), &dopts, &dns,
-			     &d),
-	    0);
+	assert_int_equal(
+	    dns_server_new(tl_worlds_get(tw, 0), &dopts, &dns, &d), 0);
 	dl_diags_clear(&d);
 	assert_int_equal(pthread_create(&th, NULL, dns_main, dns), 0);
 	fp = tmpfile();
@@ -298,8 +295,9 @@ test_player(void **state)
 	assert_true(seen.actual[2] < 9000);
 	pthread_mutex_unlock(&seen.mu);
 	assert_int_equal(count_lines(fp, "\"ev\":\"phase.start\""), 4);
-	assert_int_equal(count_lines(fp, "\"phase\":\"switched\",\"index\":2,"
-					 "\"at\":2,"),
+	assert_int_equal(count_lines(fp,
+			     "\"phase\":\"switched\",\"index\":2,"
+			     "\"at\":2,"),
 	    1);
 	assert_int_equal(count_lines(fp, "\"swapped\":true"), 4);
 
