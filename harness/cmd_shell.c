@@ -73,6 +73,7 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 {
 	struct shell *sh = arg;
 	const char *phase = "";
+	size_t dn;
 
 	dl_diags_print(d, stderr);
 	dl_diags_clear(d);
@@ -87,6 +88,17 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	    "DANELAB_ANCHOR=%s\n",
 	    sh->s->id, *phase != '\0' ? " phase " : "", phase,
 	    WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
+	if (sh->w->n_hosts > 0 && sh->w->hosts[0].scen->n_addrs > 0) {
+		dn = strlen(sh->s->domain);
+		if (dn > 1 && sh->s->domain[dn - 1] == '.')
+			dn--;
+		fprintf(stderr,
+		    "danelab shell: SMTP on %s port %u%s; try: posttls-finger "
+		    "-c -l dane -P /etc/ssl/certs %.*s\n",
+		    sh->w->hosts[0].scen->addrs[0], sh->w->hosts[0].scen->port,
+		    sh->w->n_hosts > 1 ? " and the other MX hosts'" : "",
+		    (int)dn, sh->s->domain);
+	}
 	if (sh->so.timeline != NULL)
 		fprintf(stderr,
 		    "danelab shell: playing the timeline (%zu phases, the "
