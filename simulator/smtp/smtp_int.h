@@ -19,26 +19,26 @@
 
 #include "simulator/smtp/smtp_server.h"
 
-#define SMTP_CMD_MAX	512	/* command line incl. CRLF (RFC 5321 4.5.3.1.4) */
-#define SMTP_TEXT_MAX	1000	/* text line incl. CRLF (4.5.3.1.6) */
-#define SMTP_IN_CAP	4096	/* input buffer of a session */
-#define SMTP_OUT_HIGH	(64 * 1024)	/* stop processing input above this */
-#define SMTP_MAX_RCPT	100	/* recipients per message (4.5.3.1.8) */
-#define SMTP_MAX_ERRORS	20	/* protocol errors before 421 and close */
-#define SMTP_ARG_LOG	200	/* command arguments logged, at most */
-#define SMTP_ADDR_MAX	256	/* path length kept (RFC 5321 4.5.3.1.3) */
+#define SMTP_CMD_MAX 512   /* command line incl. CRLF (RFC 5321 4.5.3.1.4) */
+#define SMTP_TEXT_MAX 1000 /* text line incl. CRLF (4.5.3.1.6) */
+#define SMTP_IN_CAP 4096   /* input buffer of a session */
+#define SMTP_OUT_HIGH (64 * 1024) /* stop processing input above this */
+#define SMTP_MAX_RCPT 100	  /* recipients per message (4.5.3.1.8) */
+#define SMTP_MAX_ERRORS 20	  /* protocol errors before 421 and close */
+#define SMTP_ARG_LOG 200	  /* command arguments logged, at most */
+#define SMTP_ADDR_MAX 256	  /* path length kept (RFC 5321 4.5.3.1.3) */
 
 /* One MX host as one world serves it. */
 struct smtp_hostctx {
-	const struct scen_host *scen;	/* borrowed from the world's scenario */
-	enum scen_starttls mode;	/* the host's, faults applied */
-	SSL_CTX *ctx;			/* NULL: no chain (STARTTLS -> 454) */
-	char *chain_json;		/* fixture ids as a JSON array, owned */
+	const struct scen_host *scen; /* borrowed from the world's scenario */
+	enum scen_starttls mode;      /* the host's, faults applied */
+	SSL_CTX *ctx;		      /* NULL: no chain (STARTTLS -> 454) */
+	char *chain_json;	      /* fixture ids as a JSON array, owned */
 };
 
 /* The TLS side of one world (swapped as a whole by set_world). */
 struct smtp_wctx {
-	struct smtp_hostctx *hosts;	/* parallel to world.hosts */
+	struct smtp_hostctx *hosts; /* parallel to world.hosts */
 	size_t n_hosts;
 };
 
@@ -53,17 +53,17 @@ enum smtp_sock_kind {
 struct smtp_sock {
 	enum smtp_sock_kind kind;
 	int fd;
-	int host;		/* index in world.hosts */
+	int host; /* index in world.hosts */
 	uint16_t port;
-	char addr[16];		/* address served */
+	char addr[16]; /* address served */
 };
 
 enum smtp_tls_state {
-	SMTP_TLS_NONE,		/* plaintext */
-	SMTP_TLS_PENDING,	/* 220 to STARTTLS queued, not yet sent */
-	SMTP_TLS_HANDSHAKE,	/* SSL_accept in progress */
-	SMTP_TLS_FAULT,		/* handshake-failure fault: await hello */
-	SMTP_TLS_ON,		/* handshake done */
+	SMTP_TLS_NONE,	    /* plaintext */
+	SMTP_TLS_PENDING,   /* 220 to STARTTLS queued, not yet sent */
+	SMTP_TLS_HANDSHAKE, /* SSL_accept in progress */
+	SMTP_TLS_FAULT,	    /* handshake-failure fault: await hello */
+	SMTP_TLS_ON,	    /* handshake done */
 };
 
 enum smtp_close_how {
@@ -75,51 +75,51 @@ enum smtp_close_how {
 };
 
 struct smtp_sess {
-	struct smtp_sock sk;	/* first: epoll data.ptr */
+	struct smtp_sock sk; /* first: epoll data.ptr */
 	struct smtp_server *srv;
 	uint64_t id;
-	char peer[32];		/* "address:port" */
+	char peer[32]; /* "address:port" */
 	uint64_t last_ms;
-	uint32_t events;	/* registered with epoll */
+	uint32_t events; /* registered with epoll */
 
 	/* I/O */
 	SSL *ssl;
 	enum smtp_tls_state tls;
-	bool want_write;	/* SSL_read/SSL_accept wants to write */
-	bool closing;		/* close once output is sent */
+	bool want_write; /* SSL_read/SSL_accept wants to write */
+	bool closing;	 /* close once output is sent */
 	enum smtp_close_how how;
 	char in[SMTP_IN_CAP];
 	size_t in_len;
-	size_t in_off;		/* next byte to handle (smtp_sess_input) */
+	size_t in_off; /* next byte to handle (smtp_sess_input) */
 	char *out;
 	size_t out_off, out_len, out_cap;
 
 	/* Protocol state. */
-	bool helo;		/* HELO or EHLO seen (since the TLS reset) */
+	bool helo; /* HELO or EHLO seen (since the TLS reset) */
 	bool esmtp;
 	bool in_data;
-	bool discard_line;	/* skipping the rest of an over-long line */
+	bool discard_line; /* skipping the rest of an over-long line */
 	unsigned errors;
-	char *mail_from;	/* NULL: no transaction */
+	char *mail_from; /* NULL: no transaction */
 	char **rcpts;
 	size_t n_rcpts;
-	char *data;		/* message being received */
+	char *data; /* message being received */
 	size_t data_len, data_cap;
-	size_t data_size;	/* bytes received, also past the limit */
-	bool data_long;		/* a text line was too long */
-	bool data_nul;		/* a NUL byte was received */
+	size_t data_size; /* bytes received, also past the limit */
+	bool data_long;	  /* a text line was too long */
+	bool data_nul;	  /* a NUL byte was received */
 	unsigned delivered_plain, delivered_tls;
-	bool tls_tried;		/* a TLS handshake was started */
-	bool tls_done;		/* a TLS handshake completed */
-	int last_code;		/* of the last reply queued */
-	char last_reply[128];	/* its first line, bounded */
-	bool reply_cont;	/* the last line queued was "NNN-" */
-	bool starttls_offered;	/* advertised in the last EHLO */
+	bool tls_tried;	       /* a TLS handshake was started */
+	bool tls_done;	       /* a TLS handshake completed */
+	int last_code;	       /* of the last reply queued */
+	char last_reply[128];  /* its first line, bounded */
+	bool reply_cont;       /* the last line queued was "NNN-" */
+	bool starttls_offered; /* advertised in the last EHLO */
 
 	/* TLS facts for events. */
 	char *sni;
 	char alert[64];
-	char *chain_json;	/* copy of the host's, at STARTTLS */
+	char *chain_json; /* copy of the host's, at STARTTLS */
 
 	struct smtp_sess *prev, *next;
 };
@@ -127,8 +127,8 @@ struct smtp_sess {
 struct smtp_server {
 	struct smtp_server_opts o;
 	const struct world *w;
-	struct smtp_wctx *wc;		/* the loop's */
-	struct smtp_sock *socks;	/* listeners */
+	struct smtp_wctx *wc;	 /* the loop's */
+	struct smtp_sock *socks; /* listeners */
 	size_t n_socks;
 	struct smtp_sock stop, swap;
 	int epfd;

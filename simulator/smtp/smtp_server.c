@@ -90,8 +90,8 @@ smtp_info_cb(const SSL *ssl, int where, int ret)
 		return;
 	if ((c = smtp_ssl_sess(ssl)) == NULL || c->alert[0] != '\0')
 		return;
-	snprintf(c->alert, sizeof(c->alert), "%s",
-	    SSL_alert_desc_string_long(ret));
+	snprintf(
+	    c->alert, sizeof(c->alert), "%s", SSL_alert_desc_string_long(ret));
 }
 
 static void
@@ -134,7 +134,8 @@ smtp_ctx_new(const struct world *w, const char *host, char **chain, size_t n,
 		return smtp_crypto_error(diags, host, "SSL_CTX_new");
 	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	(void)SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_tlsext_servername_callback(ctx, smtp_sni_cb);
@@ -201,8 +202,8 @@ smtp_wctx_new(
 	pthread_once(&smtp_ssl_once, smtp_ssl_init);
 	wc = xcalloc(1, sizeof(*wc));
 	wc->n_hosts = w->n_hosts;
-	wc->hosts = xcalloc(w->n_hosts > 0 ? w->n_hosts : 1,
-	    sizeof(*wc->hosts));
+	wc->hosts =
+	    xcalloc(w->n_hosts > 0 ? w->n_hosts : 1, sizeof(*wc->hosts));
 	for (i = 0; i < w->n_hosts; i++) {
 		struct smtp_hostctx *hc = &wc->hosts[i];
 		char **chain = NULL;
@@ -220,13 +221,14 @@ smtp_wctx_new(
 		for (j = 0; j < n; j++) {
 			if (j > 0)
 				hc->chain_json[o++] = ',';
-			o += evlog_escape(hc->chain_json + o, cap - o - 2,
-			    chain[j]);
+			o += evlog_escape(
+			    hc->chain_json + o, cap - o - 2, chain[j]);
 		}
 		hc->chain_json[o++] = ']';
 		hc->chain_json[o] = '\0';
-		if (n > 0 && (r = smtp_ctx_new(w, hc->scen->name, chain, n,
-				  &hc->ctx, diags)) != 0)
+		if (n > 0 &&
+		    (r = smtp_ctx_new(
+			 w, hc->scen->name, chain, n, &hc->ctx, diags)) != 0)
 			rc = r;
 	}
 	if (rc != 0) {
@@ -257,8 +259,7 @@ smtp_ev_begin(struct evlog_ev *e, struct smtp_sess *c, const char *type)
 }
 
 static void
-smtp_ev_tls(struct smtp_sess *c, bool ok, const char *error,
-    const char *fault)
+smtp_ev_tls(struct smtp_sess *c, bool ok, const char *error, const char *fault)
 {
 	struct evlog_ev e;
 
@@ -345,8 +346,8 @@ smtp_sess_close(struct smtp_server *s, struct smtp_sess *c)
 		smtp_ev_begin(&e, c, "smtp.close");
 		evlog_str(&e, "how", smtp_close_name(c->how));
 		evlog_bool(&e, "tls", c->tls == SMTP_TLS_ON);
-		evlog_bool(&e, "delivered",
-		    c->delivered_tls + c->delivered_plain > 0);
+		evlog_bool(
+		    &e, "delivered", c->delivered_tls + c->delivered_plain > 0);
 		evlog_int(&e, "messages",
 		    (long long)(c->delivered_tls + c->delivered_plain));
 		evlog_str(&e, "outcome", smtp_outcome(c));
@@ -443,8 +444,8 @@ smtp_handshake(struct smtp_server *s, struct smtp_sess *c)
 static void
 smtp_fault_hello(struct smtp_server *s, struct smtp_sess *c)
 {
-	static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02,
-	    0x28};
+	static const uint8_t alert[] = {
+	    0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
 	char buf[4096];
 	ssize_t n, w;
 
@@ -576,8 +577,8 @@ smtp_read(struct smtp_server *s, struct smtp_sess *c)
 					break;
 				}
 				c->how = e == SSL_ERROR_ZERO_RETURN ||
-					    (e == SSL_ERROR_SYSCALL &&
-						ERR_peek_error() == 0)
+					(e == SSL_ERROR_SYSCALL &&
+					    ERR_peek_error() == 0)
 				    ? SMTP_CLOSE_EOF
 				    : SMTP_CLOSE_ERROR;
 				smtp_sess_close(s, c);
@@ -592,8 +593,8 @@ smtp_read(struct smtp_server *s, struct smtp_sess *c)
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (n <= 0) {
-				c->how = n == 0 ? SMTP_CLOSE_EOF
-						: SMTP_CLOSE_ERROR;
+				c->how =
+				    n == 0 ? SMTP_CLOSE_EOF : SMTP_CLOSE_ERROR;
 				smtp_sess_close(s, c);
 				return false;
 			}
@@ -668,8 +669,8 @@ smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 			smtp_ev_begin(&e, c, "smtp.connect");
 			evlog_str(&e, "server", c->sk.addr);
 			evlog_int(&e, "port", c->sk.port);
-			evlog_bool(&e, "accepted", s->n_sessions <
-				s->o.max_sessions);
+			evlog_bool(
+			    &e, "accepted", s->n_sessions < s->o.max_sessions);
 			evlog_end(&e);
 		}
 		/* Link first: smtp_sess_close unlinks. */
@@ -679,8 +680,9 @@ smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 		s->sessions = c;
 		s->n_sessions++;
 		if (s->n_sessions > s->o.max_sessions) {
-			smtp_reply(c, "421 4.3.2 Error: too many sessions, "
-				      "try again later");
+			smtp_reply(c,
+			    "421 4.3.2 Error: too many sessions, "
+			    "try again later");
 			(void)send(fd, c->out, c->out_len,
 			    MSG_NOSIGNAL | MSG_DONTWAIT);
 			c->how = SMTP_CLOSE_ABORT;
@@ -719,8 +721,8 @@ smtp_idle_scan(struct smtp_server *s, uint64_t now)
 				hb[strlen(hb) - 1] = '\0';
 			/* Best effort: a stalled client may not read. */
 			c->out_off = c->out_len = 0;
-			smtp_reply(c, "421 4.4.2 %s Error: timeout exceeded",
-			    hb);
+			smtp_reply(
+			    c, "421 4.4.2 %s Error: timeout exceeded", hb);
 			c->closing = true;
 			if (!smtp_flush(s, c))
 				continue;
@@ -744,8 +746,8 @@ smtp_bind(const char *addr, uint16_t port, int *out, uint16_t *bound,
 	sa.sin_port = htons(port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return dl_error(diags, NULL, 0, 0, "bad address %s", addr);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0)
+	if ((fd = socket(
+		 AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		goto fail;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
@@ -760,8 +762,8 @@ smtp_bind(const char *addr, uint16_t port, int *out, uint16_t *bound,
 	*bound = ntohs(sa.sin_port);
 	return 0;
 fail:
-	dl_error(diags, NULL, 0, 0, "cannot serve SMTP on %s port %u: %s",
-	    addr, port, strerror(errno));
+	dl_error(diags, NULL, 0, 0, "cannot serve SMTP on %s port %u: %s", addr,
+	    port, strerror(errno));
 	return DL_EIO;
 }
 
@@ -798,21 +800,24 @@ smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 	s->stop.kind = SMTP_SK_STOP;
 	s->swap.kind = SMTP_SK_SWAP;
 	for (i = 0; i < w->n_hosts; i++)
-		n_addr += o->single_addr != NULL ? 1 : w->hosts[i].scen->n_addrs;
+		n_addr +=
+		    o->single_addr != NULL ? 1 : w->hosts[i].scen->n_addrs;
 	s->socks = xcalloc(n_addr > 0 ? n_addr : 1, sizeof(*s->socks));
 	for (i = 0; i < w->n_hosts; i++) {
 		const struct scen_host *h = w->hosts[i].scen;
 		size_t na = o->single_addr != NULL ? 1 : h->n_addrs;
 
 		for (j = 0; j < na; j++) {
-			const char *addr =
-			    o->single_addr != NULL ? o->single_addr : h->addrs[j];
+			const char *addr = o->single_addr != NULL
+			    ? o->single_addr
+			    : h->addrs[j];
 			uint16_t port;
 			struct smtp_sock *sk;
 			bool dup = false;
 
 			if (o->single_addr != NULL)
-				port = o->port != 0 ? (uint16_t)(o->port + i) : 0;
+				port =
+				    o->port != 0 ? (uint16_t)(o->port + i) : 0;
 			else
 				port = o->port != 0 ? o->port : h->port;
 			/* Two hosts on one address and port: the first. */
@@ -826,8 +831,8 @@ smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 			sk->kind = SMTP_SK_LISTEN;
 			sk->host = (int)i;
 			snprintf(sk->addr, sizeof(sk->addr), "%s", addr);
-			if ((rc = smtp_bind(addr, port, &sk->fd, &sk->port,
-				 diags)) != 0)
+			if ((rc = smtp_bind(
+				 addr, port, &sk->fd, &sk->port, diags)) != 0)
 				goto fail;
 			s->n_socks++;
 			if (smtp_epoll_add(s, sk, EPOLLIN) != 0) {

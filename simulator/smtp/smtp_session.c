@@ -24,11 +24,11 @@
 #include "simulator/util/xmem.h"
 
 /* Preconditions of a command (checked in this order). */
-#define SMTP_F_NOARGS	0x01	/* no arguments allowed: 501 */
-#define SMTP_F_ARGS	0x02	/* arguments required: 501 */
-#define SMTP_F_HELO	0x04	/* after HELO/EHLO: 503 */
-#define SMTP_F_MAIL	0x08	/* inside a transaction: 503 */
-#define SMTP_F_RCPT	0x10	/* with at least one recipient: 503 */
+#define SMTP_F_NOARGS 0x01 /* no arguments allowed: 501 */
+#define SMTP_F_ARGS 0x02   /* arguments required: 501 */
+#define SMTP_F_HELO 0x04   /* after HELO/EHLO: 503 */
+#define SMTP_F_MAIL 0x08   /* inside a transaction: 503 */
+#define SMTP_F_RCPT 0x10   /* with at least one recipient: 503 */
 
 struct smtp_cmd {
 	const char *verb;
@@ -250,13 +250,15 @@ smtp_cmd_mail(struct smtp_sess *c, const char *args)
 
 			errno = 0;
 			v = strtoull(k + 5, &end, 10);
-			if (end != k + n || errno != 0 || !isdigit((unsigned char)k[5])) {
+			if (end != k + n || errno != 0 ||
+			    !isdigit((unsigned char)k[5])) {
 				smtp_reply(c, "501 5.5.4 Bad SIZE parameter");
 				return;
 			}
 			if (v > c->srv->o.max_message) {
-				smtp_reply(c, "552 5.3.4 Message size exceeds "
-					      "fixed limit");
+				smtp_reply(c,
+				    "552 5.3.4 Message size exceeds "
+				    "fixed limit");
 				return;
 			}
 		} else if ((n == 13 &&
@@ -349,8 +351,9 @@ smtp_cmd_starttls(struct smtp_sess *c, const char *args)
 		smtp_reply(c, "502 5.5.1 Error: command not implemented");
 		result = "not-offered";
 	} else if (h->mode == SCEN_STARTTLS_REJECT || h->ctx == NULL) {
-		smtp_reply(c, "454 4.7.0 TLS not available due to temporary "
-			      "reason");
+		smtp_reply(c,
+		    "454 4.7.0 TLS not available due to temporary "
+		    "reason");
 		result = "rejected";
 	} else {
 		smtp_reply(c, "220 2.0.0 Ready to start TLS");
@@ -378,17 +381,17 @@ smtp_cmd_starttls(struct smtp_sess *c, const char *args)
 }
 
 static const struct smtp_cmd smtp_cmds[] = {
-	{"HELO", SMTP_F_ARGS, smtp_cmd_helo},
-	{"EHLO", SMTP_F_ARGS, smtp_cmd_ehlo},
-	{"MAIL", SMTP_F_HELO | SMTP_F_ARGS, smtp_cmd_mail},
-	{"RCPT", SMTP_F_HELO | SMTP_F_MAIL | SMTP_F_ARGS, smtp_cmd_rcpt},
-	{"DATA", SMTP_F_NOARGS | SMTP_F_HELO | SMTP_F_MAIL | SMTP_F_RCPT,
-	    smtp_cmd_data},
-	{"RSET", SMTP_F_NOARGS, smtp_cmd_rset},
-	{"NOOP", 0, smtp_cmd_noop},
-	{"VRFY", SMTP_F_ARGS, smtp_cmd_vrfy},
-	{"QUIT", SMTP_F_NOARGS, smtp_cmd_quit},
-	{"STARTTLS", SMTP_F_NOARGS, smtp_cmd_starttls},
+    {"HELO", SMTP_F_ARGS, smtp_cmd_helo},
+    {"EHLO", SMTP_F_ARGS, smtp_cmd_ehlo},
+    {"MAIL", SMTP_F_HELO | SMTP_F_ARGS, smtp_cmd_mail},
+    {"RCPT", SMTP_F_HELO | SMTP_F_MAIL | SMTP_F_ARGS, smtp_cmd_rcpt},
+    {"DATA", SMTP_F_NOARGS | SMTP_F_HELO | SMTP_F_MAIL | SMTP_F_RCPT,
+	smtp_cmd_data},
+    {"RSET", SMTP_F_NOARGS, smtp_cmd_rset},
+    {"NOOP", 0, smtp_cmd_noop},
+    {"VRFY", SMTP_F_ARGS, smtp_cmd_vrfy},
+    {"QUIT", SMTP_F_NOARGS, smtp_cmd_quit},
+    {"STARTTLS", SMTP_F_NOARGS, smtp_cmd_starttls},
 };
 
 static void
@@ -436,8 +439,8 @@ smtp_command(struct smtp_sess *c, char *line, size_t len)
 	if ((cmd->flags & SMTP_F_NOARGS) && *args != '\0')
 		smtp_reply(c, "501 5.5.4 Syntax: %s", cmd->verb);
 	else if ((cmd->flags & SMTP_F_ARGS) && *args == '\0')
-		smtp_reply(c, "501 5.5.4 Syntax: %s requires arguments",
-		    cmd->verb);
+		smtp_reply(
+		    c, "501 5.5.4 Syntax: %s requires arguments", cmd->verb);
 	else if ((cmd->flags & SMTP_F_HELO) && !c->helo)
 		smtp_reply(c, "503 5.5.1 Error: send HELO/EHLO first");
 	else if ((cmd->flags & SMTP_F_MAIL) && c->mail_from == NULL)
@@ -467,17 +470,16 @@ smtp_store(struct smtp_sess *c)
 
 	if (dir == NULL)
 		return NULL;
-	path = xasprintf("%s/%lld.%d.%llu.%u.eml", dir,
-	    (long long)time(NULL), (int)getpid(), (unsigned long long)c->id,
-	    ++c->srv->msg_seq);
+	path = xasprintf("%s/%lld.%d.%llu.%u.eml", dir, (long long)time(NULL),
+	    (int)getpid(), (unsigned long long)c->id, ++c->srv->msg_seq);
 	tmp = xasprintf("%s.tmp", path);
 	if ((fp = fopen(tmp, "w")) == NULL) {
 		free(tmp);
 		free(path);
 		return NULL;
 	}
-	fprintf(fp, "X-Danelab-Host: %s\r\n",
-	    smtp_host_name(c, hb, sizeof(hb)));
+	fprintf(
+	    fp, "X-Danelab-Host: %s\r\n", smtp_host_name(c, hb, sizeof(hb)));
 	fprintf(fp, "X-Danelab-Client: %s\r\n", c->peer);
 	fprintf(fp, "X-Danelab-Session: %llu\r\n", (unsigned long long)c->id);
 	if (c->tls == SMTP_TLS_ON)
@@ -613,8 +615,8 @@ smtp_sess_greet(struct smtp_sess *c)
 {
 	char hb[256];
 
-	smtp_reply(c, "220 %s ESMTP danelab",
-	    smtp_host_name(c, hb, sizeof(hb)));
+	smtp_reply(
+	    c, "220 %s ESMTP danelab", smtp_host_name(c, hb, sizeof(hb)));
 }
 
 /*

@@ -60,8 +60,8 @@ c_read(struct conn *c)
 	if (c->len >= sizeof(c->buf))
 		return -1;
 	if (c->ssl != NULL)
-		n = SSL_read(c->ssl, c->buf + c->len,
-		    (int)(sizeof(c->buf) - c->len));
+		n = SSL_read(
+		    c->ssl, c->buf + c->len, (int)(sizeof(c->buf) - c->len));
 	else
 		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
 	if (n <= 0)
@@ -141,9 +141,9 @@ session(void)
 	    c_cmd(&c, "MAIL FROM:<load@example.org>\r\n") != 250 ||
 	    c_cmd(&c, "RCPT TO:<postmaster@example.net>\r\n") != 250 ||
 	    c_cmd(&c, "DATA\r\n") != 354 ||
-	    c_cmd(&c, "From: load@example.org\r\nTo: postmaster@example.net\r\n"
-		      "Subject: load\r\n\r\nA benchmark message.\r\n.\r\n") !=
-		250 ||
+	    c_cmd(&c,
+		"From: load@example.org\r\nTo: postmaster@example.net\r\n"
+		"Subject: load\r\n\r\nA benchmark message.\r\n.\r\n") != 250 ||
 	    c_cmd(&c, "QUIT\r\n") != 221)
 		goto out;
 	ok = true;

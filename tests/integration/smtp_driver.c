@@ -76,9 +76,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: smtp_driver [-a addr] [-p port] "
-				"[-e events] [-m maildir] [-i idle_ms] "
-				"[-n max] [-P phase] scenario\n");
+		fprintf(stderr,
+		    "usage: smtp_driver [-a addr] [-p port] "
+		    "[-e events] [-m maildir] [-i idle_ms] "
+		    "[-n max] [-P phase] scenario\n");
 		return 2;
 	}
 	if (fx == NULL)

@@ -98,8 +98,8 @@ load(const char *leaf, const char *mode, const char *faults)
 
 	n = snprintf(buf, sizeof(buf), yaml_fmt, leaf, mode, faults);
 	dl_diags_init(&d);
-	if (scenario_load_buffer("test.yaml", buf, (size_t)n, fixtures(), &sc,
-		&d) != 0)
+	if (scenario_load_buffer(
+		"test.yaml", buf, (size_t)n, fixtures(), &sc, &d) != 0)
 		dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	assert_non_null(sc);
@@ -244,8 +244,8 @@ cl_recv(struct cl *c)
 		n = SSL_read(c->ssl, c->buf + c->len,
 		    (int)(sizeof(c->buf) - c->len - 1));
 	else
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len - 1,
-		    0);
+		n = recv(
+		    c->fd, c->buf + c->len, sizeof(c->buf) - c->len - 1, 0);
 	if (n <= 0)
 		return 0;
 	c->len += (size_t)n;
@@ -391,11 +391,12 @@ test_plain_session(void **state)
 	assert_int_equal(cl_cmd(&c, "VRFY postmaster", NULL, 0), 252);
 	assert_int_equal(cl_cmd(&c, "BOGUS", r, sizeof(r)), 500);
 	assert_non_null(strstr(r, "5.5.2"));
-	assert_int_equal(cl_cmd(&c, "RCPT TO:<a@example.net>", r, sizeof(r)),
-	    503);
+	assert_int_equal(
+	    cl_cmd(&c, "RCPT TO:<a@example.net>", r, sizeof(r)), 503);
 	assert_int_equal(cl_cmd(&c, "MAIL FROM:a@b", NULL, 0), 501);
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@example.org> BODY=8BITMIME",
-			     r, sizeof(r)), 250);
+	assert_int_equal(
+	    cl_cmd(&c, "MAIL FROM:<s@example.org> BODY=8BITMIME", r, sizeof(r)),
+	    250);
 	assert_non_null(strstr(r, "2.1.0"));
 	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@example.org>", NULL, 0), 503);
 	assert_int_equal(cl_cmd(&c, "RCPT TO:<a@example.net>", NULL, 0), 250);
@@ -408,8 +409,8 @@ test_plain_session(void **state)
 	cl_close(&c);
 
 	assert_true(ev_has("\"ev\":\"smtp.connect\"", "\"port\":", NULL));
-	assert_true(ev_has("\"ev\":\"smtp.command\"", "\"verb\":\"RCPT\"",
-	    "\"code\":250"));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.command\"", "\"verb\":\"RCPT\"", "\"code\":250"));
 	assert_true(ev_has("\"ev\":\"smtp.message\"",
 	    "\"rcpts\":[\"a@example.net\",\"b@example.net\"]",
 	    "\"tls\":false"));
@@ -496,8 +497,8 @@ test_starttls(void **state)
 	assert_true(ev_has("\"ev\":\"smtp.tls\"",
 	    "\"chain\":[\"mx-cur\",\"int-r3\"]", "\"version\":\"TLSv1.3\""));
 	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"tls\":true", NULL));
-	assert_true(ev_has("\"ev\":\"smtp.close\"",
-	    "\"outcome\":\"delivered-tls\"", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"delivered-tls\"", NULL));
 
 	/* TLS 1.2, no SNI, no mail. */
 	cl_open(&c, F.port);
@@ -512,10 +513,10 @@ test_starttls(void **state)
 	check_chain(&c, "mx-cur", "int-r3");
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"version\":\"TLSv1.2\"",
-	    "\"sni\":null"));
-	assert_true(ev_has("\"ev\":\"smtp.close\"",
-	    "\"outcome\":\"quit-after-tls\"", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.tls\"", "\"version\":\"TLSv1.2\"", "\"sni\":null"));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-after-tls\"", NULL));
 	stop();
 }
 
@@ -537,8 +538,8 @@ test_starttls_injection(void **state)
 	assert_int_equal(cl_cmd(&c, "RCPT TO:<a@example.net>", NULL, 0), 503);
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.starttls\"", "\"discarded\":24",
-	    NULL));
+	assert_true(
+	    ev_has("\"ev\":\"smtp.starttls\"", "\"discarded\":24", NULL));
 	stop();
 }
 
@@ -559,8 +560,8 @@ test_fault_off(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.starttls\"", "\"offered\":false",
 	    "\"result\":\"not-offered\""));
-	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"",
-	    NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"", NULL));
 	stop();
 }
 
@@ -603,8 +604,8 @@ test_fault_handshake(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"failed\"",
 	    "\"fault\":\"handshake-failure\""));
-	assert_true(ev_has("\"ev\":\"smtp.close\"",
-	    "\"outcome\":\"tls-aborted\"", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"tls-aborted\"", NULL));
 	stop();
 }
 
@@ -624,8 +625,8 @@ test_client_alert(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"failed\"",
 	    "\"client_alert\":\"unknown CA\""));
-	assert_true(ev_has("\"ev\":\"smtp.close\"",
-	    "\"outcome\":\"tls-aborted\"", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"tls-aborted\"", NULL));
 	stop();
 }
 
@@ -673,10 +674,10 @@ test_long_line_nul(void **state)
 	assert_int_equal(cl_reply(&c, NULL, 0), 500);
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"accepted\":false",
-	    NULL));
-	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"",
-	    NULL));
+	assert_true(
+	    ev_has("\"ev\":\"smtp.message\"", "\"accepted\":false", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"", NULL));
 	stop();
 }
 
@@ -691,21 +692,21 @@ test_size_limit(void **state)
 	cl_open(&c, F.port);
 	assert_int_equal(cl_reply(&c, NULL, 0), 220);
 	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=20000", r,
-			     sizeof(r)), 552);
+	assert_int_equal(
+	    cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=20000", r, sizeof(r)), 552);
 	assert_non_null(strstr(r, "5.3.4"));
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=x", NULL, 0),
-	    501);
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> FOO=1", NULL, 0),
-	    555);
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> BODY=7BIT", NULL, 0),
-	    250);
+	assert_int_equal(
+	    cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=x", NULL, 0), 501);
+	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> FOO=1", NULL, 0), 555);
+	assert_int_equal(
+	    cl_cmd(&c, "MAIL FROM:<s@x.org> BODY=7BIT", NULL, 0), 250);
 	assert_int_equal(cl_cmd(&c, "RSET", NULL, 0), 250);
-	assert_int_equal(cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=100", NULL, 0),
-	    250);
+	assert_int_equal(
+	    cl_cmd(&c, "MAIL FROM:<s@x.org> SIZE=100", NULL, 0), 250);
 	for (i = 0; i < 101; i++) {
 		snprintf(line, sizeof(line), "RCPT TO:<r%d@example.net>", i);
-		assert_int_equal(cl_cmd(&c, line, NULL, 0), i < 100 ? 250 : 452);
+		assert_int_equal(
+		    cl_cmd(&c, line, NULL, 0), i < 100 ? 250 : 452);
 	}
 	assert_int_equal(cl_cmd(&c, "DATA", NULL, 0), 354);
 	memset(line, 'x', 98);
@@ -716,8 +717,8 @@ test_size_limit(void **state)
 	assert_int_equal(cl_reply(&c, r, sizeof(r)), 552);
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"size\":12000",
-	    "\"code\":552"));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.message\"", "\"size\":12000", "\"code\":552"));
 	stop();
 }
 
@@ -735,8 +736,8 @@ test_idle_timeout(void **state)
 	assert_non_null(strstr(r, "4.4.2"));
 	assert_int_equal(cl_reply(&c, NULL, 0), -1);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"how\":\"timeout\"",
-	    NULL));
+	assert_true(
+	    ev_has("\"ev\":\"smtp.close\"", "\"how\":\"timeout\"", NULL));
 	stop();
 }
 
@@ -784,8 +785,8 @@ test_set_world(void **state)
 	check_chain(&c, "mx-next", "int-r3");
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.tls\"",
-	    "\"chain\":[\"mx-next\",\"int-r3\"]", NULL));
+	assert_true(ev_has(
+	    "\"ev\":\"smtp.tls\"", "\"chain\":[\"mx-next\",\"int-r3\"]", NULL));
 	stop();
 }
 
@@ -816,8 +817,8 @@ test_abrupt(void **state)
 		assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 		cl_close(&c);
 	}
-	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"how\":\"client-eof\"",
-	    NULL));
+	assert_true(
+	    ev_has("\"ev\":\"smtp.close\"", "\"how\":\"client-eof\"", NULL));
 	stop();
 }
 
