@@ -12,13 +12,20 @@ picks) and checks, printing TAP:
   - garbage, NUL bytes, over-long lines, a disconnect mid-DATA and an
     abrupt disconnect mid-TLS-handshake never crash the server, which
     serves a normal session after each;
-  - a client stalled longer than the idle timeout gets 421 4.4.2.
+  - a client stalled longer than the idle timeout gets 421 4.4.2;
+  - the session limit: one client over it gets 421 4.3.2;
+  - real clients in every STARTTLS mode (on, off, reject,
+    handshake-failure, the last three as scenario faults):
+    `openssl s_client -starttls smtp` and `swaks --tls`, checking what
+    the client saw and what the events recorded (skipped per tool when
+    it is not installed).
 Exit 0 all ok, 1 something failed, 77 skip (the driver cannot run).
 """
 
 import asyncio
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -41,8 +48,8 @@ def check(ok, what, diag=None):
     sys.stdout.flush()
 
 
-def start_driver(driver, scenario, events, idle_ms=None):
-    args = [driver, "-p", "0", "-e", events]
+def start_driver(driver, scenario, events, idle_ms=None, extra=()):
+    args = [driver, "-p", "0", "-e", events] + list(extra)
     if idle_ms is not None:
         args += ["-i", str(idle_ms)]
     args.append(scenario)
@@ -183,6 +190,101 @@ def count_events(path, ev, **fields):
                                          for k, v in fields.items()):
                 n += 1
     return n
+
+# ------------------------------------------------------- real clients
+
+def read_events(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def real_clients(driver, scenario, tmp):
+    """openssl s_client and swaks --tls against every STARTTLS mode."""
+    base = open(scenario).read()
+    have_openssl = shutil.which("openssl") is not None
+    have_swaks = shutil.which("swaks") is not None
+    if not have_openssl:
+        print("# openssl not installed: s_client checks skipped")
+    if not have_swaks:
+        print("# swaks not installed: swaks checks skipped")
+    for mode in ("on", "off", "reject", "handshake-failure"):
+        text = base
+        if mode != "on":
+            text += ("\nfaults:\n  - starttls: %s\n"
+                     "    host: mx1.example.net\n" % mode)
+        scen = os.path.join(tmp, "starttls-%s.yaml" % mode)
+        with open(scen, "w") as f:
+            f.write(text)
+        ev = os.path.join(tmp, "ev-%s.jsonl" % mode)
+        p, port = start_driver(driver, scen, ev)
+        if p is None:
+            check(False, "%s: smtp_driver started" % mode)
+            continue
+        try:
+            if have_openssl:
+                r = subprocess.run(
+                    ["openssl", "s_client", "-connect",
+                     "127.0.0.1:%d" % port, "-starttls", "smtp",
+                     "-servername", "mx1.example.net", "-brief"],
+                    input="QUIT\n", capture_output=True, text=True,
+                    timeout=20)
+                out = r.stdout + r.stderr
+                tls_ok = "CONNECTION ESTABLISHED" in out
+                check(tls_ok == (mode == "on"),
+                      "s_client, starttls %s: TLS %s" %
+                      (mode, "established" if tls_ok else "not established"),
+                      out[-1500:])
+                time.sleep(0.1)
+                evs = read_events(ev)
+                st = [e for e in evs if e["ev"] == "smtp.starttls"]
+                tl = [e for e in evs if e["ev"] == "smtp.tls"]
+                want = {"on": "ready", "off": "not-offered",
+                        "reject": "rejected",
+                        "handshake-failure": "ready"}[mode]
+                check(len(st) == 1 and st[0]["result"] == want and
+                      st[0]["offered"] == (mode != "off"),
+                      "s_client, starttls %s: smtp.starttls result %s, "
+                      "offered %s" % (mode, want, mode != "off"), st)
+                if mode == "on":
+                    check(len(tl) == 1 and tl[0]["result"] == "ok" and
+                          tl[0]["sni"] == "mx1.example.net" and
+                          tl[0]["chain"] == ["mx-cur", "int-r3"],
+                          "s_client: smtp.tls ok, SNI and chain recorded",
+                          tl)
+                if mode == "handshake-failure":
+                    check(len(tl) == 1 and tl[0]["result"] == "failed" and
+                          tl[0]["fault"] == "handshake-failure",
+                          "s_client: smtp.tls failed by the fault", tl)
+                    cl = [e for e in evs if e["ev"] == "smtp.close"]
+                    check(cl and cl[-1]["outcome"] == "tls-aborted",
+                          "s_client: outcome tls-aborted", cl)
+            if have_swaks:
+                before = (len([e for e in read_events(ev)
+                               if e["ev"] == "smtp.close"])
+                          if os.path.exists(ev) else 0)
+                r = subprocess.run(
+                    ["swaks", "--server", "127.0.0.1:%d" % port, "--tls",
+                     "--tls-sni", "mx1.example.net",
+                     "--from", "s@example.org", "--to", "a@example.net",
+                     "--timeout", "10"],
+                    capture_output=True, text=True, timeout=30)
+                sent = r.returncode == 0
+                check(sent == (mode == "on"),
+                      "swaks --tls, starttls %s: %s" %
+                      (mode, "delivered" if sent else "refused to send"),
+                      (r.stdout + r.stderr)[-1500:])
+                time.sleep(0.1)
+                evs = read_events(ev) if os.path.exists(ev) else []
+                cl = [e for e in evs if e["ev"] == "smtp.close"][before:]
+                want = {"on": "delivered-tls", "off": "quit-plain",
+                        "reject": "quit-plain",
+                        "handshake-failure": "tls-aborted"}[mode]
+                check(len(cl) == 1 and cl[0]["outcome"] == want,
+                      "swaks --tls, starttls %s: outcome %s" % (mode, want),
+                      cl)
+        finally:
+            stop_driver(p)
+
 
 
 def main():
@@ -329,9 +431,26 @@ def main():
         check(full_session(port), "still serving after the timeout")
     finally:
         stop_driver(p)
-    for f in os.listdir(tmp):
-        os.unlink(os.path.join(tmp, f))
-    os.rmdir(tmp)
+    # Session limit.
+    events3 = os.path.join(tmp, "events3.jsonl")
+    p, port = start_driver(driver, scenario, events3, extra=["-n", "3"])
+    try:
+        held = [Client(port) for _ in range(3)]
+        codes = [c.reply()[0] for c in held]
+        c = Client(port)
+        code, lines = c.reply()
+        c.close()
+        check(codes == [220] * 3 and code == 421 and b"4.3.2" in lines[0],
+              "over the session limit: 421 4.3.2 (%r, %r)" % (codes, code))
+        for c in held:
+            c.close()
+        time.sleep(0.2)
+        check(full_session(port), "serving again below the limit")
+    finally:
+        stop_driver(p)
+
+    real_clients(driver, scenario, tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % len(results))
     return 0 if all(results) else 1
 
