@@ -712,6 +712,10 @@ smtp_idle_scan(struct smtp_server *s, uint64_t now)
 		if (now - c->last_ms < s->o.idle_ms)
 			continue;
 		c->how = SMTP_CLOSE_TIMEOUT;
+		if (c->tls == SMTP_TLS_HANDSHAKE || c->tls == SMTP_TLS_FAULT)
+			smtp_ev_tls(c, false, "timeout",
+			    c->tls == SMTP_TLS_FAULT ? "handshake-failure"
+						     : NULL);
 		if (c->tls == SMTP_TLS_NONE || c->tls == SMTP_TLS_ON) {
 			char hb[256];
 

@@ -738,6 +738,17 @@ test_idle_timeout(void **state)
 	cl_close(&c);
 	assert_true(
 	    ev_has("\"ev\":\"smtp.close\"", "\"how\":\"timeout\"", NULL));
+	/* Stalled inside the handshake: no 421 possible, just closed. */
+	cl_open(&c, F.port);
+	assert_int_equal(cl_reply(&c, NULL, 0), 220);
+	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
+	usleep(500000);
+	assert_int_equal(cl_reply(&c, NULL, 0), -1);
+	cl_close(&c);
+	assert_true(
+	    ev_has("\"ev\":\"smtp.tls\"", "\"error\":\"timeout\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"how\":\"timeout\"",
+	    "\"outcome\":\"tls-aborted\""));
 	stop();
 }
 
