@@ -304,9 +304,12 @@ def process_tests(run, sid, tap):
     simple("a command leaving a daemon behind",
            ["--", "sh", "-c", NS_PRINT + "sleep 300 & exit 0"], 0)
 
-    def signalled(desc, command, send, want, max_s):
+    def signalled(desc, command, send, want, max_s, pre=""):
+        # pre runs before the namespace lines are printed, which is what
+        # the test waits for before it signals: a trap set there is in
+        # place by then, however loaded the machine is.
         p, out, err = spawn(run, run.cmd("shell", sid, "--", "sh", "-c",
-                                         NS_PRINT + command))
+                                         pre + NS_PRINT + command))
         up = wait_for(err, r"^danelab shell: ", p) and \
             wait_for(out, r"^mnt:\[\d+\]$", p)
         t0 = time.monotonic()
@@ -340,8 +343,9 @@ def process_tests(run, sid, tap):
     signalled("SIGTERM to danelab ends the command", "exec sleep 300",
               lambda p: p.send_signal(signal.SIGTERM), 128 + 15, 3)
     signalled("SIGTERM to a command that ignores it: killed after the "
-              "grace period", "trap '' TERM; sleep 300; exit 9",
-              lambda p: p.send_signal(signal.SIGTERM), 128 + 9, 6)
+              "grace period", "sleep 300; exit 9",
+              lambda p: p.send_signal(signal.SIGTERM), 128 + 9, 6,
+              pre="trap '' TERM; ")
     signalled("SIGKILL to danelab: the supervisor and the command die "
               "with it", "exec sleep 300",
               lambda p: p.send_signal(signal.SIGKILL), None, 3)
