@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -900,6 +901,7 @@ smtp_server_run(struct smtp_server *s)
 {
 	struct epoll_event evs[SMTP_EVENTS];
 	uint64_t v, now, scan;
+	sigset_t pipe;
 	bool stop = false;
 	int n, i, rc = 0;
 
@@ -910,6 +912,16 @@ smtp_server_run(struct smtp_server *s)
 	}
 	s->running = true;
 	pthread_mutex_unlock(&s->lk);
+
+	/*
+	 * OpenSSL writes TLS records with write(2), which raises SIGPIPE
+	 * when a client has gone.  Block it in the loop's thread: the write
+	 * then fails with EPIPE, which the session handles, and a pending
+	 * thread-directed SIGPIPE is harmless.
+	 */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	scan = s->o.idle_ms / 4;
 	if (scan < 10)
