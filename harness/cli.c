@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/cli.h"
 
@@ -30,6 +31,15 @@ cli_id_valid(const char *id)
 		}
 	}
 	return !seg_empty;
+}
+
+bool
+cli_dir_writable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    access(path, W_OK | X_OK) == 0;
 }
 
 static bool

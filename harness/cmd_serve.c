@@ -247,6 +247,7 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    {"smtp-port", required_argument, NULL, 'S'},
 	    {"no-smtp", no_argument, NULL, 'N'},
 	    {"resolver-log", required_argument, NULL, 'L'},
+	    {"maildir", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("serve");
@@ -311,6 +312,15 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'L':
 			sv.so.resolver_log = optarg;
+			break;
+		case 'M':
+			if (!cli_dir_writable(optarg)) {
+				fprintf(stderr, "%s %s: --maildir %s is not a "
+				    "writable directory\n", ctx->prog, v->name,
+				    optarg);
+				return CLI_EXIT_USAGE;
+			}
+			sv.so.maildir = optarg;
 			break;
 		default:
 			cli_verb_usage(ctx, v, false);

@@ -115,6 +115,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"phase", required_argument, NULL, 'p'},
 	    {"events", required_argument, NULL, 'e'},
 	    {"no-timeline", no_argument, NULL, 'T'},
+	    {"maildir", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("shell");
@@ -147,6 +148,15 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'T':
 			no_timeline = true;
+			break;
+		case 'M':
+			if (!cli_dir_writable(optarg)) {
+				fprintf(stderr, "%s %s: --maildir %s is not a "
+				    "writable directory\n", ctx->prog, v->name,
+				    optarg);
+				return CLI_EXIT_USAGE;
+			}
+			sh.so.maildir = optarg;
 			break;
 		default:
 			cli_verb_usage(ctx, v, false);
