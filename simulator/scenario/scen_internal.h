@@ -133,8 +133,6 @@ const char *scen_quote(const char *s, char *buf, size_t len);
  */
 int scen_dname_norm(const char *s, size_t len, unsigned flags, char **out,
     char *why, size_t whylen);
-/* True if name is zone or below it (both absolute, lower case). */
-bool scen_dname_under(const char *name, const char *zone);
 /* The parent of name ("net." for "example.net."), NULL for the root. */
 const char *scen_dname_parent(const char *name);
 /* Number of labels, 0 for the root. */

@@ -325,6 +325,13 @@ int scenario_load_dir(const char *dir, const char *fixtures_dir,
 void scenario_list_free(struct scenario **v, size_t n);
 
 /*
+ * True if name is zone or below it, label-wise (both absolute, lower
+ * case, as the model stores them): "mx.example.net." is under
+ * "example.net." and ".", "xexample.net." is not under "example.net.".
+ */
+bool scen_dname_under(const char *name, const char *zone);
+
+/*
  * Find a host by name, or NULL.  Names are compared as the model stores
  * them; a name without trailing dot or with upper case also matches.
  */

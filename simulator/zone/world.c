@@ -24,23 +24,6 @@ zone_fail(struct zone_build *b, int rc)
 	return rc;
 }
 
-/* True if name is zone or below it.  Both absolute, lower case. */
-bool
-zone_name_in(const char *name, const char *zone)
-{
-	size_t n, z;
-
-	if (strcmp(zone, ".") == 0)
-		return true;
-	n = strlen(name);
-	z = strlen(zone);
-	if (n < z)
-		return false;
-	if (strcmp(name + (n - z), zone) != 0)
-		return false;
-	return n == z || name[n - z - 1] == '.';
-}
-
 size_t
 zone_name_labels(const char *name)
 {
@@ -64,7 +47,7 @@ zone_auth_index(const struct world *w, const char *name)
 		const char *z = w->zones[i].name;
 		size_t len = strcmp(z, ".") == 0 ? 0 : strlen(z);
 
-		if (zone_name_in(name, z) && (best < 0 || len > best_len)) {
+		if (scen_dname_under(name, z) && (best < 0 || len > best_len)) {
 			best = (int)i;
 			best_len = len;
 		}
@@ -236,7 +219,7 @@ world_order_zones(struct zone_build *b)
 			const char *p = w->zones[j].name;
 			size_t len = strcmp(p, ".") == 0 ? 0 : strlen(p);
 
-			if (zone_name_in(z->name, p) &&
+			if (scen_dname_under(z->name, p) &&
 			    (z->parent < 0 || len > best_len)) {
 				z->parent = (int)j;
 				best_len = len;

@@ -187,7 +187,7 @@ zone_record_parse(struct zone_build *b, const struct world_zone *z,
 	for (char *p = owner; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	if (!zone_name_in(owner, z->name))
+	if (!scen_dname_under(owner, z->name))
 		rc = dl_error(b->diags, b->file, pos->line, pos->col,
 		    "record owner %s is not in zone %s", owner, z->name);
 	else if (zone_type_generated(ldns_rr_get_type(rr), z->is_signed))
@@ -279,7 +279,7 @@ zone_data_build(struct zone_build *b, struct world_zone *z, ldns_rr **soap,
 		int auth = zone_auth_index(w, y->ns_name);
 
 		if (auth == z->index ||
-		    (zone_refers_ns(z, y) && zone_name_in(y->ns_name, z->name)))
+		    (zone_refers_ns(z, y) && scen_dname_under(y->ns_name, z->name)))
 			bad += zone_push(b, rrs,
 			    zone_rr_fmt("%s %u IN A %s", y->ns_name, z->ttl,
 				y->ns_addr),

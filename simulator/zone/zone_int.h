@@ -53,8 +53,7 @@ struct zone_build {
 /* Record an error code (the first one is kept); returns it. */
 int zone_fail(struct zone_build *b, int rc);
 
-/* Names: absolute, lower case, trailing dot. */
-bool zone_name_in(const char *name, const char *zone);
+/* Names: absolute, lower case, trailing dot (scen_dname_under too). */
 size_t zone_name_labels(const char *name);
 /* Index of the zone authoritative for name, or -1 (no root). */
 int zone_auth_index(const struct world *w, const char *name);
