@@ -66,6 +66,7 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_probe(struct cli_ctx *ctx, int argc, char **argv);
 
 /* True if path is a directory this process may write into. */
 bool cli_dir_writable(const char *path);
