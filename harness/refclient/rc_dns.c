@@ -245,9 +245,11 @@ host_lookups(struct rc_dns *d, struct rc_host *h, uint16_t port)
 	if (h->addr.state != RC_SECURE || h->addr.answer != RC_DATA)
 		return;	/* RFC 7672 2.2.2: no TLSA lookup */
 	/* RFC 7672 2.2.2: expanded name first, then the original. */
-	if (strcasecmp(h->expanded, h->name) != 0 &&
-	    tlsa_at(d, h, h->expanded, port))
-		return;
+	if (strcasecmp(h->expanded, h->name) != 0) {
+		if (tlsa_at(d, h, h->expanded, port))
+			return;
+		h->tlsa_cname = h->tlsa;
+	}
 	tlsa_at(d, h, h->name, port);
 }
 

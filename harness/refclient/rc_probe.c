@@ -87,6 +87,13 @@ trace_host(struct rc_probe_result *r, const struct rc_host *h, uint16_t port)
 	{
 		char q[RC_NAME_MAX + 16];
 
+		if (h->tlsa_cname.done) {
+			snprintf(q, sizeof(q), "_%u._tcp.%s", port,
+			    h->expanded);
+			trace_lookup(r, "TLSA", q, &h->tlsa_cname);
+			trace(r, "  no TLSA at the expanded name: trying the "
+			    "original (RFC 7672 2.2.2)");
+		}
 		snprintf(q, sizeof(q), "_%u._tcp.%s", port, h->tlsa_base);
 		trace_lookup(r, "TLSA", q, &h->tlsa);
 	}

@@ -60,6 +60,8 @@ struct rc_host {
 	struct rc_lookup addr;		/* A, at name */
 	size_t naddr;
 	char addrs[RC_MAX_ADDRS][48];
+	struct rc_lookup tlsa_cname;	/* TLSA at the expanded name, when
+					 * made and it found no records */
 	struct rc_lookup tlsa;		/* the TLSA lookup that decided */
 	char tlsa_base[RC_NAME_MAX];	/* base domain of that lookup */
 	size_t ntlsa;
