@@ -289,7 +289,7 @@ rc_dns_lookups(struct rc_dns *d, const char *domain, uint16_t port,
 		    sizeof(h->name)) != 0)
 			continue;
 		if (strcmp(h->name, ".") == 0)
-			continue;	/* null MX (RFC 7505): nothing to try */
+			continue;	/* null MX (RFC 7505) */
 		h->pref = (uint16_t)(p[0] << 8 | p[1]);
 		out->nhosts++;
 	}

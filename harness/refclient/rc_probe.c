@@ -209,6 +209,11 @@ rc_probe_run(const struct rc_probe_opts *o, struct rc_probe_result *out)
 				trace(out, "  accepted: %s%s",
 				    rc_final_name(out->final), o->deliver ?
 				    ", message delivered" : " (--no-deliver)");
+				if (act == RC_ACT_AUTH && !nexthop &&
+				    !lk->implicit_mx)
+					trace(out, "  MX RRset not secure: "
+					    "the MX host was authenticated, "
+					    "not the domain (RFC 7672 3.2.2)");
 				return 0;
 			}
 			trace(out, "  not good enough for %s: next address",

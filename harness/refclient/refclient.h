@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RC_NAME_MAX	256	/* presentation form, with the final dot */
+#define RC_NAME_MAX	256	/* text, with the final dot */
 #define RC_MAX_HOSTS	16	/* MX hosts considered, at most */
 #define RC_MAX_ADDRS	8	/* addresses per host */
 #define RC_MAX_TLSA	32	/* TLSA records per RRset */
@@ -41,7 +41,7 @@ enum rc_answer {
 };
 
 struct rc_lookup {
-	bool done;		/* false: not looked up (and why it was not) */
+	bool done;		/* false: not looked up */
 	enum rc_state state;
 	enum rc_answer answer;
 	char why[256];		/* why bogus / why indeterminate, or "" */
@@ -54,7 +54,7 @@ struct rc_tlsa {
 };
 
 struct rc_host {
-	char name[RC_NAME_MAX];		/* the MX exchange, as published */
+	char name[RC_NAME_MAX];		/* the MX exchange */
 	char expanded[RC_NAME_MAX];	/* after CNAMEs; = name if none */
 	uint16_t pref;
 	struct rc_lookup addr;		/* A, at name */
@@ -77,7 +77,7 @@ struct rc_lookups {
 };
 
 enum rc_policy {
-	RC_POLICY_DANE,		/* DANE where published, else opportunistic */
+	RC_POLICY_DANE,		/* DANE, else opportunistic */
 	RC_POLICY_DANE_ONLY,	/* no usable secure TLSA: do not deliver */
 };
 
@@ -85,14 +85,14 @@ enum rc_policy {
 enum rc_action {
 	RC_ACT_AUTH,		/* TLS, DANE authentication required */
 	RC_ACT_ENCRYPT,		/* TLS required, no authentication */
-	RC_ACT_OPPORTUNISTIC,	/* STARTTLS if offered, cleartext allowed */
+	RC_ACT_OPPORTUNISTIC,	/* STARTTLS if offered, else plain */
 	RC_ACT_SKIP,		/* never deliver through this host */
 };
 
 /* Outcome of one SMTP session (rc_tls.c). */
 enum rc_session_result {
 	RC_SESS_TLS_AUTH,	/* TLS, DANE verification succeeded */
-	RC_SESS_TLS,		/* TLS, not authenticated (not asked, or failed) */
+	RC_SESS_TLS,		/* TLS, not authenticated */
 	RC_SESS_PLAIN,		/* STARTTLS not offered, cleartext */
 	RC_SESS_NO_STARTTLS,	/* STARTTLS not offered, TLS was required */
 	RC_SESS_TLS_FAILED,	/* STARTTLS refused or handshake failed */
@@ -174,7 +174,7 @@ struct rc_session_params {
 	enum rc_action act;		/* AUTH, ENCRYPT or OPPORTUNISTIC */
 	const char *sni;		/* the TLSA base domain */
 	const char *nexthop;		/* DANE-TA name, or NULL */
-	const struct rc_tlsa *tlsa;	/* the RRset; unusable ones skipped */
+	const struct rc_tlsa *tlsa;	/* the RRset (unusable: skipped) */
 	size_t ntlsa;
 	const char *helo;		/* EHLO name */
 	const char *rcpt_domain;	/* message to postmaster@ this */
@@ -185,7 +185,7 @@ struct rc_session_params {
 struct rc_session {
 	enum rc_session_result result;
 	char detail[256];	/* protocol step / verify error, or "" */
-	char matched[160];	/* "u s m hexprefix..." of the matching TLSA */
+	char matched[160];	/* "u s m hex..." of the match */
 	int match_depth;	/* chain depth it matched at, -1 if none */
 	char peer_cn[128];	/* leaf subject CN, or "" */
 	char tls_version[32];
