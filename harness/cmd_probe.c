@@ -4,10 +4,12 @@
  * (`danelab shell ID -- danelab probe example.net`).  Prints the decision
  * trace and a final line "decision: ACTION via HOST".
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cli.h"
 #include "harness/refclient/refclient.h"
@@ -140,6 +142,12 @@ cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 		o.anchor = getenv("DANELAB_ROOT_KEY");
 	if (o.anchor == NULL || o.anchor[0] == '\0')
 		o.anchor = DEFAULT_ANCHOR;
+	/* libunbound only reads the file at the first query: check now. */
+	if (access(o.anchor, R_OK) != 0) {
+		fprintf(stderr, "%s %s: trust anchor %s: %s\n", ctx->prog,
+		    v->name, o.anchor, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		fprintf(stderr, "%s %s: out of memory\n", ctx->prog, v->name);
 		return CLI_EXIT_FAIL;
