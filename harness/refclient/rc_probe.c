@@ -204,8 +204,8 @@ rc_probe_run(const struct rc_probe_opts *o, struct rc_probe_result *out)
 				    s.matched, s.match_depth);
 			if (rc_decide_session(act, s.result)) {
 				out->final = final_of(act, s.result);
-				snprintf(out->via, sizeof(out->via), "%s",
-				    h->name);
+				snprintf(out->via, sizeof(out->via), "%.*s",
+				    (int)strlen(h->name) - 1, h->name);
 				trace(out, "  accepted: %s%s",
 				    rc_final_name(out->final), o->deliver ?
 				    ", message delivered" : " (--no-deliver)");

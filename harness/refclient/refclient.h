@@ -219,7 +219,8 @@ struct rc_probe_opts {
 /* The trace: lines, in order, owned by the probe result. */
 struct rc_probe_result {
 	enum rc_final final;
-	char via[RC_NAME_MAX];	/* host delivered through, or "" */
+	char via[RC_NAME_MAX];	/* host delivered through (no final
+				 * dot), or "" */
 	char **lines;
 	size_t nlines;
 	struct rc_lookups lk;
