@@ -123,50 +123,11 @@ ts_dns_fault(struct scenario *s, const char *name, uint16_t type,
 	f->dns = kind;
 }
 
+/* The hand-built scenario owns what the loader's would: free it alike. */
 static void
 ts_free(struct scenario *s)
 {
-	size_t i, j;
-
-	for (i = 0; i < s->n_zones; i++) {
-		struct scen_zone *z = &s->zones[i];
-
-		free(z->name);
-		free(z->keys);
-		for (j = 0; j < z->n_records; j++) {
-			free(z->records[j].owner);
-			free(z->records[j].type);
-			free(z->records[j].rdata);
-		}
-		free(z->records);
-	}
-	free(s->zones);
-	for (i = 0; i < s->n_hosts; i++) {
-		struct scen_host *h = &s->hosts[i];
-
-		free(h->name);
-		free(h->cname);
-		for (j = 0; j < h->n_addrs; j++)
-			free(h->addrs[j]);
-		free(h->addrs);
-		for (j = 0; j < h->n_chain; j++)
-			free(h->chain[j]);
-		free(h->chain);
-		for (j = 0; j < h->n_tlsa; j++)
-			free(h->tlsa[j].cert);
-		free(h->tlsa);
-	}
-	free(s->hosts);
-	for (i = 0; i < s->n_faults; i++) {
-		free(s->faults[i].zone);
-		free(s->faults[i].name);
-		free(s->faults[i].host);
-	}
-	free(s->faults);
-	free(s->file);
-	free(s->id);
-	free(s->domain);
-	free(s);
+	scenario_free(s);
 }
 
 /*

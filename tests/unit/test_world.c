@@ -164,78 +164,11 @@ ts_fault(struct scenario *s, enum scen_fault_kind kind, const char *zone)
 	return f;
 }
 
-static void
-ts_free_tlsa(struct scen_tlsa *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].cert);
-		free(v[i].data);
-	}
-	free(v);
-}
-
-static void
-ts_free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
+/* The hand-built scenario owns what the loader's would: free it alike. */
 static void
 ts_free(struct scenario *s)
 {
-	size_t i, j;
-
-	for (i = 0; i < s->n_zones; i++) {
-		struct scen_zone *z = &s->zones[i];
-
-		free(z->name);
-		free(z->keys);
-		for (j = 0; j < z->n_records; j++) {
-			free(z->records[j].owner);
-			free(z->records[j].type);
-			free(z->records[j].rdata);
-		}
-		free(z->records);
-	}
-	free(s->zones);
-	for (i = 0; i < s->n_hosts; i++) {
-		struct scen_host *h = &s->hosts[i];
-
-		free(h->name);
-		free(h->cname);
-		ts_free_list(h->addrs, h->n_addrs);
-		ts_free_list(h->chain, h->n_chain);
-		ts_free_tlsa(h->tlsa, h->n_tlsa);
-	}
-	free(s->hosts);
-	for (i = 0; i < s->n_faults; i++) {
-		free(s->faults[i].zone);
-		free(s->faults[i].name);
-		free(s->faults[i].host);
-	}
-	free(s->faults);
-	for (i = 0; i < s->n_phases; i++) {
-		struct scen_phase *p = &s->phases[i];
-
-		free(p->name);
-		for (j = 0; j < p->n_hosts; j++) {
-			free(p->hosts[j].host);
-			ts_free_list(p->hosts[j].chain, p->hosts[j].n_chain);
-			ts_free_tlsa(p->hosts[j].tlsa, p->hosts[j].n_tlsa);
-		}
-		free(p->hosts);
-	}
-	free(s->phases);
-	free(s->file);
-	free(s->id);
-	free(s->domain);
-	free(s);
+	scenario_free(s);
 }
 
 /*
