@@ -1,8 +1,10 @@
 /*
  * cli.c -- helpers shared by the verbs: finding and loading scenarios.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +33,25 @@ cli_id_valid(const char *id)
 		}
 	}
 	return !seg_empty;
+}
+
+int
+cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
+    const char *arg, uint16_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || *arg == '\0' || *end != '\0' || v < 1 ||
+	    v > 65535) {
+		fprintf(stderr, "%s %s: --%s wants 1 to 65535, not '%s'\n",
+		    ctx->prog, verb, opt, arg);
+		return CLI_EXIT_USAGE;
+	}
+	*out = (uint16_t)v;
+	return 0;
 }
 
 bool

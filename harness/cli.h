@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
@@ -67,6 +68,14 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_probe(struct cli_ctx *ctx, int argc, char **argv);
+
+/*
+ * Parse a port number (1..65535) given to option --opt of verb.  On
+ * success *out is set and 0 returned; otherwise the error is printed and
+ * CLI_EXIT_USAGE returned, *out untouched.
+ */
+int cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
+    const char *arg, uint16_t *out);
 
 /* True if path is a directory this process may write into. */
 bool cli_dir_writable(const char *path);

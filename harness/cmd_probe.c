@@ -88,8 +88,6 @@ cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct rc_probe_result *r;
 	bool json = false;
-	char *end;
-	long port;
 	size_t i;
 	int c, rc;
 
@@ -113,14 +111,8 @@ cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 			o.anchor = optarg;
 			break;
 		case 'p':
-			port = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || port < 1 ||
-			    port > 65535) {
-				fprintf(stderr, "%s %s: bad --port '%s'\n",
-				    ctx->prog, v->name, optarg);
+			if (cli_port(ctx, v->name, "port", optarg, &o.port) != 0)
 				return CLI_EXIT_USAGE;
-			}
-			o.port = (uint16_t)port;
 			break;
 		case 'n':
 			o.deliver = false;

@@ -261,8 +261,7 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct serve sv;
 	bool no_timeline = false;
 	struct dl_diags d;
-	long port = -1, smtp_port = -1;
-	char *end;
+	uint16_t port = 0, smtp_port = 0;
 	int c, rc, status = 0;
 
 	memset(&sv, 0, sizeof(sv));
@@ -275,16 +274,8 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			sv.netns = true;
 			break;
 		case 'P':
-			errno = 0;
-			port = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || port < 1 ||
-			    port > 65535) {
-				fprintf(stderr,
-				    "%s serve: --port wants 1 to "
-				    "65535, not '%s'\n",
-				    ctx->prog, optarg);
+			if (cli_port(ctx, v->name, "port", optarg, &port) != 0)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case 'e':
 			events = optarg;
@@ -296,16 +287,9 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			no_timeline = true;
 			break;
 		case 'S':
-			errno = 0;
-			smtp_port = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || smtp_port < 1 ||
-			    smtp_port > 65535) {
-				fprintf(stderr,
-				    "%s serve: --smtp-port wants 1 to "
-				    "65535, not '%s'\n",
-				    ctx->prog, optarg);
+			if (cli_port(ctx, v->name, "smtp-port", optarg,
+			    &smtp_port) != 0)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case 'N':
 			sv.so.no_smtp = true;
@@ -336,10 +320,10 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 
 	dl_diags_init(&d);
 	sv.s = s;
-	sv.so.port = port > 0 ? (uint16_t)port : sv.netns ? 53 : SERVE_PORT;
+	sv.so.port = port > 0 ? port : sv.netns ? 53 : SERVE_PORT;
 	/* On the host, SMTP on an unprivileged port; inside, each host's. */
 	if (smtp_port > 0)
-		sv.so.smtp_port = (uint16_t)smtp_port;
+		sv.so.smtp_port = smtp_port;
 	else if (!sv.netns)
 		sv.so.smtp_port = SERVE_SMTP_PORT;
 	/* Referrals name servers on port 53: stubs for any other port. */
