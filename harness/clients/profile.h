@@ -1,0 +1,205 @@
+/*
+ * profile.h -- client profiles: how the harness drives one client.
+ *
+ * A client is described by a YAML file harness/clients/<name>.yaml
+ * (format in harness/clients/README.md) and, optionally, a list of its
+ * known deviations from RFC 7672, harness/clients/<name>.deviations.
+ * The profile says how to start the client (argv and environment
+ * templates, configuration files to render, timeout), what it needs
+ * installed, and how to read its own claim about what it did from its
+ * output.  Clients run from argv arrays, never through a shell.
+ *
+ * Templates: "{name}" is replaced by a variable (struct profile_vars);
+ * "{{" and "}}" are literal braces.  An unknown variable is an error
+ * when the profile is loaded, with its file:line:col.
+ *
+ * Modules: profile_load.c (YAML, libyaml, file:line:col diagnostics,
+ * bounded), profile_render.c (templates, files, availability),
+ * profile_claims.c (output patterns -> claims), profile_dev.c (known
+ * deviations).
+ */
+#ifndef DL_HARNESS_CLIENTS_PROFILE_H
+#define DL_HARNESS_CLIENTS_PROFILE_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness/report/report.h"
+#include "simulator/scenario/scenario.h"
+#include "simulator/util/diag.h"
+
+#define PROFILE_MAX_FILE (64 * 1024)	/* bytes of a profile or
+					 * deviations file */
+#define PROFILE_MAX_ARGS 64
+#define PROFILE_MAX_ENV 32
+#define PROFILE_MAX_FILES 8
+#define PROFILE_MAX_CLAIMS 32
+#define PROFILE_MAX_REQUIRES 8
+#define PROFILE_MAX_DEVIATIONS 256
+#define PROFILE_MAX_RENDERED 4096	/* bytes of one rendered argument */
+#define PROFILE_MAX_TIMEOUT 600		/* seconds */
+
+/* A config file rendered into the cell directory before the client runs. */
+struct profile_file {
+	char *path;	/* relative to the cell directory, no "..", no "/" first */
+	char *text;	/* template */
+};
+
+/*
+ * One output pattern.  Every line of the client's output is matched
+ * against the patterns in order; the first that matches gives the line's
+ * claim (later patterns are not tried for that line).
+ */
+struct profile_claim {
+	char *pattern;		/* POSIX extended regex, as written */
+	regex_t re;
+	/*
+	 * per-host claim (RUN_CLAIM_*), or, with overall, the client's
+	 * final word as an action: auth, encrypt, opportunistic, defer.
+	 */
+	bool overall;
+	enum run_claim claim;		/* without overall */
+	enum scen_action action;	/* with overall */
+	/*
+	 * The subexpression holding the MX host name (1..9), or 0: the
+	 * claim is about the host the client is talking to, i.e. the host
+	 * named by the last earlier line with a host, else the first MX.
+	 */
+	unsigned host_group;
+	char *label;		/* the client's own word to record
+				 * ("Verified"); NULL: the matched text */
+};
+
+struct profile_deviation {
+	char *scenario;		/* id, or a prefix ending in '/' ("ca/") */
+	char *phase;		/* NULL: every phase */
+	int policy;		/* enum scen_policy, or -1: both */
+	char *reason;
+	unsigned line;
+};
+
+struct client_profile {
+	char *file;		/* path it was loaded from */
+	char *name;		/* equals the file name without .yaml */
+	char *description;
+	char **requires;	/* programs that must be in PATH */
+	size_t n_requires;
+	char **argv;		/* templates; argv[0] is searched in PATH */
+	size_t argc;
+	char **env;		/* "NAME=template" */
+	size_t n_env;
+	struct profile_file *files;
+	size_t n_files;
+	unsigned timeout_s;	/* per client run; default 30 */
+	/*
+	 * true: the client sends the test message, so the SMTP events tell
+	 * what it delivered.  false: a probe that never sends mail
+	 * (posttls-finger); its claims say whether it would have.
+	 */
+	bool delivers;
+	/*
+	 * The value of {policy} for each policy; NULL: the client cannot
+	 * run under that policy (its cells are SKIP with skip_reason).
+	 */
+	char *policy_value[SCEN_POLICY_COUNT];
+	char *skip_reason[SCEN_POLICY_COUNT];
+	struct profile_claim *claims;
+	size_t n_claims;
+	struct profile_deviation *devs;	/* from <name>.deviations */
+	size_t n_devs;
+};
+
+/*
+ * Load a profile file (and its .deviations file, if one exists next to
+ * it).  Every problem is a diagnostic at file:line:col.  Returns 0 and
+ * *out (profile_free), DL_EIO, or DL_EINVAL.
+ */
+int profile_load(const char *path, struct client_profile **out,
+    struct dl_diags *diags);
+void profile_free(struct client_profile *p);
+
+/*
+ * Find the profile called name (or a path to a .yaml file) in dir
+ * (harness/clients of the source tree, or $DANELAB_CLIENTS) and load
+ * it.  Returns as profile_load; DL_ENOENT with a diagnostic listing the
+ * known clients if there is none.
+ */
+int profile_find(const char *dir, const char *name,
+    struct client_profile **out, struct dl_diags *diags);
+
+/*
+ * Whether the client can run here: every program of requires found in
+ * PATH (or, when it contains a '/', executable).  If not, false and why
+ * ("posttls-finger not installed (not in PATH)").
+ */
+bool profile_available(const struct client_profile *p, char *why,
+    size_t len);
+
+/* Variables of the templates. */
+struct profile_vars {
+	const char *domain;	/* {domain}: the mail domain */
+	const char *policy;	/* {policy}: policy_value of the policy */
+	const char *danelab;	/* {danelab}: this executable */
+	const char *resolver;	/* {resolver}: 127.53.53.53 */
+	const char *anchor;	/* {anchor}: root key, DNSKEY zone-file form */
+	const char *anchor_ds;	/* {anchor_ds} */
+	const char *anchor_conf; /* {anchor_conf}: BIND trust-anchors */
+	const char *mail_config; /* {mail_config}: directory with main.cf */
+	const char *dir;	/* {dir}: the cell's directory (files go here) */
+	const char *mx1;	/* {mx1}: the first MX host */
+	const char *from;	/* {from}: sender address */
+	const char *rcpt;	/* {rcpt}: recipient, postmaster@domain */
+};
+
+/* The variable names, NULL-terminated (for the loader's checks). */
+extern const char *const profile_var_names[];
+
+/*
+ * Render the argv (NULL-terminated, *argv_out from xmalloc; free with
+ * profile_strv_free) and the environment ("NAME=value" strings, same).
+ * Returns 0 or DL_ERANGE with a diagnostic if a value is longer than
+ * PROFILE_MAX_RENDERED.
+ */
+int profile_render_argv(const struct client_profile *p,
+    const struct profile_vars *v, char ***argv_out, struct dl_diags *diags);
+int profile_render_env(const struct client_profile *p,
+    const struct profile_vars *v, char ***env_out, struct dl_diags *diags);
+void profile_strv_free(char **v);
+
+/* Render the config files into v->dir.  Returns 0 or DL_EIO. */
+int profile_render_files(const struct client_profile *p,
+    const struct profile_vars *v, struct dl_diags *diags);
+
+/* What the client said, read from its output. */
+struct profile_claims {
+	size_t n;
+	struct {
+		char host[256];	/* no final dot, lower case */
+		enum run_claim claim;
+		char label[64];
+	} host[REPORT_MAX_HOSTS];
+	enum scen_action overall;	/* SCEN_ACT_UNSET if none */
+	char overall_label[64];
+};
+
+/*
+ * Read claims from output (len bytes, need not be NUL-terminated).
+ * first_mx: the host claims without a host group refer to before any
+ * line named one.  A later claim about the same host replaces an
+ * earlier one, except that REFUSE is kept over a later ENCRYPT or
+ * PLAIN (a client that reports a failed DANE match and then the
+ * unauthenticated session it did anyway has refused the host).
+ */
+void profile_read_claims(const struct client_profile *p, const char *output,
+    size_t len, const char *first_mx, struct profile_claims *out);
+
+/*
+ * The known deviation matching (scenario id, phase name or NULL,
+ * policy), or NULL.  The first matching line wins.
+ */
+const struct profile_deviation *profile_deviation(
+    const struct client_profile *p, const char *scenario, const char *phase,
+    enum scen_policy policy);
+
+#endif /* DL_HARNESS_CLIENTS_PROFILE_H */

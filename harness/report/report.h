@@ -1,0 +1,253 @@
+/*
+ * report.h -- the results of a run, and the reports made from them.
+ *
+ * A run (harness/run/) produces one struct run_report: some metadata,
+ * the scenarios it touched (with their teaching text, so that a report
+ * is self-contained), and one struct run_result per probed moment of a
+ * (scenario, client, policy) cell: one for a scenario without timeline,
+ * one per phase for a scenario with one.
+ *
+ * The JSON form (report_write with REPORT_JSON, documented in
+ * harness/report/REPORT.md) is the source of truth: every other format
+ * is rendered from the same struct, and a JSON report read back
+ * (report_read_json) renders exactly the same.  Shards of one run merge
+ * into one report (report_merge).
+ *
+ * Modules: report_model.c (names, counts, free, merge), report_json.c
+ * (write and read JSON; reading uses jansson), report_text.c (terminal
+ * table), report_junit.c, report_tap.c, report_html.c (one
+ * self-contained file: a scenarios x clients matrix).
+ */
+#ifndef DL_HARNESS_REPORT_H
+#define DL_HARNESS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "simulator/scenario/scenario.h"
+#include "simulator/util/diag.h"
+
+#define REPORT_SCHEMA_VERSION 1
+#define REPORT_MAX_OUTPUT (64 * 1024)	/* client output kept per result */
+#define REPORT_MAX_FILE (256 * 1024 * 1024)	/* JSON report read, bytes */
+#define REPORT_MAX_RESULTS 100000
+#define REPORT_MAX_HOSTS 16
+
+/* Verdicts, in the order reports list them. */
+enum run_verdict {
+	RUN_PASS,
+	RUN_FAIL,	/* observed behaviour breaks the RFC rule */
+	RUN_SKIP,	/* the client cannot do this (reason says why) */
+	RUN_HANG,	/* the client did not finish in its timeout */
+	RUN_ERROR,	/* the harness or the environment broke */
+	RUN_XFAIL,	/* FAIL, and a known, documented deviation */
+	RUN_XPASS,	/* known deviation listed, but the client passed */
+	RUN_VERDICT_COUNT
+};
+
+/*
+ * What one MX host saw of the client, from danelab's own SMTP events
+ * (EVENTS.md smtp.close "outcome"), most significant session first
+ * when there were several.  Ordered: a larger value is "more delivery".
+ */
+enum run_outcome {
+	RUN_OUT_NOT_CONTACTED,
+	RUN_OUT_QUIT_PLAIN,
+	RUN_OUT_TLS_ABORTED,
+	RUN_OUT_QUIT_AFTER_TLS,
+	RUN_OUT_DELIVERED_PLAIN,
+	RUN_OUT_DELIVERED_TLS,
+	RUN_OUTCOME_COUNT
+};
+
+/*
+ * What the client says it did with one host, read from its output
+ * through its profile's patterns (harness/clients/).  NONE: it said
+ * nothing about the host.
+ */
+enum run_claim {
+	RUN_CLAIM_NONE,
+	RUN_CLAIM_AUTH,		/* authenticated TLS (Verified, Trusted) */
+	RUN_CLAIM_ENCRYPT,	/* TLS, not authenticated (Untrusted) */
+	RUN_CLAIM_PLAIN,	/* cleartext */
+	RUN_CLAIM_REFUSE,	/* will not deliver through this host */
+	RUN_CLAIM_COUNT
+};
+
+struct run_host {
+	char *host;		/* "mx1.example.net", no final dot */
+	enum scen_action expected;	/* SCEN_ACT_UNSET: no per-host word */
+	enum run_outcome outcome;
+	unsigned sessions;	/* SMTP sessions seen */
+	enum run_claim claim;
+	char *claim_text;	/* the client's own word ("Verified"), or NULL */
+	char *sni;		/* SNI of the last TLS handshake, or NULL */
+	char *tls_error;	/* last failed handshake: client alert or
+				 * error, or NULL */
+};
+
+struct run_result {
+	char *scenario;		/* id */
+	char *client;		/* profile name */
+	enum scen_policy policy;
+	char *phase;		/* NULL: scenario without timeline */
+	int phase_index;	/* -1 without timeline */
+	unsigned at;		/* seconds into the run the client started
+				 * (the phase's offset) */
+	enum run_verdict verdict;
+	enum scen_action expected;	/* overall expectation */
+	/*
+	 * The client's overall word (RUN_CLAIM_* mapped to actions:
+	 * SCEN_ACT_UNSET if none; defer is SCEN_ACT_DEFER).
+	 */
+	enum scen_action claimed;
+	struct run_host *hosts;	/* every MX host of the scenario, by
+				 * preference */
+	size_t n_hosts;
+	int exit_status;	/* client's exit status, 128+N for signal
+				 * N, -1 if it did not run */
+	bool timed_out;
+	uint64_t ms;		/* wall time of the client run */
+	char *reason;		/* one line: why this verdict */
+	char *deviation;	/* XFAIL/XPASS: the known-deviation reason */
+	char *output;		/* client's stdout+stderr, at most
+				 * REPORT_MAX_OUTPUT bytes, or NULL */
+	bool output_truncated;
+	char *kept_dir;		/* --keep: the cell's directory, or NULL */
+};
+
+/* A scenario's identity and teaching text, once per report. */
+struct run_scenario {
+	char *id;
+	char *title;
+	char *category;		/* scen_category_name, "none" */
+	char *explanation;
+	char *rule;		/* or NULL */
+	char **refs;
+	size_t n_refs;
+};
+
+struct run_report {
+	unsigned schema;	/* REPORT_SCHEMA_VERSION */
+	char *version;		/* danelab's */
+	int64_t started;	/* Unix time */
+	uint64_t duration_ms;
+	char *isolation;	/* "namespaces" or "loopback" */
+	unsigned jobs;
+	unsigned shard_k, shard_n;	/* 1/1 without --shard; 0/0 after
+					 * merging shards */
+	/*
+	 * The environment check: the control scenarios with the reference
+	 * client.  env_ok false: env_message says what failed, and every
+	 * cell not run is ERROR.
+	 */
+	bool env_ok;
+	char *env_message;	/* or NULL */
+	bool interrupted;	/* Ctrl-C: not every cell ran */
+	struct run_scenario *scenarios;
+	size_t n_scenarios;
+	struct run_result *results;
+	size_t n_results;
+};
+
+/* Names, as in JSON and reports ("PASS", "delivered-tls", "auth"). */
+const char *run_verdict_name(enum run_verdict v);
+const char *run_outcome_name(enum run_outcome o);
+const char *run_claim_name(enum run_claim c);
+/* The reverse: -1 if unknown. */
+int run_verdict_parse(const char *s);
+int run_outcome_parse(const char *s);
+int run_claim_parse(const char *s);
+
+/* Counts per verdict. */
+void report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT]);
+
+/*
+ * The exit code for r (BRIEF): 0 every result as expected (PASS, XFAIL,
+ * with SKIP), 1 any FAIL, XPASS, HANG or ERROR, or an interrupted run,
+ * 77 every result SKIP (or no results).
+ */
+int report_exit_code(const struct run_report *r);
+
+/*
+ * The summary line, "N passed, N failed, N skipped" followed by the
+ * other verdicts that occurred (", N xfail, N error ..."), into buf.
+ * passed counts PASS, failed FAIL+XPASS+HANG+ERROR, skipped SKIP; XFAIL
+ * is counted apart.  Returns buf.
+ */
+char *report_summary(const struct run_report *r, char *buf, size_t len);
+
+/* Find a scenario of r by id, or NULL. */
+const struct run_scenario *report_scenario(const struct run_report *r,
+    const char *id);
+
+/* Free everything r holds (not r itself) and zero it. */
+void report_clear(struct run_report *r);
+void run_result_clear(struct run_result *res);
+
+/*
+ * Merge src into dst (both from the same danelab schema): results are
+ * appended (a result whose scenario, client, policy and phase dst has
+ * already is an error), scenarios added once, env_ok and-ed, durations
+ * taken as the longest, started the earliest; shard becomes 0/0.
+ * Results are then sorted as report_sort does.  Returns 0 or DL_EINVAL
+ * with a diagnostic naming file (src's path, for the message).
+ */
+int report_merge(struct run_report *dst, struct run_report *src,
+    const char *file, struct dl_diags *diags);
+
+/*
+ * Sort results: control scenarios first, then by scenario id, client,
+ * policy (dane first) and phase index.
+ */
+void report_sort(struct run_report *r);
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_JSON,
+	REPORT_JUNIT,
+	REPORT_TAP,
+	REPORT_HTML,
+	REPORT_FORMAT_COUNT
+};
+
+/* "text", "json" ...; parse returns -1 if unknown. */
+const char *report_format_name(enum report_format f);
+int report_format_parse(const char *s);
+
+struct report_opts {
+	bool color;	/* ANSI colour (text) */
+	bool verbose;	/* text: every result, not only the unexpected;
+			 * and the evidence of each */
+};
+
+/*
+ * Write r in format f to fp.  Returns 0, or DL_EIO if writing failed.
+ *   text   a compact table (verdict, scenario, client, policy, phase,
+ *          expected, observed per host), the evidence of every
+ *          non-PASS result, then the summary line
+ *   json   the whole report (REPORT.md)
+ *   junit  one <testsuite> per client, a <testcase> per result
+ *          (classname = scenario id, name = policy[@phase])
+ *   tap    TAP version 13; XFAIL as "not ok ... # TODO reason", SKIP as
+ *          "ok ... # SKIP reason"
+ *   html   one self-contained file (no external resources): the
+ *          scenarios x (client, policy) matrix, each cell a <details>
+ *          with the evidence, the scenario's explanation and rule
+ */
+int report_write(const struct run_report *r, enum report_format f,
+    const struct report_opts *o, FILE *fp);
+
+/*
+ * Read a JSON report written by report_write.  Returns 0 and fills *out
+ * (report_clear), DL_EIO if the file cannot be read, DL_EINVAL with a
+ * diagnostic (file:line:col where jansson gives it) if it is not a
+ * danelab report of a schema this build knows.  Bounded by
+ * REPORT_MAX_FILE and REPORT_MAX_RESULTS.
+ */
+int report_read_json(const char *path, struct run_report *out,
+    struct dl_diags *diags);
+
+#endif /* DL_HARNESS_REPORT_H */
