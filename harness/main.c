@@ -187,6 +187,12 @@ static const struct cli_verb verbs[] = {
 	  "  danelab shell control/valid-dane-ee -- danelab probe example.net\n"
 	  "  danelab shell control/unsigned -- \\\n"
 	  "      danelab probe --policy dane-only example.net\n" },
+	{ "run", cmd_run, "[SCENARIO...] [OPTIONS]",
+	  "run a client against scenarios and score it against RFC 7672",
+	  "(being written)\n" },
+	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
+	  "merge JSON reports of shards, or render a JSON report again",
+	  "(being written)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

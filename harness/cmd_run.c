@@ -1,0 +1,14 @@
+/* cmd_run.c -- being written. */
+#include <stdio.h>
+
+#include "harness/cli.h"
+
+int
+cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "danelab run: not yet\n");
+	return CLI_EXIT_USAGE;
+}
