@@ -13,6 +13,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/run/run.h"
 
 static const struct cli_verb verbs[] = {
 	{ "check", cmd_check, "[FILE|DIR...]",
@@ -189,7 +190,53 @@ static const struct cli_verb verbs[] = {
 	  "      danelab probe --policy dane-only example.net\n" },
 	{ "run", cmd_run, "[SCENARIO...] [OPTIONS]",
 	  "run a client against scenarios and score it against RFC 7672",
-	  "(being written)\n" },
+	  "Runs the client in every scenario given (ids, catalogue folders\n"
+	  "such as dnssec/, or scenario files; default: the whole catalogue)\n"
+	  "under both policies, each (scenario, client, policy) cell in fresh\n"
+	  "namespaces holding the world: DNS servers, the validating lab\n"
+	  "resolver in /etc/resolv.conf, the lab anchor over\n"
+	  "/usr/share/dns/root.key and root.ds, the MX hosts' SMTP servers.\n"
+	  "A scenario with a timeline plays it in real time, and the client\n"
+	  "runs at the start of every phase.  What the SMTP servers saw\n"
+	  "(delivered-tls, delivered-plain, quit-after-tls, tls-aborted,\n"
+	  "quit-plain, not-contacted per MX host) and what the client says\n"
+	  "(its profile's patterns) are scored against the scenario's\n"
+	  "expectation: PASS, FAIL, SKIP, HANG, ERROR, XFAIL, XPASS.\n"
+	  "\n"
+	  "The control scenarios run first with the reference client; if\n"
+	  "one fails, the environment is broken, nothing else runs, and every\n"
+	  "cell is ERROR.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -c, --client NAME      the client profile (harness/clients/NAME.yaml,\n"
+	  "                         or a path; default: reference, the built-in\n"
+	  "                         client); reference, posttls-finger, swaks\n"
+	  "  -P, --policy POLICY    dane, dane-only or both (default both)\n"
+	  "  -j, --jobs N           cells at once (default: the number of CPUs);\n"
+	  "                         timeline cells wait for the clock and run\n"
+	  "                         next to them\n"
+	  "  -s, --shard K/N        run only shard K of N (cells dealt round\n"
+	  "                         robin); merge the JSON reports with\n"
+	  "                         'danelab report merge'\n"
+	  "  -f, --format LIST      text, json, junit, tap, html, comma-separated\n"
+	  "                         (default text)\n"
+	  "  -o, --output FILE      where each format goes, in the order of\n"
+	  "                         --format (one fewer: the first goes to\n"
+	  "                         standard output)\n"
+	  "  -k, --keep             keep the directory of every cell that did\n"
+	  "                         not pass (events, client output, world)\n"
+	  "  -v, --verbose          text: the evidence of every result\n"
+	  "      --no-progress      no progress line on a terminal\n"
+	  "  -l, --list             print the cells and exit\n"
+	  "\n"
+	  "Exit: 0 all as expected, 1 any FAIL, XPASS, HANG or ERROR (or\n"
+	  "interrupted), 2 usage or input error, 77 everything skipped.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  danelab run\n"
+	  "  danelab run --client posttls-finger --format text,html -o card.html\n"
+	  "  danelab run dnssec/ rollover/late-introduction --policy dane\n"
+	  "  danelab run --shard 1/2 --format json -o 1.json   (and 2/2)\n" },
 	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
 	  "merge JSON reports of shards, or render a JSON report again",
 	  "(being written)\n" },
@@ -307,6 +354,9 @@ main(int argc, char **argv)
 		usage(&ctx, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* The client runner of `run` (run.h), not a verb for people. */
+	if (strcmp(argv[optind], "__client") == 0)
+		return run_client_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "help") == 0) {
 		if (optind + 1 < argc &&
 		    (v = cli_verb_find(argv[optind + 1])) != NULL) {

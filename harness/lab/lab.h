@@ -107,6 +107,9 @@ int lab_files_create(const struct world *w, const char *fixtures_dir,
 /* Remove the lab directory and everything in it; idempotent. */
 void lab_files_remove(struct lab_files *f);
 
+/* rm -r path, never following symbolic links; errors are ignored. */
+void lab_rmtree(const char *path);
+
 /*
  * The resolv.conf of a lab whose resolver is at resolver_addr, into buf.
  * Returns 0, or DL_ERANGE if it does not fit.

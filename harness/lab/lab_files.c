@@ -90,6 +90,14 @@ lab_mail_config_write(const char *dir, struct dl_diags *d)
 }
 
 /* rm -r without following symbolic links, relative to dirfd. */
+static void lab_rmtree_at(int dirfd, const char *name);
+
+void
+lab_rmtree(const char *path)
+{
+	lab_rmtree_at(AT_FDCWD, path);
+}
+
 static void
 lab_rmtree_at(int dirfd, const char *name)
 {

@@ -1,0 +1,195 @@
+/*
+ * run.h -- `danelab run`: clients against worlds, scored against RFC 7672.
+ *
+ * A run is a list of cells, one per (scenario, client, policy).  Each
+ * cell runs in a process of its own (a worker forked by the run), which
+ * builds the scenario's world(s), starts them in fresh namespaces
+ * (lab.h) and runs the client there through the client runner (the
+ * hidden verb `danelab __client`), once for a scenario without timeline,
+ * and at the start of every phase for one with a timeline.  When the lab
+ * is gone, the worker reads the event log (EVENTS.md: what the SMTP
+ * servers saw, and the runner's client.start / client.end), reads the
+ * client's claims from its output (profile.h), scores each client run
+ * (run_score) and writes its results as a JSON report (report.h) that
+ * the run merges.
+ *
+ *   danelab run (coordinator, single-threaded: fork, signalfd, poll)
+ *   +- worker per cell (fork)      world, lab files, lab_run, score
+ *      +- supervisor (lab.h)       servers inside the namespaces
+ *         +- danelab __client      runs the client at each moment
+ *            +- the client         argv from its profile, own pgroup
+ *
+ * Modules: run_plan.c (cells, shards, order), run_exec.c (the
+ * coordinator: workers, --jobs, timeouts, Ctrl-C, the environment
+ * check), run_cell.c (one cell, in the worker), run_score.c (events +
+ * claims -> verdict), run_client.c (the client runner).
+ */
+#ifndef DL_HARNESS_RUN_H
+#define DL_HARNESS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/clients/profile.h"
+#include "harness/report/report.h"
+#include "simulator/scenario/scenario.h"
+#include "simulator/util/diag.h"
+
+#define RUN_MAX_JOBS 64
+#define RUN_MAX_TIMELINE_JOBS 32 /* timeline cells running at once */
+/*
+ * A timeline phase's client run starts this long after the phase's
+ * offset, so that the servers have swapped the phase's world in.
+ */
+#define RUN_PHASE_MARGIN_MS 150
+#define RUN_CELL_SLACK_S 30	/* cell deadline past its last client run */
+#define RUN_MAX_EVENTS_FILE (64 * 1024 * 1024)
+
+/* One cell: a scenario, a client, a policy. */
+struct run_cell {
+	const struct scenario *s;	/* borrowed from the run */
+	const struct client_profile *client;
+	enum scen_policy policy;
+	bool env_check;	/* part of the environment check */
+	bool report;	/* its results go into the report */
+	size_t index;	/* position in the plan, for file names */
+};
+
+struct run_opts {
+	const char *fixtures_dir;
+	const char *danelab;	/* this executable, absolute */
+	unsigned jobs;		/* cells without timeline at once */
+	unsigned shard_k, shard_n;	/* 1/1: everything */
+	bool policies[SCEN_POLICY_COUNT];
+	bool keep;		/* keep failed cells' directories */
+	const char *keep_root;	/* where kept cells go */
+	bool progress;		/* a progress line on stderr (a TTY) */
+	bool color;
+};
+
+/* ---------------------------------------------------------- run_plan.c */
+
+/*
+ * Whether scenario s is a control scenario (id under "control/" or
+ * tagged "control").
+ */
+bool run_is_control(const struct scenario *s);
+
+/*
+ * The cells of scenarios (n) x client x policies, keeping those of shard
+ * K of N (cells are numbered in (scenario id, policy) order and dealt
+ * round-robin, so every shard gets its share of timelines), then the
+ * environment check: control scenarios x reference client x policy
+ * dane, added as env_check cells (and not reported) unless such a cell
+ * is already in the plan (it is then marked env_check).  Order: env
+ * check cells first, then timeline cells (the longest first), then the
+ * rest in id order.  Returns the number of cells, *out from xmalloc.
+ */
+size_t run_plan(struct scenario *const *scenarios, size_t n,
+    const struct client_profile *client,
+    const struct client_profile *reference,
+    struct scenario *const *controls, size_t n_controls,
+    const struct run_opts *o, struct run_cell **out);
+
+/* Seconds a cell runs at least: its last phase's offset, or 0. */
+unsigned run_cell_span(const struct run_cell *c);
+
+/* ---------------------------------------------------------- run_exec.c */
+
+/*
+ * Run the cells (coordinator) and fill report (its metadata too).
+ * Returns 0 (the verdicts are in the report), or DL_E* with diagnostics
+ * if the run could not start (no temporary directory).  An interrupted
+ * run (SIGINT, SIGTERM) returns 0 with report->interrupted set.
+ */
+int run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
+    struct run_report *report, struct dl_diags *diags);
+
+/* ---------------------------------------------------------- run_cell.c */
+
+/*
+ * In the worker: run one cell and write its results (a JSON report
+ * holding only them and their scenario) to results_path.  dir is the
+ * worker's own directory (lab files are made inside).  Returns 0 (even
+ * when verdicts are FAIL), or non-zero when no results could be
+ * written.
+ */
+int run_cell(const struct run_cell *c, const struct run_opts *o,
+    const char *dir, const char *results_path);
+
+/* --------------------------------------------------------- run_score.c */
+
+/* One SMTP session as the events tell it. */
+struct run_session {
+	char host[256];
+	double t_connect;
+	enum run_outcome outcome;
+	bool tls_ok;
+	char sni[256];
+	char tls_error[160];
+};
+
+/* One client run as the runner's events tell it. */
+struct run_client_run {
+	int index;		/* -1: never started */
+	double t_start, t_end;
+	int status;		/* exit status, 128+N for signal N, -1 */
+	bool timed_out;
+	uint64_t ms;
+};
+
+struct run_events {
+	struct run_session *sessions;
+	size_t n_sessions;
+	struct run_client_run *runs;
+	size_t n_runs;
+	unsigned bad_lines;	/* lines that were not events */
+};
+
+/*
+ * Read an event log (EVENTS.md).  Sessions are assembled from smtp.*
+ * events by (host, session); client runs from client.start/client.end.
+ * Returns 0, DL_EIO, or DL_ERANGE when the file is larger than
+ * RUN_MAX_EVENTS_FILE.  Free with run_events_clear.
+ */
+int run_events_read(const char *path, struct run_events *ev,
+    struct dl_diags *diags);
+void run_events_clear(struct run_events *ev);
+
+/* What the scorer is given for one client run. */
+struct run_score_in {
+	const struct scenario *s;
+	int phase;			/* -1 without timeline */
+	enum scen_policy policy;
+	const struct client_profile *client;
+	const struct run_events *ev;
+	const struct run_client_run *run;	/* NULL: did not start */
+	const char *output;		/* the client's output, or NULL */
+	size_t output_len;
+};
+
+/*
+ * Score one client run into res (res->scenario etc. are set by the
+ * caller; this fills hosts, verdict, expected, claimed, reason,
+ * deviation).  The sessions that belong to the run are those that
+ * connected between its start and its end.
+ */
+void run_score(const struct run_score_in *in, struct run_result *res);
+
+/* -------------------------------------------------------- run_client.c */
+
+/*
+ * The hidden verb `danelab __client`: run a command at given moments.
+ *   __client --events FILE --t0 NS --out PREFIX --timeout S
+ *            --at MS[,MS...] -- ARGV...
+ * At each moment (milliseconds after t0, CLOCK_MONOTONIC nanoseconds):
+ * a client.start event, the command with stdin /dev/null and stdout +
+ * stderr into PREFIX.<i>.out, in a process group of its own, killed
+ * (SIGTERM, then SIGKILL) after the timeout, then a client.end event.
+ * SIGTERM or SIGINT to the runner kills the command and ends it.
+ * Exit 0, or 2 on usage errors.
+ */
+int run_client_main(int argc, char **argv);
+
+#endif /* DL_HARNESS_RUN_H */

@@ -1,0 +1,372 @@
+/*
+ * run_cell.c -- one cell, in its worker process (run.h): the world up in
+ * fresh namespaces, the client run at each moment the scenario's
+ * expectations name, everything torn down, then the scoring and the
+ * results written as a JSON report for the coordinator.
+ *
+ * Files, in the lab's directory (lab.h, inside the run's directory):
+ *   events.jsonl     what the servers and the client runner did
+ *   client/          the client's rendered config files ({dir})
+ *   client.<i>.out   the client's output at moment i
+ *   lab.log          this worker's own stdout and stderr
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "danelab_config.h"
+#include "harness/lab/lab.h"
+#include "harness/run/run.h"
+#include "simulator/util/xmem.h"
+
+/* Read at most REPORT_MAX_OUTPUT bytes of path. */
+static char *
+read_output(const char *path, size_t *len, bool *truncated)
+{
+	char *buf;
+	ssize_t r;
+	size_t n = 0;
+	int fd;
+
+	*len = 0;
+	*truncated = false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(REPORT_MAX_OUTPUT + 1);
+	while (n < REPORT_MAX_OUTPUT &&
+	    (r = read(fd, buf + n, REPORT_MAX_OUTPUT - n)) > 0)
+		n += (size_t)r;
+	if (n == REPORT_MAX_OUTPUT) {
+		char c;
+
+		*truncated = read(fd, &c, 1) == 1;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+scenario_to_report(const struct scenario *s, struct run_scenario *rs)
+{
+	size_t i;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->id = xstrdup(s->id);
+	rs->title = xstrdup(s->title);
+	rs->category = xstrdup(scen_category_name(s->category));
+	rs->explanation = xstrdup(s->explanation ? s->explanation : "");
+	rs->rule = s->rule ? xstrdup(s->rule) : NULL;
+	rs->n_refs = s->n_refs;
+	rs->refs = xcalloc(s->n_refs + 1, sizeof(*rs->refs));
+	for (i = 0; i < s->n_refs; i++)
+		rs->refs[i] = xstrdup(s->refs[i]);
+}
+
+/* The domain without its final dot. */
+static char *
+nodot(const char *name)
+{
+	char *r = xstrdup(name);
+	size_t n = strlen(r);
+
+	if (n > 1 && r[n - 1] == '.')
+		r[n - 1] = '\0';
+	return r;
+}
+
+static void
+cell_name(const struct run_cell *c, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%s.%s.%s", c->s->id, c->client->name,
+	    scen_policy_name(c->policy));
+	for (p = buf; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '_';
+}
+
+/* Results for every moment of c, all with verdict v and reason. */
+static void
+results_all(const struct run_cell *c, struct run_report *rep,
+    enum run_verdict v, const char *reason)
+{
+	size_t n = c->s->n_phases > 0 ? c->s->n_phases : 1, i;
+	const struct scen_expect_policy *ep;
+
+	rep->results = xcalloc(n, sizeof(*rep->results));
+	rep->n_results = n;
+	for (i = 0; i < n; i++) {
+		struct run_result *r = &rep->results[i];
+		int ph = c->s->n_phases > 0 ? (int)i : -1;
+
+		r->scenario = xstrdup(c->s->id);
+		r->client = xstrdup(c->client->name);
+		r->policy = c->policy;
+		r->phase = ph >= 0 ? xstrdup(c->s->phases[i].name) : NULL;
+		r->phase_index = ph;
+		r->at = ph >= 0 ? c->s->phases[i].at : 0;
+		r->verdict = v;
+		r->reason = xstrdup(reason);
+		r->exit_status = -1;
+		ep = scenario_expect(c->s, c->policy, ph);
+		r->expected = ep ? ep->overall : SCEN_ACT_UNSET;
+	}
+}
+
+static int
+write_results(const struct run_report *rep, const char *path)
+{
+	char tmp[4096];
+	FILE *fp;
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "we");
+	if (fp == NULL)
+		return -1;
+	rc = report_write(rep, REPORT_JSON, NULL, fp);
+	if (fclose(fp) != 0 || rc != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+run_cell(const struct run_cell *c, const struct run_opts *o,
+    const char *dir, const char *results_path)
+{
+	const struct scenario *s = c->s;
+	const struct client_profile *p = c->client;
+	struct run_report rep;
+	struct tl_worlds *tw = NULL;
+	struct lab_files files;
+	struct lab_servers_opts so;
+	struct lab_spec spec;
+	struct profile_vars vars;
+	struct evlog *log = NULL;
+	struct run_events ev;
+	struct dl_diags d;
+	char why[512], events[PATH_MAX + 32], prefix[PATH_MAX + 32];
+	char cdir[PATH_MAX + 32], t0s[32], tos[16], at[1024], name[512];
+	char **cargv = NULL, **cenv = NULL, **argv = NULL;
+	char *domain = NULL, *mx1 = NULL, *rcpt = NULL;
+	size_t n_moments, i, k, n_cargv = 0;
+	uint64_t t0;
+	bool keep = false;
+	int rc, status = 0, w;
+
+	memset(&rep, 0, sizeof(rep));
+	memset(&files, 0, sizeof(files));
+	memset(&ev, 0, sizeof(ev));
+	dl_diags_init(&d);
+	rep.schema = REPORT_SCHEMA_VERSION;
+	rep.version = xstrdup(DANELAB_VERSION);
+	rep.isolation = xstrdup("namespaces");
+	rep.env_ok = true;
+	rep.n_scenarios = 1;
+	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
+	scenario_to_report(s, &rep.scenarios[0]);
+	(void)dir;
+
+	/* Cells the client cannot do at all. */
+	if (p->policy_value[c->policy] == NULL) {
+		snprintf(why, sizeof(why), "%s: %s", p->name,
+		    p->skip_reason[c->policy] ? p->skip_reason[c->policy]
+					      : "no such policy");
+		results_all(c, &rep, RUN_SKIP, why);
+		goto out;
+	}
+	if (!profile_available(p, why, sizeof(why))) {
+		results_all(c, &rep, RUN_SKIP, why);
+		goto out;
+	}
+
+	rc = tl_worlds_build(s, o->fixtures_dir, 0, &tw, &d);
+	if (rc == 0)
+		rc = lab_files_create(tl_worlds_get(tw, 0), o->fixtures_dir,
+		    &files, &d);
+	if (rc != 0)
+		goto lab_error;
+	snprintf(events, sizeof(events), "%s/events.jsonl", files.dir);
+	snprintf(prefix, sizeof(prefix), "%s/client", files.dir);
+	snprintf(cdir, sizeof(cdir), "%s/client", files.dir);
+	if (mkdir(cdir, 0700) != 0) {
+		dl_error(&d, cdir, 0, 0, "mkdir: %s", strerror(errno));
+		rc = DL_EIO;
+		goto lab_error;
+	}
+	t0 = evlog_now_ns();
+	if ((rc = evlog_open(events, t0, &log)) != 0) {
+		dl_error(&d, events, 0, 0, "cannot open: %s", strerror(errno));
+		goto lab_error;
+	}
+
+	domain = nodot(s->domain);
+	mx1 = nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
+	rcpt = xasprintf("postmaster@%s", domain);
+	memset(&vars, 0, sizeof(vars));
+	vars.domain = domain;
+	vars.policy = p->policy_value[c->policy];
+	vars.danelab = o->danelab;
+	vars.resolver = WORLD_RESOLVER_ADDR;
+	vars.anchor = files.root_key;
+	vars.anchor_ds = files.root_ds;
+	vars.anchor_conf = files.anchor_conf;
+	vars.mail_config = files.mail_config;
+	vars.dir = cdir;
+	vars.mx1 = mx1;
+	vars.from = "danelab@client.lab";
+	vars.rcpt = rcpt;
+	if ((rc = profile_render_files(p, &vars, &d)) != 0 ||
+	    (rc = profile_render_argv(p, &vars, &cargv, &d)) != 0 ||
+	    (rc = profile_render_env(p, &vars, &cenv, &d)) != 0)
+		goto lab_error;
+
+	/* The moments: the start, or the start of every phase. */
+	n_moments = s->n_phases > 0 ? s->n_phases : 1;
+	at[0] = '\0';
+	for (i = 0, k = 0; i < n_moments && k < sizeof(at) - 16; i++) {
+		unsigned long long ms = s->n_phases > 0
+		    ? (unsigned long long)s->phases[i].at * 1000
+		    : 0;
+
+		if (i > 0 || ms > 0)
+			ms += RUN_PHASE_MARGIN_MS;
+		k += (size_t)snprintf(at + k, sizeof(at) - k, "%s%llu",
+		    i > 0 ? "," : "", ms);
+	}
+	snprintf(t0s, sizeof(t0s), "%llu", (unsigned long long)t0);
+	snprintf(tos, sizeof(tos), "%u", p->timeout_s);
+	while (cargv[n_cargv] != NULL)
+		n_cargv++;
+	argv = xcalloc(n_cargv + 16, sizeof(*argv));
+	k = 0;
+	argv[k++] = (char *)o->danelab;
+	argv[k++] = (char *)"__client";
+	argv[k++] = (char *)"--events";
+	argv[k++] = events;
+	argv[k++] = (char *)"--t0";
+	argv[k++] = t0s;
+	argv[k++] = (char *)"--out";
+	argv[k++] = prefix;
+	argv[k++] = (char *)"--timeout";
+	argv[k++] = tos;
+	argv[k++] = (char *)"--at";
+	argv[k++] = at;
+	argv[k++] = (char *)"--";
+	for (i = 0; i < n_cargv; i++)
+		argv[k++] = cargv[i];
+	argv[k] = NULL;
+
+	memset(&so, 0, sizeof(so));
+	so.port = 53;
+	so.upstream = RESOLVER_HINTS;
+	so.root_hints = files.root_hints;
+	so.log = log;
+	if (s->n_phases > 0) {
+		so.timeline = tw;
+		so.t0_ns = t0;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.files = &files;
+	spec.world = tl_worlds_get(tw, 0);
+	spec.servers = &so;
+	spec.argv = argv;
+	spec.env = cenv;
+	rc = lab_run(&spec, &status, &d);
+	evlog_free(log);
+	log = NULL;
+	if (rc != 0)
+		goto lab_error;
+
+	if ((rc = run_events_read(events, &ev, &d)) != 0)
+		goto lab_error;
+	rep.n_results = n_moments;
+	rep.results = xcalloc(n_moments, sizeof(*rep.results));
+	for (i = 0; i < n_moments; i++) {
+		struct run_result *r = &rep.results[i];
+		struct run_score_in in;
+		char opath[PATH_MAX + 64];
+		size_t olen = 0;
+		size_t j;
+
+		r->scenario = xstrdup(s->id);
+		r->client = xstrdup(p->name);
+		r->policy = c->policy;
+		r->phase_index = s->n_phases > 0 ? (int)i : -1;
+		r->phase = s->n_phases > 0 ? xstrdup(s->phases[i].name) : NULL;
+		r->at = s->n_phases > 0 ? s->phases[i].at : 0;
+		snprintf(opath, sizeof(opath), "%s.%zu.out", prefix, i);
+		r->output = read_output(opath, &olen, &r->output_truncated);
+		memset(&in, 0, sizeof(in));
+		in.s = s;
+		in.phase = r->phase_index;
+		in.policy = c->policy;
+		in.client = p;
+		in.ev = &ev;
+		for (j = 0; j < ev.n_runs; j++)
+			if (ev.runs[j].index == (int)i)
+				in.run = &ev.runs[j];
+		in.output = r->output;
+		in.output_len = olen;
+		run_score(&in, r);
+		if (r->verdict != RUN_PASS && r->verdict != RUN_XFAIL &&
+		    r->verdict != RUN_SKIP)
+			keep = true;
+	}
+	goto out;
+
+lab_error:
+	{
+		char msg[1024];
+		size_t m = 0;
+
+		msg[0] = '\0';
+		for (w = 0; w < (int)d.n && m < sizeof(msg) - 2; w++)
+			m += (size_t)snprintf(msg + m, sizeof(msg) - m, "%s%s",
+			    w > 0 ? "; " : "", d.v[w].msg);
+		if (msg[0] == '\0')
+			snprintf(msg, sizeof(msg), "%s", dl_strerror(rc));
+		rep.n_results = 0;
+		results_all(c, &rep, RUN_ERROR, msg);
+		keep = true;
+	}
+out:
+	if (keep && o->keep && files.dir[0] != '\0' && o->keep_root != NULL) {
+		char kept[PATH_MAX];
+
+		cell_name(c, name, sizeof(name));
+		snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
+		if (rename(files.dir, kept) == 0) {
+			for (i = 0; i < rep.n_results; i++)
+				rep.results[i].kept_dir = xstrdup(kept);
+			files.dir[0] = '\0';
+		}
+	}
+	if (files.dir[0] != '\0')
+		lab_files_remove(&files);
+	rc = write_results(&rep, results_path);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	run_events_clear(&ev);
+	evlog_free(log);
+	profile_strv_free(cargv);
+	profile_strv_free(cenv);
+	free(argv);
+	free(domain);
+	free(mx1);
+	free(rcpt);
+	tl_worlds_free(tw);
+	report_clear(&rep);
+	return rc;
+}

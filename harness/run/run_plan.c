@@ -1,0 +1,115 @@
+/*
+ * run_plan.c -- which cells a run has, which shard gets which, and the
+ * order they start in (run.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/run/run.h"
+#include "simulator/util/xmem.h"
+
+bool
+run_is_control(const struct scenario *s)
+{
+	size_t i;
+
+	if (strncmp(s->id, "control/", 8) == 0)
+		return true;
+	for (i = 0; i < s->n_tags; i++)
+		if (strcmp(s->tags[i], "control") == 0)
+			return true;
+	return false;
+}
+
+unsigned
+run_cell_span(const struct run_cell *c)
+{
+	return c->s->n_phases > 0 ? c->s->phases[c->s->n_phases - 1].at : 0;
+}
+
+static int
+cell_cmp_id(const void *a, const void *b)
+{
+	const struct run_cell *x = a, *y = b;
+	int r = strcmp(x->s->id, y->s->id);
+
+	if (r != 0)
+		return r;
+	return (int)x->policy - (int)y->policy;
+}
+
+/* Start order: env check, then timelines (longest first), then the rest. */
+static int
+cell_cmp_start(const void *a, const void *b)
+{
+	const struct run_cell *x = a, *y = b;
+	unsigned sx = run_cell_span(x), sy = run_cell_span(y);
+
+	if (x->env_check != y->env_check)
+		return x->env_check ? -1 : 1;
+	if ((sx > 0) != (sy > 0))
+		return sx > 0 ? -1 : 1;
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	if (run_is_control(x->s) != run_is_control(y->s))
+		return run_is_control(x->s) ? -1 : 1;
+	return cell_cmp_id(a, b);
+}
+
+size_t
+run_plan(struct scenario *const *scenarios, size_t n,
+    const struct client_profile *client,
+    const struct client_profile *reference,
+    struct scenario *const *controls, size_t n_controls,
+    const struct run_opts *o, struct run_cell **out)
+{
+	struct run_cell *all, *cells;
+	size_t n_all = 0, n_cells = 0, i, j, p;
+
+	all = xcalloc(n * SCEN_POLICY_COUNT + 1, sizeof(*all));
+	for (i = 0; i < n; i++)
+		for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+			if (!o->policies[p])
+				continue;
+			all[n_all].s = scenarios[i];
+			all[n_all].client = client;
+			all[n_all].policy = (enum scen_policy)p;
+			all[n_all].report = true;
+			n_all++;
+		}
+	qsort(all, n_all, sizeof(*all), cell_cmp_id);
+
+	cells = xcalloc(n_all + n_controls + 1, sizeof(*cells));
+	for (i = 0; i < n_all; i++) {
+		if (o->shard_n > 1 && i % o->shard_n != o->shard_k - 1)
+			continue;
+		cells[n_cells++] = all[i];
+	}
+	free(all);
+
+	/* The environment check: controls, reference client, dane. */
+	for (i = 0; i < n_controls; i++) {
+		bool found = false;
+
+		for (j = 0; j < n_cells; j++)
+			if (cells[j].client == reference &&
+			    cells[j].policy == SCEN_POLICY_DANE &&
+			    strcmp(cells[j].s->id, controls[i]->id) == 0) {
+				cells[j].env_check = true;
+				found = true;
+			}
+		if (found)
+			continue;
+		cells[n_cells].s = controls[i];
+		cells[n_cells].client = reference;
+		cells[n_cells].policy = SCEN_POLICY_DANE;
+		cells[n_cells].env_check = true;
+		cells[n_cells].report = false;
+		n_cells++;
+	}
+	qsort(cells, n_cells, sizeof(*cells), cell_cmp_start);
+	for (i = 0; i < n_cells; i++)
+		cells[i].index = i;
+	*out = cells;
+	return n_cells;
+}
