@@ -120,7 +120,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	const struct cli_verb *v = cli_verb_find("shell");
 	const char *phase = NULL, *events = NULL, *shell_path;
-	char *shell_argv[2], *env[9];
+	char *shell_argv[2], **env = NULL;
 	struct scenario *s = NULL;
 	struct world *own = NULL;
 	const struct world *w = NULL;
@@ -130,7 +130,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	struct lab_spec spec;
 	struct shell sh;
 	struct dl_diags d;
-	int c, i, rc, status = CLI_EXIT_USAGE;
+	int c, rc, status = CLI_EXIT_USAGE;
 
 	memset(&sh, 0, sizeof(sh));
 	sh.ctx = ctx;
@@ -209,17 +209,8 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == 0)
 		rc = lab_files_create(w, ctx->fixtures_dir, &sh.files, &d);
 	sh.so.root_hints = sh.files.root_hints;
-	memset(env, 0, sizeof(env));
 	if (rc == 0) {
-		env[0] = xasprintf("DANELAB_SCENARIO=%s", s->id);
-		env[1] = xasprintf("DANELAB_RESOLVER=%s", WORLD_RESOLVER_ADDR);
-		env[2] = xasprintf("DANELAB_ANCHOR=%s", sh.files.anchor_conf);
-		env[3] = xasprintf("DANELAB_ROOT_KEY=%s", sh.files.root_key);
-		env[4] = xasprintf("DANELAB_ROOT_DS=%s", sh.files.root_ds);
-		env[5] = xasprintf("DANELAB_WORLD=%s", sh.files.world);
-		env[6] = xasprintf("MAIL_CONFIG=%s", sh.files.mail_config);
-		env[7] =
-		    xasprintf("DANELAB_MAIL_CONFIG=%s", sh.files.mail_config);
+		env = lab_env_new(&sh.files, s->id, NULL);
 		spec.files = &sh.files;
 		spec.world = w;
 		spec.servers = &sh.so;
@@ -231,8 +222,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	lab_files_remove(&sh.files);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
+	lab_env_free(env);
 	evlog_free(log);
 	world_free(own);
 	tl_worlds_free(tw);

@@ -111,6 +111,22 @@ void lab_files_remove(struct lab_files *f);
 void lab_rmtree(const char *path);
 
 /*
+ * The environment a command in the lab gets (NAME=VALUE, NULL-terminated,
+ * every string and the array from xmalloc; free with lab_env_free), then
+ * the n_extra strings of extra (copied; they may repeat a name: the
+ * later entry wins in lab_run):
+ *   DANELAB_SCENARIO  scenario_id
+ *   DANELAB_RESOLVER  the resolver's address (WORLD_RESOLVER_ADDR)
+ *   DANELAB_ANCHOR    f->anchor_conf (BIND syntax, delv -a)
+ *   DANELAB_ROOT_KEY  f->root_key, DANELAB_ROOT_DS f->root_ds
+ *   DANELAB_WORLD     f->world
+ *   MAIL_CONFIG       f->mail_config, also as DANELAB_MAIL_CONFIG
+ */
+char **lab_env_new(const struct lab_files *f, const char *scenario_id,
+    char *const *extra);
+void lab_env_free(char **env);
+
+/*
  * The resolv.conf of a lab whose resolver is at resolver_addr, into buf.
  * Returns 0, or DL_ERANGE if it does not fit.
  */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness/lab/lab.h"
+#include "simulator/util/xmem.h"
 #include "simulator/export/export.h"
 #include "simulator/util/fmt.h"
 
@@ -194,4 +195,38 @@ lab_files_create(const struct world *w, const char *fixtures_dir,
 fail:
 	lab_files_remove(f);
 	return rc;
+}
+
+char **
+lab_env_new(const struct lab_files *f, const char *scenario_id,
+    char *const *extra)
+{
+	size_t n_extra = 0, k = 0, i;
+	char **env;
+
+	while (extra != NULL && extra[n_extra] != NULL)
+		n_extra++;
+	env = xcalloc(8 + n_extra + 1, sizeof(*env));
+	env[k++] = xasprintf("DANELAB_SCENARIO=%s", scenario_id);
+	env[k++] = xasprintf("DANELAB_RESOLVER=%s", WORLD_RESOLVER_ADDR);
+	env[k++] = xasprintf("DANELAB_ANCHOR=%s", f->anchor_conf);
+	env[k++] = xasprintf("DANELAB_ROOT_KEY=%s", f->root_key);
+	env[k++] = xasprintf("DANELAB_ROOT_DS=%s", f->root_ds);
+	env[k++] = xasprintf("DANELAB_WORLD=%s", f->world);
+	env[k++] = xasprintf("MAIL_CONFIG=%s", f->mail_config);
+	env[k++] = xasprintf("DANELAB_MAIL_CONFIG=%s", f->mail_config);
+	for (i = 0; i < n_extra; i++)
+		env[k++] = xstrdup(extra[i]);
+	env[k] = NULL;
+	return env;
+}
+
+void
+lab_env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
 }

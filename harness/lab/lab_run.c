@@ -123,7 +123,10 @@ lab_send_fail(int fd, int rc)
 
 /* -------------------------------------------------------- the command */
 
-/* environ with spec->env added (an entry there replaces one of environ). */
+/*
+ * environ with spec->env added (an entry there replaces one of environ,
+ * and a later one of spec->env an earlier one).
+ */
 static char **
 lab_env(char *const *extra)
 {
@@ -146,8 +149,15 @@ lab_env(char *const *extra)
 		if (!replaced)
 			env[k++] = environ[i];
 	}
-	for (j = 0; j < m; j++)
-		env[k++] = extra[j];
+	/* Of two extra entries with one name, the later wins. */
+	for (j = 0; j < m; j++) {
+		len = strcspn(extra[j], "=");
+		replaced = false;
+		for (i = j + 1; i < m && !replaced; i++)
+			replaced = strncmp(extra[i], extra[j], len + 1) == 0;
+		if (!replaced)
+			env[k++] = extra[j];
+	}
 	return env;
 }
 

@@ -158,7 +158,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	struct dl_diags d;
 	char why[512], events[PATH_MAX + 32], prefix[PATH_MAX + 32];
 	char cdir[PATH_MAX + 32], t0s[32], tos[16], at[1024], name[512];
-	char **cargv = NULL, **cenv = NULL, **argv = NULL;
+	char **cargv = NULL, **cenv = NULL, **penv = NULL, **argv = NULL;
 	char *domain = NULL, *mx1 = NULL, *rcpt = NULL;
 	size_t n_moments, i, k, n_cargv = 0;
 	uint64_t t0;
@@ -229,8 +229,10 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	vars.rcpt = rcpt;
 	if ((rc = profile_render_files(p, &vars, &d)) != 0 ||
 	    (rc = profile_render_argv(p, &vars, &cargv, &d)) != 0 ||
-	    (rc = profile_render_env(p, &vars, &cenv, &d)) != 0)
+	    (rc = profile_render_env(p, &vars, &penv, &d)) != 0)
 		goto lab_error;
+	/* The lab's own variables, then the profile's (which win). */
+	cenv = lab_env_new(&files, s->id, penv);
 
 	/* The moments: the start, or the start of every phase. */
 	n_moments = s->n_phases > 0 ? s->n_phases : 1;
@@ -361,7 +363,8 @@ out:
 	run_events_clear(&ev);
 	evlog_free(log);
 	profile_strv_free(cargv);
-	profile_strv_free(cenv);
+	profile_strv_free(penv);
+	lab_env_free(cenv);
 	free(argv);
 	free(domain);
 	free(mx1);

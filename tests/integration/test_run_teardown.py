@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""`danelab run` leaves nothing behind, however a cell ends.
+
+A test client (a profile written here) that just sleeps stands in for a
+client that hangs.  Three ways to end it:
+  1. the client is killed (SIGKILL) in the middle of the cell: the run
+     goes on, the cell is scored (FAIL: nothing delivered where the
+     scenario expects delivery), the run exits 1;
+  2. the client outlives its profile's timeout: HANG, exit 1, in about
+     the timeout;
+  3. Ctrl-C: SIGINT to the run's process group, as a terminal sends it,
+     while cells run: the run stops within seconds, exits non-zero and
+     says it was interrupted.
+After each: no process of the run is left (none whose command line
+holds the run's TMPDIR or the sleeper's marker), no mount is left in the
+host's mount table, TMPDIR is empty.
+
+Needs root (namespaces).  args: DANELAB SOURCE_ROOT
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dltest  # noqa: E402
+
+MARKER = "danelab-teardown-sleeper"
+
+
+def profile(tmp, timeout):
+    """A client that sleeps 120 s; argv[0] is a symlink named MARKER."""
+    link = os.path.join(tmp, MARKER)
+    if not os.path.exists(link):
+        os.symlink("/bin/sleep", link)
+    path = os.path.join(tmp, f"sleeper{timeout}.yaml")
+    with open(path, "w") as f:
+        f.write(f"""version: 1
+name: sleeper{timeout}
+description: a client that never finishes (test_run_teardown.py)
+requires: [{link}]
+argv: [{link}, "120"]
+timeout: {timeout}
+delivers: true
+policy: {{ dane: dane, dane-only: dane-only }}
+""")
+    return path
+
+
+def procs_matching(*needles):
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(n in cmd for n in needles):
+            out.append((int(pid), cmd.strip()))
+    return out
+
+
+def mounts():
+    with open("/proc/1/mountinfo") as f:
+        return len(f.read().splitlines())
+
+
+def wait_for(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return None
+
+
+def start(danelab, src, tmp, *argv):
+    env = dict(os.environ, TMPDIR=tmp, NO_COLOR="1")
+    return subprocess.Popen(
+        dltest.danelab_cmd(danelab, src, "run", "--format", "text", *argv),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True)
+
+
+def leftovers(tap, what, tmp, m0):
+    time.sleep(0.3)
+    p = procs_matching(tmp, MARKER)
+    tap.ok(not p, f"{what}: no process left {p[:3]}")
+    m = mounts()
+    tap.ok(m == m0, f"{what}: no mount left ({m0} -> {m})")
+    left = [f for f in os.listdir(tmp) if f != MARKER and
+            not f.endswith(".yaml")]
+    tap.ok(not left, f"{what}: TMPDIR empty {left}")
+
+
+def main():
+    danelab, src = dltest.args()
+    dltest.need_root_namespaces()
+    dltest.setup_signals()
+    tap = dltest.Tap()
+    m0 = mounts()
+    with dltest.TempDir() as tmp:
+        # 1. the client killed mid-run
+        prof = profile(tmp, 60)
+        t0 = time.monotonic()
+        run = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
+                    "control/valid-dane-ee")
+        victim = wait_for(lambda: procs_matching(MARKER), 20)
+        tap.ok(bool(victim), "the sleeping client started inside the lab")
+        if victim:
+            os.kill(victim[0][0], signal.SIGKILL)
+        try:
+            out, err = run.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            out, err = run.communicate()
+        el = time.monotonic() - t0
+        tap.ok(run.returncode == 1 and "FAIL" in out and el < 30,
+               f"client killed: the cell is scored FAIL, exit 1, in "
+               f"{el:.1f} s ({run.returncode})")
+        if run.returncode != 1:
+            tap.diag(dltest.short(out) + dltest.short(err))
+        leftovers(tap, "client killed", tmp, m0)
+
+        # 2. the client outlives its timeout
+        prof = profile(tmp, 2)
+        t0 = time.monotonic()
+        run = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
+                    "control/valid-dane-ee")
+        try:
+            out, err = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            out, err = run.communicate()
+        el = time.monotonic() - t0
+        tap.ok(run.returncode == 1 and "HANG" in out and el < 15,
+               f"client timeout: HANG, exit 1, after {el:.1f} s "
+               f"({run.returncode})")
+        if "HANG" not in out:
+            tap.diag(dltest.short(out) + dltest.short(err))
+        leftovers(tap, "client timeout", tmp, m0)
+
+        # 3. Ctrl-C while cells run
+        prof = profile(tmp, 60)
+        run = start(danelab, src, tmp, "--client", prof, "--jobs", "2")
+        started = wait_for(lambda: procs_matching(MARKER), 30)
+        tap.ok(bool(started), "cells running before Ctrl-C")
+        t0 = time.monotonic()
+        os.killpg(run.pid, signal.SIGINT)
+        try:
+            out, err = run.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            out, err = run.communicate()
+        el = time.monotonic() - t0
+        tap.ok(run.returncode not in (0, 77, None) and
+               "interrupted" in (out + err).lower() and el < 15,
+               f"Ctrl-C: the run stops in {el:.1f} s, exit "
+               f"{run.returncode}, says interrupted")
+        leftovers(tap, "Ctrl-C", tmp, m0)
+    sys.exit(tap.done())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,430 @@
+/*
+ * test_run.c -- unit tests for the scoring of `danelab run`
+ * (harness/run/run_score.c): hand-written event logs and client output
+ * against hand-built scenarios, no lab.  tests/integration/test_run.py
+ * runs real cells.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness/run/run.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+struct fx {
+	struct scenario s;
+	struct scen_host hosts[2];
+	struct scen_host_expect hexp[2];
+	struct client_profile p;
+	struct profile_claim claims[3];
+	struct profile_deviation dev;
+	char events[64];
+	struct run_events ev;
+};
+
+static void
+fx_scenario(struct fx *f, size_t n_hosts, enum scen_action dane)
+{
+	memset(&f->s, 0, sizeof(f->s));
+	f->s.id = (char *)"test/world";
+	f->s.domain = (char *)"example.net.";
+	f->hosts[0].name = (char *)"mx1.example.net.";
+	f->hosts[1].name = (char *)"mx2.example.net.";
+	f->s.hosts = f->hosts;
+	f->s.n_hosts = n_hosts;
+	f->s.expect.policy[SCEN_POLICY_DANE].set = true;
+	f->s.expect.policy[SCEN_POLICY_DANE].overall = dane;
+	f->s.expect.policy[SCEN_POLICY_DANE_ONLY].set = true;
+	f->s.expect.policy[SCEN_POLICY_DANE_ONLY].overall = SCEN_ACT_DEFER;
+}
+
+/* Per-host expectation under dane: mx1 a1, mx2 a2. */
+static void
+fx_per_host(struct fx *f, enum scen_action a1, enum scen_action a2,
+    enum scen_action overall)
+{
+	struct scen_expect_policy *ep = &f->s.expect.policy[SCEN_POLICY_DANE];
+
+	f->hexp[0].host = (char *)"mx1.example.net";
+	f->hexp[0].action = a1;
+	f->hexp[1].host = (char *)"mx2.example.net";
+	f->hexp[1].action = a2;
+	ep->hosts = f->hexp;
+	ep->n_hosts = 2;
+	ep->overall = overall;
+}
+
+static void
+fx_claim(struct profile_claim *c, const char *re, enum run_claim claim,
+    unsigned group, bool overall, enum scen_action action)
+{
+	memset(c, 0, sizeof(*c));
+	c->pattern = (char *)re;
+	assert_int_equal(regcomp(&c->re, re, REG_EXTENDED), 0);
+	c->claim = claim;
+	c->host_group = group;
+	c->overall = overall;
+	c->action = action;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->p.name = (char *)"testclient";
+	f->p.timeout_s = 30;
+	f->p.delivers = true;
+	fx_claim(&f->claims[0], "^verified ([a-z0-9.]+)", RUN_CLAIM_AUTH, 1,
+	    false, SCEN_ACT_UNSET);
+	fx_claim(&f->claims[1], "^untrusted ([a-z0-9.]+)", RUN_CLAIM_ENCRYPT,
+	    1, false, SCEN_ACT_UNSET);
+	fx_claim(&f->claims[2], "^decision: encrypt", RUN_CLAIM_NONE, 0, true,
+	    SCEN_ACT_ENCRYPT);
+	f->p.claims = f->claims;
+	f->p.n_claims = 3;
+	snprintf(f->events, sizeof(f->events), "/tmp/test_run.XXXXXX");
+	assert_int_not_equal(mkstemp(f->events), -1);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		regfree(&f->claims[i].re);
+	run_events_clear(&f->ev);
+	unlink(f->events);
+	free(f);
+	return 0;
+}
+
+/* Write the event log (one JSON object per line) and read it. */
+static void
+fx_events(struct fx *f, const char *text)
+{
+	struct dl_diags d;
+	FILE *fp = fopen(f->events, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	dl_diags_init(&d);
+	run_events_clear(&f->ev);
+	assert_int_equal(run_events_read(f->events, &f->ev, &d), 0);
+	dl_diags_clear(&d);
+}
+
+#define RUN0(st, to)                                                         \
+	"{\"v\":1,\"t\":0.10,\"ev\":\"client.start\",\"run\":0}\n"           \
+	"{\"v\":1,\"t\":0.90,\"ev\":\"client.end\",\"run\":0,\"status\":" st \
+	",\"timed_out\":" to ",\"ms\":800}\n"
+
+#define SESSION(t, host, id, outcome)                                        \
+	"{\"v\":1,\"t\":" t ",\"ev\":\"smtp.connect\",\"session\":" id       \
+	",\"host\":\"" host "\",\"accepted\":true}\n"                        \
+	"{\"v\":1,\"t\":" t ",\"ev\":\"smtp.close\",\"session\":" id         \
+	",\"host\":\"" host "\",\"outcome\":\"" outcome "\"}\n"
+
+/* Score run 0 under policy with output out. */
+static void
+score(struct fx *f, enum scen_policy policy, const char *out,
+    struct run_result *res)
+{
+	struct run_score_in in;
+
+	memset(&in, 0, sizeof(in));
+	memset(res, 0, sizeof(*res));
+	in.s = &f->s;
+	in.phase = -1;
+	in.policy = policy;
+	in.client = &f->p;
+	in.ev = &f->ev;
+	in.run = f->ev.n_runs > 0 ? &f->ev.runs[0] : NULL;
+	in.output = out;
+	in.output_len = out ? strlen(out) : 0;
+	run_score(&in, res);
+}
+
+/* --------------------------------------------------------------- tests */
+
+static void
+test_auth_delivered_tls_passes(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	assert_int_equal(r.n_hosts, 1);
+	assert_string_equal(r.hosts[0].host, "mx1.example.net");
+	assert_int_equal(r.hosts[0].outcome, RUN_OUT_DELIVERED_TLS);
+	assert_int_equal(r.hosts[0].claim, RUN_CLAIM_AUTH);
+	assert_int_equal(r.hosts[0].sessions, 1);
+	run_result_clear(&r);
+}
+
+static void
+test_defer_world_delivered_fails(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_non_null(strstr(r.reason, "forbids delivery"));
+	run_result_clear(&r);
+
+	/* Aborting the handshake or quitting after TLS is right. */
+	fx_events(f, RUN0("1", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "quit-after-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	run_result_clear(&r);
+}
+
+static void
+test_auth_world_nothing_delivered_fails(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("1", "false"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_int_equal(r.hosts[0].outcome, RUN_OUT_NOT_CONTACTED);
+	assert_non_null(strstr(r.reason, "delivered nowhere"));
+	run_result_clear(&r);
+}
+
+static void
+test_cleartext_where_tls_required_fails(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_ENCRYPT);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-plain"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_non_null(strstr(r.reason, "cleartext"));
+	run_result_clear(&r);
+
+	/* The same is fine where opportunistic is expected. */
+	fx_scenario(f, 1, SCEN_ACT_OPPORTUNISTIC);
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	run_result_clear(&r);
+}
+
+static void
+test_unauthenticated_in_auth_world_fails(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, "untrusted mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_non_null(strstr(r.reason, "unauthenticated"));
+	run_result_clear(&r);
+
+	/* Its overall word contradicting the RFC fails it too. */
+	score(f, SCEN_POLICY_DANE, "decision: encrypt\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_int_equal(r.claimed, SCEN_ACT_ENCRYPT);
+	run_result_clear(&r);
+}
+
+static void
+test_probe_claim_needs_server_evidence(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	f->p.delivers = false;
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	/* Says "verified", but no TLS session reached the server. */
+	fx_events(f, RUN0("0", "false"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+
+	/* With the handshake seen: believed. */
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "quit-after-tls"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	run_result_clear(&r);
+
+	/* "untrusted" after a handshake in a defer world: would deliver. */
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	score(f, SCEN_POLICY_DANE, "untrusted mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+}
+
+static void
+test_next_mx_then_auth(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 2, SCEN_ACT_AUTH);
+	fx_per_host(f, SCEN_ACT_NEXT_MX, SCEN_ACT_AUTH, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "tls-aborted")
+	    SESSION("0.3", "mx2.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	assert_int_equal(r.hosts[0].expected, SCEN_ACT_NEXT_MX);
+	assert_int_equal(r.hosts[0].outcome, RUN_OUT_TLS_ABORTED);
+	assert_int_equal(r.hosts[1].outcome, RUN_OUT_DELIVERED_TLS);
+	run_result_clear(&r);
+
+	/* Delivering through the broken first MX fails. */
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_non_null(strstr(r.reason, "mx1.example.net"));
+	assert_int_equal(r.hosts[1].outcome, RUN_OUT_NOT_CONTACTED);
+	run_result_clear(&r);
+}
+
+static void
+test_sessions_outside_the_run_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	/* A delivery at t=2.0, after the run ended at 0.9: not this run's. */
+	fx_events(f, RUN0("1", "false")
+	    SESSION("2.0", "mx1.example.net", "7", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_PASS);
+	assert_int_equal(r.hosts[0].sessions, 0);
+	run_result_clear(&r);
+}
+
+static void
+test_hang_and_not_run(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("143", "true"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_HANG);
+	assert_true(r.timed_out);
+	run_result_clear(&r);
+
+	fx_events(f, "");
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_ERROR);
+	run_result_clear(&r);
+
+	fx_events(f, RUN0("127", "false"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_ERROR);
+	run_result_clear(&r);
+}
+
+static void
+test_known_deviation(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	memset(&f->dev, 0, sizeof(f->dev));
+	f->dev.scenario = (char *)"test/";
+	f->dev.policy = -1;
+	f->dev.reason = (char *)"documented";
+	f->p.devs = &f->dev;
+	f->p.n_devs = 1;
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_XFAIL);
+	assert_string_equal(r.deviation, "documented");
+	run_result_clear(&r);
+
+	fx_events(f, RUN0("1", "false"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_XPASS);
+	run_result_clear(&r);
+}
+
+static void
+test_events_bad_lines(void **state)
+{
+	struct fx *f = *state;
+	char *big = malloc(20000);
+
+	assert_non_null(big);
+	memset(big, 'x', 19998);
+	big[19998] = '\n';
+	big[19999] = '\0';
+	fx_events(f, "not json\n{\"v\":1}\n[1,2]\n");
+	assert_int_equal(f->ev.bad_lines, 2);
+	fx_events(f, big);
+	assert_int_equal(f->ev.bad_lines, 1);
+	free(big);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_auth_delivered_tls_passes,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defer_world_delivered_fails,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_auth_world_nothing_delivered_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cleartext_where_tls_required_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_unauthenticated_in_auth_world_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_probe_claim_needs_server_evidence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_next_mx_then_auth, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_sessions_outside_the_run_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hang_and_not_run, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_known_deviation, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_events_bad_lines, setup,
+		teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
