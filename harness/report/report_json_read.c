@@ -706,8 +706,9 @@ report_read_json(const char *path, struct run_report *out,
 		return rc;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
+		/* jansson says column 0 at the start of a line. */
 		rc = dl_error(diags, path, jerr.line > 0 ? (unsigned)jerr.line :
-		    0, jerr.column > 0 ? (unsigned)jerr.column : 0,
+		    1, jerr.column > 0 ? (unsigned)jerr.column : 1,
 		    "not valid JSON: %s", jerr.text);
 		free(text);
 		return rc;
