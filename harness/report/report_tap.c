@@ -12,15 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One line of text for a TAP line: no newline, no '#' (a directive). */
+/*
+ * One line of text for a TAP line: valid UTF-8, no newline or control
+ * byte, no '#' (that would start a directive).
+ */
 static void
 put_line(FILE *fp, const char *s)
 {
+	char *clean = report_utf8_clean(s);
 	const unsigned char *p;
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
+	for (p = (const unsigned char *)clean; *p != '\0'; p++)
 		fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p == '#' ? '_' : *p,
 		    fp);
+	free(clean);
 }
 
 /* A YAML double-quoted scalar (escapes per YAML 1.2). */
@@ -45,6 +50,13 @@ put_yaml(FILE *fp, const char *s)
 	free(clean);
 }
 
+/* An action as a YAML scalar: null when there is none. */
+static const char *
+yaml_action(enum scen_action a)
+{
+	return a == SCEN_ACT_UNSET ? "null" : scen_action_name(a);
+}
+
 static void
 write_yaml(FILE *fp, const struct run_result *res)
 {
@@ -52,8 +64,8 @@ write_yaml(FILE *fp, const struct run_result *res)
 
 	fputs("  ---\n", fp);
 	fprintf(fp, "  verdict: %s\n", run_verdict_name(res->verdict));
-	fprintf(fp, "  expected: %s\n", report_action_str(res->expected));
-	fprintf(fp, "  claimed: %s\n", report_action_str(res->claimed));
+	fprintf(fp, "  expected: %s\n", yaml_action(res->expected));
+	fprintf(fp, "  claimed: %s\n", yaml_action(res->claimed));
 	fputs("  observed:\n", fp);
 	for (i = 0; i < res->n_hosts; i++) {
 		const struct run_host *h = &res->hosts[i];
@@ -61,8 +73,7 @@ write_yaml(FILE *fp, const struct run_result *res)
 		fputs("    - host: ", fp);
 		put_yaml(fp, h->host);
 		fprintf(fp, "\n      expected: %s\n      outcome: %s\n",
-		    report_action_str(h->expected),
-		    run_outcome_name(h->outcome));
+		    yaml_action(h->expected), run_outcome_name(h->outcome));
 		if (h->claim_text != NULL) {
 			fputs("      claim: ", fp);
 			put_yaml(fp, h->claim_text);

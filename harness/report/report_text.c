@@ -9,6 +9,7 @@
  */
 #include "harness/report/report_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define TEXT_TAIL_LINES 20
@@ -30,15 +31,31 @@ verdict_color(enum run_verdict v)
 	}
 }
 
-/* s with control bytes but \n and \t shown as '?'. */
+/*
+ * s as valid UTF-8 with control bytes shown as '?' (a newline too unless
+ * multiline: a one-line field stays one line; tabs are kept).
+ */
+static void
+put_text(FILE *fp, const char *s, bool multiline)
+{
+	char *clean = report_utf8_clean(s);
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)clean; *p != '\0'; p++) {
+		if ((*p == '\n' && multiline) || *p == '\t')
+			fputc(*p, fp);
+		else if (*p < 0x20 || *p == 0x7f)
+			fputc('?', fp);
+		else
+			fputc(*p, fp);
+	}
+	free(clean);
+}
+
 static void
 put_safe(FILE *fp, const char *s)
 {
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		fputc((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ?
-		    '?' : *p, fp);
+	put_text(fp, s, false);
 }
 
 static void
@@ -102,7 +119,7 @@ write_evidence(FILE *fp, const struct run_result *res)
 			memcpy(line, tail, n);
 			line[n] = '\0';
 			fputs("      | ", fp);
-			put_safe(fp, line);
+			put_text(fp, line, false);
 			fputc('\n', fp);
 			if (nl == NULL)
 				break;
