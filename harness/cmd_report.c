@@ -5,7 +5,9 @@
  *
  * Output files are replaced atomically: written to a temporary file in
  * the same directory and renamed over the target, so that a reader (or
- * a CI job collecting artefacts) never sees half a report.
+ * a CI job collecting artefacts) never sees half a report.  A target
+ * that exists and is not a regular file (/dev/stdout, a FIFO) is
+ * written in place instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -59,6 +61,31 @@ parse_formats(const struct cli_ctx *ctx, const char *arg,
 }
 
 /*
+ * Write r to path that exists and is not a regular file (/dev/stdout, a
+ * FIFO): renaming over it would replace the device, so write in place.
+ */
+static int
+write_special(const struct cli_ctx *ctx, const struct run_report *r,
+    enum report_format f, const struct report_opts *o, const char *path)
+{
+	FILE *fp = fopen(path, "w");
+	int rc;
+
+	if (fp == NULL) {
+		fprintf(stderr, "%s report: %s: %s\n", ctx->prog, path,
+		    strerror(errno));
+		return DL_EIO;
+	}
+	rc = report_write(r, f, o, fp);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = DL_EIO;
+	if (rc != 0)
+		fprintf(stderr, "%s report: %s: cannot write\n", ctx->prog,
+		    path);
+	return rc;
+}
+
+/*
  * Write r in format f to path atomically (temporary file beside it,
  * then rename), or to stdout for NULL or "-".  Errors are printed.
  */
@@ -67,6 +94,7 @@ write_one(const struct cli_ctx *ctx, const struct run_report *r,
     enum report_format f, const struct report_opts *o, const char *path)
 {
 	struct report_opts fo = *o;
+	struct stat st;
 	char *tmp;
 	FILE *fp;
 	int fd, rc, saved;
@@ -79,6 +107,8 @@ write_one(const struct cli_ctx *ctx, const struct run_report *r,
 		return rc;
 	}
 	fo.color = false;	/* never escape codes in a file */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_special(ctx, r, f, &fo, path);
 	tmp = xasprintf("%s.tmpXXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
