@@ -321,6 +321,39 @@ test_json_round_trip(void **state)
 	report_clear(&r);
 }
 
+/* The example of REPORT.md reads and writes back byte for byte. */
+static void
+test_json_example(void **state)
+{
+	const char *dir = getenv("DANELAB_TESTS");
+	struct run_report r;
+	struct dl_diags d;
+	char *path, *text = NULL, *again;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	if (dir == NULL)
+		skip();
+	path = xasprintf("%s/report/example.json", dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_not_equal(getdelim(&text, &len, '\0', fp), -1);
+	fclose(fp);
+	dl_diags_init(&d);
+	assert_int_equal(report_read_json(path, &r, &d), 0);
+	again = render(&r, REPORT_JSON, false);
+	assert_string_equal(text, again);
+	assert_int_equal(r.shard_n, 2);
+	assert_int_equal(r.results[1].phase_index, 1);
+	assert_int_equal(report_exit_code(&r), 1);
+	free(again);
+	free(text);
+	free(path);
+	dl_diags_clear(&d);
+	report_clear(&r);
+}
+
 /*
  * Read text as a report: it must fail with DL_EINVAL and one error at
  * line:col, whose message holds want.  Returns the line.
@@ -654,6 +687,7 @@ main(void)
 		cmocka_unit_test(test_summary_exit),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_example),
 		cmocka_unit_test(test_json_read_errors),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_junit),
