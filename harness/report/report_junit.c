@@ -29,7 +29,9 @@ write_evidence(FILE *fp, const struct run_result *res)
 {
 	char obs[2048];
 
-	fprintf(fp, "expected: %s\n", report_action_str(res->expected));
+	fprintf(fp, "%s: ", run_verdict_name(res->verdict));
+	report_xml_put(fp, res->reason);
+	fprintf(fp, "\nexpected: %s\n", report_action_str(res->expected));
 	fputs("observed: ", fp);
 	report_xml_put(fp, report_observed(res, false, obs, sizeof(obs)));
 	fprintf(fp, "\nclaimed: %s\n", report_action_str(res->claimed));
@@ -66,11 +68,8 @@ write_case(FILE *fp, const struct run_result *res)
 		const char *tag = res->verdict == RUN_HANG ||
 		    res->verdict == RUN_ERROR ? "error" : "failure";
 
-		snprintf(msg, sizeof(msg), "%s: %s",
-		    run_verdict_name(res->verdict),
-		    res->reason ? res->reason : "");
 		fprintf(fp, "      <%s", tag);
-		attr(fp, "message", msg);
+		attr(fp, "message", res->reason);
 		attr(fp, "type", run_verdict_name(res->verdict));
 		fputs(">", fp);
 		write_evidence(fp, res);
