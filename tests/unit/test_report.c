@@ -669,6 +669,23 @@ test_text(void **state)
 	assert_int_equal(count_str(t, "    exit:"), 9);
 	free(t);
 
+	/* Colours: verdicts only; client escapes still neutralised. */
+	{
+		struct report_opts o = { true, false };
+		char *out = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&out, &len);
+
+		assert_int_equal(report_write(&r, REPORT_TEXT, &o, fp), 0);
+		fclose(fp);
+		assert_non_null(strstr(out, "\033[32mPASS \033[0m"));
+		assert_non_null(strstr(out, "\033[35mHANG \033[0m"));
+		assert_non_null(strstr(out, "\033[33mXFAIL\033[0m"));
+		assert_non_null(strstr(out, "\033[1;31mXPASS\033[0m"));
+		assert_null(strstr(out, "\033[31m"));
+		free(out);
+	}
+
 	r.env_ok = false;
 	r.env_message = xstrdup("control/valid-dane-ee: ERROR");
 	r.interrupted = true;
