@@ -239,7 +239,35 @@ static const struct cli_verb verbs[] = {
 	  "  danelab run --shard 1/2 --format json -o 1.json   (and 2/2)\n" },
 	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
 	  "merge JSON reports of shards, or render a JSON report again",
-	  "(being written)\n" },
+	  "  merge FILE...  read the JSON reports of the shards of one run\n"
+	  "                 (danelab run --shard K/N --format json), merge\n"
+	  "                 them into one report (a result found twice is\n"
+	  "                 an error) and write it; default format json\n"
+	  "  show FILE      render one JSON report again; default format\n"
+	  "                 text\n"
+	  "\n"
+	  "Exit status: that of the (merged) run: 0 all as expected, 1 a\n"
+	  "FAIL, XPASS, HANG or ERROR or an interrupted run, 77 all\n"
+	  "skipped; 2 usage error or a file that is not a danelab report\n"
+	  "(diagnostics as FILE:LINE:COL: error: ...).\n"
+	  "\n"
+	  "Options:\n"
+	  "  -f, --format F[,F...]  text, json, junit, tap, html (one\n"
+	  "                         self-contained page); several formats\n"
+	  "                         need one --output each, in order\n"
+	  "  -o, --output FILE      write the next format to FILE, replaced\n"
+	  "                         atomically (\"-\": standard output);\n"
+	  "                         default standard output\n"
+	  "  -v, --verbose          text: the evidence of every result, not\n"
+	  "                         only of those that are not PASS\n"
+	  "      --no-color         text: no ANSI colours on a terminal\n"
+	  "\n"
+	  "Examples:\n"
+	  "  danelab report merge shard-*.json --output run.json\n"
+	  "  danelab report merge shard-*.json --format json,html,junit \\\n"
+	  "      --output run.json --output run.html --output junit.xml\n"
+	  "  danelab report show run.json --verbose\n"
+	  "  danelab report show run.json --format tap\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

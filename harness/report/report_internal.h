@@ -1,0 +1,68 @@
+/*
+ * report_internal.h -- helpers shared by the report writers only.
+ *
+ * Not a public interface: harness/report/ files include it, nothing else
+ * does.  Owns the text cleaning every output format needs (valid UTF-8
+ * for JSON, XML/HTML escaping) and the short descriptions of a result
+ * the formats have in common.
+ */
+#ifndef DL_HARNESS_REPORT_INTERNAL_H
+#define DL_HARNESS_REPORT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "harness/report/report.h"
+
+/* Action name for reports: "-" for SCEN_ACT_UNSET. */
+const char *report_action_str(enum scen_action a);
+/* "auth" ... "defer" (not "unset"); -1 if unknown. */
+int report_action_parse(const char *s);
+/* "dane", "dane-only"; -1 if unknown. */
+int report_policy_parse(const char *s);
+
+/* True for a control scenario (id "control/..."). */
+bool report_is_control(const char *id);
+
+/*
+ * s with every byte sequence that is not valid UTF-8 (overlong forms,
+ * surrogates, above U+10FFFF, truncated) replaced by U+FFFD.  Caller
+ * frees.  s NULL: NULL.
+ */
+char *report_utf8_clean(const char *s);
+
+/*
+ * Write s to fp escaped for XML 1.0 / HTML text and attribute values
+ * (& < > " '), as valid UTF-8, leaving out the characters XML 1.0 does
+ * not allow (C0 controls but tab, newline, CR; U+FFFE, U+FFFF).
+ */
+void report_xml_put(FILE *fp, const char *s);
+
+/* "dane" or "dane-only@phase" into buf.  Returns buf. */
+char *report_cell_name(const struct run_result *res, char *buf, size_t len);
+
+/*
+ * The observed line of a result: "mx1:delivered-tls(Verified)
+ * mx2:not-contacted" (hosts by their first label when short is set).
+ * Returns buf.
+ */
+char *report_observed(const struct run_result *res, bool short_names,
+    char *buf, size_t len);
+
+/* The last n lines of s (a pointer into s). */
+const char *report_tail(const char *s, unsigned n);
+
+/*
+ * The order of report_sort: control scenarios first, then scenario id,
+ * client, policy, phase index.  0: the same cell.
+ */
+int report_result_cmp(const struct run_result *a, const struct run_result *b);
+
+/* The writers behind report_write; each returns 0 or DL_EIO. */
+int report_write_text(const struct run_report *r,
+    const struct report_opts *o, FILE *fp);
+int report_write_json(const struct run_report *r, FILE *fp);
+int report_write_junit(const struct run_report *r, FILE *fp);
+int report_write_tap(const struct run_report *r, FILE *fp);
+int report_write_html(const struct run_report *r, FILE *fp);
+
+#endif /* DL_HARNESS_REPORT_INTERNAL_H */
