@@ -302,6 +302,21 @@ want_type(struct pctx *c, const char *key, const struct pnode *n,
 	return true;
 }
 
+/* An item of a list of mappings ("each item of 'claims' ..."). */
+static bool
+want_item_map(struct pctx *c, const char *list, const struct pnode *n)
+{
+	if (n->type == PN_BAD)
+		return false;
+	if (n->type != PN_MAP) {
+		perr(c, n->line, n->col,
+		    "each item of '%s' must be a mapping, not %s", list,
+		    node_desc(n));
+		return false;
+	}
+	return true;
+}
+
 /* A template string: a scalar whose variables all exist. */
 static char *
 get_template(struct pctx *c, const char *key, const struct pnode *n)
@@ -569,7 +584,7 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 		const struct pnode *m = n->kids[i], *path, *text;
 		struct profile_file *f;
 
-		if (!want_type(c, "files", m, PN_MAP))
+		if (!want_item_map(c, "files", m))
 			continue;
 		check_keys(c, m, file_keys, "a file");
 		path = map_get(m, "path");
@@ -599,7 +614,8 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 }
 
 static void
-load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n)
+load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n,
+    const struct pnode *skip)
 {
 	size_t i;
 
@@ -620,8 +636,15 @@ load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n)
 		}
 		free(p->policy_value[pol]);
 		p->policy_value[pol] = NULL;
-		if (v->type == PN_SCALAR && v->null)
-			continue;	/* the client cannot do it */
+		if (v->type == PN_SCALAR && v->null) {
+			/* The client cannot do it: say why. */
+			if (skip == NULL || skip->type != PN_MAP ||
+			    map_get(skip, k->str) == NULL)
+				perr(c, v->line, v->col,
+				    "policy '%s' is null but has no "
+				    "skip-reason", k->str);
+			continue;
+		}
 		if (!want_scalar(c, k->str, v, "a string or null"))
 			continue;
 		if (strlen(v->str) > PROFILE_MAX_NAME) {
@@ -764,7 +787,7 @@ load_claims(struct pctx *c, struct client_profile *p, const struct pnode *n)
 	for (i = 0; i < n->n; i++) {
 		bool ok;
 
-		if (!want_type(c, "claims", n->kids[i], PN_MAP))
+		if (!want_item_map(c, "claims", n->kids[i]))
 			continue;
 		memset(&p->claims[p->n_claims], 0, sizeof(p->claims[0]));
 		load_claim(c, &p->claims[p->n_claims], n->kids[i], &ok);
@@ -847,16 +870,9 @@ load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
 	if ((v = map_get(root, "delivers")) != NULL)
 		get_bool(c, "delivers", v, &p->delivers);
 	if ((v = map_get(root, "policy")) != NULL)
-		load_policy(c, p, v);
+		load_policy(c, p, v, map_get(root, "skip-reason"));
 	if ((v = map_get(root, "skip-reason")) != NULL)
 		load_skip(c, p, v);
-	for (i = 0; i < SCEN_POLICY_COUNT; i++)
-		if (p->policy_value[i] == NULL && p->skip_reason[i] == NULL) {
-			v = map_get(root, "policy");
-			perr(c, v->line, v->col,
-			    "policy '%s' is null but has no skip-reason",
-			    scen_policy_name((enum scen_policy)i));
-		}
 	if ((v = map_get(root, "claims")) != NULL)
 		load_claims(c, p, v);
 }

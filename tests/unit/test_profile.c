@@ -98,6 +98,27 @@ load_ok(const char *path)
 	return p;
 }
 
+static const struct profile_vars vars;
+
+/* Render p's argv with vars and compare with want (NULL-terminated). */
+static void
+check_argv(const struct client_profile *p, const char *const *want)
+{
+	struct dl_diags d;
+	char **argv = NULL;
+	size_t i;
+
+	dl_diags_init(&d);
+	assert_int_equal(profile_render_argv(p, &vars, &argv, &d), 0);
+	for (i = 0; want[i] != NULL; i++) {
+		assert_non_null(argv[i]);
+		assert_string_equal(argv[i], want[i]);
+	}
+	assert_null(argv[i]);
+	profile_strv_free(argv);
+	dl_diags_clear(&d);
+}
+
 /* ---- the real profiles -------------------------------------------------- */
 
 static void
@@ -117,6 +138,9 @@ test_real_profiles(void **state)
 	assert_string_equal(p->policy_value[SCEN_POLICY_DANE_ONLY],
 	    "dane-only");
 	assert_int_equal(p->n_devs, 0);
+	check_argv(p, (const char *const[]){ "/usr/bin/danelab", "probe",
+	    "example.net", "--policy", "opportunistic-dane", "--anchor",
+	    "/tmp/root.key", NULL });
 	profile_free(p);
 
 	p = load_ok("harness/clients/posttls-finger.yaml");
@@ -129,12 +153,19 @@ test_real_profiles(void **state)
 	    SCEN_POLICY_DANE_ONLY));
 	assert_null(profile_deviation(p, "control/unsigned", NULL,
 	    SCEN_POLICY_DANE));
+	check_argv(p, (const char *const[]){ "posttls-finger", "-t30", "-c",
+	    "-l", "opportunistic-dane", "-P", "/etc/ssl/certs", "example.net",
+	    NULL });
 	profile_free(p);
 
 	p = load_ok("harness/clients/swaks.yaml");
 	assert_true(p->delivers);
 	assert_string_equal(p->requires[0], "swaks");
 	assert_non_null(p->policy_value[SCEN_POLICY_DANE_ONLY]);
+	check_argv(p, (const char *const[]){ "swaks", "--to",
+	    "postmaster@example.net", "--from", "danelab@example.org",
+	    "--tls-optional", "--timeout", "20", "--header",
+	    "Subject: danelab test (opportunistic-dane)", NULL });
 	profile_free(p);
 }
 
