@@ -123,7 +123,8 @@ map_check_keys(struct pctx *c, const struct pnode *m)
 		for (j = 0; j < i; j += 2) {
 			const struct pnode *o = m->kids[j];
 
-			if (o->type == PN_SCALAR && strcmp(o->str, k->str) == 0) {
+			if (o->type == PN_SCALAR &&
+			    strcmp(o->str, k->str) == 0) {
 				perr(c, k->line, k->col,
 				    "duplicate key '%s' (first at line %u)",
 				    k->str, o->line);
@@ -177,7 +178,8 @@ pyaml_parse(struct pctx *c, const char *buf, size_t len, struct pnode **root)
 			break;
 		case YAML_ALIAS_EVENT:
 			n = pnode_new(PN_BAD, ev.start_mark);
-			perr(c, n->line, n->col, "YAML aliases are not allowed");
+			perr(c, n->line, n->col,
+			    "YAML aliases are not allowed");
 			break;
 		case YAML_SCALAR_EVENT: {
 			const char *v = (const char *)ev.data.scalar.value;
@@ -353,8 +355,8 @@ get_uint(struct pctx *c, const char *key, const struct pnode *n,
 	*out = (unsigned)v;
 	return true;
 bad:
-	perr(c, n->line, n->col, "'%s' must be a number from %u to %u, not '%s'",
-	    key, min, max, s);
+	perr(c, n->line, n->col,
+	    "'%s' must be a number from %u to %u, not '%s'", key, min, max, s);
 	return false;
 }
 
@@ -590,7 +592,8 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 		path = map_get(m, "path");
 		text = map_get(m, "text");
 		if (path == NULL || text == NULL) {
-			perr(c, m->line, m->col, "a file needs 'path' and 'text'");
+			perr(c, m->line, m->col,
+			    "a file needs 'path' and 'text'");
 			continue;
 		}
 		if (!want_scalar(c, "path", path, "a string") ||
@@ -866,7 +869,8 @@ load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
 	if ((v = map_get(root, "files")) != NULL)
 		load_files(c, p, v);
 	if ((v = map_get(root, "timeout")) != NULL)
-		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT, &p->timeout_s);
+		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
+		    &p->timeout_s);
 	if ((v = map_get(root, "delivers")) != NULL)
 		get_bool(c, "delivers", v, &p->delivers);
 	if ((v = map_get(root, "policy")) != NULL)
