@@ -57,6 +57,8 @@ struct profile_claim {
 	/*
 	 * per-host claim (RUN_CLAIM_*), or, with overall, the client's
 	 * final word as an action: auth, encrypt, opportunistic, defer.
+	 * RUN_CLAIM_NONE (with a host_group): the line only names the host
+	 * later lines are about.
 	 */
 	bool overall;
 	enum run_claim claim;		/* without overall */
@@ -167,7 +169,11 @@ int profile_render_env(const struct client_profile *p,
     const struct profile_vars *v, char ***env_out, struct dl_diags *diags);
 void profile_strv_free(char **v);
 
-/* Render the config files into v->dir.  Returns 0 or DL_EIO. */
+/*
+ * Render the config files into v->dir (mode 0600, O_EXCL, O_NOFOLLOW:
+ * an existing file or link is an error).  Returns 0, DL_ERANGE (a file
+ * longer than PROFILE_MAX_FILE once rendered) or DL_EIO.
+ */
 int profile_render_files(const struct client_profile *p,
     const struct profile_vars *v, struct dl_diags *diags);
 

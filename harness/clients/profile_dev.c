@@ -1,0 +1,166 @@
+/*
+ * profile_dev.c -- known deviations of a client from RFC 7672: the
+ * <name>.deviations file next to its profile, and looking a cell up in
+ * it.
+ *
+ * Format, one deviation per line:
+ *     SCENARIO[@PHASE] POLICY REASON...
+ * SCENARIO is a scenario id or a folder prefix ending in '/'; POLICY is
+ * dane, dane-only or '*'; REASON is the rest of the line.  '#' starts a
+ * comment line; blank lines are ignored.  Owns: parsing (bounded, every
+ * error at file:line:col) and matching.  Does not own: the verdicts
+ * XFAIL/XPASS (harness/run/).
+ */
+#include "harness/clients/profile_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "simulator/util/xmem.h"
+
+#define DEV_MAX_TOKEN 256
+
+static bool
+id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	    c == '/';
+}
+
+/* Parse one non-comment line (NUL-terminated); 0 or DL_EINVAL. */
+static int
+dev_line(struct client_profile *p, const char *path, unsigned ln,
+    const char *s, struct dl_diags *diags)
+{
+	struct profile_deviation d = { .line = ln, .policy = -1 };
+	size_t i = 0, st, at = 0, k, send;
+	bool has_at = false;
+	char tok[DEV_MAX_TOKEN];
+
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	/* SCENARIO[@PHASE] */
+	st = i;
+	while (s[i] != '\0' && s[i] != ' ' && s[i] != '\t')
+		i++;
+	send = i;
+	if (i - st >= DEV_MAX_TOKEN)
+		return dl_error(diags, path, ln, (unsigned)st + 1,
+		    "scenario is too long");
+	for (k = st; k < i; k++) {
+		if (s[k] == '@' && !has_at) {
+			has_at = true;
+			at = k;
+			continue;
+		}
+		if (!id_char(s[k]) || (has_at && s[k] == '/'))
+			return dl_error(diags, path, ln, (unsigned)k + 1,
+			    "invalid character '%c' in a scenario id", s[k]);
+	}
+	if ((has_at && at == st) || s[st] == '/')
+		return dl_error(diags, path, ln, (unsigned)st + 1,
+		    "invalid scenario id");
+	if (has_at && at + 1 == i)
+		return dl_error(diags, path, ln, (unsigned)at + 2,
+		    "empty phase after '@'");
+	if (has_at && s[at - 1] == '/')
+		return dl_error(diags, path, ln, (unsigned)at + 1,
+		    "a phase needs a scenario id, not a folder prefix");
+	/* POLICY */
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	k = i;
+	while (s[i] != '\0' && s[i] != ' ' && s[i] != '\t')
+		i++;
+	if (k == i)
+		return dl_error(diags, path, ln, (unsigned)k + 1,
+		    "expected a policy (dane, dane-only or '*')");
+	snprintf(tok, sizeof(tok), "%.*s", (int)(i - k), s + k);
+	if (strcmp(tok, "dane") == 0)
+		d.policy = SCEN_POLICY_DANE;
+	else if (strcmp(tok, "dane-only") == 0)
+		d.policy = SCEN_POLICY_DANE_ONLY;
+	else if (strcmp(tok, "*") != 0)
+		return dl_error(diags, path, ln, (unsigned)k + 1,
+		    "unknown policy '%s' (dane, dane-only or '*')", tok);
+	/* REASON */
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	if (s[i] == '\0')
+		return dl_error(diags, path, ln, (unsigned)i + 1,
+		    "a deviation needs a reason");
+	if (p->n_devs == PROFILE_MAX_DEVIATIONS)
+		return dl_error(diags, path, ln, 1,
+		    "more than %d deviations", PROFILE_MAX_DEVIATIONS);
+	d.scenario = xstrndup(s + st, (has_at ? at : send) - st);
+	if (has_at)
+		d.phase = xstrndup(s + at + 1, send - at - 1);
+	k = strlen(s);
+	while (k > i && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+		k--;
+	d.reason = xstrndup(s + i, k - i);
+	p->devs = xreallocarray(p->devs, p->n_devs + 1, sizeof(*p->devs));
+	p->devs[p->n_devs++] = d;
+	return 0;
+}
+
+int
+profile_dev_parse(struct client_profile *p, const char *path,
+    const char *text, size_t len, struct dl_diags *diags)
+{
+	size_t i = 0, errors = 0;
+	unsigned ln = 0;
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t n = end - i, k = 0;
+		char *line;
+
+		ln++;
+		if (memchr(text + i, '\0', n) != NULL) {
+			dl_error(diags, path, ln, 1, "NUL character");
+			errors++;
+			i = end + 1;
+			continue;
+		}
+		line = xstrndup(text + i, n);
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		while (line[k] == ' ' || line[k] == '\t')
+			k++;
+		if (line[k] != '\0' && line[k] != '#' &&
+		    dev_line(p, path, ln, line, diags) != 0)
+			errors++;
+		free(line);
+		i = end + 1;
+	}
+	return errors ? DL_EINVAL : 0;
+}
+
+const struct profile_deviation *
+profile_deviation(const struct client_profile *p, const char *scenario,
+    const char *phase, enum scen_policy policy)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_devs; i++) {
+		const struct profile_deviation *d = &p->devs[i];
+		size_t sl = strlen(d->scenario);
+
+		if (d->policy >= 0 && d->policy != (int)policy)
+			continue;
+		if (d->scenario[sl - 1] == '/') {
+			if (strncmp(scenario, d->scenario, sl) != 0)
+				continue;
+		} else if (strcmp(scenario, d->scenario) != 0) {
+			continue;
+		}
+		if (d->phase != NULL &&
+		    (phase == NULL || strcmp(phase, d->phase) != 0))
+			continue;
+		return d;
+	}
+	return NULL;
+}

@@ -1,0 +1,33 @@
+/*
+ * profile_internal.h -- shared between the files of harness/clients only.
+ *
+ * The template scanner is used both by the loader (to reject unknown
+ * variables at load time, with a position) and by the renderer; the
+ * deviations parser is called by the loader.  Nothing here is public.
+ */
+#ifndef DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H
+#define DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "harness/clients/profile.h"
+
+/*
+ * Check template t: every "{name}" names a variable of profile_var_names,
+ * braces are paired or doubled.  Returns 0, or DL_EINVAL with a message
+ * (what is wrong, quoting the offending part) in why.
+ */
+int profile_template_check(const char *t, char *why, size_t len);
+
+/*
+ * Parse the deviations file path (text, len bytes) into p->devs.
+ * Returns 0 or DL_EINVAL (diagnostics at path:line:col).
+ */
+int profile_dev_parse(struct client_profile *p, const char *path,
+    const char *text, size_t len, struct dl_diags *diags);
+
+/* Read a whole file of at most max bytes into a NUL-terminated buffer. */
+int profile_read_file(const char *path, size_t max, char **out, size_t *len,
+    struct dl_diags *diags);
+
+#endif /* DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H */

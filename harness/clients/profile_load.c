@@ -1,0 +1,1109 @@
+/*
+ * profile_load.c -- client profile files (YAML, version 1) to struct
+ * client_profile, and profile_find.
+ *
+ * Owns: reading the file (bounded), a small node tree built from
+ * libyaml's event API (positions kept, aliases and duplicate keys
+ * refused, depth and node count bounded), decoding each key by type
+ * with a file:line:col diagnostic for every problem (decoding goes on
+ * after an error so that one run reports them all), regex compilation,
+ * template checks, and loading the .deviations file next to the
+ * profile.  Does not own: rendering (profile_render.c), claims
+ * (profile_claims.c), the deviations format (profile_dev.c).
+ */
+#include "harness/clients/profile_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "danelab_config.h"
+
+#include "simulator/util/xmem.h"
+
+#define PNODE_MAX_DEPTH 8
+#define PNODE_MAX_NODES 4096
+#define PROFILE_MAX_PATTERN 1024
+#define PROFILE_MAX_NAME 64
+
+/* ---- node tree ------------------------------------------------------- */
+
+enum pnode_type { PN_BAD, PN_SCALAR, PN_SEQ, PN_MAP };
+
+struct pnode {
+	enum pnode_type type;
+	unsigned line, col;
+	char *str;		/* scalars */
+	bool null;		/* plain "", "~", "null" */
+	bool plain;
+	struct pnode **kids;	/* maps: key, value, key, value ... */
+	size_t n, cap;
+};
+
+struct pctx {
+	const char *file;
+	struct dl_diags *diags;
+	size_t errors;
+	size_t nodes;
+};
+
+static int
+perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->errors++;
+	va_start(ap, fmt);
+	dl_diag_vadd(c->diags, DL_DIAG_ERROR, c->file, line, col, fmt, ap);
+	va_end(ap);
+	return DL_EINVAL;
+}
+
+static void
+pnode_free(struct pnode *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->n; i++)
+		pnode_free(n->kids[i]);
+	free(n->kids);
+	free(n->str);
+	free(n);
+}
+
+static struct pnode *
+pnode_new(enum pnode_type t, yaml_mark_t m)
+{
+	struct pnode *n = xcalloc(1, sizeof(*n));
+
+	n->type = t;
+	n->line = (unsigned)m.line + 1;
+	n->col = (unsigned)m.column + 1;
+	return n;
+}
+
+static void
+pnode_add(struct pnode *parent, struct pnode *kid)
+{
+	if (parent->n == parent->cap) {
+		parent->cap = parent->cap ? parent->cap * 2 : 8;
+		parent->kids = xreallocarray(parent->kids, parent->cap,
+		    sizeof(*parent->kids));
+	}
+	parent->kids[parent->n++] = kid;
+}
+
+/* Duplicate keys and non-scalar keys of a finished mapping. */
+static void
+map_check_keys(struct pctx *c, const struct pnode *m)
+{
+	size_t i, j;
+
+	for (i = 0; i + 1 < m->n; i += 2) {
+		const struct pnode *k = m->kids[i];
+
+		if (k->type != PN_SCALAR) {
+			if (k->type != PN_BAD)
+				perr(c, k->line, k->col,
+				    "a key must be a plain string");
+			continue;
+		}
+		for (j = 0; j < i; j += 2) {
+			const struct pnode *o = m->kids[j];
+
+			if (o->type == PN_SCALAR &&
+			    strcmp(o->str, k->str) == 0) {
+				perr(c, k->line, k->col,
+				    "duplicate key '%s' (first at line %u)",
+				    k->str, o->line);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Parse buf into a node tree.  Returns 0 and *root (NULL for an empty
+ * document), or DL_EINVAL after a syntax error or a bound.
+ */
+static int
+pyaml_parse(struct pctx *c, const char *buf, size_t len, struct pnode **root)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	struct pnode *stack[PNODE_MAX_DEPTH + 1];
+	struct pnode *top = NULL;
+	size_t depth = 0;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return perr(c, 0, 0, "cannot initialise the YAML parser");
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done) {
+		struct pnode *n = NULL;
+
+		if (!yaml_parser_parse(&p, &ev)) {
+			perr(c, (unsigned)p.problem_mark.line + 1,
+			    (unsigned)p.problem_mark.column + 1, "YAML: %s%s%s",
+			    p.problem ? p.problem : "syntax error",
+			    p.context ? " " : "", p.context ? p.context : "");
+			rc = DL_EINVAL;
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (top != NULL) {
+				perr(c, (unsigned)ev.start_mark.line + 1,
+				    (unsigned)ev.start_mark.column + 1,
+				    "a profile is one YAML document");
+				rc = DL_EINVAL;
+				done = true;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			n = pnode_new(PN_BAD, ev.start_mark);
+			perr(c, n->line, n->col,
+			    "YAML aliases are not allowed");
+			break;
+		case YAML_SCALAR_EVENT: {
+			const char *v = (const char *)ev.data.scalar.value;
+			size_t vl = ev.data.scalar.length;
+
+			n = pnode_new(PN_SCALAR, ev.start_mark);
+			if (memchr(v, '\0', vl) != NULL) {
+				n->type = PN_BAD;
+				perr(c, n->line, n->col,
+				    "NUL character in a value");
+				break;
+			}
+			n->str = xstrndup(v, vl);
+			n->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
+			n->null = n->plain && (vl == 0 ||
+			    strcmp(n->str, "~") == 0 ||
+			    strcmp(n->str, "null") == 0);
+			break;
+		}
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			n = pnode_new(ev.type == YAML_SEQUENCE_START_EVENT ?
+			    PN_SEQ : PN_MAP, ev.start_mark);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0) {
+				depth--;
+				if (stack[depth]->type == PN_MAP)
+					map_check_keys(c, stack[depth]);
+			}
+			break;
+		default:
+			break;
+		}
+		if (n != NULL) {
+			if (++c->nodes > PNODE_MAX_NODES) {
+				perr(c, n->line, n->col,
+				    "more than %d YAML nodes", PNODE_MAX_NODES);
+				pnode_free(n);
+				rc = DL_EINVAL;
+				done = true;
+			} else {
+				if (depth > 0)
+					pnode_add(stack[depth - 1], n);
+				else if (top == NULL)
+					top = n;
+				else
+					pnode_free(n);
+				if (n->type == PN_SEQ || n->type == PN_MAP) {
+					if (depth == PNODE_MAX_DEPTH) {
+						perr(c, n->line, n->col,
+						    "nested deeper than %d",
+						    PNODE_MAX_DEPTH);
+						rc = DL_EINVAL;
+						done = true;
+					} else {
+						stack[depth++] = n;
+					}
+				}
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (rc != 0) {
+		pnode_free(top);
+		return rc;
+	}
+	*root = top;
+	return 0;
+}
+
+/* ---- decoding helpers -------------------------------------------------- */
+
+static const char *
+node_desc(const struct pnode *n)
+{
+	switch (n->type) {
+	case PN_SEQ:
+		return "a list";
+	case PN_MAP:
+		return "a mapping";
+	case PN_SCALAR:
+		return n->null ? "empty" : "a string";
+	default:
+		return "invalid";
+	}
+}
+
+/* A non-null scalar, or an error "'key' must be WHAT, not ...". */
+static bool
+want_scalar(struct pctx *c, const char *key, const struct pnode *n,
+    const char *what)
+{
+	if (n->type == PN_BAD)
+		return false;
+	if (n->type == PN_SCALAR && n->null) {
+		perr(c, n->line, n->col, "'%s' has no value", key);
+		return false;
+	}
+	if (n->type != PN_SCALAR) {
+		perr(c, n->line, n->col, "'%s' must be %s, not %s", key, what,
+		    node_desc(n));
+		return false;
+	}
+	return true;
+}
+
+static bool
+want_type(struct pctx *c, const char *key, const struct pnode *n,
+    enum pnode_type t)
+{
+	if (n->type == PN_BAD)
+		return false;
+	if (n->type != t) {
+		perr(c, n->line, n->col, "'%s' must be %s, not %s", key,
+		    t == PN_SEQ ? "a list" : "a mapping", node_desc(n));
+		return false;
+	}
+	return true;
+}
+
+/* An item of a list of mappings ("each item of 'claims' ..."). */
+static bool
+want_item_map(struct pctx *c, const char *list, const struct pnode *n)
+{
+	if (n->type == PN_BAD)
+		return false;
+	if (n->type != PN_MAP) {
+		perr(c, n->line, n->col,
+		    "each item of '%s' must be a mapping, not %s", list,
+		    node_desc(n));
+		return false;
+	}
+	return true;
+}
+
+/* A template string: a scalar whose variables all exist. */
+static char *
+get_template(struct pctx *c, const char *key, const struct pnode *n)
+{
+	char why[256];
+
+	if (!want_scalar(c, key, n, "a string"))
+		return NULL;
+	if (profile_template_check(n->str, why, sizeof(why)) != 0) {
+		perr(c, n->line, n->col, "'%s': %s", key, why);
+		return NULL;
+	}
+	return xstrdup(n->str);
+}
+
+static bool
+get_uint(struct pctx *c, const char *key, const struct pnode *n,
+    unsigned min, unsigned max, unsigned *out)
+{
+	const char *s;
+	unsigned long v = 0;
+	size_t i;
+
+	if (!want_scalar(c, key, n, "a number"))
+		return false;
+	s = n->str;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || !n->plain || i > 6)
+			goto bad;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (i == 0 || v < min || v > max)
+		goto bad;
+	*out = (unsigned)v;
+	return true;
+bad:
+	perr(c, n->line, n->col,
+	    "'%s' must be a number from %u to %u, not '%s'", key, min, max, s);
+	return false;
+}
+
+static bool
+get_bool(struct pctx *c, const char *key, const struct pnode *n, bool *out)
+{
+	if (!want_scalar(c, key, n, "true or false"))
+		return false;
+	if (n->plain && strcmp(n->str, "true") == 0)
+		*out = true;
+	else if (n->plain && strcmp(n->str, "false") == 0)
+		*out = false;
+	else {
+		perr(c, n->line, n->col, "'%s' must be true or false, not '%s'",
+		    key, n->str);
+		return false;
+	}
+	return true;
+}
+
+/* Look a scalar up in a NULL-terminated name table; -1 if absent. */
+static int
+name_index(const char *const *names, const char *s)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* "a, b, c" of a name table, into buf. */
+static const char *
+name_list(const char *const *names, char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] != NULL && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+		    names[i]);
+	return buf;
+}
+
+static int
+policy_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < SCEN_POLICY_COUNT; i++)
+		if (strcmp(s, scen_policy_name((enum scen_policy)i)) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the keys ---------------------------------------------------------- */
+
+static const char *const top_keys[] = {
+	"version", "name", "description", "requires", "argv", "env", "files",
+	"timeout", "delivers", "policy", "skip-reason", "claims", NULL
+};
+static const char *const claim_keys[] = {
+	"pattern", "claim", "action", "host", "label", NULL
+};
+static const char *const file_keys[] = { "path", "text", NULL };
+/* claim: values, in enum run_claim order. */
+static const char *const claim_names[] = {
+	"none", "auth", "encrypt", "plain", "refuse", NULL
+};
+static const char *const action_names[] = {
+	"auth", "encrypt", "opportunistic", "defer", NULL
+};
+static const enum scen_action action_values[] = {
+	SCEN_ACT_AUTH, SCEN_ACT_ENCRYPT, SCEN_ACT_OPPORTUNISTIC, SCEN_ACT_DEFER
+};
+
+/* Unknown keys of mapping m, against table. */
+static void
+check_keys(struct pctx *c, const struct pnode *m, const char *const *table,
+    const char *where)
+{
+	char list[256];
+	size_t i;
+
+	for (i = 0; i + 1 < m->n; i += 2) {
+		const struct pnode *k = m->kids[i];
+
+		if (k->type == PN_SCALAR && name_index(table, k->str) < 0)
+			perr(c, k->line, k->col,
+			    "unknown key '%s' in %s (known: %s)", k->str,
+			    where, name_list(table, list, sizeof(list)));
+	}
+}
+
+/* The value of key in mapping m (last one if duplicated), or NULL. */
+static const struct pnode *
+map_get(const struct pnode *m, const char *key)
+{
+	const struct pnode *v = NULL;
+	size_t i;
+
+	for (i = 0; i + 1 < m->n; i += 2)
+		if (m->kids[i]->type == PN_SCALAR &&
+		    strcmp(m->kids[i]->str, key) == 0 && v == NULL)
+			v = m->kids[i + 1];
+	return v;
+}
+
+static char **
+get_strlist(struct pctx *c, const char *key, const struct pnode *n,
+    size_t max, bool tmpl, size_t *count)
+{
+	char **v;
+	size_t i;
+
+	*count = 0;
+	if (!want_type(c, key, n, PN_SEQ))
+		return NULL;
+	if (n->n > max) {
+		perr(c, n->line, n->col, "'%s' has %zu items, at most %zu",
+		    key, n->n, max);
+		return NULL;
+	}
+	v = xcalloc(n->n + 1, sizeof(*v));
+	for (i = 0; i < n->n; i++) {
+		const struct pnode *it = n->kids[i];
+
+		if (tmpl)
+			v[i] = get_template(c, key, it);
+		else if (want_scalar(c, key, it, "a string"))
+			v[i] = xstrdup(it->str);
+		if (v[i] == NULL)
+			v[i] = xstrdup("");
+	}
+	*count = n->n;
+	return v;
+}
+
+static bool
+env_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+	    s[0] == '_'))
+		return false;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return i <= PROFILE_MAX_NAME;
+}
+
+static void
+load_env(struct pctx *c, struct client_profile *p, const struct pnode *n)
+{
+	size_t i;
+
+	if (!want_type(c, "env", n, PN_MAP))
+		return;
+	if (n->n / 2 > PROFILE_MAX_ENV) {
+		perr(c, n->line, n->col, "'env' has %zu variables, at most %d",
+		    n->n / 2, PROFILE_MAX_ENV);
+		return;
+	}
+	p->env = xcalloc(n->n / 2 + 1, sizeof(*p->env));
+	for (i = 0; i + 1 < n->n; i += 2) {
+		const struct pnode *k = n->kids[i];
+		char *t;
+
+		if (k->type != PN_SCALAR)
+			continue;	/* reported by map_check_keys */
+		if (!env_name_ok(k->str)) {
+			perr(c, k->line, k->col,
+			    "'%s' is not a valid environment variable name",
+			    k->str);
+			continue;
+		}
+		t = get_template(c, k->str, n->kids[i + 1]);
+		if (t == NULL)
+			continue;
+		p->env[p->n_env++] = xasprintf("%s=%s", k->str, t);
+		free(t);
+	}
+}
+
+/* A file path: a plain file name inside the cell directory. */
+static bool
+file_path_ok(struct pctx *c, const struct pnode *n)
+{
+	const char *s = n->str;
+
+	if (s[0] == '/')
+		return !perr(c, n->line, n->col,
+		    "'path' must be relative to the cell directory, not "
+		    "absolute ('%s')", s);
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+	    strncmp(s, "../", 3) == 0 || strstr(s, "/..") != NULL)
+		return !perr(c, n->line, n->col,
+		    "'path' must not contain '..' ('%s')", s);
+	if (strchr(s, '/') != NULL)
+		return !perr(c, n->line, n->col,
+		    "'path' must be a file name, without subdirectory ('%s')",
+		    s);
+	if (strlen(s) > 255)
+		return !perr(c, n->line, n->col, "'path' is too long");
+	return true;
+}
+
+static void
+load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
+{
+	size_t i, j;
+
+	if (!want_type(c, "files", n, PN_SEQ))
+		return;
+	if (n->n > PROFILE_MAX_FILES) {
+		perr(c, n->line, n->col, "'files' has %zu items, at most %d",
+		    n->n, PROFILE_MAX_FILES);
+		return;
+	}
+	p->files = xcalloc(n->n + 1, sizeof(*p->files));
+	for (i = 0; i < n->n; i++) {
+		const struct pnode *m = n->kids[i], *path, *text;
+		struct profile_file *f;
+
+		if (!want_item_map(c, "files", m))
+			continue;
+		check_keys(c, m, file_keys, "a file");
+		path = map_get(m, "path");
+		text = map_get(m, "text");
+		if (path == NULL || text == NULL) {
+			perr(c, m->line, m->col,
+			    "a file needs 'path' and 'text'");
+			continue;
+		}
+		if (!want_scalar(c, "path", path, "a string") ||
+		    !file_path_ok(c, path))
+			continue;
+		for (j = 0; j < p->n_files; j++)
+			if (strcmp(p->files[j].path, path->str) == 0)
+				break;
+		if (j < p->n_files) {
+			perr(c, path->line, path->col,
+			    "file '%s' listed twice", path->str);
+			continue;
+		}
+		f = &p->files[p->n_files];
+		f->text = get_template(c, "text", text);
+		if (f->text == NULL)
+			continue;
+		f->path = xstrdup(path->str);
+		p->n_files++;
+	}
+}
+
+static void
+load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n,
+    const struct pnode *skip)
+{
+	size_t i;
+
+	if (!want_type(c, "policy", n, PN_MAP))
+		return;
+	for (i = 0; i + 1 < n->n; i += 2) {
+		const struct pnode *k = n->kids[i], *v = n->kids[i + 1];
+		int pol;
+
+		if (k->type != PN_SCALAR)
+			continue;
+		pol = policy_parse(k->str);
+		if (pol < 0) {
+			perr(c, k->line, k->col,
+			    "unknown policy '%s' (known: dane, dane-only)",
+			    k->str);
+			continue;
+		}
+		free(p->policy_value[pol]);
+		p->policy_value[pol] = NULL;
+		if (v->type == PN_SCALAR && v->null) {
+			/* The client cannot do it: say why. */
+			if (skip == NULL || skip->type != PN_MAP ||
+			    map_get(skip, k->str) == NULL)
+				perr(c, v->line, v->col,
+				    "policy '%s' is null but has no "
+				    "skip-reason", k->str);
+			continue;
+		}
+		if (!want_scalar(c, k->str, v, "a string or null"))
+			continue;
+		if (strlen(v->str) > PROFILE_MAX_NAME) {
+			perr(c, v->line, v->col, "'%s' is longer than %d",
+			    k->str, PROFILE_MAX_NAME);
+			continue;
+		}
+		p->policy_value[pol] = xstrdup(v->str);
+	}
+}
+
+static void
+load_skip(struct pctx *c, struct client_profile *p, const struct pnode *n)
+{
+	size_t i;
+
+	if (!want_type(c, "skip-reason", n, PN_MAP))
+		return;
+	for (i = 0; i + 1 < n->n; i += 2) {
+		const struct pnode *k = n->kids[i], *v = n->kids[i + 1];
+		int pol;
+
+		if (k->type != PN_SCALAR)
+			continue;
+		pol = policy_parse(k->str);
+		if (pol < 0) {
+			perr(c, k->line, k->col,
+			    "unknown policy '%s' (known: dane, dane-only)",
+			    k->str);
+			continue;
+		}
+		if (p->policy_value[pol] != NULL) {
+			perr(c, k->line, k->col,
+			    "skip-reason for '%s', but its policy value is not "
+			    "null", k->str);
+			continue;
+		}
+		if (!want_scalar(c, k->str, v, "a string"))
+			continue;
+		p->skip_reason[pol] = xstrdup(v->str);
+	}
+}
+
+static void
+load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
+    bool *ok)
+{
+	const struct pnode *pat = map_get(m, "pattern");
+	const struct pnode *cn = map_get(m, "claim");
+	const struct pnode *an = map_get(m, "action");
+	const struct pnode *hn = map_get(m, "host");
+	const struct pnode *ln = map_get(m, "label");
+	char list[128];
+	int rc, i;
+
+	*ok = false;
+	check_keys(c, m, claim_keys, "a claim");
+	if (pat == NULL) {
+		perr(c, m->line, m->col, "a claim needs 'pattern'");
+		return;
+	}
+	if ((cn == NULL) == (an == NULL)) {
+		perr(c, m->line, m->col,
+		    "a claim needs one of 'claim' (per host) or 'action' "
+		    "(overall)");
+		return;
+	}
+	if (!want_scalar(c, "pattern", pat, "a string"))
+		return;
+	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
+		perr(c, pat->line, pat->col, "'pattern' is longer than %d",
+		    PROFILE_MAX_PATTERN);
+		return;
+	}
+	rc = regcomp(&cl->re, pat->str, REG_EXTENDED | REG_NEWLINE);
+	if (rc != 0) {
+		char why[256];
+
+		regerror(rc, &cl->re, why, sizeof(why));
+		perr(c, pat->line, pat->col, "bad pattern: %s", why);
+		return;
+	}
+	cl->pattern = xstrdup(pat->str);
+	*ok = true;		/* regex compiled: the caller frees it */
+	if (cn != NULL) {
+		if (!want_scalar(c, "claim", cn, "a claim name"))
+			return;
+		i = name_index(claim_names, cn->str);
+		if (i < 0) {
+			perr(c, cn->line, cn->col,
+			    "unknown claim '%s' (known: %s)", cn->str,
+			    name_list(claim_names, list, sizeof(list)));
+			return;
+		}
+		cl->claim = (enum run_claim)i;
+	} else {
+		if (!want_scalar(c, "action", an, "an action name"))
+			return;
+		i = name_index(action_names, an->str);
+		if (i < 0) {
+			perr(c, an->line, an->col,
+			    "unknown action '%s' (known: %s)", an->str,
+			    name_list(action_names, list, sizeof(list)));
+			return;
+		}
+		cl->overall = true;
+		cl->action = action_values[i];
+	}
+	if (hn != NULL && get_uint(c, "host", hn, 1, 9, &cl->host_group) &&
+	    cl->host_group > cl->re.re_nsub)
+		perr(c, hn->line, hn->col,
+		    "'host' is group %u, but the pattern has %zu group%s",
+		    cl->host_group, cl->re.re_nsub,
+		    cl->re.re_nsub == 1 ? "" : "s");
+	if (cn != NULL && cl->claim == RUN_CLAIM_NONE && hn == NULL)
+		perr(c, cn->line, cn->col,
+		    "'claim: none' only names a host: it needs 'host'");
+	if (ln != NULL && want_scalar(c, "label", ln, "a string")) {
+		if (strlen(ln->str) >= 64)
+			perr(c, ln->line, ln->col,
+			    "'label' is longer than 63 characters");
+		else
+			cl->label = xstrdup(ln->str);
+	}
+}
+
+static void
+load_claims(struct pctx *c, struct client_profile *p, const struct pnode *n)
+{
+	size_t i;
+
+	if (!want_type(c, "claims", n, PN_SEQ))
+		return;
+	if (n->n > PROFILE_MAX_CLAIMS) {
+		perr(c, n->line, n->col, "'claims' has %zu items, at most %d",
+		    n->n, PROFILE_MAX_CLAIMS);
+		return;
+	}
+	p->claims = xcalloc(n->n + 1, sizeof(*p->claims));
+	for (i = 0; i < n->n; i++) {
+		bool ok;
+
+		if (!want_item_map(c, "claims", n->kids[i]))
+			continue;
+		memset(&p->claims[p->n_claims], 0, sizeof(p->claims[0]));
+		load_claim(c, &p->claims[p->n_claims], n->kids[i], &ok);
+		if (ok)
+			p->n_claims++;
+	}
+}
+
+/* The file name of path without directory and without ".yaml". */
+static char *
+profile_stem(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t len;
+
+	b = b ? b + 1 : path;
+	len = strlen(b);
+	if (len <= 5 || strcmp(b + len - 5, ".yaml") != 0)
+		return NULL;
+	return xstrndup(b, len - 5);
+}
+
+static void
+load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
+{
+	const struct pnode *v;
+	char *stem = profile_stem(c->file);
+	unsigned version;
+	int i;
+
+	check_keys(c, root, top_keys, "a profile");
+	for (i = 0; i < SCEN_POLICY_COUNT; i++)
+		p->policy_value[i] =
+		    xstrdup(scen_policy_name((enum scen_policy)i));
+	p->timeout_s = 30;
+
+	v = map_get(root, "version");
+	if (v == NULL)
+		perr(c, root->line, root->col, "missing key 'version'");
+	else if (get_uint(c, "version", v, 0, 999999, &version) &&
+	    version != 1)
+		perr(c, v->line, v->col,
+		    "unsupported version %u (this danelab reads version 1)",
+		    version);
+
+	v = map_get(root, "name");
+	if (v == NULL)
+		perr(c, root->line, root->col, "missing key 'name'");
+	else if (want_scalar(c, "name", v, "a string")) {
+		if (stem == NULL || strcmp(stem, v->str) != 0)
+			perr(c, v->line, v->col,
+			    "'name' is '%s' but the file is called '%s'",
+			    v->str, stem ? stem : c->file);
+		else
+			p->name = xstrdup(v->str);
+	}
+	free(stem);
+
+	if ((v = map_get(root, "description")) != NULL &&
+	    want_scalar(c, "description", v, "a string"))
+		p->description = xstrdup(v->str);
+	if ((v = map_get(root, "requires")) != NULL)
+		p->requires = get_strlist(c, "requires", v,
+		    PROFILE_MAX_REQUIRES, false, &p->n_requires);
+	v = map_get(root, "argv");
+	if (v == NULL)
+		perr(c, root->line, root->col, "missing key 'argv'");
+	else {
+		p->argv = get_strlist(c, "argv", v, PROFILE_MAX_ARGS, true,
+		    &p->argc);
+		if (p->argv != NULL && p->argc == 0)
+			perr(c, v->line, v->col, "'argv' is empty");
+	}
+	if ((v = map_get(root, "env")) != NULL)
+		load_env(c, p, v);
+	if ((v = map_get(root, "files")) != NULL)
+		load_files(c, p, v);
+	if ((v = map_get(root, "timeout")) != NULL)
+		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
+		    &p->timeout_s);
+	if ((v = map_get(root, "delivers")) != NULL)
+		get_bool(c, "delivers", v, &p->delivers);
+	if ((v = map_get(root, "policy")) != NULL)
+		load_policy(c, p, v, map_get(root, "skip-reason"));
+	if ((v = map_get(root, "skip-reason")) != NULL)
+		load_skip(c, p, v);
+	if ((v = map_get(root, "claims")) != NULL)
+		load_claims(c, p, v);
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+int
+profile_read_file(const char *path, size_t max, char **out, size_t *len,
+    struct dl_diags *diags)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dl_error(diags, path, 0, 0, "cannot open: %s",
+		    strerror(errno));
+		return DL_EIO;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		dl_error(diags, path, 0, 0, "not a regular file");
+		return DL_EIO;
+	}
+	if ((size_t)st.st_size > max) {
+		close(fd);
+		return dl_error(diags, path, 0, 0,
+		    "file is larger than %zu bytes", max);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		dl_error(diags, path, 0, 0, "read error");
+		return DL_EIO;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+static int
+load_deviations(struct client_profile *p, const char *path,
+    struct dl_diags *diags)
+{
+	size_t plen = strlen(path), len;
+	char *dpath, *text;
+	int rc;
+
+	dpath = xasprintf("%.*s.deviations", (int)(plen - 5), path);
+	if (access(dpath, F_OK) != 0 && errno == ENOENT) {
+		free(dpath);
+		return 0;
+	}
+	rc = profile_read_file(dpath, PROFILE_MAX_FILE, &text, &len, diags);
+	if (rc == 0) {
+		rc = profile_dev_parse(p, dpath, text, len, diags);
+		free(text);
+	}
+	free(dpath);
+	return rc;
+}
+
+int
+profile_load(const char *path, struct client_profile **out,
+    struct dl_diags *diags)
+{
+	struct pctx c = { .file = path, .diags = diags };
+	struct client_profile *p;
+	struct pnode *root = NULL;
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = profile_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
+	if (rc != 0)
+		return rc;
+	rc = pyaml_parse(&c, buf, len, &root);
+	free(buf);
+	if (rc != 0)
+		return rc;
+	if (root == NULL || root->type != PN_MAP) {
+		perr(&c, root ? root->line : 1, root ? root->col : 1,
+		    "a profile must be a mapping of keys");
+		pnode_free(root);
+		return DL_EINVAL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->file = xstrdup(path);
+	load_top(&c, p, root);
+	pnode_free(root);
+	if (c.errors == 0)
+		rc = load_deviations(p, path, diags);
+	if (c.errors != 0 || rc != 0) {
+		profile_free(p);
+		return rc != 0 ? rc : DL_EINVAL;
+	}
+	if (p->description == NULL)
+		p->description = xstrdup("");
+	*out = p;
+	return 0;
+}
+
+void
+profile_free(struct client_profile *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	free(p->file);
+	free(p->name);
+	free(p->description);
+	profile_strv_free(p->requires);
+	profile_strv_free(p->argv);
+	profile_strv_free(p->env);
+	for (i = 0; i < p->n_files; i++) {
+		free(p->files[i].path);
+		free(p->files[i].text);
+	}
+	free(p->files);
+	for (i = 0; i < SCEN_POLICY_COUNT; i++) {
+		free(p->policy_value[i]);
+		free(p->skip_reason[i]);
+	}
+	for (i = 0; i < p->n_claims; i++) {
+		free(p->claims[i].pattern);
+		regfree(&p->claims[i].re);
+		free(p->claims[i].label);
+	}
+	free(p->claims);
+	for (i = 0; i < p->n_devs; i++) {
+		free(p->devs[i].scenario);
+		free(p->devs[i].phase);
+		free(p->devs[i].reason);
+	}
+	free(p->devs);
+	free(p);
+}
+
+/* ---- profile_find ------------------------------------------------------ */
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "a, b, c": the profiles of dir, sorted. */
+static char *
+known_profiles(const char *dir)
+{
+	char *names[128], *list;
+	size_t n = 0, i, total = 1;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return xstrdup("none");
+	while ((e = readdir(d)) != NULL && n < 128) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 5 && e->d_name[0] != '.' &&
+		    strcmp(e->d_name + len - 5, ".yaml") == 0) {
+			names[n] = xstrndup(e->d_name, len - 5);
+			total += len;
+			n++;
+		}
+	}
+	closedir(d);
+	if (n == 0)
+		return xstrdup("none");
+	qsort(names, n, sizeof(*names), strp_cmp);
+	list = xcalloc(1, total);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(list, ", ");
+		strcat(list, names[i]);
+		free(names[i]);
+	}
+	return list;
+}
+
+int
+profile_find(const char *dir, const char *name, struct client_profile **out,
+    struct dl_diags *diags)
+{
+	size_t len = strlen(name), i;
+	char *path, *list;
+	int rc;
+
+	if (strchr(name, '/') != NULL ||
+	    (len > 5 && strcmp(name + len - 5, ".yaml") == 0))
+		return profile_load(name, out, diags);
+	if (dir == NULL)
+		dir = getenv("DANELAB_CLIENTS");
+	if (dir == NULL)
+		dir = DANELAB_CLIENTS_DIR;
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
+		    name[i] == '_' || name[i] == '.'))
+			break;
+	path = xasprintf("%s/%s.yaml", dir, name);
+	if (len == 0 || len > PROFILE_MAX_NAME || i < len || name[0] == '.' ||
+	    access(path, F_OK) != 0) {
+		list = known_profiles(dir);
+		dl_error(diags, NULL, 0, 0,
+		    "unknown client '%s' (known clients: %s)", name, list);
+		free(list);
+		free(path);
+		return DL_ENOENT;
+	}
+	rc = profile_load(path, out, diags);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,689 @@
+/*
+ * test_profile.c -- unit tests of harness/clients (client profiles).
+ *
+ * Files under tests/clients/ (paths in diagnostics are relative to the
+ * source root, where the test runs):
+ *   bad/X.yaml      must fail to load; the diagnostics printed must equal
+ *                   bad/X.expected exactly (DANELAB_UPDATE_EXPECTED=1
+ *                   rewrites the .expected files, to be reviewed);
+ *   good/           profiles for deviations and rendering;
+ *   samples/X.out   real output of each client, captured in lab worlds
+ *                   (see harness/clients/README.md), read for claims.
+ * The three real profiles of harness/clients/ are loaded too.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "danelab_config.h"
+#include "harness/clients/profile.h"
+#include "simulator/util/diag.h"
+
+static char *
+read_text(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	if (len != NULL)
+		*len = (size_t)n;
+	return buf;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static char *
+diags_text(struct dl_diags *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	if (d->n > 0)
+		dl_diags_print(d, fp);
+	fclose(fp);
+	return buf;
+}
+
+static struct client_profile *
+load_ok(const char *path)
+{
+	struct client_profile *p = NULL;
+	struct dl_diags d;
+	int rc;
+
+	dl_diags_init(&d);
+	rc = profile_load(path, &p, &d);
+	if (rc != 0 || d.n != 0) {
+		char *t = diags_text(&d);
+
+		print_message("# %s: %s\n%s", path, dl_strerror(rc), t);
+		free(t);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(d.n, 0);
+	dl_diags_clear(&d);
+	return p;
+}
+
+static const struct profile_vars vars;
+
+/* Render p's argv with vars and compare with want (NULL-terminated). */
+static void
+check_argv(const struct client_profile *p, const char *const *want)
+{
+	struct dl_diags d;
+	char **argv = NULL;
+	size_t i;
+
+	dl_diags_init(&d);
+	assert_int_equal(profile_render_argv(p, &vars, &argv, &d), 0);
+	for (i = 0; want[i] != NULL; i++) {
+		assert_non_null(argv[i]);
+		assert_string_equal(argv[i], want[i]);
+	}
+	assert_null(argv[i]);
+	profile_strv_free(argv);
+	dl_diags_clear(&d);
+}
+
+/* ---- the real profiles -------------------------------------------------- */
+
+static void
+test_real_profiles(void **state)
+{
+	struct client_profile *p;
+	char why[256];
+
+	(void)state;
+	p = load_ok("harness/clients/reference.yaml");
+	assert_string_equal(p->name, "reference");
+	assert_true(p->delivers);
+	assert_int_equal(p->argc, 7);
+	assert_string_equal(p->argv[0], "{danelab}");
+	assert_int_equal(p->n_requires, 0);
+	assert_true(profile_available(p, why, sizeof(why)));
+	assert_string_equal(p->policy_value[SCEN_POLICY_DANE_ONLY],
+	    "dane-only");
+	assert_int_equal(p->n_devs, 0);
+	check_argv(p, (const char *const[]){ "/usr/bin/danelab", "probe",
+	    "example.net", "--policy", "opportunistic-dane", "--anchor",
+	    "/tmp/root.key", NULL });
+	profile_free(p);
+
+	p = load_ok("harness/clients/posttls-finger.yaml");
+	assert_false(p->delivers);
+	assert_int_equal(p->n_env, 1);
+	assert_string_equal(p->env[0], "MAIL_CONFIG={mail_config}");
+	assert_int_equal(p->timeout_s, 60);
+	assert_true(p->n_devs >= 2);
+	assert_non_null(profile_deviation(p, "control/unsigned", NULL,
+	    SCEN_POLICY_DANE_ONLY));
+	assert_null(profile_deviation(p, "control/unsigned", NULL,
+	    SCEN_POLICY_DANE));
+	check_argv(p, (const char *const[]){ "posttls-finger", "-t30", "-c",
+	    "-l", "opportunistic-dane", "-P", "/etc/ssl/certs", "example.net",
+	    NULL });
+	profile_free(p);
+
+	p = load_ok("harness/clients/swaks.yaml");
+	assert_true(p->delivers);
+	assert_string_equal(p->requires[0], "swaks");
+	assert_non_null(p->policy_value[SCEN_POLICY_DANE_ONLY]);
+	check_argv(p, (const char *const[]){ "swaks", "--to",
+	    "postmaster@example.net", "--from", "danelab@example.org",
+	    "--tls-optional", "--timeout", "20", "--header",
+	    "Subject: danelab test (opportunistic-dane)", NULL });
+	profile_free(p);
+}
+
+static void
+test_find(void **state)
+{
+	struct client_profile *p = NULL;
+	struct dl_diags d;
+	char *t;
+
+	(void)state;
+	dl_diags_init(&d);
+	assert_int_equal(profile_find("harness/clients", "swaks", &p, &d), 0);
+	assert_string_equal(p->file, "harness/clients/swaks.yaml");
+	profile_free(p);
+	p = NULL;
+	assert_int_equal(profile_find(NULL,
+	    "harness/clients/reference.yaml", &p, &d), 0);
+	profile_free(p);
+	p = NULL;
+	assert_int_equal(profile_find("harness/clients", "exim", &p, &d),
+	    DL_ENOENT);
+	assert_null(p);
+	assert_int_equal(profile_find("harness/clients", "../etc/x", &p, &d),
+	    DL_EIO);
+	t = diags_text(&d);
+	assert_non_null(strstr(t, "error: unknown client 'exim' (known "
+	    "clients: posttls-finger, reference, swaks)\n"));
+	free(t);
+	dl_diags_clear(&d);
+}
+
+/* ---- malformed profiles ------------------------------------------------ */
+
+static void
+match_expected(const char *what, const char *expected_path, const char *got)
+{
+	char *want;
+
+	if (getenv("DANELAB_UPDATE_EXPECTED") != NULL) {
+		write_text(expected_path, got);
+		return;
+	}
+	want = read_text(expected_path, NULL);
+	if (want == NULL)
+		fail_msg("%s: cannot read %s", what, expected_path);
+	if (strcmp(want, got) != 0) {
+		print_message("# %s: diagnostics differ from %s\n"
+		    "# --- expected\n%s# --- got\n%s", what, expected_path,
+		    want, got);
+		free(want);
+		fail();
+	}
+	free(want);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+test_bad_profiles(void **state)
+{
+	const char *dir = "tests/clients/bad";
+	char *names[64];
+	size_t n = 0, i;
+	struct dirent *e;
+	DIR *dp;
+
+	(void)state;
+	dp = opendir(dir);
+	assert_non_null(dp);
+	while ((e = readdir(dp)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) {
+			assert_true(n < 64);
+			names[n++] = strdup(e->d_name);
+		}
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), name_cmp);
+	assert_true(n >= 15);
+	for (i = 0; i < n; i++) {
+		struct client_profile *p = NULL;
+		struct dl_diags d;
+		char path[PATH_MAX], exp[PATH_MAX];
+		char *got;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(exp, sizeof(exp), "%s/%.*s.expected", dir,
+		    (int)(strlen(names[i]) - 5), names[i]);
+		dl_diags_init(&d);
+		rc = profile_load(path, &p, &d);
+		if (rc != DL_EINVAL)
+			print_message("# %s: %s\n", path, dl_strerror(rc));
+		assert_int_equal(rc, DL_EINVAL);
+		assert_null(p);
+		got = diags_text(&d);
+		match_expected(path, exp, got);
+		free(got);
+		dl_diags_clear(&d);
+		free(names[i]);
+	}
+}
+
+/* A profile file over PROFILE_MAX_FILE is refused before parsing. */
+static void
+test_too_big(void **state)
+{
+	char dir[] = "/tmp/dl-profile-XXXXXX", path[PATH_MAX], *t;
+	struct client_profile *p = NULL;
+	struct dl_diags d;
+	FILE *fp;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.yaml", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("version: 1\nname: big\nargv: [true]\n", fp);
+	for (i = 0; i < PROFILE_MAX_FILE / 16; i++)
+		fputs("# padding .....\n", fp);
+	fclose(fp);
+	dl_diags_init(&d);
+	assert_int_equal(profile_load(path, &p, &d), DL_EINVAL);
+	t = diags_text(&d);
+	assert_non_null(strstr(t, "big.yaml: error: file is larger than "
+	    "65536 bytes\n"));
+	free(t);
+	dl_diags_clear(&d);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- deviations -------------------------------------------------------- */
+
+static void
+test_deviations(void **state)
+{
+	struct client_profile *p;
+	const struct profile_deviation *v;
+
+	(void)state;
+	p = load_ok("tests/clients/good/devtest.yaml");
+	assert_int_equal(p->n_devs, 4);
+	assert_string_equal(p->devs[0].scenario, "rollover/stale-tlsa");
+	assert_string_equal(p->devs[0].phase, "renewed");
+	assert_int_equal(p->devs[0].policy, SCEN_POLICY_DANE_ONLY);
+	assert_int_equal(p->devs[0].line, 2);
+	assert_string_equal(p->devs[3].reason, "tabs and trailing spaces");
+	assert_int_equal(p->devs[3].policy, -1);
+
+	/* Phase and policy: the first line, else the prefix line. */
+	v = profile_deviation(p, "rollover/stale-tlsa", "renewed",
+	    SCEN_POLICY_DANE_ONLY);
+	assert_non_null(v);
+	assert_int_equal(v->line, 2);
+	v = profile_deviation(p, "rollover/stale-tlsa", "renewed",
+	    SCEN_POLICY_DANE);
+	assert_non_null(v);
+	assert_int_equal(v->line, 3);
+	v = profile_deviation(p, "rollover/stale-tlsa", NULL,
+	    SCEN_POLICY_DANE_ONLY);
+	assert_int_equal(v->line, 3);
+	/* Prefix: only whole folder names. */
+	assert_null(profile_deviation(p, "rolloverx/a", NULL,
+	    SCEN_POLICY_DANE));
+	assert_null(profile_deviation(p, "rollover", NULL, SCEN_POLICY_DANE));
+	/* Policy. */
+	assert_non_null(profile_deviation(p, "ca/intermediate-change",
+	    "fixed", SCEN_POLICY_DANE));
+	assert_null(profile_deviation(p, "ca/intermediate-change", "fixed",
+	    SCEN_POLICY_DANE_ONLY));
+	assert_null(profile_deviation(p, "ca/intermediate", NULL,
+	    SCEN_POLICY_DANE));
+	assert_non_null(profile_deviation(p, "dnssec/missing-ds", NULL,
+	    SCEN_POLICY_DANE_ONLY));
+	assert_null(profile_deviation(p, "control/valid-dane-ee", NULL,
+	    SCEN_POLICY_DANE));
+	profile_free(p);
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static const struct profile_vars vars = {
+	.domain = "example.net",
+	.policy = "opportunistic-dane",
+	.danelab = "/usr/bin/danelab",
+	.anchor = "/tmp/root.key",
+	.mail_config = "/tmp/mc",
+	.mx1 = "mx1.example.net",
+	.from = "danelab@example.org",
+	.rcpt = "postmaster@example.net",
+};
+
+static void
+test_render(void **state)
+{
+	struct client_profile *p;
+	struct profile_vars v = vars;
+	struct dl_diags d;
+	char **argv = NULL, **env = NULL, *big, *t;
+	char why[128];
+
+	(void)state;
+	p = load_ok("tests/clients/good/render.yaml");
+	assert_null(p->policy_value[SCEN_POLICY_DANE_ONLY]);
+	assert_string_equal(p->skip_reason[SCEN_POLICY_DANE_ONLY],
+	    "no mandatory mode");
+	assert_true(profile_available(p, why, sizeof(why)));
+	dl_diags_init(&d);
+	assert_int_equal(profile_render_argv(p, &v, &argv, &d), 0);
+	assert_string_equal(argv[0], "/usr/bin/danelab");
+	assert_string_equal(argv[1], "--to=postmaster@example.net");
+	assert_string_equal(argv[2], "{literal}");
+	assert_string_equal(argv[3], "x{example.net}y");
+	assert_string_equal(argv[4], "opportunistic-dane");
+	assert_null(argv[5]);
+	profile_strv_free(argv);
+
+	v.mx1 = NULL;		/* an unset variable renders empty */
+	assert_int_equal(profile_render_env(p, &v, &env, &d), 0);
+	assert_string_equal(env[0], "MAIL_CONFIG=/tmp/mc");
+	assert_string_equal(env[1], "EMPTY=");
+	assert_null(env[2]);
+	profile_strv_free(env);
+	assert_int_equal(d.n, 0);
+
+	/* A value that makes an argument longer than the bound. */
+	big = malloc(PROFILE_MAX_RENDERED + 1);
+	assert_non_null(big);
+	memset(big, 'a', PROFILE_MAX_RENDERED - 4);
+	big[PROFILE_MAX_RENDERED - 4] = '\0';
+	v.rcpt = big;		/* "--to=" + 4092 bytes: 4097 */
+	argv = NULL;
+	assert_int_equal(profile_render_argv(p, &v, &argv, &d), DL_ERANGE);
+	assert_null(argv);
+	v.rcpt = big + 1;	/* exactly 4096: fits */
+	assert_int_equal(profile_render_argv(p, &v, &argv, &d), 0);
+	assert_int_equal(strlen(argv[1]), PROFILE_MAX_RENDERED);
+	profile_strv_free(argv);
+	free(big);
+	t = diags_text(&d);
+	assert_string_equal(t, "tests/clients/good/render.yaml: error: "
+	    "argument 1 ('--to={rcpt}') is longer than 4096 bytes once "
+	    "rendered\n");
+	free(t);
+	dl_diags_clear(&d);
+	profile_free(p);
+}
+
+static void
+test_render_files(void **state)
+{
+	char dir[] = "/tmp/dl-profile-XXXXXX", path[PATH_MAX], *t;
+	struct profile_vars v = vars;
+	struct client_profile *p;
+	struct dl_diags d;
+	struct stat st;
+
+	(void)state;
+	p = load_ok("tests/clients/good/render.yaml");
+	assert_non_null(mkdtemp(dir));
+	v.dir = dir;
+	dl_diags_init(&d);
+	assert_int_equal(profile_render_files(p, &v, &d), 0);
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	t = read_text(path, NULL);
+	assert_string_equal(t, "relay = [mx1.example.net]\n"
+	    "anchor = /tmp/root.key\n{not a var}\n");
+	free(t);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* Never replaced: a second rendering fails. */
+	assert_int_equal(profile_render_files(p, &v, &d), DL_EIO);
+	unlink(path);
+	/* Never through a symbolic link. */
+	assert_int_equal(symlink("/tmp/dl-profile-target-never", path), 0);
+	assert_int_equal(profile_render_files(p, &v, &d), DL_EIO);
+	assert_int_not_equal(access("/tmp/dl-profile-target-never", F_OK), 0);
+	assert_int_equal(d.errors, 2);
+	unlink(path);
+	rmdir(dir);
+	dl_diags_clear(&d);
+	profile_free(p);
+}
+
+static void
+test_available(void **state)
+{
+	struct client_profile *p;
+	char why[128];
+	char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+	(void)state;
+	p = load_ok("tests/clients/good/render.yaml");
+	free(p->requires[0]);
+	p->requires[0] = strdup("danelab-no-such-program");
+	assert_false(profile_available(p, why, sizeof(why)));
+	assert_string_equal(why,
+	    "danelab-no-such-program not installed (not in PATH)");
+	free(p->requires[0]);
+	p->requires[0] = strdup("/nonexistent/prog");
+	assert_false(profile_available(p, why, sizeof(why)));
+	assert_string_equal(why,
+	    "/nonexistent/prog not installed (not an executable file)");
+	free(p->requires[0]);
+	p->requires[0] = strdup("/bin/sh");
+	assert_true(profile_available(p, why, sizeof(why)));
+	/* PATH is searched: sh is not found in a PATH without it. */
+	free(p->requires[0]);
+	p->requires[0] = strdup("sh");
+	setenv("PATH", "/nonexistent", 1);
+	assert_false(profile_available(p, why, sizeof(why)));
+	setenv("PATH", "/nonexistent:/bin", 1);
+	assert_true(profile_available(p, why, sizeof(why)));
+	if (saved != NULL)
+		setenv("PATH", saved, 1);
+	free(saved);
+	profile_free(p);
+}
+
+/* ---- claims on real output --------------------------------------------- */
+
+struct want_host {
+	const char *host;
+	enum run_claim claim;
+	const char *label;
+};
+
+static void
+check_claims(const struct client_profile *p, const char *sample,
+    const char *first_mx, enum scen_action overall,
+    const struct want_host *want, size_t n)
+{
+	struct profile_claims c;
+	char path[PATH_MAX], *out;
+	size_t len, i;
+
+	snprintf(path, sizeof(path), "tests/clients/samples/%s", sample);
+	out = read_text(path, &len);
+	if (out == NULL)
+		fail_msg("cannot read %s", path);
+	profile_read_claims(p, out, len, first_mx, &c);
+	free(out);
+	if (c.n != n || c.overall != overall) {
+		print_message("# %s: %zu hosts, overall %d\n", sample, c.n,
+		    (int)c.overall);
+		for (i = 0; i < c.n; i++)
+			print_message("#   %s %d %s\n", c.host[i].host,
+			    (int)c.host[i].claim, c.host[i].label);
+	}
+	assert_int_equal(c.overall, overall);
+	assert_int_equal(c.n, n);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(c.host[i].host, want[i].host);
+		assert_int_equal(c.host[i].claim, want[i].claim);
+		if (want[i].label != NULL)
+			assert_string_equal(c.host[i].label, want[i].label);
+	}
+}
+
+#define CHECK(p, s, mx, ov, ...) do { \
+	const struct want_host w_[] = { __VA_ARGS__ }; \
+	check_claims((p), (s), (mx), (ov), w_, sizeof(w_) / sizeof(w_[0])); \
+} while (0)
+#define CHECK_NONE(p, s, mx, ov) check_claims((p), (s), (mx), (ov), NULL, 0)
+
+static const char *mx1 = "MX1.example.net.";	/* normalised */
+static const char *h1 = "mx1.example.net", *h2 = "mx2.example.net";
+
+static void
+test_claims_posttls_finger(void **state)
+{
+	struct client_profile *p;
+
+	(void)state;
+	p = load_ok("harness/clients/posttls-finger.yaml");
+	CHECK(p, "ptf-valid-dane-ee.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_AUTH, "Verified" });
+	CHECK(p, "ptf-valid-dane-ta.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_AUTH, "Verified" });
+	/* num=65 then "Untrusted": the refusal sticks. */
+	CHECK(p, "ptf-stale-tlsa-renewed.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_REFUSE, "no matching DANE TLSA records" });
+	CHECK(p, "ptf-intermediate-change-r3.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_REFUSE, "no matching DANE TLSA records" });
+	CHECK(p, "ptf-unsigned-dane.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_ENCRYPT, "Untrusted" });
+	/* The PKIX fallback (a listed deviation): still "Untrusted". */
+	CHECK(p, "ptf-unsigned-dane-only.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_ENCRYPT, "Untrusted" });
+	CHECK_NONE(p, "ptf-ds-mismatch.out", mx1, SCEN_ACT_DEFER);
+	CHECK(p, "ptf-tlsa-rrsig-expired.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_REFUSE, "TLSA lookup error" },
+	    { h2, RUN_CLAIM_AUTH, "Verified" });
+	/* Stops at MX 10 after a DANE failure: nothing about mx2. */
+	CHECK(p, "ptf-two-mx-mismatch.out", mx1, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_REFUSE, NULL });
+	/* No STARTTLS: posttls-finger -c says nothing. */
+	CHECK_NONE(p, "ptf-plain-unsigned-dane-only.out", mx1,
+	    SCEN_ACT_UNSET);
+	profile_free(p);
+}
+
+static void
+test_claims_reference(void **state)
+{
+	struct client_profile *p;
+
+	(void)state;
+	p = load_ok("harness/clients/reference.yaml");
+	CHECK(p, "ref-valid-dane-ee.out", NULL, SCEN_ACT_AUTH,
+	    { h1, RUN_CLAIM_AUTH, "tls-authenticated" });
+	CHECK(p, "ref-unsigned-dane.out", NULL, SCEN_ACT_OPPORTUNISTIC,
+	    { h1, RUN_CLAIM_ENCRYPT, "tls-unauthenticated" });
+	CHECK(p, "ref-missing-ds-dane.out", NULL, SCEN_ACT_OPPORTUNISTIC,
+	    { h1, RUN_CLAIM_ENCRYPT, NULL });
+	CHECK(p, "ref-unsigned-dane-only.out", NULL, SCEN_ACT_DEFER,
+	    { h1, RUN_CLAIM_REFUSE, "skip" });
+	CHECK(p, "ref-tlsa-rrsig-expired.out", NULL, SCEN_ACT_AUTH,
+	    { h1, RUN_CLAIM_REFUSE, "skip" },
+	    { h2, RUN_CLAIM_AUTH, "tls-authenticated" });
+	CHECK(p, "ref-stale-tlsa-renewed.out", NULL, SCEN_ACT_DEFER,
+	    { h1, RUN_CLAIM_REFUSE, "auth-failed" });
+	CHECK_NONE(p, "ref-ds-mismatch.out", NULL, SCEN_ACT_DEFER);
+	CHECK(p, "ref-plain-unsigned.out", NULL, SCEN_ACT_OPPORTUNISTIC,
+	    { h1, RUN_CLAIM_PLAIN, "plaintext" });
+	CHECK(p, "ref-starttls-off.out", NULL, SCEN_ACT_DEFER,
+	    { h1, RUN_CLAIM_REFUSE, "no-starttls" });
+	profile_free(p);
+}
+
+static void
+test_claims_swaks(void **state)
+{
+	struct client_profile *p;
+
+	(void)state;
+	p = load_ok("harness/clients/swaks.yaml");
+	CHECK(p, "swaks-valid-dane-ee.out", NULL, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_ENCRYPT, "TLS started" });
+	CHECK(p, "swaks-plain-unsigned.out", NULL, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_PLAIN, "cleartext" });
+	/* STARTTLS failed, then MAIL FROM in clear. */
+	CHECK(p, "swaks-handshake-failure.out", NULL, SCEN_ACT_UNSET,
+	    { h1, RUN_CLAIM_PLAIN, "cleartext" });
+	/* MX lookup failed: it tried the domain's A record, nothing said. */
+	CHECK_NONE(p, "swaks-ds-mismatch.out", NULL, SCEN_ACT_UNSET);
+	profile_free(p);
+}
+
+/* Claims without a group; REFUSE sticky; later AUTH replaces. */
+static void
+test_claims_rules(void **state)
+{
+	static const char out[] =
+	    "fail\r\n"			/* mx1 (first_mx): refuse */
+	    "tls\n"			/* encrypt: refuse kept */
+	    "host MX2.Example.NET.\n"	/* now mx2 */
+	    "tls\n"
+	    "good to MX3.example.net\n"	/* auth, group */
+	    "plain\n"			/* mx3 now: plain replaces auth */
+	    "decision: opportunistic\0tail";
+	struct client_profile *p;
+	struct profile_claims c;
+
+	(void)state;
+	p = load_ok("tests/clients/good/claims.yaml");
+	profile_read_claims(p, out, sizeof(out) - 1, "mx1.example.net.", &c);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.host[0].host, "mx1.example.net");
+	assert_int_equal(c.host[0].claim, RUN_CLAIM_REFUSE);
+	assert_string_equal(c.host[0].label, "fail");
+	assert_string_equal(c.host[1].host, "mx2.example.net");
+	assert_int_equal(c.host[1].claim, RUN_CLAIM_ENCRYPT);
+	assert_string_equal(c.host[2].host, "mx3.example.net");
+	assert_int_equal(c.host[2].claim, RUN_CLAIM_PLAIN);
+	assert_int_equal(c.overall, SCEN_ACT_OPPORTUNISTIC);
+	assert_string_equal(c.overall_label, "decision: opportunistictail");
+	/* No host known at all: nothing recorded. */
+	profile_read_claims(p, "fail\n", 5, NULL, &c);
+	assert_int_equal(c.n, 0);
+	profile_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_profiles),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_deviations),
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_files),
+		cmocka_unit_test(test_available),
+		cmocka_unit_test(test_claims_posttls_finger),
+		cmocka_unit_test(test_claims_reference),
+		cmocka_unit_test(test_claims_swaks),
+		cmocka_unit_test(test_claims_rules),
+	};
+	const char *tests_dir = getenv("DANELAB_TESTS");
+	char root[PATH_MAX];
+
+	/* Run from the source root: diagnostics name relative paths. */
+	snprintf(root, sizeof(root), "%s/..",
+	    tests_dir ? tests_dir : DANELAB_SOURCE_ROOT "/tests");
+	if (chdir(root) != 0) {
+		fprintf(stderr, "cannot chdir to %s: %s\n", root,
+		    strerror(errno));
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
