@@ -570,6 +570,9 @@ test_claims_posttls_finger(void **state)
 	/* Stops at MX 10 after a DANE failure: nothing about mx2. */
 	CHECK(p, "ptf-two-mx-mismatch.out", mx1, SCEN_ACT_UNSET,
 	    { h1, RUN_CLAIM_REFUSE, NULL });
+	/* Insecure MX RRset, secure TLSA at the MX host: "Trusted". */
+	CHECK(p, "ptf-insecure-mx.out", mx1, SCEN_ACT_UNSET,
+	    { "mx1.example.org", RUN_CLAIM_AUTH, "Trusted" });
 	/* No STARTTLS: posttls-finger -c says nothing. */
 	CHECK_NONE(p, "ptf-plain-unsigned-dane-only.out", mx1,
 	    SCEN_ACT_UNSET);
