@@ -44,8 +44,9 @@ SRC is the source tree (fixtures/, scenarios/; default: this script's
     resolution), plus start -> exit (teardown included) and the queries
     the probe sent (both resolvers merge identical outstanding
     questions, but a query a millisecond still costs each some work:
-    --interval-ms 20 shows how much; on a loaded 2-core machine it
-    made unbound's resolution a little faster, danelab's no different).
+    --interval-ms 20 shows how much: measured once on a 2-core machine
+    at load 15, unbound's probe -> answer median went from 667 to 615
+    ms, danelab's from 39 to 37 ms).
 (b) One non-timeline cell of `danelab run` with the reference client,
     bring-up to teardown: `danelab run --jobs 1 --policy dane --format
     json -o F` over every catalogue scenario without a top-level
