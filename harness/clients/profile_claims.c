@@ -47,7 +47,7 @@ record(struct profile_claims *out, const char *host, enum run_claim claim,
 {
 	size_t i;
 
-	if (host[0] == '\0' || claim == RUN_CLAIM_NONE)
+	if (host[0] == '\0' || (claim == RUN_CLAIM_NONE && label == NULL))
 		return;
 	for (i = 0; i < out->n; i++)
 		if (strcmp(out->host[i].host, host) == 0)
@@ -62,6 +62,13 @@ record(struct profile_claims *out, const char *host, enum run_claim claim,
 	} else if (out->host[i].claim == RUN_CLAIM_REFUSE &&
 	    (claim == RUN_CLAIM_ENCRYPT || claim == RUN_CLAIM_PLAIN)) {
 		return;		/* refused, then talked anyway: refused */
+	}
+	if (claim == RUN_CLAIM_NONE) {
+		/* A note: the client's word, where it claimed nothing yet. */
+		if (out->host[i].claim == RUN_CLAIM_NONE)
+			label_copy(out->host[i].label,
+			    sizeof(out->host[i].label), label, label_len);
+		return;
 	}
 	out->host[i].claim = claim;
 	label_copy(out->host[i].label, sizeof(out->host[i].label), label,
@@ -99,8 +106,12 @@ claim_line(const struct client_profile *p, const char *line,
 			out->overall = c->action;
 			label_copy(out->overall_label,
 			    sizeof(out->overall_label), label, llen);
+		} else if (c->claim == RUN_CLAIM_NONE && c->host_group > 0) {
+			/* the line only names the host */
 		} else {
-			record(out, cur, c->claim, label, llen);
+			record(out, cur, c->claim,
+			    c->claim == RUN_CLAIM_NONE && c->label == NULL
+				? NULL : label, llen);
 		}
 		return;
 	}

@@ -762,9 +762,11 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 		    "'host' is group %u, but the pattern has %zu group%s",
 		    cl->host_group, cl->re.re_nsub,
 		    cl->re.re_nsub == 1 ? "" : "s");
-	if (cn != NULL && cl->claim == RUN_CLAIM_NONE && hn == NULL)
+	if (cn != NULL && cl->claim == RUN_CLAIM_NONE && hn == NULL &&
+	    ln == NULL)
 		perr(c, cn->line, cn->col,
-		    "'claim: none' only names a host: it needs 'host'");
+		    "'claim: none' needs 'host' (the line names a host) or "
+		    "'label' (the client's word, recorded without a claim)");
 	if (ln != NULL && want_scalar(c, "label", ln, "a string")) {
 		if (strlen(ln->str) >= 64)
 			perr(c, ln->line, ln->col,

@@ -33,7 +33,8 @@ verdict_color(enum run_verdict v)
 
 /*
  * s as valid UTF-8 with control bytes shown as '?' (a newline too unless
- * multiline: a one-line field stays one line; tabs are kept).
+ * multiline: a one-line field stays one line; tabs are kept, and the CR
+ * of a CRLF line end is dropped).
  */
 static void
 put_text(FILE *fp, const char *s, bool multiline)
@@ -44,6 +45,8 @@ put_text(FILE *fp, const char *s, bool multiline)
 	for (p = (const unsigned char *)clean; *p != '\0'; p++) {
 		if ((*p == '\n' && multiline) || *p == '\t')
 			fputc(*p, fp);
+		else if (*p == '\r' && (p[1] == '\n' || p[1] == '\0'))
+			continue; /* CRLF line ends (SMTP transcripts) */
 		else if (*p < 0x20 || *p == 0x7f)
 			fputc('?', fp);
 		else
