@@ -110,6 +110,8 @@ struct run_result {
 				 * N, -1 if it did not run */
 	bool timed_out;
 	uint64_t ms;		/* wall time of the client run */
+	uint64_t cell_ms;	/* wall time of the whole cell (every phase),
+				 * bring-up to teardown, as its worker saw it */
 	char *reason;		/* one line: why this verdict */
 	char *deviation;	/* XFAIL/XPASS: the known-deviation reason */
 	char *output;		/* client's stdout+stderr, at most

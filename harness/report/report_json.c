@@ -68,6 +68,7 @@ write_result(struct json_writer *j, const struct run_result *res)
 	json_kv_int(j, "exit_status", res->exit_status);
 	json_kv_bool(j, "timed_out", res->timed_out);
 	json_kv_int(j, "ms", (long long)res->ms);
+	json_kv_int(j, "cell_ms", (long long)res->cell_ms);
 	put_str(j, "reason", res->reason);
 	put_str(j, "deviation", res->deviation);
 	put_str(j, "output", res->output);

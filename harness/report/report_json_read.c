@@ -481,6 +481,9 @@ read_result(struct rd *rd, const json_t *o, struct run_result *res)
 	    (rc = rd_int(rd, o, "ms", 0, LLONG_MAX, &n)) != 0)
 		return rc;
 	res->ms = (uint64_t)n;
+	if ((rc = rd_int(rd, o, "cell_ms", 0, LLONG_MAX, &n)) != 0)
+		return rc;
+	res->cell_ms = (uint64_t)n;
 	if ((rc = rd_str(rd, o, "reason", true, REPORT_MAX_TEXT,
 	    &res->reason)) != 0 ||
 	    (rc = rd_str(rd, o, "deviation", true, REPORT_MAX_TEXT,

@@ -122,6 +122,43 @@ results_all(const struct run_cell *c, struct run_report *rep,
 	}
 }
 
+/*
+ * A timeline's client runs must each end before the next phase starts:
+ * a run that overlaps the next phase may have looked records up in the
+ * next phase's world, and every later phase then starts from a resolver
+ * cache the scenario does not describe.  late: the phase whose run
+ * overran first, or -1.  Results of the phases after it become ERROR
+ * (the machine was too slow for the timeline, not the client wrong).
+ * Returns the new late.
+ */
+static int
+timeline_overrun(const struct scenario *s, const struct run_events *ev,
+    size_t i, struct run_result *r, int late)
+{
+	size_t j;
+
+	if (s->n_phases == 0)
+		return late;
+	if (late >= 0) {
+		free(r->reason);
+		r->reason = xasprintf("not scored: the client run of phase "
+		    "%s overran the start of the next phase (the machine was "
+		    "too slow for the timeline), so the resolver's cache is "
+		    "not what this phase assumes", s->phases[late].name);
+		r->verdict = RUN_ERROR;
+		free(r->deviation);
+		r->deviation = NULL;
+		return late;
+	}
+	if (i + 1 >= s->n_phases)
+		return late;
+	for (j = 0; j < ev->n_runs; j++)
+		if (ev->runs[j].index == (int)i && ev->runs[j].t_end >= 0 &&
+		    ev->runs[j].t_end > (double)s->phases[i + 1].at)
+			return (int)i;
+	return late;
+}
+
 static int
 write_results(const struct run_report *rep, const char *path)
 {
@@ -161,10 +198,12 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	char **cargv = NULL, **cenv = NULL, **penv = NULL, **argv = NULL;
 	char *domain = NULL, *mx1 = NULL, *rcpt = NULL;
 	size_t n_moments, i, k, n_cargv = 0;
-	uint64_t t0;
+	uint64_t t0, cell_t0;
 	bool keep = false;
 	int rc, status = 0, w;
+	int late = -1;
 
+	cell_t0 = evlog_now_ns();
 	memset(&rep, 0, sizeof(rep));
 	memset(&files, 0, sizeof(files));
 	memset(&ev, 0, sizeof(ev));
@@ -322,6 +361,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 		in.output = r->output;
 		in.output_len = olen;
 		run_score(&in, r);
+		late = timeline_overrun(s, &ev, i, r, late);
 		if (r->verdict != RUN_PASS && r->verdict != RUN_XFAIL &&
 		    r->verdict != RUN_SKIP)
 			keep = true;
@@ -357,6 +397,9 @@ out:
 	}
 	if (files.dir[0] != '\0')
 		lab_files_remove(&files);
+	cell_t0 = (evlog_now_ns() - cell_t0) / 1000000ULL;
+	for (i = 0; i < rep.n_results; i++)
+		rep.results[i].cell_ms = cell_t0;
 	rc = write_results(&rep, results_path);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
