@@ -110,7 +110,11 @@ def main():
         t0 = time.monotonic()
         run = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
                     "control/valid-dane-ee")
-        victim = wait_for(lambda: procs_matching(MARKER), 20)
+        # The client itself: argv[0] is the marker (the runner's command
+        # line holds it too, later).
+        victim = wait_for(lambda: [p for p in procs_matching(MARKER)
+                                   if p[1].split(" ")[0].endswith(MARKER)],
+                          20)
         tap.ok(bool(victim), "the sleeping client started inside the lab")
         if victim:
             os.kill(victim[0][0], signal.SIGKILL)
