@@ -26,123 +26,10 @@
 struct report_args {
 	enum report_format formats[REPORT_MAX_OUTPUTS];
 	size_t n_formats;
-	const char *outputs[REPORT_MAX_OUTPUTS];
+	char *outputs[REPORT_MAX_OUTPUTS];
 	size_t n_outputs;
 	struct report_opts opts;
 };
-
-/* "json,html" into a->formats.  Returns 0 or CLI_EXIT_USAGE. */
-static int
-parse_formats(const struct cli_ctx *ctx, const char *arg,
-    struct report_args *a)
-{
-	char *copy = xstrdup(arg), *tok, *save = NULL;
-	int f, rc = 0;
-
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if ((f = report_format_parse(tok)) < 0) {
-			fprintf(stderr, "%s report: unknown format \"%s\" "
-			    "(text, json, junit, tap, html)\n", ctx->prog,
-			    tok);
-			rc = CLI_EXIT_USAGE;
-			break;
-		}
-		if (a->n_formats == REPORT_MAX_OUTPUTS) {
-			fprintf(stderr, "%s report: at most %d formats\n",
-			    ctx->prog, REPORT_MAX_OUTPUTS);
-			rc = CLI_EXIT_USAGE;
-			break;
-		}
-		a->formats[a->n_formats++] = (enum report_format)f;
-	}
-	free(copy);
-	return rc;
-}
-
-/*
- * Write r to path that exists and is not a regular file (/dev/stdout, a
- * FIFO): renaming over it would replace the device, so write in place.
- */
-static int
-write_special(const struct cli_ctx *ctx, const struct run_report *r,
-    enum report_format f, const struct report_opts *o, const char *path)
-{
-	FILE *fp = fopen(path, "w");
-	int rc;
-
-	if (fp == NULL) {
-		fprintf(stderr, "%s report: %s: %s\n", ctx->prog, path,
-		    strerror(errno));
-		return DL_EIO;
-	}
-	rc = report_write(r, f, o, fp);
-	if (fclose(fp) != 0 && rc == 0)
-		rc = DL_EIO;
-	if (rc != 0)
-		fprintf(stderr, "%s report: %s: cannot write\n", ctx->prog,
-		    path);
-	return rc;
-}
-
-/*
- * Write r in format f to path atomically (temporary file beside it,
- * then rename), or to stdout for NULL or "-".  Errors are printed.
- */
-static int
-write_one(const struct cli_ctx *ctx, const struct run_report *r,
-    enum report_format f, const struct report_opts *o, const char *path)
-{
-	struct report_opts fo = *o;
-	struct stat st;
-	char *tmp;
-	FILE *fp;
-	int fd, rc, saved;
-
-	if (path == NULL || strcmp(path, "-") == 0) {
-		rc = report_write(r, f, o, stdout);
-		if (rc != 0)
-			fprintf(stderr, "%s report: writing to standard "
-			    "output: %s\n", ctx->prog, dl_strerror(rc));
-		return rc;
-	}
-	fo.color = false;	/* never escape codes in a file */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_special(ctx, r, f, &fo, path);
-	tmp = xasprintf("%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		fprintf(stderr, "%s report: %s: cannot create a temporary "
-		    "file beside it: %s\n", ctx->prog, path, strerror(errno));
-		free(tmp);
-		return DL_EIO;
-	}
-	(void)fchmod(fd, 0644);
-	fp = fdopen(fd, "w");
-	if (fp == NULL) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		fprintf(stderr, "%s report: %s: %s\n", ctx->prog, tmp,
-		    strerror(saved));
-		free(tmp);
-		return DL_EIO;
-	}
-	rc = report_write(r, f, &fo, fp);
-	if (fclose(fp) != 0 && rc == 0)
-		rc = DL_EIO;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = DL_EIO;
-	if (rc != 0) {
-		saved = errno;
-		unlink(tmp);
-		fprintf(stderr, "%s report: %s: cannot write: %s\n",
-		    ctx->prog, path, saved ? strerror(saved) :
-		    dl_strerror(rc));
-	}
-	free(tmp);
-	return rc;
-}
 
 /* Read every file and merge them into *out.  Diagnostics printed. */
 static int
@@ -186,6 +73,9 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_verb *v = cli_verb_find("report");
 	struct report_args a;
 	struct run_report r;
+	const char *paths[REPORT_MAX_OUTPUTS];
+	char bad[64];
+	struct dl_diags d;
 	bool merge;
 	size_t i;
 	int c, rc;
@@ -211,8 +101,14 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:o:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (parse_formats(ctx, optarg, &a) != 0)
+			if (report_formats_parse(optarg, a.formats,
+			    &a.n_formats, REPORT_MAX_OUTPUTS, bad,
+			    sizeof(bad)) != 0) {
+				fprintf(stderr, "%s report: unknown or repeated "
+				    "format \"%s\" (text, json, junit, tap, "
+				    "html)\n", ctx->prog, bad);
 				return CLI_EXIT_USAGE;
+			}
 			break;
 		case 'o':
 			if (a.n_outputs == REPORT_MAX_OUTPUTS) {
@@ -243,10 +139,11 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		cli_verb_usage(ctx, v, false);
 		return CLI_EXIT_USAGE;
 	}
-	if (a.n_outputs > a.n_formats || (a.n_formats > 1 &&
-	    a.n_outputs != a.n_formats)) {
-		fprintf(stderr, "%s report: give one --output per format "
-		    "(%zu formats, %zu --output)\n", ctx->prog, a.n_formats,
+	if (report_outputs_map(a.n_formats, a.outputs, a.n_outputs,
+	    paths) != 0) {
+		fprintf(stderr, "%s report: give one --output per format, or "
+		    "one fewer for the first to go to standard output (%zu "
+		    "formats, %zu --output)\n", ctx->prog, a.n_formats,
 		    a.n_outputs);
 		return CLI_EXIT_USAGE;
 	}
@@ -254,13 +151,17 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = read_all(argv + optind, (size_t)(argc - optind),
 	    &r)) != 0)
 		return rc;
+	dl_diags_init(&d);
 	for (i = 0; i < a.n_formats; i++) {
-		if (write_one(ctx, &r, a.formats[i], &a.opts,
-		    i < a.n_outputs ? a.outputs[i] : NULL) != 0) {
+		if (report_write_path(&r, a.formats[i], &a.opts, paths[i],
+		    &d) != 0) {
+			dl_diags_print(&d, stderr);
+			dl_diags_clear(&d);
 			report_clear(&r);
 			return CLI_EXIT_USAGE;
 		}
 	}
+	dl_diags_clear(&d);
 	rc = report_exit_code(&r);
 	report_clear(&r);
 	return rc;

@@ -59,46 +59,6 @@ selects(const struct scenario *s, const char *arg)
 	return n > 0 && strncmp(s->id, arg, n) == 0 && s->id[n] == '/';
 }
 
-/* Write rep in format f to path (atomically) or stdout. */
-static int
-emit(const struct run_report *rep, enum report_format f, const char *path,
-    const struct report_opts *ro)
-{
-	char tmp[4096];
-	FILE *fp;
-	int rc;
-
-	if (path == NULL || strcmp(path, "-") == 0) {
-		rc = report_write(rep, f, ro, stdout);
-		fflush(stdout);
-		return rc;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
-	    (int)sizeof(tmp))
-		return DL_ERANGE;
-	{
-		int fd = mkstemp(tmp);
-
-		if (fd < 0)
-			return DL_EIO;
-		fchmod(fd, 0644);
-		fp = fdopen(fd, "w");
-		if (fp == NULL) {
-			close(fd);
-			unlink(tmp);
-			return DL_EIO;
-		}
-	}
-	rc = report_write(rep, f, ro, fp);
-	if (fclose(fp) != 0 && rc == 0)
-		rc = DL_EIO;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = DL_EIO;
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
-}
-
 static int usage_error(struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -133,7 +93,9 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	const struct cli_verb *v = cli_verb_find("run");
 	const char *client_name = "reference", *clients_dir;
-	const char *outputs[RUN_MAX_FORMATS];
+	char *outputs[RUN_MAX_FORMATS];
+	const char *paths[RUN_MAX_FORMATS];
+	char bad[64];
 	enum report_format formats[RUN_MAX_FORMATS];
 	size_t n_formats = 0, n_outputs = 0, n_sel = 0, n_ctl = 0, n_cells;
 	size_t i, j;
@@ -150,7 +112,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	bool list_only = false, verbose = false, no_progress = false;
 	long ncpu;
 	ssize_t el;
-	int c, rc = CLI_EXIT_USAGE, f;
+	int c, rc = CLI_EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
@@ -193,24 +155,12 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 				return usage_error(ctx, "--shard %s: K/N with "
 				    "1 <= K <= N", optarg);
 			break;
-		case 'f': {
-			char *list = xstrdup(optarg), *tok, *save = NULL;
-
-			for (tok = strtok_r(list, ",", &save); tok != NULL;
-			     tok = strtok_r(NULL, ",", &save)) {
-				f = report_format_parse(tok);
-				if (f < 0 || n_formats == RUN_MAX_FORMATS) {
-					fprintf(stderr, "%s run: --format %s: "
-					    "text, json, junit, tap or html\n",
-					    ctx->prog, tok);
-					free(list);
-					return CLI_EXIT_USAGE;
-				}
-				formats[n_formats++] = (enum report_format)f;
-			}
-			free(list);
+		case 'f':
+			if (report_formats_parse(optarg, formats, &n_formats,
+			    RUN_MAX_FORMATS, bad, sizeof(bad)) != 0)
+				return usage_error(ctx, "--format %s: text, "
+				    "json, junit, tap or html", bad);
 			break;
-		}
 		case 'o':
 			if (n_outputs == RUN_MAX_FORMATS)
 				return usage_error(ctx, "%s: too many --output",
@@ -236,9 +186,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (n_formats == 0)
 		formats[n_formats++] = REPORT_TEXT;
-	if (n_outputs > n_formats ||
-	    (n_formats > 1 && n_outputs != n_formats &&
-		n_outputs != n_formats - 1)) {
+	if (report_outputs_map(n_formats, outputs, n_outputs, paths) != 0) {
 		fprintf(stderr, "%s run: give one --output per --format (the "
 		    "first may be left to standard output)\n", ctx->prog);
 		return CLI_EXIT_USAGE;
@@ -347,21 +295,18 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	dl_diags_clear(&d);
 	memset(&ro, 0, sizeof(ro));
 	ro.verbose = verbose;
+	ro.color = ctx->color;
+	dl_diags_init(&d);
 	for (i = 0; i < n_formats; i++) {
-		/* With one output fewer than formats, the first is stdout. */
-		const char *path = n_outputs == n_formats ? outputs[i]
-		    : i == 0 ? NULL : outputs[i - 1];
-
-		ro.color = ctx->color && path == NULL;
-		if (emit(&rep, formats[i], path, &ro) != 0) {
-			fprintf(stderr, "%s run: cannot write the %s report%s%s: "
-			    "%s\n", ctx->prog, report_format_name(formats[i]),
-			    path ? " to " : "", path ? path : "",
-			    strerror(errno));
+		if (report_write_path(&rep, formats[i], &ro, paths[i],
+		    &d) != 0) {
+			dl_diags_print(&d, stderr);
+			dl_diags_clear(&d);
 			rc = CLI_EXIT_USAGE;
 			goto out;
 		}
 	}
+	dl_diags_clear(&d);
 	if (o.keep) {
 		if (rmdir(keep_root) != 0)
 			fprintf(stderr, "%s run: kept the directories of failed "

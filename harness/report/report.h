@@ -242,6 +242,35 @@ struct report_opts {
 int report_write(const struct run_report *r, enum report_format f,
     const struct report_opts *o, FILE *fp);
 
+/* --------------------------------------------------- report_file.c */
+
+/*
+ * Append the formats of a comma-separated list ("text,html") to
+ * formats (*n of max used).  Returns 0, or DL_EINVAL with the offending
+ * word (unknown, or one too many) in bad.
+ */
+int report_formats_parse(const char *arg, enum report_format *formats,
+    size_t *n, size_t max, char *bad, size_t badlen);
+
+/*
+ * Which --output goes with which format: as many outputs as formats,
+ * one each; one fewer, the first format goes to standard output (NULL
+ * in paths) and the others get the outputs in order; "-" is standard
+ * output too.  Returns 0, or DL_EINVAL for any other count.
+ */
+int report_outputs_map(size_t n_formats, char *const *outputs,
+    size_t n_outputs, const char **paths);
+
+/*
+ * Write r in format f to path: atomically (a temporary file beside it,
+ * then rename; removed on failure, so nothing half-written is left),
+ * or in place when path exists and is not a regular file (a device, a
+ * FIFO), or to standard output for NULL.  Never colour in a file.
+ * Returns 0 or DL_EIO with a diagnostic.
+ */
+int report_write_path(const struct run_report *r, enum report_format f,
+    const struct report_opts *o, const char *path, struct dl_diags *diags);
+
 /*
  * Read a JSON report written by report_write.  Returns 0 and fills *out
  * (report_clear), DL_EIO if the file cannot be read, DL_EINVAL with a
