@@ -439,7 +439,9 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 	rep->schema = REPORT_SCHEMA_VERSION;
 	rep->version = xstrdup(DANELAB_VERSION);
 	rep->started = (int64_t)time(NULL);
-	rep->isolation = xstrdup("namespaces");
+	/* lab.h: a user namespace is added when not root. */
+	rep->isolation = xstrdup(geteuid() == 0 ? "namespaces"
+					      : "namespaces (user)");
 	rep->jobs = o->jobs;
 	rep->shard_k = o->shard_k;
 	rep->shard_n = o->shard_n;

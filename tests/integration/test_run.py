@@ -13,7 +13,9 @@
    merge`, give the same results as the subset in one run.
 3. swaks, a DANE-unaware client, must FAIL exactly the cells where the
    scenario forbids delivery through the MX host swaks uses (the first
-   one) and PASS the others.
+   one) and PASS the others -- except where the MX RRset or that host's
+   address is declared bogus or indeterminate: the validating lab
+   resolver then keeps swaks out too.
 4. posttls-finger: every result that is not PASS carries its evidence
    (a reason, and the client's output).
 5. --keep keeps a failed cell's directory (events, client output).
@@ -67,6 +69,20 @@ def first_host_forbidden(e, hosts):
     m = {dltest.fqdn(k): str(v) for k, v in e.items()}
     return m.get(first, "defer" if overall(e, hosts) == "defer" else "")\
         in ("next-mx", "defer")
+
+
+def unreachable(s):
+    """Does the scenario declare the MX RRset, or the first MX host's
+    address, bogus or indeterminate?  Then the validating lab resolver
+    answers SERVFAIL and a DANE-unaware client finds no server either."""
+    bad = ("bogus", "indeterminate")
+    ex = s.doc.get("expect") or {}
+    if str(ex.get("mx")) in bad:
+        return True
+    first = sorted(s.hosts, key=lambda h: h["preference"])[0]["name"]
+    addr = {dltest.fqdn(k): str(v)
+            for k, v in (ex.get("address") or {}).items()}
+    return addr.get(first) in bad
 
 
 def snapshot(tmp):
@@ -148,7 +164,8 @@ def check_full_run(tap, danelab, src, cat, tmp):
         tap.diag(repr(w))
     tap.ok(all(s.id in {x["id"] for x in rep["scenarios"]} for s in cat),
            "the report carries every scenario's teaching text")
-    tap.ok(rep.get("env_ok") is True, "environment check passed")
+    tap.ok((rep.get("env") or {}).get("ok") is True,
+           "environment check passed")
 
     lines = r.stdout.strip().splitlines()
     tap.ok(bool(lines) and lines[-1] == f"{len(res)} passed, 0 failed, "
@@ -223,6 +240,8 @@ def check_swaks(tap, danelab, src, cat, tmp):
         s = by_id[x["scenario"]]
         e = expect_of(s.doc, x["policy"], x.get("phase_index"))
         want = "FAIL" if first_host_forbidden(e, s.hosts) else "PASS"
+        if want == "FAIL" and unreachable(s):
+            want = "PASS"   # the lab resolver keeps everyone out
         if x["verdict"] != want:
             wrong.append(f"{x['scenario']} {x['policy']} {x.get('phase')}:"
                          f" {x['verdict']}, want {want}: {x.get('reason')}")
@@ -260,7 +279,7 @@ def check_keep(tap, danelab, src, tmp):
     os.mkdir(ktmp)
     p = os.path.join(tmp, "keep.json")
     r = run(danelab, src, ktmp, "--client", "swaks", "--keep", "--policy",
-            "dane", "dnssec/ds-mismatch", "--format", "json", "-o", p)
+            "dane", "dnssec/tlsa-rrsig-expired", "--format", "json", "-o", p)
     rep = load_json(p)
     kept = [x.get("kept_dir") for x in rep["results"]
             if x["verdict"] != "PASS"]
