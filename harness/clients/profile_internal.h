@@ -26,8 +26,4 @@ int profile_template_check(const char *t, char *why, size_t len);
 int profile_dev_parse(struct client_profile *p, const char *path,
     const char *text, size_t len, struct dl_diags *diags);
 
-/* Read a whole file of at most max bytes into a NUL-terminated buffer. */
-int profile_read_file(const char *path, size_t max, char **out, size_t *len,
-    struct dl_diags *diags);
-
 #endif /* DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H */

@@ -25,6 +25,7 @@
 
 #include "danelab_config.h"
 
+#include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
 
 #define PNODE_MAX_DEPTH 8
@@ -885,53 +886,6 @@ load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
 
 /* ---- files ------------------------------------------------------------- */
 
-int
-profile_read_file(const char *path, size_t max, char **out, size_t *len,
-    struct dl_diags *diags)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		dl_error(diags, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
-		return DL_EIO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		dl_error(diags, path, 0, 0, "not a regular file");
-		return DL_EIO;
-	}
-	if ((size_t)st.st_size > max) {
-		close(fd);
-		return dl_error(diags, path, 0, 0,
-		    "file is larger than %zu bytes", max);
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got != (size_t)st.st_size) {
-		free(buf);
-		dl_error(diags, path, 0, 0, "read error");
-		return DL_EIO;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 static int
 load_deviations(struct client_profile *p, const char *path,
     struct dl_diags *diags)
@@ -945,7 +899,7 @@ load_deviations(struct client_profile *p, const char *path,
 		free(dpath);
 		return 0;
 	}
-	rc = profile_read_file(dpath, PROFILE_MAX_FILE, &text, &len, diags);
+	rc = dl_read_file(dpath, PROFILE_MAX_FILE, &text, &len, diags);
 	if (rc == 0) {
 		rc = profile_dev_parse(p, dpath, text, len, diags);
 		free(text);
@@ -965,7 +919,7 @@ profile_load(const char *path, struct client_profile **out,
 	size_t len;
 	int rc;
 
-	rc = profile_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
+	rc = dl_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
 	if (rc != 0)
 		return rc;
 	rc = pyaml_parse(&c, buf, len, &root);

@@ -273,7 +273,8 @@ int report_write_path(const struct run_report *r, enum report_format f,
 
 /*
  * Read a JSON report written by report_write.  Returns 0 and fills *out
- * (report_clear), DL_EIO if the file cannot be read, DL_EINVAL with a
+ * (report_clear), DL_ENOENT if there is no such file, DL_EIO if it
+ * cannot be read, DL_EINVAL (also: larger than REPORT_MAX_FILE) with a
  * diagnostic (file:line:col where jansson gives it) if it is not a
  * danelab report of a schema this build knows.  Bounded by
  * REPORT_MAX_FILE and REPORT_MAX_RESULTS.

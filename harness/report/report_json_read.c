@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
 
 #define REPORT_MAX_NAME 1024		/* ids, names, hosts, words */
@@ -643,56 +644,6 @@ read_report(struct rd *rd, const json_t *root, struct run_report *r)
 	return rc;
 }
 
-/* Read the whole file at path into *buf (NUL-terminated), bounded. */
-static int
-read_file(const char *path, char **buf, size_t *len, struct dl_diags *diags)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t n = 0;
-	char *b;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		dl_error(diags, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
-		return DL_EIO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		dl_error(diags, path, 0, 0, "not a regular file");
-		close(fd);
-		return DL_EIO;
-	}
-	if (st.st_size > REPORT_MAX_FILE) {
-		close(fd);
-		return dl_error(diags, path, 0, 0,
-		    "larger than %d bytes; not a danelab report",
-		    REPORT_MAX_FILE);
-	}
-	b = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		n = read(fd, b + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (n < 0) {
-		dl_error(diags, path, 0, 0, "cannot read: %s",
-		    strerror(errno));
-		free(b);
-		close(fd);
-		return DL_EIO;
-	}
-	close(fd);
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	return 0;
-}
-
 int
 report_read_json(const char *path, struct run_report *out,
     struct dl_diags *diags)
@@ -705,7 +656,8 @@ report_read_json(const char *path, struct run_report *out,
 	size_t len = 0;
 	int rc;
 
-	if ((rc = read_file(path, &text, &len, diags)) != 0)
+	if ((rc = dl_read_file(path, REPORT_MAX_FILE, &text, &len,
+	    diags)) != 0)
 		return rc;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {

@@ -95,6 +95,14 @@ size_t run_plan(struct scenario *const *scenarios, size_t n,
 /* Seconds a cell runs at least: its last phase's offset, or 0. */
 unsigned run_cell_span(const struct run_cell *c);
 
+/*
+ * Results for every moment of c (one, or one per phase) with verdict v
+ * and reason, and nothing observed: for cells that were skipped, or
+ * whose lab or worker broke.  Replaces rep's results.
+ */
+void run_results_fill(const struct run_cell *c, struct run_report *rep,
+    enum run_verdict v, const char *reason);
+
 /* ---------------------------------------------------------- run_exec.c */
 
 /*

@@ -94,34 +94,6 @@ cell_name(const struct run_cell *c, char *buf, size_t len)
 			*p = '_';
 }
 
-/* Results for every moment of c, all with verdict v and reason. */
-static void
-results_all(const struct run_cell *c, struct run_report *rep,
-    enum run_verdict v, const char *reason)
-{
-	size_t n = c->s->n_phases > 0 ? c->s->n_phases : 1, i;
-	const struct scen_expect_policy *ep;
-
-	rep->results = xcalloc(n, sizeof(*rep->results));
-	rep->n_results = n;
-	for (i = 0; i < n; i++) {
-		struct run_result *r = &rep->results[i];
-		int ph = c->s->n_phases > 0 ? (int)i : -1;
-
-		r->scenario = xstrdup(c->s->id);
-		r->client = xstrdup(c->client->name);
-		r->policy = c->policy;
-		r->phase = ph >= 0 ? xstrdup(c->s->phases[i].name) : NULL;
-		r->phase_index = ph;
-		r->at = ph >= 0 ? c->s->phases[i].at : 0;
-		r->verdict = v;
-		r->reason = xstrdup(reason);
-		r->exit_status = -1;
-		ep = scenario_expect(c->s, c->policy, ph);
-		r->expected = ep ? ep->overall : SCEN_ACT_UNSET;
-	}
-}
-
 /*
  * A timeline's client runs must each end before the next phase starts:
  * a run that overlaps the next phase may have looked records up in the
@@ -222,11 +194,11 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 		snprintf(why, sizeof(why), "%s: %s", p->name,
 		    p->skip_reason[c->policy] ? p->skip_reason[c->policy]
 					      : "no such policy");
-		results_all(c, &rep, RUN_SKIP, why);
+		run_results_fill(c, &rep, RUN_SKIP, why);
 		goto out;
 	}
 	if (!profile_available(p, why, sizeof(why))) {
-		results_all(c, &rep, RUN_SKIP, why);
+		run_results_fill(c, &rep, RUN_SKIP, why);
 		goto out;
 	}
 
@@ -380,7 +352,7 @@ lab_error:
 		if (msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", dl_strerror(rc));
 		rep.n_results = 0;
-		results_all(c, &rep, RUN_ERROR, msg);
+		run_results_fill(c, &rep, RUN_ERROR, msg);
 		keep = true;
 	}
 out:

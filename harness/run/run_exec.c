@@ -138,34 +138,6 @@ start_cell(struct exec *x, size_t i)
 	return 0;
 }
 
-/* Results for a cell that produced none. */
-static void
-synth_results(const struct run_cell *c, struct run_report *part,
-    enum run_verdict v, const char *reason)
-{
-	size_t n = c->s->n_phases > 0 ? c->s->n_phases : 1, i;
-	const struct scen_expect_policy *ep;
-
-	part->results = xcalloc(n, sizeof(*part->results));
-	part->n_results = n;
-	for (i = 0; i < n; i++) {
-		struct run_result *r = &part->results[i];
-		int ph = c->s->n_phases > 0 ? (int)i : -1;
-
-		r->scenario = xstrdup(c->s->id);
-		r->client = xstrdup(c->client->name);
-		r->policy = c->policy;
-		r->phase = ph >= 0 ? xstrdup(c->s->phases[i].name) : NULL;
-		r->phase_index = ph;
-		r->at = ph >= 0 ? c->s->phases[i].at : 0;
-		r->verdict = v;
-		r->reason = xstrdup(reason);
-		r->exit_status = -1;
-		ep = scenario_expect(c->s, c->policy, ph);
-		r->expected = ep ? ep->overall : SCEN_ACT_UNSET;
-	}
-}
-
 static void
 finish_cell(struct exec *x, size_t i, int ws)
 {
@@ -201,7 +173,7 @@ finish_cell(struct exec *x, size_t i, int ws)
 			snprintf(why, sizeof(why), "the cell's worker wrote no "
 			    "results (exit %d; see %s.log)",
 			    WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, dir);
-		synth_results(c, &r->part,
+		run_results_fill(c, &r->part,
 		    r->overdue ? RUN_HANG : RUN_ERROR, why);
 	}
 	dl_diags_clear(&d);
@@ -298,7 +270,7 @@ run_range(struct exec *x, int sfd, size_t from, size_t to)
 				: x->running_short >= x->o->jobs)
 				continue;
 			if (start_cell(x, i) != 0) {
-				synth_results(&x->cells[i], &x->cr[i].part,
+				run_results_fill(&x->cells[i], &x->cr[i].part,
 				    RUN_ERROR, "fork failed");
 				x->cr[i].state = CELL_DONE;
 				x->done++;
@@ -462,7 +434,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 		if (!cells[i].report)
 			continue;
 		if (r->state != CELL_DONE && !rep->env_ok && !x.stop) {
-			synth_results(&cells[i], &r->part, RUN_ERROR,
+			run_results_fill(&cells[i], &r->part, RUN_ERROR,
 			    "not run: the environment is broken (see above)");
 			r->state = CELL_DONE;
 		}

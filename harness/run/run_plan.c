@@ -27,6 +27,36 @@ run_cell_span(const struct run_cell *c)
 	return c->s->n_phases > 0 ? c->s->phases[c->s->n_phases - 1].at : 0;
 }
 
+void
+run_results_fill(const struct run_cell *c, struct run_report *rep,
+    enum run_verdict v, const char *reason)
+{
+	size_t n = c->s->n_phases > 0 ? c->s->n_phases : 1, i;
+	const struct scen_expect_policy *ep;
+
+	for (i = 0; i < rep->n_results; i++)
+		run_result_clear(&rep->results[i]);
+	free(rep->results);
+	rep->results = xcalloc(n, sizeof(*rep->results));
+	rep->n_results = n;
+	for (i = 0; i < n; i++) {
+		struct run_result *r = &rep->results[i];
+		int ph = c->s->n_phases > 0 ? (int)i : -1;
+
+		r->scenario = xstrdup(c->s->id);
+		r->client = xstrdup(c->client->name);
+		r->policy = c->policy;
+		r->phase = ph >= 0 ? xstrdup(c->s->phases[i].name) : NULL;
+		r->phase_index = ph;
+		r->at = ph >= 0 ? c->s->phases[i].at : 0;
+		r->verdict = v;
+		r->reason = xstrdup(reason);
+		r->exit_status = -1;
+		ep = scenario_expect(c->s, c->policy, ph);
+		r->expected = ep ? ep->overall : SCEN_ACT_UNSET;
+	}
+}
+
 static int
 cell_cmp_id(const void *a, const void *b)
 {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "simulator/scenario/scen_internal.h"
+#include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
 
 /* Bounds on a catalogue walk. */
@@ -183,38 +184,13 @@ int
 scenario_load(const char *path, const char *fixtures_dir,
     struct scenario **out, struct dl_diags *diags)
 {
-	struct stat st;
 	size_t len = 0;
 	char *buf;
-	FILE *fp;
 	int rc;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		rc = errno == ENOENT ? DL_ENOENT : DL_EIO;
-		dl_error(diags, path, 0, 0, "cannot open: %s", strerror(errno));
+	if ((rc = dl_read_file(path, SCEN_MAX_FILE_SIZE, &buf, &len,
+	    diags)) != 0)
 		return rc;
-	}
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		dl_error(diags, path, 0, 0, "not a regular file");
-		return DL_EIO;
-	}
-	if (st.st_size > SCEN_MAX_FILE_SIZE) {
-		fclose(fp);
-		dl_error(diags, path, 0, 0, "file too large (%lld bytes, at "
-		    "most %d)", (long long)st.st_size, SCEN_MAX_FILE_SIZE);
-		return DL_EINVAL;
-	}
-	/* One byte more than allowed, to notice a file that grew. */
-	buf = xmalloc(SCEN_MAX_FILE_SIZE + 1);
-	len = fread(buf, 1, SCEN_MAX_FILE_SIZE + 1, fp);
-	if (ferror(fp)) {
-		dl_error(diags, path, 0, 0, "read error: %s", strerror(errno));
-		fclose(fp);
-		free(buf);
-		return DL_EIO;
-	}
-	fclose(fp);
 	rc = scenario_load_buffer(path, buf, len, fixtures_dir, out, diags);
 	free(buf);
 	return rc;

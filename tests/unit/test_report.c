@@ -452,11 +452,12 @@ test_json_read_errors(void **state)
 	expect_read_error("", "not valid JSON");
 	free(good);
 
-	/* A missing file is DL_EIO. */
+	/* A missing file is DL_ENOENT, a directory DL_EIO. */
 	dl_diags_init(&d);
 	assert_int_equal(report_read_json("/nonexistent/r.json", &r, &d),
-	    DL_EIO);
-	assert_int_equal(d.errors, 1);
+	    DL_ENOENT);
+	assert_int_equal(report_read_json("/", &r, &d), DL_EIO);
+	assert_int_equal(d.errors, 2);
 	dl_diags_clear(&d);
 }
 
