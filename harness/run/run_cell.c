@@ -351,7 +351,6 @@ lab_error:
 			    w > 0 ? "; " : "", d.v[w].msg);
 		if (msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", dl_strerror(rc));
-		rep.n_results = 0;
 		run_results_fill(c, &rep, RUN_ERROR, msg);
 		keep = true;
 	}
