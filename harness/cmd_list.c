@@ -1,5 +1,6 @@
 /*
- * cmd_list.c -- `danelab list`: the catalogue, as a table or as JSON.
+ * cmd_list.c -- `danelab list`: the catalogue, as a table, as JSON or as
+ * the Markdown table of scenarios/README.md.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -122,6 +123,114 @@ list_json_one(struct json_writer *j, const struct scenario *s)
 	json_obj_end(j);
 }
 
+/*
+ * A host as written in the Markdown table: without the trailing dot and,
+ * when it lies under the mail domain, without it ("mx1").
+ */
+static void
+list_md_host(const struct scenario *s, const char *host, char *buf,
+    size_t len)
+{
+	size_t hl = strlen(host), dl = strlen(s->domain);
+
+	if (hl > dl + 1 && strcmp(host + hl - dl, s->domain) == 0 &&
+	    host[hl - dl - 1] == '.')
+		snprintf(buf, len, "%.*s", (int)(hl - dl - 1), host);
+	else
+		snprintf(buf, len, "%.*s", (int)(hl > 1 && host[hl - 1] == '.' ?
+		    hl - 1 : hl), host);
+}
+
+/*
+ * One phase's expectation: "auth", or a host map "mx1: next-mx, mx2: auth",
+ * followed by " => defer" when no host of the map delivers.
+ */
+static void
+list_md_policy(const struct scenario *s, const struct scen_expect_policy *e,
+    char *buf, size_t len)
+{
+	char h[300];
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	if (e == NULL || !e->set) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (e->n_hosts == 0) {
+		snprintf(buf, len, "%s", scen_action_name(e->overall));
+		return;
+	}
+	for (i = 0; i < e->n_hosts; i++) {
+		list_md_host(s, e->hosts[i].host, h, sizeof(h));
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+		    "%s%s: %s", i ? ", " : "", h,
+		    scen_action_name(e->hosts[i].action));
+	}
+	if (e->overall == SCEN_ACT_DEFER)
+		snprintf(buf + used, used < len ? len - used : 0, " => defer");
+}
+
+/* Every phase's expectation under p, repeats collapsed, joined by " > ". */
+static void
+list_md_expect(const struct scenario *s, enum scen_policy p, char *buf,
+    size_t len)
+{
+	char one[1024], last[1024] = "";
+	size_t i, n = s->n_phases > 0 ? s->n_phases : 1, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		list_md_policy(s, scenario_expect(s, p,
+		    s->n_phases > 0 ? (int)i : -1), one, sizeof(one));
+		if (strcmp(one, last) == 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", one);
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+		    "%s%s", used ? " > " : "", one);
+	}
+}
+
+/* A table cell: '|' escaped, so that titles cannot break the table. */
+static void
+list_md_cell(const char *text)
+{
+	const char *c;
+
+	fputc(' ', stdout);
+	for (c = text; *c != '\0'; c++) {
+		if (*c == '|')
+			fputc('\\', stdout);
+		fputc(*c, stdout);
+	}
+	fputs(" |", stdout);
+}
+
+static void
+list_markdown(struct scenario **list, size_t n)
+{
+	char b[4096], id[300];
+	size_t i;
+
+	printf("| id | what is broken | category | dane | dane-only |\n");
+	printf("|---|---|---|---|---|\n");
+	for (i = 0; i < n; i++) {
+		const struct scenario *s = list[i];
+
+		fputc('|', stdout);
+		snprintf(id, sizeof(id), "`%s`", s->id);
+		list_md_cell(id);
+		list_md_cell(s->title);
+		list_md_cell(s->category == SCEN_CAT_NONE ? "-" :
+		    scen_category_name(s->category));
+		list_md_expect(s, SCEN_POLICY_DANE, b, sizeof(b));
+		list_md_cell(b);
+		list_md_expect(s, SCEN_POLICY_DANE_ONLY, b, sizeof(b));
+		list_md_cell(b);
+		fputc('\n', stdout);
+	}
+}
+
 int
 cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -134,17 +243,22 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	struct json_writer j;
 	char b1[256], b2[256];
 	size_t n, i;
-	bool json = false;
+	enum { LIST_TEXT, LIST_JSON, LIST_MARKDOWN } fmt = LIST_TEXT;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "text") != 0) {
+				fmt = LIST_JSON;
+			} else if (strcmp(optarg, "markdown") == 0) {
+				fmt = LIST_MARKDOWN;
+			} else if (strcmp(optarg, "text") == 0) {
+				fmt = LIST_TEXT;
+			} else {
 				fprintf(stderr, "%s list: unknown format '%s' "
-				    "(text, json)\n", ctx->prog, optarg);
+				    "(text, json, markdown)\n", ctx->prog,
+				    optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -159,7 +273,9 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cli_catalogue(ctx, &list, &n)) != 0)
 		return rc;
-	if (json) {
+	if (fmt == LIST_MARKDOWN) {
+		list_markdown(list, n);
+	} else if (fmt == LIST_JSON) {
 		json_init(&j, stdout, true);
 		json_arr_begin(&j);
 		for (i = 0; i < n; i++)

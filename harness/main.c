@@ -27,13 +27,17 @@ static const struct cli_verb verbs[] = {
 	  "  -q, --quiet               print nothing but diagnostics\n"
 	  "  --schema                  print the scenario format reference\n"
 	  "                            (Markdown, from the loader's own tables)\n" },
-	{ "list", cmd_list, "[--format text|json]",
+	{ "list", cmd_list, "[--format text|json|markdown]",
 	  "list the catalogue",
 	  "Options:\n"
-	  "  -f, --format text|json   output format (default text); json gives\n"
+	  "  -f, --format text|json|markdown\n"
+	  "                           output format (default text); json gives\n"
 	  "                           id, title, tags, file, mail domains, MX\n"
 	  "                           hosts with addresses, expected actions\n"
-	  "                           per policy and phase\n" },
+	  "                           per policy and phase; markdown gives the\n"
+	  "                           table of scenarios/README.md (id, title,\n"
+	  "                           category, actions per policy, phases\n"
+	  "                           joined by ' > ')\n" },
 	{ "explain", cmd_explain, "SCENARIO",
 	  "what is broken, the RFC rule, what a client must do, how to see it",
 	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n" },

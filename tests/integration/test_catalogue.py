@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The catalogue as a whole: complete, documented, and its table current.
+
+Checks, over scenarios/ (read with PyYAML, independently of danelab's
+loader):
+  - at least MIN_SCENARIOS scenarios, and none of the FOLDERS empty;
+  - every scenario has an explanation, a rule, references, `observe`
+    commands, and expectations under both policies (`dane`, `dane-only`);
+  - `danelab check -W` is clean over the catalogue;
+  - `danelab explain ID` succeeds for every scenario and shows every
+    command line of its `observe` text;
+  - the table between `<!-- catalogue:begin -->` and `<!-- catalogue:end -->`
+    in scenarios/README.md is exactly `danelab list --format markdown`
+    (refresh it with DANELAB_UPDATE_EXPECTED=1).
+
+Needs PyYAML; no root.
+  args: DANELAB SOURCE_ROOT
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dltest  # noqa: E402
+
+MIN_SCENARIOS = 40
+FOLDERS = ("control", "dnssec", "tlsa", "rollover", "ca", "starttls", "mx",
+           "cname")
+BEGIN = "<!-- catalogue:begin -->"
+END = "<!-- catalogue:end -->"
+
+
+def load_all(sdir):
+    import yaml
+    docs = {}
+    for root, _dirs, files in os.walk(sdir):
+        for f in sorted(files):
+            if not f.endswith(".yaml"):
+                continue
+            path = os.path.join(root, f)
+            rel = os.path.relpath(path, sdir)[:-len(".yaml")]
+            with open(path, encoding="utf-8") as fh:
+                docs[rel] = yaml.safe_load(fh)
+    return docs
+
+
+def observe_commands(text):
+    """The lines of an observe text that are commands ('$ ...'),
+    continuation lines included, stripped."""
+    return [ln.strip() for ln in text.splitlines()
+            if ln.strip().startswith("$ ")]
+
+
+def readme_section(path):
+    """(text between the markers, whole file) or (None, whole file)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    b, e = text.find(BEGIN), text.find(END)
+    if b < 0 or e < b:
+        return None, text
+    return text[b + len(BEGIN):e].strip("\n") + "\n", text
+
+
+def main():
+    dltest.need_yaml()
+    danelab, src = dltest.args()
+    sdir = os.path.join(src, "scenarios")
+    tap = dltest.Tap()
+    docs = load_all(sdir)
+
+    tap.ok(len(docs) >= MIN_SCENARIOS,
+           f"the catalogue has {len(docs)} scenarios (at least "
+           f"{MIN_SCENARIOS})")
+    for folder in FOLDERS:
+        n = sum(1 for k in docs if k.split("/")[0] == folder)
+        tap.ok(n > 0, f"folder {folder}/ has {n} scenarios")
+
+    for sid, doc in sorted(docs.items()):
+        doc = doc or {}
+        missing = [k for k in ("explanation", "rule", "observe",
+                               "references")
+                   if not doc.get(k)]
+        exp = doc.get("expect") or {}
+        missing += [f"expect.{p}" for p in ("dane", "dane-only")
+                    if exp.get(p) is None]
+        if not observe_commands(str(doc.get("observe") or "")):
+            missing.append("observe commands ('$ ...' lines)")
+        tap.ok(not missing, f"{sid}: explanation, rule, observe, references"
+               f", expectations under both policies"
+               + (f" (missing: {', '.join(missing)})" if missing else ""))
+
+    r = dltest.run(dltest.danelab_cmd(danelab, src, "check", "-W"))
+    tap.ok(r.returncode == 0, "danelab check -W is clean over the catalogue")
+    if r.returncode != 0:
+        tap.diag(dltest.short(r.stdout + r.stderr))
+
+    for sid, doc in sorted(docs.items()):
+        r = dltest.run(dltest.danelab_cmd(danelab, src, "explain", sid))
+        out = [ln.strip() for ln in r.stdout.splitlines()]
+        lacking = [c for c in observe_commands(str((doc or {}).get(
+            "observe") or "")) if c not in out]
+        tap.ok(r.returncode == 0 and not lacking,
+               f"danelab explain {sid}: exit {r.returncode}, shows its "
+               f"observe commands")
+        if r.returncode != 0:
+            tap.diag(dltest.short(r.stderr))
+        for c in lacking:
+            tap.diag(f"not shown: {c}")
+
+    r = dltest.run(dltest.danelab_cmd(danelab, src, "list", "--format",
+                                      "markdown"))
+    tap.ok(r.returncode == 0, "danelab list --format markdown")
+    readme = os.path.join(sdir, "README.md")
+    section, whole = readme_section(readme)
+    if section is None:
+        tap.ok(False, f"scenarios/README.md has the {BEGIN} / {END} markers")
+    elif r.returncode == 0:
+        same = section == r.stdout
+        if not same and os.environ.get("DANELAB_UPDATE_EXPECTED"):
+            b, e = whole.find(BEGIN), whole.find(END)
+            with open(readme, "w", encoding="utf-8") as fh:
+                fh.write(whole[:b + len(BEGIN)] + "\n" + r.stdout
+                         + whole[e:])
+            tap.diag("scenarios/README.md: catalogue table rewritten")
+            same = True
+        tap.ok(same, "scenarios/README.md catalogue table equals "
+               "`danelab list --format markdown` (rerun with "
+               "DANELAB_UPDATE_EXPECTED=1 to refresh it)")
+        if not same:
+            want = r.stdout.splitlines()
+            have = section.splitlines()
+            for ln in [x for x in want if x not in have][:10]:
+                tap.diag(f"missing: {ln}")
+            for ln in [x for x in have if x not in want][:10]:
+                tap.diag(f"stale:   {ln}")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
