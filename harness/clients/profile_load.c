@@ -1053,7 +1053,7 @@ profile_find(const char *dir, const char *name, struct client_profile **out,
 	if (len == 0 || len > PROFILE_MAX_NAME || i < len || name[0] == '.' ||
 	    access(path, F_OK) != 0) {
 		list = known_profiles(dir);
-		dl_error(diags, NULL, 0, 0,
+		dl_error(diags, dir, 0, 0,
 		    "unknown client '%s' (known clients: %s)", name, list);
 		free(list);
 		free(path);

@@ -467,6 +467,21 @@ run_score(const struct run_score_in *in, struct run_result *res)
 		}
 	}
 	if (via == NULL) {
+		/*
+		 * A probe that met a server without STARTTLS and says nothing
+		 * about it (posttls-finger prints the same whether it would
+		 * have required TLS there or not): nothing to score.
+		 */
+		for (i = 0; !delivers && i < res->n_hosts &&
+		    res->claimed == SCEN_ACT_UNSET; i++)
+			if (res->hosts[i].outcome == RUN_OUT_QUIT_PLAIN &&
+			    res->hosts[i].claim == RUN_CLAIM_NONE) {
+				verdict(res, RUN_SKIP, "the client says nothing "
+				    "about the session without STARTTLS at %s: "
+				    "whether it would deliver there cannot be "
+				    "told", res->hosts[i].host);
+				return;
+			}
 		if (res->expected == SCEN_ACT_DEFER) {
 			verdict(res, RUN_PASS, "nothing delivered: deferred, "
 			    "as expected");

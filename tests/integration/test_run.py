@@ -15,11 +15,15 @@
    scenario forbids delivery through the MX host swaks uses (the first
    one) and PASS the others -- except where the MX RRset or that host's
    address is declared bogus or indeterminate: the validating lab
-   resolver then keeps swaks out too.
+   resolver then keeps swaks out, and as it never tries another MX it
+   passes exactly where the RFC says defer.
 4. posttls-finger: every result that is not PASS carries its evidence
    (a reason, and the client's output).
 5. --keep keeps a failed cell's directory (events, client output).
 6. Exit codes: 2 for usage errors, 77 when everything is skipped.
+7. A broken environment (here: a reference client that cannot deliver,
+   so the control scenarios fail) makes every cell ERROR, and the run
+   says the environment is broken instead of blaming the client.
 
 Needs root (namespaces) and PyYAML.  args: DANELAB SOURCE_ROOT
 """
@@ -240,8 +244,12 @@ def check_swaks(tap, danelab, src, cat, tmp):
         s = by_id[x["scenario"]]
         e = expect_of(s.doc, x["policy"], x.get("phase_index"))
         want = "FAIL" if first_host_forbidden(e, s.hosts) else "PASS"
-        if want == "FAIL" and unreachable(s):
-            want = "PASS"   # the lab resolver keeps everyone out
+        if unreachable(s):
+            # The lab resolver keeps swaks from its first MX; it tries no
+            # other (RFC 5321 5.1 asks it to), so it delivers nothing:
+            # right where the RFC says defer, wrong where a later MX
+            # should get the message.
+            want = "PASS" if overall(e, s.hosts) == "defer" else "FAIL"
         if x["verdict"] != want:
             wrong.append(f"{x['scenario']} {x['policy']} {x.get('phase')}:"
                          f" {x['verdict']}, want {want}: {x.get('reason')}")
@@ -315,6 +323,31 @@ def check_exit_codes(tap, danelab, src, tmp):
            f"{dltest.short(r.stderr, 300)}")
 
 
+def check_env_broken(tap, danelab, src, tmp):
+    """A reference client that cannot deliver stands in for a broken lab:
+    the control scenarios fail with it, so the run must say the
+    environment is broken and blame no client: every cell ERROR."""
+    cdir = os.path.join(tmp, "clients")
+    os.mkdir(cdir)
+    with open(os.path.join(cdir, "reference.yaml"), "w") as f:
+        f.write("version: 1\nname: reference\ndescription: broken\n"
+                "requires: [false]\nargv: [false]\ndelivers: true\n"
+                "policy: { dane: dane, dane-only: dane-only }\n")
+    env = dict(os.environ, TMPDIR=tmp, NO_COLOR="1", DANELAB_CLIENTS=cdir)
+    p = os.path.join(tmp, "broken.json")
+    swaks = os.path.join(src, "harness", "clients", "swaks.yaml")
+    r = dltest.run(dltest.danelab_cmd(danelab, src, "run", "--client",
+                                      swaks, "dnssec/", "--format",
+                                      "text,json", "-o", p), env=env)
+    rep = load_json(p)
+    verdicts = {x["verdict"] for x in rep["results"]}
+    tap.ok(r.returncode == 1 and "ENVIRONMENT BROKEN" in r.stdout and
+           rep["env"]["ok"] is False and verdicts == {"ERROR"},
+           f"broken environment: every cell ERROR, exit 1, said so "
+           f"({r.returncode}, {verdicts}, "
+           f"{dltest.short(rep['env'].get('message') or '', 200)})")
+
+
 def main():
     danelab, src = dltest.args()
     dltest.need_yaml()
@@ -326,6 +359,7 @@ def main():
     tap = dltest.Tap()
     with dltest.TempDir() as tmp:
         check_exit_codes(tap, danelab, src, tmp)
+        check_env_broken(tap, danelab, src, tmp)
         check_full_run(tap, danelab, src, cat, tmp)
         check_shards(tap, danelab, src, tmp)
         check_keep(tap, danelab, src, tmp)

@@ -288,6 +288,28 @@ test_probe_claim_needs_server_evidence(void **state)
 }
 
 static void
+test_probe_silent_without_starttls_skips(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	f->p.delivers = false;
+	fx_scenario(f, 1, SCEN_ACT_OPPORTUNISTIC);
+	fx_events(f, RUN0("0", "false")
+	    SESSION("0.2", "mx1.example.net", "1", "quit-plain"));
+	score(f, SCEN_POLICY_DANE, "", &r);
+	assert_int_equal(r.verdict, RUN_SKIP);
+	assert_non_null(strstr(r.reason, "without STARTTLS"));
+	run_result_clear(&r);
+
+	/* A delivering client is scored on what the server saw. */
+	f->p.delivers = true;
+	score(f, SCEN_POLICY_DANE, "", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+}
+
+static void
 test_next_mx_then_auth(void **state)
 {
 	struct fx *f = *state;
@@ -414,6 +436,8 @@ main(void)
 		test_unauthenticated_in_auth_world_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_probe_claim_needs_server_evidence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_probe_silent_without_starttls_skips, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_next_mx_then_auth, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(
