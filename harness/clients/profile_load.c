@@ -51,9 +51,6 @@ struct pctx {
 static int
 perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int
-nerr(struct pctx *c, const struct ytree_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 static int
 perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
@@ -68,35 +65,10 @@ perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
 }
 
 /* perr at the position of node n. */
-static int
-nerr(struct pctx *c, const struct ytree_node *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->errors++;
-	va_start(ap, fmt);
-	dl_diag_vadd(c->diags, DL_DIAG_ERROR, c->file, n->pos.line,
-	    n->pos.col, fmt, ap);
-	va_end(ap);
-	return DL_EINVAL;
-}
+#define nerr(c, n, ...) \
+	perr((c), (n)->pos.line, (n)->pos.col, __VA_ARGS__)
 
 /* ---- decoding helpers -------------------------------------------------- */
-
-static const char *
-node_desc(const struct ytree_node *n)
-{
-	switch (n->type) {
-	case YTREE_SEQ:
-		return "a list";
-	case YTREE_MAP:
-		return "a mapping";
-	case YTREE_SCALAR:
-		return n->null ? "empty" : "a string";
-	default:
-		return "invalid";
-	}
-}
 
 /* A non-null scalar, or an error "'key' must be WHAT, not ...". */
 static bool
@@ -111,7 +83,7 @@ want_scalar(struct pctx *c, const char *key, const struct ytree_node *n,
 	}
 	if (n->type != YTREE_SCALAR) {
 		nerr(c, n, "'%s' must be %s, not %s", key, what,
-		    node_desc(n));
+		    ytree_kind(n));
 		return false;
 	}
 	return true;
@@ -125,7 +97,7 @@ want_type(struct pctx *c, const char *key, const struct ytree_node *n,
 		return false;
 	if (n->type != t) {
 		nerr(c, n, "'%s' must be %s, not %s", key,
-		    t == YTREE_SEQ ? "a list" : "a mapping", node_desc(n));
+		    t == YTREE_SEQ ? "a list" : "a mapping", ytree_kind(n));
 		return false;
 	}
 	return true;
@@ -140,7 +112,7 @@ want_item_map(struct pctx *c, const char *list, const struct ytree_node *n)
 	if (n->type != YTREE_MAP) {
 		nerr(c, n,
 		    "each item of '%s' must be a mapping, not %s", list,
-		    node_desc(n));
+		    ytree_kind(n));
 		return false;
 	}
 	return true;

@@ -73,8 +73,7 @@ int scen_err(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
 int scen_warn(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* scen_err at the position of node n. */
-int scen_nerr(struct scen_ctx *ctx, const struct ytree_node *n,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define scen_nerr(ctx, n, ...) scen_err((ctx), scen_npos(n), __VA_ARGS__)
 
 void scen_pos_add(struct scen_ctx *ctx, const void *addr, struct scen_pos pos);
 /* Position recorded for addr, or fallback. */

@@ -44,20 +44,6 @@ scen_err(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
 }
 
 int
-scen_nerr(struct scen_ctx *ctx, const struct ytree_node *n, const char *fmt,
-    ...)
-{
-	va_list ap;
-
-	ctx->errors++;
-	va_start(ap, fmt);
-	dl_diag_vadd(ctx->diags, DL_DIAG_ERROR, ctx->file, n->pos.line,
-	    n->pos.col, fmt, ap);
-	va_end(ap);
-	return DL_EINVAL;
-}
-
-int
 scen_warn(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -129,19 +115,10 @@ node_desc(const struct ytree_node *n, char *buf, size_t len)
 {
 	char q[YTREE_QUOTE_MAX];
 
-	switch (n->type) {
-	case YTREE_SEQ:
-		return "a list";
-	case YTREE_MAP:
-		return "a mapping";
-	case YTREE_SCALAR:
-		if (n->null)
-			return "empty";
-		snprintf(buf, len, "'%s'", ytree_quote(n->str, q, sizeof(q)));
-		return buf;
-	default:
-		return "invalid";
-	}
+	if (n->type != YTREE_SCALAR || n->null)
+		return ytree_kind(n);
+	snprintf(buf, len, "'%s'", ytree_quote(n->str, q, sizeof(q)));
+	return buf;
 }
 
 /*

@@ -103,6 +103,21 @@ ytree_free(struct ytree_node *n)
 	free(n);
 }
 
+const char *
+ytree_kind(const struct ytree_node *n)
+{
+	switch (n->type) {
+	case YTREE_SEQ:
+		return "a list";
+	case YTREE_MAP:
+		return "a mapping";
+	case YTREE_SCALAR:
+		return n->null ? "empty" : "a string";
+	default:
+		return "invalid";
+	}
+}
+
 static struct ytree_node *
 node_new(enum ytree_type type, struct ytree_pos pos)
 {

@@ -92,6 +92,13 @@ int ytree_parse(const char *file, const char *buf, size_t len,
 void ytree_free(struct ytree_node *n);
 
 /*
+ * What n is, for a "must be X, not Y" message: "a list", "a mapping",
+ * "empty" (a null scalar), "a string" (any other scalar) or "invalid"
+ * (YTREE_BAD).  A static string.
+ */
+const char *ytree_kind(const struct ytree_node *n);
+
+/*
  * Quote s for a diagnostic: non-printable bytes escaped, quotes and
  * backslashes escaped, cut to a readable length with "...".  buf holds
  * len bytes (YTREE_QUOTE_MAX is a good size).  Returns buf.
