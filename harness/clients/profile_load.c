@@ -2,9 +2,9 @@
  * profile_load.c -- client profile files (YAML, version 1) to struct
  * client_profile, and profile_find.
  *
- * Owns: reading the file (bounded), a small node tree built from
- * libyaml's event API (positions kept, aliases and duplicate keys
- * refused, depth and node count bounded), decoding each key by type
+ * Owns: reading the file (bounded), the bounds of its YAML node tree
+ * (built by simulator/util/ytree.c: positions kept, aliases and duplicate
+ * keys refused, depth and node count bounded), decoding each key by type
  * with a file:line:col diagnostic for every problem (decoding goes on
  * after an error so that one run reports them all), regex compilation,
  * template checks, and loading the .deviations file next to the
@@ -21,37 +21,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <yaml.h>
-
 #include "danelab_config.h"
 
 #include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
+#include "simulator/util/ytree.h"
 
-#define PNODE_MAX_DEPTH 8
-#define PNODE_MAX_NODES 4096
+#define PROFILE_MAX_DEPTH 8
+#define PROFILE_MAX_NODES 4096
 #define PROFILE_MAX_PATTERN 1024
 #define PROFILE_MAX_NAME 64
 
-/* ---- node tree ------------------------------------------------------- */
+/* ---- node tree (simulator/util/ytree.c) ---------------------------- */
 
-enum pnode_type { PN_BAD, PN_SCALAR, PN_SEQ, PN_MAP };
-
-struct pnode {
-	enum pnode_type type;
-	unsigned line, col;
-	char *str;		/* scalars */
-	bool null;		/* plain "", "~", "null" */
-	bool plain;
-	struct pnode **kids;	/* maps: key, value, key, value ... */
-	size_t n, cap;
+/* What a profile may make the YAML parser allocate. */
+static const struct ytree_limits profile_ytree_limits = {
+	.max_file = PROFILE_MAX_FILE,
+	.max_nodes = PROFILE_MAX_NODES,
+	.max_depth = PROFILE_MAX_DEPTH,
+	.max_scalar = PROFILE_MAX_FILE,
 };
 
 struct pctx {
 	const char *file;
 	struct dl_diags *diags;
 	size_t errors;
-	size_t nodes;
 };
 
 static int
@@ -70,236 +64,40 @@ perr(struct pctx *c, unsigned line, unsigned col, const char *fmt, ...)
 	return DL_EINVAL;
 }
 
-static void
-pnode_free(struct pnode *n)
-{
-	size_t i;
-
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->n; i++)
-		pnode_free(n->kids[i]);
-	free(n->kids);
-	free(n->str);
-	free(n);
-}
-
-static struct pnode *
-pnode_new(enum pnode_type t, yaml_mark_t m)
-{
-	struct pnode *n = xcalloc(1, sizeof(*n));
-
-	n->type = t;
-	n->line = (unsigned)m.line + 1;
-	n->col = (unsigned)m.column + 1;
-	return n;
-}
-
-static void
-pnode_add(struct pnode *parent, struct pnode *kid)
-{
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? parent->cap * 2 : 8;
-		parent->kids = xreallocarray(parent->kids, parent->cap,
-		    sizeof(*parent->kids));
-	}
-	parent->kids[parent->n++] = kid;
-}
-
-/* Duplicate keys and non-scalar keys of a finished mapping. */
-static void
-map_check_keys(struct pctx *c, const struct pnode *m)
-{
-	size_t i, j;
-
-	for (i = 0; i + 1 < m->n; i += 2) {
-		const struct pnode *k = m->kids[i];
-
-		if (k->type != PN_SCALAR) {
-			if (k->type != PN_BAD)
-				perr(c, k->line, k->col,
-				    "a key must be a plain string");
-			continue;
-		}
-		for (j = 0; j < i; j += 2) {
-			const struct pnode *o = m->kids[j];
-
-			if (o->type == PN_SCALAR &&
-			    strcmp(o->str, k->str) == 0) {
-				perr(c, k->line, k->col,
-				    "duplicate key '%s' (first at line %u)",
-				    k->str, o->line);
-				break;
-			}
-		}
-	}
-}
-
-/*
- * Parse buf into a node tree.  Returns 0 and *root (NULL for an empty
- * document), or DL_EINVAL after a syntax error or a bound.
- */
-static int
-pyaml_parse(struct pctx *c, const char *buf, size_t len, struct pnode **root)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	struct pnode *stack[PNODE_MAX_DEPTH + 1];
-	struct pnode *top = NULL;
-	size_t depth = 0;
-	bool done = false;
-	int rc = 0;
-
-	if (!yaml_parser_initialize(&p))
-		return perr(c, 0, 0, "cannot initialise the YAML parser");
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done) {
-		struct pnode *n = NULL;
-
-		if (!yaml_parser_parse(&p, &ev)) {
-			perr(c, (unsigned)p.problem_mark.line + 1,
-			    (unsigned)p.problem_mark.column + 1, "YAML: %s%s%s",
-			    p.problem ? p.problem : "syntax error",
-			    p.context ? " " : "", p.context ? p.context : "");
-			rc = DL_EINVAL;
-			break;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (top != NULL) {
-				perr(c, (unsigned)ev.start_mark.line + 1,
-				    (unsigned)ev.start_mark.column + 1,
-				    "a profile is one YAML document");
-				rc = DL_EINVAL;
-				done = true;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			n = pnode_new(PN_BAD, ev.start_mark);
-			perr(c, n->line, n->col,
-			    "YAML aliases are not allowed");
-			break;
-		case YAML_SCALAR_EVENT: {
-			const char *v = (const char *)ev.data.scalar.value;
-			size_t vl = ev.data.scalar.length;
-
-			n = pnode_new(PN_SCALAR, ev.start_mark);
-			if (memchr(v, '\0', vl) != NULL) {
-				n->type = PN_BAD;
-				perr(c, n->line, n->col,
-				    "NUL character in a value");
-				break;
-			}
-			n->str = xstrndup(v, vl);
-			n->plain = ev.data.scalar.style ==
-			    YAML_PLAIN_SCALAR_STYLE;
-			n->null = n->plain && (vl == 0 ||
-			    strcmp(n->str, "~") == 0 ||
-			    strcmp(n->str, "null") == 0);
-			break;
-		}
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			n = pnode_new(ev.type == YAML_SEQUENCE_START_EVENT ?
-			    PN_SEQ : PN_MAP, ev.start_mark);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth > 0) {
-				depth--;
-				if (stack[depth]->type == PN_MAP)
-					map_check_keys(c, stack[depth]);
-			}
-			break;
-		default:
-			break;
-		}
-		if (n != NULL) {
-			if (++c->nodes > PNODE_MAX_NODES) {
-				perr(c, n->line, n->col,
-				    "more than %d YAML nodes", PNODE_MAX_NODES);
-				pnode_free(n);
-				rc = DL_EINVAL;
-				done = true;
-			} else {
-				if (depth > 0)
-					pnode_add(stack[depth - 1], n);
-				else if (top == NULL)
-					top = n;
-				else
-					pnode_free(n);
-				if (n->type == PN_SEQ || n->type == PN_MAP) {
-					if (depth == PNODE_MAX_DEPTH) {
-						perr(c, n->line, n->col,
-						    "nested deeper than %d",
-						    PNODE_MAX_DEPTH);
-						rc = DL_EINVAL;
-						done = true;
-					} else {
-						stack[depth++] = n;
-					}
-				}
-			}
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	if (rc != 0) {
-		pnode_free(top);
-		return rc;
-	}
-	*root = top;
-	return 0;
-}
+/* perr at the position of node n. */
+#define nerr(c, n, ...) \
+	perr((c), (n)->pos.line, (n)->pos.col, __VA_ARGS__)
 
 /* ---- decoding helpers -------------------------------------------------- */
 
-static const char *
-node_desc(const struct pnode *n)
-{
-	switch (n->type) {
-	case PN_SEQ:
-		return "a list";
-	case PN_MAP:
-		return "a mapping";
-	case PN_SCALAR:
-		return n->null ? "empty" : "a string";
-	default:
-		return "invalid";
-	}
-}
-
 /* A non-null scalar, or an error "'key' must be WHAT, not ...". */
 static bool
-want_scalar(struct pctx *c, const char *key, const struct pnode *n,
+want_scalar(struct pctx *c, const char *key, const struct ytree_node *n,
     const char *what)
 {
-	if (n->type == PN_BAD)
+	if (n->type == YTREE_BAD)
 		return false;
-	if (n->type == PN_SCALAR && n->null) {
-		perr(c, n->line, n->col, "'%s' has no value", key);
+	if (n->type == YTREE_SCALAR && n->null) {
+		nerr(c, n, "'%s' has no value", key);
 		return false;
 	}
-	if (n->type != PN_SCALAR) {
-		perr(c, n->line, n->col, "'%s' must be %s, not %s", key, what,
-		    node_desc(n));
+	if (n->type != YTREE_SCALAR) {
+		nerr(c, n, "'%s' must be %s, not %s", key, what,
+		    ytree_kind(n));
 		return false;
 	}
 	return true;
 }
 
 static bool
-want_type(struct pctx *c, const char *key, const struct pnode *n,
-    enum pnode_type t)
+want_type(struct pctx *c, const char *key, const struct ytree_node *n,
+    enum ytree_type t)
 {
-	if (n->type == PN_BAD)
+	if (n->type == YTREE_BAD)
 		return false;
 	if (n->type != t) {
-		perr(c, n->line, n->col, "'%s' must be %s, not %s", key,
-		    t == PN_SEQ ? "a list" : "a mapping", node_desc(n));
+		nerr(c, n, "'%s' must be %s, not %s", key,
+		    t == YTREE_SEQ ? "a list" : "a mapping", ytree_kind(n));
 		return false;
 	}
 	return true;
@@ -307,14 +105,14 @@ want_type(struct pctx *c, const char *key, const struct pnode *n,
 
 /* An item of a list of mappings ("each item of 'claims' ..."). */
 static bool
-want_item_map(struct pctx *c, const char *list, const struct pnode *n)
+want_item_map(struct pctx *c, const char *list, const struct ytree_node *n)
 {
-	if (n->type == PN_BAD)
+	if (n->type == YTREE_BAD)
 		return false;
-	if (n->type != PN_MAP) {
-		perr(c, n->line, n->col,
+	if (n->type != YTREE_MAP) {
+		nerr(c, n,
 		    "each item of '%s' must be a mapping, not %s", list,
-		    node_desc(n));
+		    ytree_kind(n));
 		return false;
 	}
 	return true;
@@ -322,21 +120,21 @@ want_item_map(struct pctx *c, const char *list, const struct pnode *n)
 
 /* A template string: a scalar whose variables all exist. */
 static char *
-get_template(struct pctx *c, const char *key, const struct pnode *n)
+get_template(struct pctx *c, const char *key, const struct ytree_node *n)
 {
 	char why[256];
 
 	if (!want_scalar(c, key, n, "a string"))
 		return NULL;
 	if (profile_template_check(n->str, why, sizeof(why)) != 0) {
-		perr(c, n->line, n->col, "'%s': %s", key, why);
+		nerr(c, n, "'%s': %s", key, why);
 		return NULL;
 	}
 	return xstrdup(n->str);
 }
 
 static bool
-get_uint(struct pctx *c, const char *key, const struct pnode *n,
+get_uint(struct pctx *c, const char *key, const struct ytree_node *n,
     unsigned min, unsigned max, unsigned *out)
 {
 	const char *s;
@@ -356,13 +154,13 @@ get_uint(struct pctx *c, const char *key, const struct pnode *n,
 	*out = (unsigned)v;
 	return true;
 bad:
-	perr(c, n->line, n->col,
+	nerr(c, n,
 	    "'%s' must be a number from %u to %u, not '%s'", key, min, max, s);
 	return false;
 }
 
 static bool
-get_bool(struct pctx *c, const char *key, const struct pnode *n, bool *out)
+get_bool(struct pctx *c, const char *key, const struct ytree_node *n, bool *out)
 {
 	if (!want_scalar(c, key, n, "true or false"))
 		return false;
@@ -371,7 +169,7 @@ get_bool(struct pctx *c, const char *key, const struct pnode *n, bool *out)
 	else if (n->plain && strcmp(n->str, "false") == 0)
 		*out = false;
 	else {
-		perr(c, n->line, n->col, "'%s' must be true or false, not '%s'",
+		nerr(c, n, "'%s' must be true or false, not '%s'",
 		    key, n->str);
 		return false;
 	}
@@ -438,54 +236,54 @@ static const enum scen_action action_values[] = {
 
 /* Unknown keys of mapping m, against table. */
 static void
-check_keys(struct pctx *c, const struct pnode *m, const char *const *table,
+check_keys(struct pctx *c, const struct ytree_node *m, const char *const *table,
     const char *where)
 {
 	char list[256];
 	size_t i;
 
 	for (i = 0; i + 1 < m->n; i += 2) {
-		const struct pnode *k = m->kids[i];
+		const struct ytree_node *k = m->kids[i];
 
-		if (k->type == PN_SCALAR && name_index(table, k->str) < 0)
-			perr(c, k->line, k->col,
+		if (k->type == YTREE_SCALAR && name_index(table, k->str) < 0)
+			nerr(c, k,
 			    "unknown key '%s' in %s (known: %s)", k->str,
 			    where, name_list(table, list, sizeof(list)));
 	}
 }
 
 /* The value of key in mapping m (last one if duplicated), or NULL. */
-static const struct pnode *
-map_get(const struct pnode *m, const char *key)
+static const struct ytree_node *
+map_get(const struct ytree_node *m, const char *key)
 {
-	const struct pnode *v = NULL;
+	const struct ytree_node *v = NULL;
 	size_t i;
 
 	for (i = 0; i + 1 < m->n; i += 2)
-		if (m->kids[i]->type == PN_SCALAR &&
+		if (m->kids[i]->type == YTREE_SCALAR &&
 		    strcmp(m->kids[i]->str, key) == 0 && v == NULL)
 			v = m->kids[i + 1];
 	return v;
 }
 
 static char **
-get_strlist(struct pctx *c, const char *key, const struct pnode *n,
+get_strlist(struct pctx *c, const char *key, const struct ytree_node *n,
     size_t max, bool tmpl, size_t *count)
 {
 	char **v;
 	size_t i;
 
 	*count = 0;
-	if (!want_type(c, key, n, PN_SEQ))
+	if (!want_type(c, key, n, YTREE_SEQ))
 		return NULL;
 	if (n->n > max) {
-		perr(c, n->line, n->col, "'%s' has %zu items, at most %zu",
+		nerr(c, n, "'%s' has %zu items, at most %zu",
 		    key, n->n, max);
 		return NULL;
 	}
 	v = xcalloc(n->n + 1, sizeof(*v));
 	for (i = 0; i < n->n; i++) {
-		const struct pnode *it = n->kids[i];
+		const struct ytree_node *it = n->kids[i];
 
 		if (tmpl)
 			v[i] = get_template(c, key, it);
@@ -515,26 +313,26 @@ env_name_ok(const char *s)
 }
 
 static void
-load_env(struct pctx *c, struct client_profile *p, const struct pnode *n)
+load_env(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 {
 	size_t i;
 
-	if (!want_type(c, "env", n, PN_MAP))
+	if (!want_type(c, "env", n, YTREE_MAP))
 		return;
 	if (n->n / 2 > PROFILE_MAX_ENV) {
-		perr(c, n->line, n->col, "'env' has %zu variables, at most %d",
+		nerr(c, n, "'env' has %zu variables, at most %d",
 		    n->n / 2, PROFILE_MAX_ENV);
 		return;
 	}
 	p->env = xcalloc(n->n / 2 + 1, sizeof(*p->env));
 	for (i = 0; i + 1 < n->n; i += 2) {
-		const struct pnode *k = n->kids[i];
+		const struct ytree_node *k = n->kids[i];
 		char *t;
 
-		if (k->type != PN_SCALAR)
+		if (k->type != YTREE_SCALAR)
 			continue;	/* reported by map_check_keys */
 		if (!env_name_ok(k->str)) {
-			perr(c, k->line, k->col,
+			nerr(c, k,
 			    "'%s' is not a valid environment variable name",
 			    k->str);
 			continue;
@@ -549,42 +347,42 @@ load_env(struct pctx *c, struct client_profile *p, const struct pnode *n)
 
 /* A file path: a plain file name inside the cell directory. */
 static bool
-file_path_ok(struct pctx *c, const struct pnode *n)
+file_path_ok(struct pctx *c, const struct ytree_node *n)
 {
 	const char *s = n->str;
 
 	if (s[0] == '/')
-		return !perr(c, n->line, n->col,
+		return !nerr(c, n,
 		    "'path' must be relative to the cell directory, not "
 		    "absolute ('%s')", s);
 	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
 	    strncmp(s, "../", 3) == 0 || strstr(s, "/..") != NULL)
-		return !perr(c, n->line, n->col,
+		return !nerr(c, n,
 		    "'path' must not contain '..' ('%s')", s);
 	if (strchr(s, '/') != NULL)
-		return !perr(c, n->line, n->col,
+		return !nerr(c, n,
 		    "'path' must be a file name, without subdirectory ('%s')",
 		    s);
 	if (strlen(s) > 255)
-		return !perr(c, n->line, n->col, "'path' is too long");
+		return !nerr(c, n, "'path' is too long");
 	return true;
 }
 
 static void
-load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
+load_files(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 {
 	size_t i, j;
 
-	if (!want_type(c, "files", n, PN_SEQ))
+	if (!want_type(c, "files", n, YTREE_SEQ))
 		return;
 	if (n->n > PROFILE_MAX_FILES) {
-		perr(c, n->line, n->col, "'files' has %zu items, at most %d",
+		nerr(c, n, "'files' has %zu items, at most %d",
 		    n->n, PROFILE_MAX_FILES);
 		return;
 	}
 	p->files = xcalloc(n->n + 1, sizeof(*p->files));
 	for (i = 0; i < n->n; i++) {
-		const struct pnode *m = n->kids[i], *path, *text;
+		const struct ytree_node *m = n->kids[i], *path, *text;
 		struct profile_file *f;
 
 		if (!want_item_map(c, "files", m))
@@ -593,7 +391,7 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 		path = map_get(m, "path");
 		text = map_get(m, "text");
 		if (path == NULL || text == NULL) {
-			perr(c, m->line, m->col,
+			nerr(c, m,
 			    "a file needs 'path' and 'text'");
 			continue;
 		}
@@ -604,7 +402,7 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 			if (strcmp(p->files[j].path, path->str) == 0)
 				break;
 		if (j < p->n_files) {
-			perr(c, path->line, path->col,
+			nerr(c, path,
 			    "file '%s' listed twice", path->str);
 			continue;
 		}
@@ -618,33 +416,33 @@ load_files(struct pctx *c, struct client_profile *p, const struct pnode *n)
 }
 
 static void
-load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n,
-    const struct pnode *skip)
+load_policy(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n, const struct ytree_node *skip)
 {
 	size_t i;
 
-	if (!want_type(c, "policy", n, PN_MAP))
+	if (!want_type(c, "policy", n, YTREE_MAP))
 		return;
 	for (i = 0; i + 1 < n->n; i += 2) {
-		const struct pnode *k = n->kids[i], *v = n->kids[i + 1];
+		const struct ytree_node *k = n->kids[i], *v = n->kids[i + 1];
 		int pol;
 
-		if (k->type != PN_SCALAR)
+		if (k->type != YTREE_SCALAR)
 			continue;
 		pol = policy_parse(k->str);
 		if (pol < 0) {
-			perr(c, k->line, k->col,
+			nerr(c, k,
 			    "unknown policy '%s' (known: dane, dane-only)",
 			    k->str);
 			continue;
 		}
 		free(p->policy_value[pol]);
 		p->policy_value[pol] = NULL;
-		if (v->type == PN_SCALAR && v->null) {
+		if (v->type == YTREE_SCALAR && v->null) {
 			/* The client cannot do it: say why. */
-			if (skip == NULL || skip->type != PN_MAP ||
+			if (skip == NULL || skip->type != YTREE_MAP ||
 			    map_get(skip, k->str) == NULL)
-				perr(c, v->line, v->col,
+				nerr(c, v,
 				    "policy '%s' is null but has no "
 				    "skip-reason", k->str);
 			continue;
@@ -652,7 +450,7 @@ load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n,
 		if (!want_scalar(c, k->str, v, "a string or null"))
 			continue;
 		if (strlen(v->str) > PROFILE_MAX_NAME) {
-			perr(c, v->line, v->col, "'%s' is longer than %d",
+			nerr(c, v, "'%s' is longer than %d",
 			    k->str, PROFILE_MAX_NAME);
 			continue;
 		}
@@ -661,27 +459,27 @@ load_policy(struct pctx *c, struct client_profile *p, const struct pnode *n,
 }
 
 static void
-load_skip(struct pctx *c, struct client_profile *p, const struct pnode *n)
+load_skip(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 {
 	size_t i;
 
-	if (!want_type(c, "skip-reason", n, PN_MAP))
+	if (!want_type(c, "skip-reason", n, YTREE_MAP))
 		return;
 	for (i = 0; i + 1 < n->n; i += 2) {
-		const struct pnode *k = n->kids[i], *v = n->kids[i + 1];
+		const struct ytree_node *k = n->kids[i], *v = n->kids[i + 1];
 		int pol;
 
-		if (k->type != PN_SCALAR)
+		if (k->type != YTREE_SCALAR)
 			continue;
 		pol = policy_parse(k->str);
 		if (pol < 0) {
-			perr(c, k->line, k->col,
+			nerr(c, k,
 			    "unknown policy '%s' (known: dane, dane-only)",
 			    k->str);
 			continue;
 		}
 		if (p->policy_value[pol] != NULL) {
-			perr(c, k->line, k->col,
+			nerr(c, k,
 			    "skip-reason for '%s', but its policy value is not "
 			    "null", k->str);
 			continue;
@@ -693,25 +491,25 @@ load_skip(struct pctx *c, struct client_profile *p, const struct pnode *n)
 }
 
 static void
-load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
+load_claim(struct pctx *c, struct profile_claim *cl, const struct ytree_node *m,
     bool *ok)
 {
-	const struct pnode *pat = map_get(m, "pattern");
-	const struct pnode *cn = map_get(m, "claim");
-	const struct pnode *an = map_get(m, "action");
-	const struct pnode *hn = map_get(m, "host");
-	const struct pnode *ln = map_get(m, "label");
+	const struct ytree_node *pat = map_get(m, "pattern");
+	const struct ytree_node *cn = map_get(m, "claim");
+	const struct ytree_node *an = map_get(m, "action");
+	const struct ytree_node *hn = map_get(m, "host");
+	const struct ytree_node *ln = map_get(m, "label");
 	char list[128];
 	int rc, i;
 
 	*ok = false;
 	check_keys(c, m, claim_keys, "a claim");
 	if (pat == NULL) {
-		perr(c, m->line, m->col, "a claim needs 'pattern'");
+		nerr(c, m, "a claim needs 'pattern'");
 		return;
 	}
 	if ((cn == NULL) == (an == NULL)) {
-		perr(c, m->line, m->col,
+		nerr(c, m,
 		    "a claim needs one of 'claim' (per host) or 'action' "
 		    "(overall)");
 		return;
@@ -719,7 +517,7 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 	if (!want_scalar(c, "pattern", pat, "a string"))
 		return;
 	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
-		perr(c, pat->line, pat->col, "'pattern' is longer than %d",
+		nerr(c, pat, "'pattern' is longer than %d",
 		    PROFILE_MAX_PATTERN);
 		return;
 	}
@@ -728,7 +526,7 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 		char why[256];
 
 		regerror(rc, &cl->re, why, sizeof(why));
-		perr(c, pat->line, pat->col, "bad pattern: %s", why);
+		nerr(c, pat, "bad pattern: %s", why);
 		return;
 	}
 	cl->pattern = xstrdup(pat->str);
@@ -738,7 +536,7 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 			return;
 		i = name_index(claim_names, cn->str);
 		if (i < 0) {
-			perr(c, cn->line, cn->col,
+			nerr(c, cn,
 			    "unknown claim '%s' (known: %s)", cn->str,
 			    name_list(claim_names, list, sizeof(list)));
 			return;
@@ -749,7 +547,7 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 			return;
 		i = name_index(action_names, an->str);
 		if (i < 0) {
-			perr(c, an->line, an->col,
+			nerr(c, an,
 			    "unknown action '%s' (known: %s)", an->str,
 			    name_list(action_names, list, sizeof(list)));
 			return;
@@ -759,18 +557,18 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 	}
 	if (hn != NULL && get_uint(c, "host", hn, 1, 9, &cl->host_group) &&
 	    cl->host_group > cl->re.re_nsub)
-		perr(c, hn->line, hn->col,
+		nerr(c, hn,
 		    "'host' is group %u, but the pattern has %zu group%s",
 		    cl->host_group, cl->re.re_nsub,
 		    cl->re.re_nsub == 1 ? "" : "s");
 	if (cn != NULL && cl->claim == RUN_CLAIM_NONE && hn == NULL &&
 	    ln == NULL)
-		perr(c, cn->line, cn->col,
+		nerr(c, cn,
 		    "'claim: none' needs 'host' (the line names a host) or "
 		    "'label' (the client's word, recorded without a claim)");
 	if (ln != NULL && want_scalar(c, "label", ln, "a string")) {
 		if (strlen(ln->str) >= 64)
-			perr(c, ln->line, ln->col,
+			nerr(c, ln,
 			    "'label' is longer than 63 characters");
 		else
 			cl->label = xstrdup(ln->str);
@@ -778,14 +576,15 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct pnode *m,
 }
 
 static void
-load_claims(struct pctx *c, struct client_profile *p, const struct pnode *n)
+load_claims(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
 {
 	size_t i;
 
-	if (!want_type(c, "claims", n, PN_SEQ))
+	if (!want_type(c, "claims", n, YTREE_SEQ))
 		return;
 	if (n->n > PROFILE_MAX_CLAIMS) {
-		perr(c, n->line, n->col, "'claims' has %zu items, at most %d",
+		nerr(c, n, "'claims' has %zu items, at most %d",
 		    n->n, PROFILE_MAX_CLAIMS);
 		return;
 	}
@@ -817,9 +616,10 @@ profile_stem(const char *path)
 }
 
 static void
-load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
+load_top(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *root)
 {
-	const struct pnode *v;
+	const struct ytree_node *v;
 	char *stem = profile_stem(c->file);
 	unsigned version;
 	int i;
@@ -832,19 +632,19 @@ load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
 
 	v = map_get(root, "version");
 	if (v == NULL)
-		perr(c, root->line, root->col, "missing key 'version'");
+		nerr(c, root, "missing key 'version'");
 	else if (get_uint(c, "version", v, 0, 999999, &version) &&
 	    version != 1)
-		perr(c, v->line, v->col,
+		nerr(c, v,
 		    "unsupported version %u (this danelab reads version 1)",
 		    version);
 
 	v = map_get(root, "name");
 	if (v == NULL)
-		perr(c, root->line, root->col, "missing key 'name'");
+		nerr(c, root, "missing key 'name'");
 	else if (want_scalar(c, "name", v, "a string")) {
 		if (stem == NULL || strcmp(stem, v->str) != 0)
-			perr(c, v->line, v->col,
+			nerr(c, v,
 			    "'name' is '%s' but the file is called '%s'",
 			    v->str, stem ? stem : c->file);
 		else
@@ -860,12 +660,12 @@ load_top(struct pctx *c, struct client_profile *p, const struct pnode *root)
 		    PROFILE_MAX_REQUIRES, false, &p->n_requires);
 	v = map_get(root, "argv");
 	if (v == NULL)
-		perr(c, root->line, root->col, "missing key 'argv'");
+		nerr(c, root, "missing key 'argv'");
 	else {
 		p->argv = get_strlist(c, "argv", v, PROFILE_MAX_ARGS, true,
 		    &p->argc);
 		if (p->argv != NULL && p->argc == 0)
-			perr(c, v->line, v->col, "'argv' is empty");
+			nerr(c, v, "'argv' is empty");
 	}
 	if ((v = map_get(root, "env")) != NULL)
 		load_env(c, p, v);
@@ -914,7 +714,7 @@ profile_load(const char *path, struct client_profile **out,
 {
 	struct pctx c = { .file = path, .diags = diags };
 	struct client_profile *p;
-	struct pnode *root = NULL;
+	struct ytree_node *root = NULL;
 	char *buf;
 	size_t len;
 	int rc;
@@ -922,20 +722,21 @@ profile_load(const char *path, struct client_profile **out,
 	rc = dl_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
 	if (rc != 0)
 		return rc;
-	rc = pyaml_parse(&c, buf, len, &root);
+	rc = ytree_parse(path, buf, len, &profile_ytree_limits, &root, diags,
+	    &c.errors);
 	free(buf);
 	if (rc != 0)
 		return rc;
-	if (root == NULL || root->type != PN_MAP) {
-		perr(&c, root ? root->line : 1, root ? root->col : 1,
+	if (root == NULL || root->type != YTREE_MAP) {
+		perr(&c, root ? root->pos.line : 1, root ? root->pos.col : 1,
 		    "a profile must be a mapping of keys");
-		pnode_free(root);
+		ytree_free(root);
 		return DL_EINVAL;
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->file = xstrdup(path);
 	load_top(&c, p, root);
-	pnode_free(root);
+	ytree_free(root);
 	if (c.errors == 0)
 		rc = load_deviations(p, path, diags);
 	if (c.errors != 0 || rc != 0) {

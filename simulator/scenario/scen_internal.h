@@ -1,8 +1,9 @@
 /*
  * scen_internal.h -- shared between the files of simulator/scenario only.
  *
- * The loader works in three stages, one file each:
- *   scen_yaml.c   YAML text -> a small tree of nodes with positions, every
+ * The loader works in three stages:
+ *   ytree.c       (simulator/util, shared with the client profiles) YAML
+ *                 text -> a small tree of nodes with positions, every
  *                 input bound enforced, aliases refused, duplicate keys
  *                 reported;
  *   scen_load.c   node tree -> struct scenario, driven by one schema table
@@ -22,49 +23,16 @@
 
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
+#include "simulator/util/ytree.h"
 
-/* ---- YAML node tree (scen_yaml.c) ---------------------------------- */
+/* ---- YAML node tree (simulator/util/ytree.c) ---------------------- */
 
-enum scen_node_type {
-	/*
-	 * A node already reported as an error by the YAML stage (too long,
-	 * too deep, an alias, a tag).  Later stages skip it silently, so
-	 * that one mistake yields one message.
-	 */
-	SCEN_NODE_BAD,
-	SCEN_NODE_SCALAR,
-	SCEN_NODE_SEQ,
-	SCEN_NODE_MAP,
-};
-
-struct scen_node {
-	enum scen_node_type type;
-	struct scen_pos pos;
-	/* Scalars: the value, NUL-terminated, no embedded NUL. */
-	char *str;
-	size_t len;
-	bool plain;		/* plain style (may be a number, bool, null) */
-	bool null;		/* plain "", "~" or "null" */
-	/* Sequences: n items.  Mappings: n / 2 pairs, key then value. */
-	struct scen_node **kids;
-	size_t n;
-	size_t cap;
-};
-
-#define SCEN_MAP_NPAIRS(m)	((m)->n / 2)
-#define SCEN_MAP_KEY(m, i)	((m)->kids[2 * (i)])
-#define SCEN_MAP_VAL(m, i)	((m)->kids[2 * (i) + 1])
-
-/*
- * Parse buf (len bytes) as one YAML document.  Every problem is added to
- * diags under file.  On success *root is the top node (owned by the
- * caller, scen_node_free); it may contain SCEN_NODE_BAD nodes whose error
- * was reported.  Returns DL_EINVAL when the text could not be parsed as a
- * whole (syntax error, node limit): then *root is untouched.
- */
-int scen_yaml_parse(const char *file, const char *buf, size_t len,
-    struct scen_node **root, struct dl_diags *diags, size_t *errors);
-void scen_node_free(struct scen_node *n);
+/* A node's position as the model records it. */
+static inline struct scen_pos
+scen_npos(const struct ytree_node *n)
+{
+	return (struct scen_pos){ n->pos.line, n->pos.col };
+}
 
 /* ---- load context ---------------------------------------------------- */
 
@@ -104,18 +72,13 @@ int scen_err(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int scen_warn(struct scen_ctx *ctx, struct scen_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* scen_err at the position of node n. */
+#define scen_nerr(ctx, n, ...) scen_err((ctx), scen_npos(n), __VA_ARGS__)
 
 void scen_pos_add(struct scen_ctx *ctx, const void *addr, struct scen_pos pos);
 /* Position recorded for addr, or fallback. */
 struct scen_pos scen_pos_of(struct scen_ctx *ctx, const void *addr,
     struct scen_pos fallback);
-
-/*
- * Quote s for a diagnostic: non-printable bytes escaped, cut to a
- * readable length with "...".  Returns buf.
- */
-const char *scen_quote(const char *s, char *buf, size_t len);
-#define SCEN_QUOTE_MAX 80
 
 /* ---- domain names (scen_dname.c) ------------------------------------- */
 
@@ -198,17 +161,17 @@ enum scen_ktype {
 
 struct scen_key;
 typedef int scen_decode_fn(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst);
+    const struct ytree_node *n, void *dst);
 
 /* What scen_decode_map() saw, by row index: for post hooks. */
 struct scen_seen {
-	const struct scen_node *key;
-	const struct scen_node *val;
+	const struct ytree_node *key;
+	const struct ytree_node *val;
 	bool ok;		/* decoded without error */
 };
 
 struct scen_schema;
-typedef void scen_post_fn(struct scen_ctx *ctx, const struct scen_node *map,
+typedef void scen_post_fn(struct scen_ctx *ctx, const struct ytree_node *map,
     void *obj, const struct scen_seen *seen);
 
 /* One row: one key of a mapping (Knot style). */
@@ -251,10 +214,10 @@ extern const struct scen_schema *const scen_schemas[];
 
 /* Decode one value according to row k into dst. */
 int scen_decode_value(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst);
+    const struct ytree_node *n, void *dst);
 /* Decode mapping n into obj (defaults applied first). */
 int scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
-    const struct scen_node *n, void *obj, const char *what);
+    const struct ytree_node *n, void *obj, const char *what);
 /* Apply the defaults of sc to obj. */
 void scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
     void *obj);
@@ -262,7 +225,7 @@ void scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
 int scen_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 /* Decode the whole document into s. */
-int scen_decode(struct scen_ctx *ctx, const struct scen_node *root,
+int scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
     struct scenario *s);
 
 /* Custom decoders and post hooks used by the tables (scen_load.c). */

@@ -107,54 +107,18 @@ scen_pos_of(struct scen_ctx *ctx, const void *addr, struct scen_pos fallback)
 	return fallback;
 }
 
-const char *
-scen_quote(const char *s, char *buf, size_t len)
-{
-	size_t o = 0, i;
-	const size_t cut = len > 8 ? len - 8 : 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o >= cut) {
-			memcpy(buf + o, "...", 4);
-			return buf;
-		}
-		if (c == '\\' || c == '\'') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c >= 0x20 && c != 0x7f) {
-			buf[o++] = (char)c;
-		} else {
-			snprintf(buf + o, len - o, "\\x%02x", c);
-			o += 4;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* ---- scalar helpers -------------------------------------------------- */
 
 /* "a list", "a mapping", or the quoted value of a scalar. */
 static const char *
-node_desc(const struct scen_node *n, char *buf, size_t len)
+node_desc(const struct ytree_node *n, char *buf, size_t len)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 
-	switch (n->type) {
-	case SCEN_NODE_SEQ:
-		return "a list";
-	case SCEN_NODE_MAP:
-		return "a mapping";
-	case SCEN_NODE_SCALAR:
-		if (n->null)
-			return "empty";
-		snprintf(buf, len, "'%s'", scen_quote(n->str, q, sizeof(q)));
-		return buf;
-	default:
-		return "invalid";
-	}
+	if (n->type != YTREE_SCALAR || n->null)
+		return ytree_kind(n);
+	snprintf(buf, len, "'%s'", ytree_quote(n->str, q, sizeof(q)));
+	return buf;
 }
 
 /*
@@ -163,18 +127,18 @@ node_desc(const struct scen_node *n, char *buf, size_t len)
  */
 static bool
 want_scalar(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, const char *what)
+    const struct ytree_node *n, const char *what)
 {
-	char d[SCEN_QUOTE_MAX + 2];
+	char d[YTREE_QUOTE_MAX + 2];
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return false;
-	if (n->type == SCEN_NODE_SCALAR && n->null) {
-		scen_err(ctx, n->pos, "'%s' has no value", k->name);
+	if (n->type == YTREE_SCALAR && n->null) {
+		scen_nerr(ctx, n, "'%s' has no value", k->name);
 		return false;
 	}
-	if (n->type != SCEN_NODE_SCALAR) {
-		scen_err(ctx, n->pos, "'%s' must be %s, not %s", k->name, what,
+	if (n->type != YTREE_SCALAR) {
+		scen_nerr(ctx, n, "'%s' must be %s, not %s", k->name, what,
 		    node_desc(n, d, sizeof(d)));
 		return false;
 	}
@@ -237,18 +201,18 @@ store_int(void *dst, size_t size, uint64_t v)
 /* Check a string scalar: not empty, bounded, one line if !multi. */
 static bool
 check_str(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, size_t max, bool multi)
+    const struct ytree_node *n, size_t max, bool multi)
 {
 	size_t i;
 
 	if (!want_scalar(ctx, k, n, "a string"))
 		return false;
 	if (n->len == 0) {
-		scen_err(ctx, n->pos, "'%s' must not be empty", k->name);
+		scen_nerr(ctx, n, "'%s' must not be empty", k->name);
 		return false;
 	}
 	if (n->len > max) {
-		scen_err(ctx, n->pos, "'%s' is too long (%zu bytes, at most "
+		scen_nerr(ctx, n, "'%s' is too long (%zu bytes, at most "
 		    "%zu)", k->name, n->len, max);
 		return false;
 	}
@@ -256,12 +220,12 @@ check_str(struct scen_ctx *ctx, const struct scen_key *k,
 		unsigned char c = (unsigned char)n->str[i];
 
 		if (c == '\n' && !multi) {
-			scen_err(ctx, n->pos, "'%s' must be a single line",
+			scen_nerr(ctx, n, "'%s' must be a single line",
 			    k->name);
 			return false;
 		}
 		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-			scen_err(ctx, n->pos,
+			scen_nerr(ctx, n,
 			    "'%s' contains a control character (0x%02x)",
 			    k->name, c);
 			return false;
@@ -274,9 +238,9 @@ check_str(struct scen_ctx *ctx, const struct scen_key *k,
 
 static int
 dec_uint(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX], list[256];
+	char q[YTREE_QUOTE_MAX], list[256];
 	uint64_t v;
 	int iv, rc;
 
@@ -285,42 +249,42 @@ dec_uint(struct scen_ctx *ctx, const struct scen_key *k,
 	if (n->plain && all_digits(n->str)) {
 		rc = scen_parse_uint(n->str, UINT64_MAX, &v);
 		if (rc == DL_EINVAL)
-			return scen_err(ctx, n->pos, "'%s' must be a decimal "
+			return scen_nerr(ctx, n, "'%s' must be a decimal "
 			    "integer without leading zeros, not '%s'",
-			    k->name, scen_quote(n->str, q, sizeof(q)));
+			    k->name, ytree_quote(n->str, q, sizeof(q)));
 		if (rc != 0 || v < (uint64_t)k->min || v > (uint64_t)k->max)
-			return scen_err(ctx, n->pos, "'%s' must be between "
+			return scen_nerr(ctx, n, "'%s' must be between "
 			    "%lld and %lld, not %s", k->name,
 			    (long long)k->min, (long long)k->max,
-			    scen_quote(n->str, q, sizeof(q)));
+			    ytree_quote(n->str, q, sizeof(q)));
 	} else if (k->en != NULL && scen_enum_lookup(k->en, n->str, &iv)) {
 		v = (uint64_t)iv;
 	} else if (k->en != NULL) {
-		return scen_err(ctx, n->pos, "invalid value '%s' for '%s'; "
+		return scen_nerr(ctx, n, "invalid value '%s' for '%s'; "
 		    "allowed: %lld..%lld or %s",
-		    scen_quote(n->str, q, sizeof(q)), k->name,
+		    ytree_quote(n->str, q, sizeof(q)), k->name,
 		    (long long)k->min, (long long)k->max,
 		    scen_enum_list(k->en, ", ", list, sizeof(list)));
 	} else if (!n->plain && all_digits(n->str)) {
-		return scen_err(ctx, n->pos, "'%s' must be an integer, not "
+		return scen_nerr(ctx, n, "'%s' must be an integer, not "
 		    "the string \"%s\" (remove the quotes)", k->name,
-		    scen_quote(n->str, q, sizeof(q)));
+		    ytree_quote(n->str, q, sizeof(q)));
 	} else {
-		return scen_err(ctx, n->pos, "'%s' must be an integer, not "
-		    "'%s'", k->name, scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "'%s' must be an integer, not "
+		    "'%s'", k->name, ytree_quote(n->str, q, sizeof(q)));
 	}
 	store_int(dst, k->size, v);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 static int
 dec_bool(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	static const char *const yes[] = { "true", "True", "TRUE" };
 	static const char *const no[] = { "false", "False", "FALSE" };
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 	size_t i;
 
 	if (!want_scalar(ctx, k, n, "true or false"))
@@ -328,40 +292,40 @@ dec_bool(struct scen_ctx *ctx, const struct scen_key *k,
 	for (i = 0; n->plain && i < 3; i++) {
 		if (strcmp(n->str, yes[i]) == 0 || strcmp(n->str, no[i]) == 0) {
 			*(bool *)dst = strcmp(n->str, yes[i]) == 0;
-			scen_pos_add(ctx, dst, n->pos);
+			scen_pos_add(ctx, dst, scen_npos(n));
 			return 0;
 		}
 	}
-	return scen_err(ctx, n->pos, "'%s' must be true or false, not '%s'",
-	    k->name, scen_quote(n->str, q, sizeof(q)));
+	return scen_nerr(ctx, n, "'%s' must be true or false, not '%s'",
+	    k->name, ytree_quote(n->str, q, sizeof(q)));
 }
 
 static int
 dec_str(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst, size_t max, bool multi)
+    const struct ytree_node *n, void *dst, size_t max, bool multi)
 {
 	if (!check_str(ctx, k, n, max, multi))
 		return DL_EINVAL;
 	*(char **)dst = xstrdup(n->str);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 /* Normalise and validate a domain name; *out owned by the caller. */
 static int
-name_parse(struct scen_ctx *ctx, const struct scen_node *n, unsigned flags,
+name_parse(struct scen_ctx *ctx, const struct ytree_node *n, unsigned flags,
     char **out)
 {
-	char why[128], q[SCEN_QUOTE_MAX];
+	char why[128], q[YTREE_QUOTE_MAX];
 	const char *tld, *rfc;
 	char *name;
 
 	if (scen_dname_norm(n->str, n->len, flags, &name, why,
 	    sizeof(why)) != 0)
-		return scen_err(ctx, n->pos, "invalid domain name '%s': %s",
-		    scen_quote(n->str, q, sizeof(q)), why);
+		return scen_nerr(ctx, n, "invalid domain name '%s': %s",
+		    ytree_quote(n->str, q, sizeof(q)), why);
 	if ((tld = scen_dname_special_tld(name, &rfc)) != NULL) {
-		scen_err(ctx, n->pos, "special-use TLD '%.*s' cannot be used: "
+		scen_nerr(ctx, n, "special-use TLD '%.*s' cannot be used: "
 		    "libunbound answers it locally (%s)",
 		    (int)strlen(tld) - 1, tld, rfc);
 		free(name);
@@ -373,7 +337,7 @@ name_parse(struct scen_ctx *ctx, const struct scen_node *n, unsigned flags,
 
 static int
 dec_name(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	char *name;
 
@@ -382,15 +346,15 @@ dec_name(struct scen_ctx *ctx, const struct scen_key *k,
 	if (name_parse(ctx, n, k->dn_flags, &name) != 0)
 		return DL_EINVAL;
 	*(char **)dst = name;
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 static int
 dec_enum(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX], list[256], what[300];
+	char q[YTREE_QUOTE_MAX], list[256], what[300];
 	int v;
 
 	scen_enum_list(k->en, ", ", list, sizeof(list));
@@ -398,64 +362,64 @@ dec_enum(struct scen_ctx *ctx, const struct scen_key *k,
 	if (!want_scalar(ctx, k, n, what))
 		return DL_EINVAL;
 	if (!scen_enum_lookup(k->en, n->str, &v))
-		return scen_err(ctx, n->pos, "invalid value '%s' for '%s'; "
-		    "allowed: %s", scen_quote(n->str, q, sizeof(q)), k->name,
+		return scen_nerr(ctx, n, "invalid value '%s' for '%s'; "
+		    "allowed: %s", ytree_quote(n->str, q, sizeof(q)), k->name,
 		    list);
 	store_int(dst, k->size, (uint64_t)(unsigned)v);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 static int
 dec_fixture(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 
 	if (!want_scalar(ctx, k, n, "a fixture id"))
 		return DL_EINVAL;
 	if (!pki_id_valid(n->str))
-		return scen_err(ctx, n->pos, "invalid fixture id '%s' "
+		return scen_nerr(ctx, n, "invalid fixture id '%s' "
 		    "(1 to %d characters of [a-z0-9-])",
-		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+		    ytree_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
 	if (ctx->fixtures_dir != NULL &&
 	    !pki_cert_exists(ctx->fixtures_dir, n->str))
-		return scen_err(ctx, n->pos, "unknown fixture certificate "
+		return scen_nerr(ctx, n, "unknown fixture certificate "
 		    "'%s' (no fixtures/pki/%s.pem)", n->str, n->str);
 	*(char **)dst = xstrdup(n->str);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 static int
 dec_list(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	size_t *count = (size_t *)((char *)dst - k->off + k->n_off);
 	const struct scen_key *it = k->item;
-	char d[SCEN_QUOTE_MAX + 2], subject[64];
+	char d[YTREE_QUOTE_MAX + 2], subject[64];
 	size_t i, nitems;
 	char *arr;
 	int rc = 0;
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
-	if (n->type == SCEN_NODE_SCALAR && n->null) {
+	if (n->type == YTREE_SCALAR && n->null) {
 		nitems = 0;
-	} else if (n->type != SCEN_NODE_SEQ) {
-		return scen_err(ctx, n->pos, "'%s' must be a list, not %s",
+	} else if (n->type != YTREE_SEQ) {
+		return scen_nerr(ctx, n, "'%s' must be a list, not %s",
 		    k->name, node_desc(n, d, sizeof(d)));
 	} else {
 		nitems = n->n;
 	}
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	if (nitems > (size_t)k->max) {
-		rc = scen_err(ctx, n->pos, "'%s' has %zu items, at most %lld "
+		rc = scen_nerr(ctx, n, "'%s' has %zu items, at most %lld "
 		    "allowed", k->name, nitems, (long long)k->max);
 		nitems = (size_t)k->max;
 	}
 	if (nitems < (size_t)k->min)
-		rc = scen_err(ctx, n->pos, "'%s' needs at least %lld item%s",
+		rc = scen_nerr(ctx, n, "'%s' needs at least %lld item%s",
 		    k->name, (long long)k->min, k->min == 1 ? "" : "s");
 	if (nitems == 0)
 		return rc;
@@ -482,11 +446,11 @@ dec_list(struct scen_ctx *ctx, const struct scen_key *k,
 
 int
 scen_decode_value(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	char subject[64];
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
 	switch (k->type) {
 	case SCEN_K_UINT:
@@ -518,7 +482,7 @@ void
 scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
     void *obj)
 {
-	struct scen_node fake;
+	struct ytree_node fake;
 	size_t i;
 
 	for (i = 0; i < sc->n_keys; i++) {
@@ -528,7 +492,7 @@ scen_apply_defaults(struct scen_ctx *ctx, const struct scen_schema *sc,
 			continue;
 		/* Decode the default as if it had been written. */
 		memset(&fake, 0, sizeof(fake));
-		fake.type = SCEN_NODE_SCALAR;
+		fake.type = YTREE_SCALAR;
 		fake.str = (char *)k->def;
 		fake.len = strlen(k->def);
 		fake.plain = true;
@@ -550,33 +514,33 @@ seen_get(const struct scen_schema *sc, const struct scen_seen *seen,
 
 int
 scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
-    const struct scen_node *n, void *obj, const char *subject)
+    const struct ytree_node *n, void *obj, const char *subject)
 {
 	struct scen_seen seen[SCEN_SCHEMA_MAX_KEYS];
-	char d[SCEN_QUOTE_MAX + 2], q[SCEN_QUOTE_MAX];
+	char d[YTREE_QUOTE_MAX + 2], q[YTREE_QUOTE_MAX];
 	size_t i, j;
 	bool merge = false;
 	int rc = 0;
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
-	if (n->type == SCEN_NODE_SCALAR && n->null)
-		return scen_err(ctx, n->pos, "%s has no value", subject);
-	if (n->type != SCEN_NODE_MAP)
-		return scen_err(ctx, n->pos, "%s must be a mapping, not %s",
+	if (n->type == YTREE_SCALAR && n->null)
+		return scen_nerr(ctx, n, "%s has no value", subject);
+	if (n->type != YTREE_MAP)
+		return scen_nerr(ctx, n, "%s must be a mapping, not %s",
 		    subject, node_desc(n, d, sizeof(d)));
 	if (sc->n_keys > SCEN_SCHEMA_MAX_KEYS)
 		abort();	/* a table in scen_schema.c outgrew seen[] */
 	memset(seen, 0, sizeof(seen));
 	if (sc->has_pos)
-		*(struct scen_pos *)obj = n->pos;
-	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
-		const struct scen_node *key = SCEN_MAP_KEY(n, i);
-		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+		*(struct scen_pos *)obj = scen_npos(n);
+	for (i = 0; i < YTREE_MAP_NPAIRS(n); i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(n, i);
+		const struct ytree_node *val = YTREE_MAP_VAL(n, i);
 		const struct scen_key *k = NULL;
 
-		if (key->type != SCEN_NODE_SCALAR) {
-			rc = DL_EINVAL;	/* reported by scen_yaml.c */
+		if (key->type != YTREE_SCALAR) {
+			rc = DL_EINVAL;	/* reported by ytree.c */
 			continue;
 		}
 		if (key->plain && strcmp(key->str, "<<") == 0) {
@@ -584,7 +548,7 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 			 * The keys the author meant to merge in are not
 			 * reported missing: one mistake, one message.
 			 */
-			rc = scen_err(ctx, key->pos, "YAML merge keys ('<<') "
+			rc = scen_nerr(ctx, key, "YAML merge keys ('<<') "
 			    "are not supported; write the keys out");
 			merge = true;
 			continue;
@@ -605,8 +569,8 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 				off += (size_t)snprintf(allowed + off,
 				    sizeof(allowed) - off, "%s%s",
 				    j ? ", " : "", sc->keys[j].name);
-			rc = scen_err(ctx, key->pos, "unknown key '%s' in %s; "
-			    "allowed: %s", scen_quote(key->str, q, sizeof(q)),
+			rc = scen_nerr(ctx, key, "unknown key '%s' in %s; "
+			    "allowed: %s", ytree_quote(key->str, q, sizeof(q)),
 			    sc->name, allowed);
 			continue;
 		}
@@ -620,7 +584,7 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 	for (j = 0; j < sc->n_keys; j++) {
 		if ((sc->keys[j].flags & SCEN_F_REQUIRED) && !seen[j].key &&
 		    !merge)
-			rc = scen_err(ctx, n->pos, "missing required key '%s' "
+			rc = scen_nerr(ctx, n, "missing required key '%s' "
 			    "in %s", sc->keys[j].name, sc->name);
 	}
 	if (sc->post != NULL)
@@ -629,12 +593,12 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 }
 
 int
-scen_decode(struct scen_ctx *ctx, const struct scen_node *root,
+scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
     struct scenario *s)
 {
 	scen_apply_defaults(ctx, &scen_schema_top, s);
-	if (root->type == SCEN_NODE_SCALAR && root->null)
-		return scen_err(ctx, root->pos, "the file has no content: a "
+	if (root->type == YTREE_SCALAR && root->null)
+		return scen_nerr(ctx, root, "the file has no content: a "
 		    "scenario is a YAML mapping");
 	return scen_decode_map(ctx, &scen_schema_top, root, s,
 	    "the top level");
@@ -644,18 +608,18 @@ scen_decode(struct scen_ctx *ctx, const struct scen_node *root,
 
 int
 scen_dec_version(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 	uint64_t v;
 
 	if (!want_scalar(ctx, k, n, "an integer"))
 		return DL_EINVAL;
 	if (!n->plain || scen_parse_uint(n->str, UINT32_MAX, &v) != 0)
-		return scen_err(ctx, n->pos, "'version' must be an integer, "
-		    "not '%s'", scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "'version' must be an integer, "
+		    "not '%s'", ytree_quote(n->str, q, sizeof(q)));
 	if (v != SCEN_FORMAT_VERSION)
-		return scen_err(ctx, n->pos, "unsupported format version %s "
+		return scen_nerr(ctx, n, "unsupported format version %s "
 		    "(this danelab reads version %d)", n->str,
 		    SCEN_FORMAT_VERSION);
 	*(unsigned *)dst = (unsigned)v;
@@ -664,9 +628,9 @@ scen_dec_version(struct scen_ctx *ctx, const struct scen_key *k,
 
 int
 scen_dec_id(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 	size_t i;
 	bool ok = true;
 
@@ -682,37 +646,37 @@ scen_dec_id(struct scen_ctx *ctx, const struct scen_key *k,
 			    c == '-';
 	}
 	if (!ok)
-		return scen_err(ctx, n->pos, "invalid id '%s': expected words "
+		return scen_nerr(ctx, n, "invalid id '%s': expected words "
 		    "of [a-z0-9-] separated by '/'",
-		    scen_quote(n->str, q, sizeof(q)));
+		    ytree_quote(n->str, q, sizeof(q)));
 	*(char **)dst = xstrdup(n->str);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 int
 scen_dec_address(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX], buf[INET_ADDRSTRLEN];
+	char q[YTREE_QUOTE_MAX], buf[INET_ADDRSTRLEN];
 	struct in_addr a;
 	uint32_t h;
 
 	if (!want_scalar(ctx, k, n, "an IPv4 address"))
 		return DL_EINVAL;
 	if (inet_pton(AF_INET, n->str, &a) != 1)
-		return scen_err(ctx, n->pos, "invalid IPv4 address '%s'",
-		    scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "invalid IPv4 address '%s'",
+		    ytree_quote(n->str, q, sizeof(q)));
 	h = ntohl(a.s_addr);
 	inet_ntop(AF_INET, &a, buf, sizeof(buf));
 	if ((h >> 24) != 127)
-		return scen_err(ctx, n->pos, "address %s is outside "
+		return scen_nerr(ctx, n, "address %s is outside "
 		    "127.0.0.0/8 (the lab lives on the loopback network)", buf);
 	if ((h >> 16) == (127u << 8 | 53u))
-		return scen_err(ctx, n->pos, "address %s is in 127.53.0.0/16, "
+		return scen_nerr(ctx, n, "address %s is in 127.53.0.0/16, "
 		    "reserved for the lab's name servers and resolver", buf);
 	*(char **)dst = xstrdup(buf);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
@@ -729,42 +693,42 @@ dnssec_key_exists(const char *dir, const char *role, const char *kind)
 
 int
 scen_dec_keys(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 
 	if (!want_scalar(ctx, k, n, "a key role"))
 		return DL_EINVAL;
 	if (!pki_id_valid(n->str))
-		return scen_err(ctx, n->pos, "invalid key role '%s' (1 to %d "
+		return scen_nerr(ctx, n, "invalid key role '%s' (1 to %d "
 		    "characters of [a-z0-9-])",
-		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+		    ytree_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
 	if (ctx->fixtures_dir != NULL &&
 	    (!dnssec_key_exists(ctx->fixtures_dir, n->str, "ksk") ||
 	    !dnssec_key_exists(ctx->fixtures_dir, n->str, "zsk")))
-		return scen_err(ctx, n->pos, "unknown DNSSEC key role '%s' "
+		return scen_nerr(ctx, n, "unknown DNSSEC key role '%s' "
 		    "(needs fixtures/dnssec/%s-ksk.key and %s-zsk.key)",
 		    n->str, n->str, n->str);
 	*(char **)dst = xstrdup(n->str);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 int
 scen_dec_slug(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 
 	if (!want_scalar(ctx, k, n, "a name"))
 		return DL_EINVAL;
 	/* Same alphabet and length as fixture ids. */
 	if (!pki_id_valid(n->str))
-		return scen_err(ctx, n->pos, "invalid %s name '%s' (1 to %d "
+		return scen_nerr(ctx, n, "invalid %s name '%s' (1 to %d "
 		    "characters of [a-z0-9-])", k->name,
-		    scen_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
+		    ytree_quote(n->str, q, sizeof(q)), PKI_ID_MAX);
 	*(char **)dst = xstrdup(n->str);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
@@ -796,50 +760,50 @@ parse_rrtype(const char *s)
 
 int
 scen_dec_rrtype(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 	uint16_t t;
 
 	if (!want_scalar(ctx, k, n, "an RR type"))
 		return DL_EINVAL;
 	if ((t = parse_rrtype(n->str)) == 0)
-		return scen_err(ctx, n->pos, "unknown RR type '%s'",
-		    scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "unknown RR type '%s'",
+		    ytree_quote(n->str, q, sizeof(q)));
 	*(uint16_t *)dst = t;
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 int
 scen_dec_rrtype_name(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	const ldns_rr_descriptor *desc;
-	char q[SCEN_QUOTE_MAX];
+	char q[YTREE_QUOTE_MAX];
 	uint16_t t;
 
 	if (!want_scalar(ctx, k, n, "an RR type"))
 		return DL_EINVAL;
 	if ((t = parse_rrtype(n->str)) == 0)
-		return scen_err(ctx, n->pos, "unknown RR type '%s'",
-		    scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "unknown RR type '%s'",
+		    ytree_quote(n->str, q, sizeof(q)));
 	/* Meta and query types never appear in a zone. */
 	if (t == LDNS_RR_TYPE_OPT || (t >= 128 && t <= 255))
-		return scen_err(ctx, n->pos, "RR type '%s' cannot be written "
-		    "in a zone", scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "RR type '%s' cannot be written "
+		    "in a zone", ytree_quote(n->str, q, sizeof(q)));
 	desc = ldns_rr_descript(t);
 	if (desc != NULL && desc->_type == t && desc->_name != NULL)
 		*(char **)dst = xstrdup(desc->_name);
 	else
 		*(char **)dst = xasprintf("TYPE%u", t);
-	scen_pos_add(ctx, dst, n->pos);
+	scen_pos_add(ctx, dst, scen_npos(n));
 	return 0;
 }
 
 int
 scen_dec_owner(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	/* Resolved against the zone's name in scen_post_zone(). */
 	return dec_str(ctx, k, n, dst, SCEN_DNAME_MAX + 1, false);
@@ -895,7 +859,7 @@ tlsa_field(const char **p, const struct scen_enum *en, uint8_t *out,
 
 int
 scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	static const struct {
 		const char *what;
@@ -907,7 +871,7 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 	};
 	struct scen_tlsa *t = dst;
 	uint8_t v[3], *data;
-	char q[SCEN_QUOTE_MAX], tok[32], list[128];
+	char q[YTREE_QUOTE_MAX], tok[32], list[128];
 	const char *p;
 	size_t i, nd = 0, len = 0;
 
@@ -917,13 +881,13 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 	for (i = 0; i < 3; i++) {
 		if (!tlsa_field(&p, fields[i].en, &v[i], tok, sizeof(tok))) {
 			if (tok[0] == '\0')
-				return scen_err(ctx, n->pos, "invalid TLSA "
+				return scen_nerr(ctx, n, "invalid TLSA "
 				    "record '%s': expected 'usage selector "
 				    "matching-type hex-data'",
-				    scen_quote(n->str, q, sizeof(q)));
-			return scen_err(ctx, n->pos, "invalid TLSA %s '%s' "
+				    ytree_quote(n->str, q, sizeof(q)));
+			return scen_nerr(ctx, n, "invalid TLSA %s '%s' "
 			    "in record; allowed: 0..255 or %s",
-			    fields[i].what, scen_quote(tok, q, sizeof(q)),
+			    fields[i].what, ytree_quote(tok, q, sizeof(q)),
 			    scen_enum_list(fields[i].en, ", ", list,
 			    sizeof(list)));
 		}
@@ -932,18 +896,18 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 		if (is_space(p[i]))
 			continue;
 		if (hexval(p[i]) < 0)
-			return scen_err(ctx, n->pos, "invalid hex digit '%c' "
+			return scen_nerr(ctx, n, "invalid hex digit '%c' "
 			    "in TLSA data", p[i]);
 		nd++;
 	}
 	if (nd == 0)
-		return scen_err(ctx, n->pos, "TLSA record '%s' has no "
-		    "association data", scen_quote(n->str, q, sizeof(q)));
+		return scen_nerr(ctx, n, "TLSA record '%s' has no "
+		    "association data", ytree_quote(n->str, q, sizeof(q)));
 	if (nd % 2 != 0)
-		return scen_err(ctx, n->pos, "TLSA data has an odd number of "
+		return scen_nerr(ctx, n, "TLSA data has an odd number of "
 		    "hex digits (%zu)", nd);
 	if (nd / 2 > SCEN_MAX_TLSA_DATA)
-		return scen_err(ctx, n->pos, "TLSA data too long (%zu bytes, "
+		return scen_nerr(ctx, n, "TLSA data too long (%zu bytes, "
 		    "at most %d)", nd / 2, SCEN_MAX_TLSA_DATA);
 	data = xmalloc(nd / 2);
 	for (i = 0; p[i] != '\0';) {
@@ -965,7 +929,7 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 	t->mtype = v[2];
 	t->data = data;
 	t->data_len = len;
-	scen_pos_add(ctx, &t->data, n->pos);
+	scen_pos_add(ctx, &t->data, scen_npos(n));
 	return 0;
 }
 
@@ -973,52 +937,52 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 
 int
 scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	struct scen_expect_policy *p = dst;
-	char q[SCEN_QUOTE_MAX], list[128];
+	char q[YTREE_QUOTE_MAX], list[128];
 	size_t i, j;
 	int v, rc = 0;
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
-	if (n->type == SCEN_NODE_SCALAR && n->null)
-		return scen_err(ctx, n->pos, "'%s' has no value", k->name);
-	if (n->type == SCEN_NODE_SEQ)
-		return scen_err(ctx, n->pos, "'%s' must be an action or a "
+	if (n->type == YTREE_SCALAR && n->null)
+		return scen_nerr(ctx, n, "'%s' has no value", k->name);
+	if (n->type == YTREE_SEQ)
+		return scen_nerr(ctx, n, "'%s' must be an action or a "
 		    "mapping of MX host to action, not a list", k->name);
-	if (n->type == SCEN_NODE_SCALAR) {
+	if (n->type == YTREE_SCALAR) {
 		if (strcmp(n->str, "next-mx") == 0)
-			return scen_err(ctx, n->pos, "'%s': next-mx applies to "
+			return scen_nerr(ctx, n, "'%s': next-mx applies to "
 			    "one MX host; use defer for the whole delivery, "
 			    "or map each MX host to an action", k->name);
 		if (!scen_enum_lookup(&scen_enum_action_overall, n->str, &v))
-			return scen_err(ctx, n->pos, "invalid value '%s' for "
+			return scen_nerr(ctx, n, "invalid value '%s' for "
 			    "'%s'; allowed: %s, or a mapping of MX host to "
-			    "action", scen_quote(n->str, q, sizeof(q)),
+			    "action", ytree_quote(n->str, q, sizeof(q)),
 			    k->name, scen_enum_list(&scen_enum_action_overall,
 			    ", ", list, sizeof(list)));
-		p->pos = n->pos;
+		p->pos = scen_npos(n);
 		p->set = true;
 		p->overall = (enum scen_action)v;
 		return 0;
 	}
-	p->pos = n->pos;
+	p->pos = scen_npos(n);
 	p->set = true;
 	p->hosts = xcalloc(SCEN_MAX_HOSTS, sizeof(*p->hosts));
-	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
-		const struct scen_node *key = SCEN_MAP_KEY(n, i);
-		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+	for (i = 0; i < YTREE_MAP_NPAIRS(n); i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(n, i);
+		const struct ytree_node *val = YTREE_MAP_VAL(n, i);
 		struct scen_host_expect *he;
 		char *name;
 
 		if (i == SCEN_MAX_HOSTS) {
 			ctx->policy_incomplete = true;
-			return scen_err(ctx, n->pos, "'%s' lists %zu hosts, at "
-			    "most %d", k->name, SCEN_MAP_NPAIRS(n),
+			return scen_nerr(ctx, n, "'%s' lists %zu hosts, at "
+			    "most %d", k->name, YTREE_MAP_NPAIRS(n),
 			    SCEN_MAX_HOSTS);
 		}
-		if (key->type != SCEN_NODE_SCALAR || name_parse(ctx, key, 0,
+		if (key->type != YTREE_SCALAR || name_parse(ctx, key, 0,
 		    &name) != 0) {
 			ctx->policy_incomplete = true;
 			rc = DL_EINVAL;
@@ -1028,29 +992,29 @@ scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
 			if (strcmp(p->hosts[j].host, name) == 0)
 				break;
 		if (j < p->n_hosts) {
-			rc = scen_err(ctx, key->pos, "MX host %s listed twice "
+			rc = scen_nerr(ctx, key, "MX host %s listed twice "
 			    "in '%s' (first at %u:%u)", name, k->name,
 			    p->hosts[j].pos.line, p->hosts[j].pos.col);
 			free(name);
 			continue;
 		}
 		he = &p->hosts[p->n_hosts++];
-		he->pos = key->pos;
+		he->pos = scen_npos(key);
 		he->host = name;
 		if (!want_scalar(ctx, k, val, "an action")) {
 			rc = DL_EINVAL;
 			continue;
 		}
 		if (strcmp(val->str, "defer") == 0) {
-			rc = scen_err(ctx, val->pos, "'%s': defer applies to "
+			rc = scen_nerr(ctx, val, "'%s': defer applies to "
 			    "the whole delivery; for one MX host use next-mx",
 			    k->name);
 			continue;
 		}
 		if (!scen_enum_lookup(&scen_enum_action_host, val->str, &v)) {
-			rc = scen_err(ctx, val->pos, "invalid action '%s' for "
+			rc = scen_nerr(ctx, val, "invalid action '%s' for "
 			    "MX host %s; allowed: %s",
-			    scen_quote(val->str, q, sizeof(q)), name,
+			    ytree_quote(val->str, q, sizeof(q)), name,
 			    scen_enum_list(&scen_enum_action_host, ", ",
 			    list, sizeof(list)));
 			continue;
@@ -1062,43 +1026,43 @@ scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
 
 int
 scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
-    const struct scen_node *n, void *dst)
+    const struct ytree_node *n, void *dst)
 {
 	struct scen_expect *e = dst;
 	bool is_addr = strcmp(k->name, "address") == 0;
-	char q[SCEN_QUOTE_MAX], d[SCEN_QUOTE_MAX + 2], list[128];
+	char q[YTREE_QUOTE_MAX], d[YTREE_QUOTE_MAX + 2], list[128];
 	size_t i, j;
 	int v, rc = 0;
 
-	if (n->type == SCEN_NODE_BAD)
+	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
-	if (n->type == SCEN_NODE_SCALAR && n->null)
-		return scen_err(ctx, n->pos, "'%s' has no value", k->name);
-	if (n->type != SCEN_NODE_MAP)
-		return scen_err(ctx, n->pos, "'%s' must be a mapping of MX "
+	if (n->type == YTREE_SCALAR && n->null)
+		return scen_nerr(ctx, n, "'%s' has no value", k->name);
+	if (n->type != YTREE_MAP)
+		return scen_nerr(ctx, n, "'%s' must be a mapping of MX "
 		    "host to DNSSEC state, not %s", k->name,
 		    node_desc(n, d, sizeof(d)));
 	if (is_addr)
-		e->address_pos = n->pos;
+		e->address_pos = scen_npos(n);
 	else
-		e->tlsa_pos = n->pos;
+		e->tlsa_pos = scen_npos(n);
 	/* Both maps share the array: never reallocated (positions). */
 	if (e->states == NULL)
 		e->states = xcalloc(2 * SCEN_MAX_HOSTS, sizeof(*e->states));
-	for (i = 0; i < SCEN_MAP_NPAIRS(n); i++) {
-		const struct scen_node *key = SCEN_MAP_KEY(n, i);
-		const struct scen_node *val = SCEN_MAP_VAL(n, i);
+	for (i = 0; i < YTREE_MAP_NPAIRS(n); i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(n, i);
+		const struct ytree_node *val = YTREE_MAP_VAL(n, i);
 		struct scen_host_state *st;
 		enum scen_dnssec *field;
 		char *name;
 
 		if (i == SCEN_MAX_HOSTS) {
 			ctx->states_incomplete = true;
-			return scen_err(ctx, n->pos, "'%s' lists %zu hosts, at "
-			    "most %d", k->name, SCEN_MAP_NPAIRS(n),
+			return scen_nerr(ctx, n, "'%s' lists %zu hosts, at "
+			    "most %d", k->name, YTREE_MAP_NPAIRS(n),
 			    SCEN_MAX_HOSTS);
 		}
-		if (key->type != SCEN_NODE_SCALAR || name_parse(ctx, key, 0,
+		if (key->type != YTREE_SCALAR || name_parse(ctx, key, 0,
 		    &name) != 0) {
 			ctx->states_incomplete = true;
 			rc = DL_EINVAL;
@@ -1109,7 +1073,7 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 				break;
 		if (j == e->n_states) {
 			st = &e->states[e->n_states++];
-			st->pos = key->pos;
+			st->pos = scen_npos(key);
 			st->host = name;
 		} else {
 			st = &e->states[j];
@@ -1117,19 +1081,19 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 		}
 		field = is_addr ? &st->address : &st->tlsa;
 		if (scen_pos_of(ctx, field, (struct scen_pos){ 0, 0 }).line) {
-			rc = scen_err(ctx, key->pos, "MX host %s listed twice "
+			rc = scen_nerr(ctx, key, "MX host %s listed twice "
 			    "in '%s'", st->host, k->name);
 			continue;
 		}
-		scen_pos_add(ctx, field, key->pos);
+		scen_pos_add(ctx, field, scen_npos(key));
 		if (!want_scalar(ctx, k, val, "a DNSSEC state")) {
 			rc = DL_EINVAL;
 			continue;
 		}
 		if (!scen_enum_lookup(&scen_enum_dnssec, val->str, &v)) {
-			rc = scen_err(ctx, val->pos, "invalid DNSSEC state "
+			rc = scen_nerr(ctx, val, "invalid DNSSEC state "
 			    "'%s' for MX host %s; allowed: %s",
-			    scen_quote(val->str, q, sizeof(q)), st->host,
+			    ytree_quote(val->str, q, sizeof(q)), st->host,
 			    scen_enum_list(&scen_enum_dnssec, ", ", list,
 			    sizeof(list)));
 			continue;
@@ -1146,7 +1110,7 @@ extern const struct scen_schema scen_schema_zone, scen_schema_host,
     scen_schema_expect;
 
 void
-scen_post_top(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+scen_post_top(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
 {
 	const struct scen_schema *sc = &scen_schema_top;
@@ -1154,14 +1118,14 @@ scen_post_top(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 	struct scenario *s = obj;
 
 	if ((x = seen_get(sc, seen, "id"))->val != NULL)
-		s->id_pos = x->val->pos;
+		s->id_pos = scen_npos(x->val);
 	/* mx is required: absent or broken, references cannot be checked. */
 	x = seen_get(sc, seen, "mx");
-	if (x->val == NULL || x->val->type != SCEN_NODE_SEQ ||
+	if (x->val == NULL || x->val->type != YTREE_SEQ ||
 	    x->val->n > SCEN_MAX_HOSTS)
 		ctx->hosts_incomplete = true;
 	x = seen_get(sc, seen, "zones");
-	if (x->val != NULL && (x->val->type != SCEN_NODE_SEQ ||
+	if (x->val != NULL && (x->val->type != YTREE_SEQ ||
 	    x->val->n > SCEN_MAX_ZONES))
 		ctx->zones_incomplete = true;
 	x = seen_get(sc, seen, "domain");
@@ -1179,7 +1143,7 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
     struct scen_record *r)
 {
 	struct scen_pos opos = scen_pos_of(ctx, &r->owner, r->pos);
-	char why[128], q[SCEN_QUOTE_MAX], q2[SCEN_QUOTE_MAX], *raw, *abs,
+	char why[128], q[YTREE_QUOTE_MAX], q2[YTREE_QUOTE_MAX], *raw, *abs,
 	    *text;
 	const unsigned fl = SCEN_DN_UNDERSCORE | SCEN_DN_WILDCARD |
 	    SCEN_DN_ROOT_OK;
@@ -1197,7 +1161,7 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
 	} else if (scen_dname_norm(raw, strlen(raw), fl, &abs, why,
 	    sizeof(why)) != 0) {
 		scen_err(ctx, opos, "invalid owner name '%s': %s",
-		    scen_quote(raw, q, sizeof(q)), why);
+		    ytree_quote(raw, q, sizeof(q)), why);
 		free(raw);
 		return;
 	} else if (raw[strlen(raw) - 1] != '.' &&
@@ -1209,7 +1173,7 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
 		if (scen_dname_norm(joined, strlen(joined), fl, &abs, why,
 		    sizeof(why)) != 0) {
 			scen_err(ctx, opos, "invalid owner name '%s' in zone "
-			    "%s: %s", scen_quote(raw, q, sizeof(q)), z->name,
+			    "%s: %s", ytree_quote(raw, q, sizeof(q)), z->name,
 			    why);
 			free(joined);
 			free(raw);
@@ -1234,15 +1198,15 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
 	if (st != LDNS_STATUS_OK)
 		scen_err(ctx, scen_pos_of(ctx, &r->rdata, r->pos),
 		    "record data '%s' does not parse as %s: %s",
-		    scen_quote(r->rdata, q, sizeof(q)),
-		    scen_quote(r->type, q2, sizeof(q2)),
+		    ytree_quote(r->rdata, q, sizeof(q)),
+		    ytree_quote(r->type, q2, sizeof(q2)),
 		    ldns_get_errorstr_by_id(st));
 	ldns_rr_free(rr);
 	free(text);
 }
 
 void
-scen_post_zone(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
 {
 	struct scen_zone *z = obj;
@@ -1267,7 +1231,7 @@ check_chain_leaf(struct scen_ctx *ctx, char **chain, size_t n)
 }
 
 void
-scen_post_host(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+scen_post_host(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
 {
 	struct scen_host *h = obj;
@@ -1294,7 +1258,7 @@ scen_post_host(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 }
 
 void
-scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
 {
 	static const char *const fields[] = { "usage", "selector",
@@ -1309,12 +1273,12 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 	size_t i;
 
 	if (cert->key != NULL && rec->key != NULL) {
-		scen_err(ctx, rec->key->pos, "'record' and 'cert' cannot be "
+		scen_nerr(ctx, rec->key, "'record' and 'cert' cannot be "
 		    "combined");
 		return;
 	}
 	if (cert->key == NULL && rec->key == NULL) {
-		scen_err(ctx, map->pos, "a TLSA item needs 'cert' (with "
+		scen_nerr(ctx, map, "a TLSA item needs 'cert' (with "
 		    "usage, selector, matching) or a literal 'record'");
 		return;
 	}
@@ -1322,12 +1286,12 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 		const struct scen_seen *f = seen_get(sc, seen, fields[i]);
 
 		if (rec->key != NULL && f->key != NULL) {
-			scen_err(ctx, f->key->pos, "'%s' cannot be combined "
+			scen_nerr(ctx, f->key, "'%s' cannot be combined "
 			    "with 'record' (the record has its own)",
 			    fields[i]);
 			fields_ok = false;
 		} else if (cert->key != NULL && f->key == NULL) {
-			scen_err(ctx, map->pos, "a TLSA item with 'cert' "
+			scen_nerr(ctx, map, "a TLSA item with 'cert' "
 			    "needs '%s'", fields[i]);
 			fields_ok = false;
 		} else if (f->key != NULL && !f->ok) {
@@ -1373,7 +1337,7 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 }
 
 void
-scen_post_fault(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
+scen_post_fault(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
 {
 	/* Per kind: the keys that apply, the first one required. */
@@ -1399,7 +1363,7 @@ scen_post_fault(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 		if (x->key == NULL)
 			continue;
 		if (first != NULL) {
-			scen_err(ctx, x->key->pos, "a fault has one kind: "
+			scen_nerr(ctx, x->key, "a fault has one kind: "
 			    "'%s' cannot be combined with '%s'", kinds[i].kind,
 			    first->key->str);
 			continue;
@@ -1408,7 +1372,7 @@ scen_post_fault(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 		kind = i;
 	}
 	if (first == NULL) {
-		scen_err(ctx, map->pos, "a fault needs one of 'ds', "
+		scen_nerr(ctx, map, "a fault needs one of 'ds', "
 		    "'signatures', 'dns' or 'starttls'");
 		return;
 	}
@@ -1421,32 +1385,32 @@ scen_post_fault(struct scen_ctx *ctx, const struct scen_node *map, void *obj,
 			if (strcmp(kinds[kind].keys[j], args[i]) == 0)
 				applies = true;
 		if (x->key != NULL && !applies)
-			scen_err(ctx, x->key->pos, "'%s' does not apply to a "
+			scen_nerr(ctx, x->key, "'%s' does not apply to a "
 			    "%s fault", args[i], kinds[kind].kind);
 	}
 	x = seen_get(sc, seen, kinds[kind].keys[0]);
 	if (x->key == NULL)
-		scen_err(ctx, map->pos, "a %s fault needs '%s'",
+		scen_nerr(ctx, map, "a %s fault needs '%s'",
 		    kinds[kind].kind, kinds[kind].keys[0]);
 	if (f->kind == SCEN_FAULT_SIGNATURES) {
 		const struct scen_seen *nm = seen_get(sc, seen, "name");
 		const struct scen_seen *ty = seen_get(sc, seen, "type");
 
 		if (nm->key != NULL && ty->key == NULL)
-			scen_err(ctx, nm->key->pos, "'name' needs 'type' (a "
+			scen_nerr(ctx, nm->key, "'name' needs 'type' (a "
 			    "signatures fault on one RRset names both)");
 		else if (ty->key != NULL && nm->key == NULL)
-			scen_err(ctx, ty->key->pos, "'type' needs 'name' (a "
+			scen_nerr(ctx, ty->key, "'type' needs 'name' (a "
 			    "signatures fault on one RRset names both)");
 	}
 	if (f->kind == SCEN_FAULT_DNS && f->dns == SCEN_DNS_LAME &&
 	    (x = seen_get(sc, seen, "type"))->key != NULL)
-		scen_err(ctx, x->key->pos, "'type' does not apply to a lame "
+		scen_nerr(ctx, x->key, "'type' does not apply to a lame "
 		    "fault (the server does not answer for the zone at all)");
 }
 
 void
-scen_post_phase_host(struct scen_ctx *ctx, const struct scen_node *map,
+scen_post_phase_host(struct scen_ctx *ctx, const struct ytree_node *map,
     void *obj, const struct scen_seen *seen)
 {
 	struct scen_phase_host *ph = obj;
@@ -1457,12 +1421,12 @@ scen_post_phase_host(struct scen_ctx *ctx, const struct scen_node *map,
 }
 
 void
-scen_post_expect(struct scen_ctx *ctx, const struct scen_node *map,
+scen_post_expect(struct scen_ctx *ctx, const struct ytree_node *map,
     void *obj, const struct scen_seen *seen)
 {
 	struct scen_expect *e = obj;
 	const struct scen_seen *x = seen_get(&scen_schema_expect, seen, "mx");
 
 	if (x->val != NULL && x->ok)
-		e->mx_pos = x->val->pos;
+		e->mx_pos = scen_npos(x->val);
 }

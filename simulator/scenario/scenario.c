@@ -2,8 +2,8 @@
  * scenario.c -- loading scenario files and directories, lookups, freeing.
  *
  * Owns: the public entry points of scenario.h: reading a file (bounded),
- * running the three stages (scen_yaml.c, scen_load.c, scen_check.c) on
- * it, walking a catalogue directory, and queries on a loaded model.
+ * running the three stages (util/ytree.c, scen_load.c, scen_check.c)
+ * on it, walking a catalogue directory, and queries on a loaded model.
  * Does not own: the format itself (scen_schema.c and friends).
  */
 #include "simulator/scenario/scenario.h"
@@ -17,6 +17,14 @@
 #include "simulator/scenario/scen_internal.h"
 #include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
+
+/* What a scenario file may make the YAML parser allocate (scenario.h). */
+static const struct ytree_limits scen_ytree_limits = {
+	.max_file = SCEN_MAX_FILE_SIZE,
+	.max_nodes = SCEN_MAX_NODES,
+	.max_depth = SCEN_MAX_DEPTH,
+	.max_scalar = SCEN_MAX_TEXT,
+};
 
 /* Bounds on a catalogue walk. */
 #define SCEN_DIR_MAX_DEPTH	8
@@ -153,7 +161,7 @@ int
 scenario_load_buffer(const char *name, const char *buf, size_t len,
     const char *fixtures_dir, struct scenario **out, struct dl_diags *diags)
 {
-	struct scen_node *root = NULL;
+	struct ytree_node *root = NULL;
 	struct scen_ctx ctx;
 	struct scenario *s;
 	int rc;
@@ -162,13 +170,17 @@ scenario_load_buffer(const char *name, const char *buf, size_t len,
 	ctx.file = name;
 	ctx.fixtures_dir = fixtures_dir;
 	ctx.diags = diags;
-	rc = scen_yaml_parse(name, buf, len, &root, diags, &ctx.errors);
+	rc = ytree_parse(name, buf, len, &scen_ytree_limits, &root, diags,
+	    &ctx.errors);
+	if (rc == 0 && root == NULL)
+		rc = scen_err(&ctx, (struct scen_pos){ 1, 1 },
+		    "empty file: a scenario is a YAML mapping");
 	if (rc != 0)
 		return rc == DL_ENOMEM ? rc : DL_EINVAL;
 	s = xcalloc(1, sizeof(*s));
 	s->file = xstrdup(name);
 	scen_decode(&ctx, root, s);
-	scen_node_free(root);
+	ytree_free(root);
 	scen_check(&ctx, s);
 	free(ctx.pos);
 	if (ctx.errors > 0) {

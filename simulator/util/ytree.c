@@ -1,10 +1,11 @@
 /*
- * scen_yaml.c -- YAML text to a small node tree with positions.
+ * ytree.c -- YAML text to a small node tree with positions (ytree.h).
  *
  * Owns: driving the libyaml event parser, every bound on what the text
- * can make us allocate (nodes, nesting, string lengths), refusing aliases
- * and tags, reporting duplicate mapping keys and YAML syntax errors with
- * their position.  Does not own: what the keys mean (scen_load.c).
+ * can make us allocate (nodes, nesting, string lengths, as the caller
+ * sets them), refusing aliases and tags, reporting duplicate mapping keys
+ * and YAML syntax errors with their position.  Does not own: what the
+ * keys mean (the loaders: scenario/scen_load.c, clients/profile_load.c).
  *
  * The event API is used rather than yaml_parser_load() so that limits
  * are enforced while parsing, before anything is built, and so that an
@@ -12,8 +13,9 @@
  * (billion laughs).  Positions are converted from libyaml's 0-based
  * marks to 1-based line:col.
  */
-#include "simulator/scenario/scen_internal.h"
+#include "simulator/util/ytree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +28,7 @@
  * entry per flow level on a stack it rescans for every token, so a file
  * of a million '[' would cost minutes even though the subtree is dropped.
  */
-#define YAML_HARD_DEPTH (4 * SCEN_MAX_DEPTH)
+#define YAML_HARD_DEPTH(y) (4 * (y)->lim->max_depth)
 
 struct yctx {
 	const char *file;
@@ -34,19 +36,20 @@ struct yctx {
 	size_t *errors;
 	const char *buf;
 	size_t len;
-	struct scen_node *stack[SCEN_MAX_DEPTH];
+	const struct ytree_limits *lim;
+	struct ytree_node **stack;	/* lim->max_depth entries */
 	size_t depth;
 	size_t skip;		/* > 0: inside a subtree already reported */
 	size_t nodes;
-	struct scen_node *root;
+	struct ytree_node *root;
 };
 
 static int
-yerr(struct yctx *y, struct scen_pos pos, const char *fmt, ...)
+yerr(struct yctx *y, struct ytree_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-yerr(struct yctx *y, struct scen_pos pos, const char *fmt, ...)
+yerr(struct yctx *y, struct ytree_pos pos, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,10 +61,10 @@ yerr(struct yctx *y, struct scen_pos pos, const char *fmt, ...)
 	return DL_EINVAL;
 }
 
-static struct scen_pos
+static struct ytree_pos
 ypos(yaml_mark_t m)
 {
-	struct scen_pos p;
+	struct ytree_pos p;
 
 	p.line = (unsigned)m.line + 1;
 	p.col = (unsigned)m.column + 1;
@@ -69,10 +72,10 @@ ypos(yaml_mark_t m)
 }
 
 /* Position of byte offset off in the buffer (reader errors have no mark). */
-static struct scen_pos
+static struct ytree_pos
 yoffpos(const struct yctx *y, size_t off)
 {
-	struct scen_pos p = { 1, 1 };
+	struct ytree_pos p = { 1, 1 };
 	size_t i;
 
 	for (i = 0; i < off && i < y->len; i++) {
@@ -87,23 +90,38 @@ yoffpos(const struct yctx *y, size_t off)
 }
 
 void
-scen_node_free(struct scen_node *n)
+ytree_free(struct ytree_node *n)
 {
 	size_t i;
 
 	if (n == NULL)
 		return;
 	for (i = 0; i < n->n; i++)
-		scen_node_free(n->kids[i]);
+		ytree_free(n->kids[i]);
 	free(n->kids);
 	free(n->str);
 	free(n);
 }
 
-static struct scen_node *
-node_new(enum scen_node_type type, struct scen_pos pos)
+const char *
+ytree_kind(const struct ytree_node *n)
 {
-	struct scen_node *n = xcalloc(1, sizeof(*n));
+	switch (n->type) {
+	case YTREE_SEQ:
+		return "a list";
+	case YTREE_MAP:
+		return "a mapping";
+	case YTREE_SCALAR:
+		return n->null ? "empty" : "a string";
+	default:
+		return "invalid";
+	}
+}
+
+static struct ytree_node *
+node_new(enum ytree_type type, struct ytree_pos pos)
+{
+	struct ytree_node *n = xcalloc(1, sizeof(*n));
 
 	n->type = type;
 	n->pos = pos;
@@ -111,7 +129,7 @@ node_new(enum scen_node_type type, struct scen_pos pos)
 }
 
 static void
-node_append(struct scen_node *parent, struct scen_node *kid)
+node_append(struct ytree_node *parent, struct ytree_node *kid)
 {
 	if (parent->n == parent->cap) {
 		parent->cap = parent->cap ? parent->cap * 2 : 8;
@@ -125,12 +143,12 @@ node_append(struct scen_node *parent, struct scen_node *kid)
 static bool
 at_key(const struct yctx *y)
 {
-	const struct scen_node *top;
+	const struct ytree_node *top;
 
 	if (y->depth == 0)
 		return false;
 	top = y->stack[y->depth - 1];
-	return top->type == SCEN_NODE_MAP && top->n % 2 == 0;
+	return top->type == YTREE_MAP && top->n % 2 == 0;
 }
 
 /*
@@ -138,16 +156,16 @@ at_key(const struct yctx *y)
  * the node limit is reached (reported; parsing stops).
  */
 static bool
-attach(struct yctx *y, struct scen_node *n)
+attach(struct yctx *y, struct ytree_node *n)
 {
-	if (++y->nodes > SCEN_MAX_NODES) {
-		yerr(y, n->pos, "too many YAML nodes (at most %d)",
-		    SCEN_MAX_NODES);
-		scen_node_free(n);
+	if (++y->nodes > y->lim->max_nodes) {
+		yerr(y, n->pos, "too many YAML nodes (at most %zu)",
+		    y->lim->max_nodes);
+		ytree_free(n);
 		return false;
 	}
 	if (y->depth == 0) {
-		scen_node_free(y->root);
+		ytree_free(y->root);
 		y->root = n;
 	} else {
 		node_append(y->stack[y->depth - 1], n);
@@ -170,28 +188,28 @@ on_scalar(struct yctx *y, const yaml_event_t *ev)
 	const char *val = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	const char *tag = (const char *)ev->data.scalar.tag;
-	struct scen_pos pos = ypos(ev->start_mark);
-	struct scen_node *n;
+	struct ytree_pos pos = ypos(ev->start_mark);
+	struct ytree_node *n;
 
 	if (y->skip > 0)
 		return true;
 	if (tag != NULL && strcmp(tag, YAML_STR_TAG) != 0) {
-		char q[SCEN_QUOTE_MAX];
+		char q[YTREE_QUOTE_MAX];
 
 		yerr(y, pos, "YAML tag '%s' is not supported",
-		    scen_quote(tag, q, sizeof(q)));
-		return attach(y, node_new(SCEN_NODE_BAD, pos));
+		    ytree_quote(tag, q, sizeof(q)));
+		return attach(y, node_new(YTREE_BAD, pos));
 	}
-	if (len > SCEN_MAX_TEXT) {
-		yerr(y, pos, "string too long (%zu bytes, at most %d)", len,
-		    SCEN_MAX_TEXT);
-		return attach(y, node_new(SCEN_NODE_BAD, pos));
+	if (len > y->lim->max_scalar) {
+		yerr(y, pos, "string too long (%zu bytes, at most %zu)", len,
+		    y->lim->max_scalar);
+		return attach(y, node_new(YTREE_BAD, pos));
 	}
 	if (memchr(val, '\0', len) != NULL) {
 		yerr(y, pos, "string contains a NUL character");
-		return attach(y, node_new(SCEN_NODE_BAD, pos));
+		return attach(y, node_new(YTREE_BAD, pos));
 	}
-	n = node_new(SCEN_NODE_SCALAR, pos);
+	n = node_new(YTREE_SCALAR, pos);
 	n->str = xstrndup(val, len);
 	n->len = len;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -206,33 +224,33 @@ on_scalar(struct yctx *y, const yaml_event_t *ev)
  * content skipped.
  */
 static bool
-on_start(struct yctx *y, enum scen_node_type type, const yaml_event_t *ev,
+on_start(struct yctx *y, enum ytree_type type, const yaml_event_t *ev,
     const char *tag)
 {
-	struct scen_pos pos = ypos(ev->start_mark);
-	const char *what = type == SCEN_NODE_MAP ? "mapping" : "list";
-	char q[SCEN_QUOTE_MAX];
-	struct scen_node *n;
+	struct ytree_pos pos = ypos(ev->start_mark);
+	const char *what = type == YTREE_MAP ? "mapping" : "list";
+	char q[YTREE_QUOTE_MAX];
+	struct ytree_node *n;
 	bool bad = true;
 
 	if (y->skip > 0) {
 		/* "nesting too deep" was reported at the top of the subtree. */
-		return ++y->skip + y->depth <= YAML_HARD_DEPTH;
+		return ++y->skip + y->depth <= YAML_HARD_DEPTH(y);
 	}
 	if (at_key(y))
 		yerr(y, pos, "a %s cannot be a mapping key", what);
-	else if (y->depth == SCEN_MAX_DEPTH)
-		yerr(y, pos, "nesting too deep (at most %d levels)",
-		    SCEN_MAX_DEPTH);
-	else if (tag != NULL && strcmp(tag, type == SCEN_NODE_MAP ?
+	else if (y->depth == y->lim->max_depth)
+		yerr(y, pos, "nesting too deep (at most %zu levels)",
+		    y->lim->max_depth);
+	else if (tag != NULL && strcmp(tag, type == YTREE_MAP ?
 	    "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq") != 0)
 		yerr(y, pos, "YAML tag '%s' is not supported",
-		    scen_quote(tag, q, sizeof(q)));
+		    ytree_quote(tag, q, sizeof(q)));
 	else
 		bad = false;
 	if (bad) {
 		y->skip = 1;
-		return attach(y, node_new(SCEN_NODE_BAD, pos));
+		return attach(y, node_new(YTREE_BAD, pos));
 	}
 	n = node_new(type, pos);
 	if (!attach(y, n))
@@ -263,9 +281,9 @@ keyref_cmp(const void *a, const void *b)
  * mappings with many keys.
  */
 static void
-check_dup_keys(struct yctx *y, struct scen_node *m)
+check_dup_keys(struct yctx *y, struct ytree_node *m)
 {
-	size_t np = SCEN_MAP_NPAIRS(m), nk = 0, i, j, w;
+	size_t np = YTREE_MAP_NPAIRS(m), nk = 0, i, j, w;
 	struct keyref *v;
 	bool *drop;
 
@@ -274,9 +292,9 @@ check_dup_keys(struct yctx *y, struct scen_node *m)
 	v = xreallocarray(NULL, np, sizeof(*v));
 	drop = xcalloc(np, sizeof(*drop));
 	for (i = 0; i < np; i++) {
-		const struct scen_node *k = SCEN_MAP_KEY(m, i);
+		const struct ytree_node *k = YTREE_MAP_KEY(m, i);
 
-		if (k->type == SCEN_NODE_SCALAR) {
+		if (k->type == YTREE_SCALAR) {
 			v[nk].s = k->str;
 			v[nk].i = i;
 			nk++;
@@ -284,27 +302,27 @@ check_dup_keys(struct yctx *y, struct scen_node *m)
 	}
 	qsort(v, nk, sizeof(*v), keyref_cmp);
 	for (i = 0; i < nk; i = j) {
-		const struct scen_node *first = SCEN_MAP_KEY(m, v[i].i);
+		const struct ytree_node *first = YTREE_MAP_KEY(m, v[i].i);
 
 		for (j = i + 1; j < nk && strcmp(v[j].s, v[i].s) == 0; j++) {
-			const struct scen_node *k = SCEN_MAP_KEY(m, v[j].i);
-			char q[SCEN_QUOTE_MAX];
+			const struct ytree_node *k = YTREE_MAP_KEY(m, v[j].i);
+			char q[YTREE_QUOTE_MAX];
 
 			yerr(y, k->pos,
 			    "duplicate key '%s' (first defined at %u:%u)",
-			    scen_quote(k->str, q, sizeof(q)), first->pos.line,
+			    ytree_quote(k->str, q, sizeof(q)), first->pos.line,
 			    first->pos.col);
 			drop[v[j].i] = true;
 		}
 	}
 	for (i = 0, w = 0; i < np; i++) {
 		if (drop[i]) {
-			scen_node_free(SCEN_MAP_KEY(m, i));
-			scen_node_free(SCEN_MAP_VAL(m, i));
+			ytree_free(YTREE_MAP_KEY(m, i));
+			ytree_free(YTREE_MAP_VAL(m, i));
 			continue;
 		}
-		m->kids[2 * w] = SCEN_MAP_KEY(m, i);
-		m->kids[2 * w + 1] = SCEN_MAP_VAL(m, i);
+		m->kids[2 * w] = YTREE_MAP_KEY(m, i);
+		m->kids[2 * w + 1] = YTREE_MAP_VAL(m, i);
 		w++;
 	}
 	m->n = 2 * w;
@@ -315,7 +333,7 @@ check_dup_keys(struct yctx *y, struct scen_node *m)
 static void
 on_end(struct yctx *y)
 {
-	struct scen_node *n;
+	struct ytree_node *n;
 
 	if (y->skip > 0) {
 		y->skip--;
@@ -324,18 +342,18 @@ on_end(struct yctx *y)
 	if (y->depth == 0)
 		return;
 	n = y->stack[--y->depth];
-	if (n->type == SCEN_NODE_MAP)
+	if (n->type == YTREE_MAP)
 		check_dup_keys(y, n);
 }
 
 static int
 syntax_error(struct yctx *y, const yaml_parser_t *p)
 {
-	struct scen_pos pos;
+	struct ytree_pos pos;
 	const char *problem = p->problem ? p->problem : "unknown problem";
 
 	if (p->error == YAML_MEMORY_ERROR) {
-		yerr(y, (struct scen_pos){ 0, 0 }, "out of memory");
+		yerr(y, (struct ytree_pos){ 0, 0 }, "out of memory");
 		return DL_ENOMEM;
 	}
 	if (p->error == YAML_READER_ERROR) {
@@ -351,8 +369,9 @@ syntax_error(struct yctx *y, const yaml_parser_t *p)
 }
 
 int
-scen_yaml_parse(const char *file, const char *buf, size_t len,
-    struct scen_node **root, struct dl_diags *diags, size_t *errors)
+ytree_parse(const char *file, const char *buf, size_t len,
+    const struct ytree_limits *limits, struct ytree_node **root,
+    struct dl_diags *diags, size_t *errors)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -366,12 +385,14 @@ scen_yaml_parse(const char *file, const char *buf, size_t len,
 	y.errors = errors;
 	y.buf = buf;
 	y.len = len;
-	if (len > SCEN_MAX_FILE_SIZE)
-		return yerr(&y, (struct scen_pos){ 0, 0 },
-		    "file too large (%zu bytes, at most %d)", len,
-		    SCEN_MAX_FILE_SIZE);
+	y.lim = limits;
+	if (len > limits->max_file)
+		return yerr(&y, (struct ytree_pos){ 0, 0 },
+		    "file too large (%zu bytes, at most %zu)", len,
+		    limits->max_file);
 	if (!yaml_parser_initialize(&p))
 		return DL_ENOMEM;
+	y.stack = xreallocarray(NULL, limits->max_depth, sizeof(*y.stack));
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	while (!done && ok) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -395,15 +416,15 @@ scen_yaml_parse(const char *file, const char *buf, size_t len,
 				break;
 			yerr(&y, ypos(ev.start_mark),
 			    "YAML aliases are not supported");
-			ok = attach(&y, node_new(SCEN_NODE_BAD,
+			ok = attach(&y, node_new(YTREE_BAD,
 			    ypos(ev.start_mark)));
 			break;
 		case YAML_SEQUENCE_START_EVENT:
-			ok = on_start(&y, SCEN_NODE_SEQ, &ev,
+			ok = on_start(&y, YTREE_SEQ, &ev,
 			    (const char *)ev.data.sequence_start.tag);
 			break;
 		case YAML_MAPPING_START_EVENT:
-			ok = on_start(&y, SCEN_NODE_MAP, &ev,
+			ok = on_start(&y, YTREE_MAP, &ev,
 			    (const char *)ev.data.mapping_start.tag);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
@@ -419,15 +440,40 @@ scen_yaml_parse(const char *file, const char *buf, size_t len,
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
+	free(y.stack);
 	if (!ok && rc == 0)
 		rc = DL_EINVAL;
-	if (rc == 0 && y.root == NULL)
-		rc = yerr(&y, (struct scen_pos){ 1, 1 },
-		    "empty file: a scenario is a YAML mapping");
 	if (rc != 0) {
-		scen_node_free(y.root);
+		ytree_free(y.root);
 		return rc;
 	}
 	*root = y.root;
 	return 0;
+}
+
+const char *
+ytree_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+	const size_t cut = len > 8 ? len - 8 : 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o >= cut) {
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		if (c == '\\' || c == '\'') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c >= 0x20 && c != 0x7f) {
+			buf[o++] = (char)c;
+		} else {
+			snprintf(buf + o, len - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
 }
