@@ -415,6 +415,20 @@ load_files(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 	}
 }
 
+/* The policy a key of 'policy' or 'skip-reason' names, or -1 (reported). */
+static int
+policy_key(struct pctx *c, const struct ytree_node *k)
+{
+	int pol;
+
+	if (k->type != YTREE_SCALAR)
+		return -1;
+	if ((pol = policy_parse(k->str)) < 0)
+		nerr(c, k, "unknown policy '%s' (known: dane, dane-only)",
+		    k->str);
+	return pol;
+}
+
 static void
 load_policy(struct pctx *c, struct client_profile *p,
     const struct ytree_node *n, const struct ytree_node *skip)
@@ -427,15 +441,8 @@ load_policy(struct pctx *c, struct client_profile *p,
 		const struct ytree_node *k = n->kids[i], *v = n->kids[i + 1];
 		int pol;
 
-		if (k->type != YTREE_SCALAR)
+		if ((pol = policy_key(c, k)) < 0)
 			continue;
-		pol = policy_parse(k->str);
-		if (pol < 0) {
-			nerr(c, k,
-			    "unknown policy '%s' (known: dane, dane-only)",
-			    k->str);
-			continue;
-		}
 		free(p->policy_value[pol]);
 		p->policy_value[pol] = NULL;
 		if (v->type == YTREE_SCALAR && v->null) {
@@ -469,15 +476,8 @@ load_skip(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 		const struct ytree_node *k = n->kids[i], *v = n->kids[i + 1];
 		int pol;
 
-		if (k->type != YTREE_SCALAR)
+		if ((pol = policy_key(c, k)) < 0)
 			continue;
-		pol = policy_parse(k->str);
-		if (pol < 0) {
-			nerr(c, k,
-			    "unknown policy '%s' (known: dane, dane-only)",
-			    k->str);
-			continue;
-		}
 		if (p->policy_value[pol] != NULL) {
 			nerr(c, k,
 			    "skip-reason for '%s', but its policy value is not "
