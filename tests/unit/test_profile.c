@@ -27,55 +27,14 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "danelab_config.h"
 #include "harness/clients/profile.h"
 #include "simulator/util/diag.h"
 
-static char *
-read_text(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
 
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
 
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static char *
-diags_text(struct dl_diags *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	assert_non_null(fp);
-	if (d->n > 0)
-		dl_diags_print(d, fp);
-	fclose(fp);
-	return buf;
-}
 
 static struct client_profile *
 load_ok(const char *path)
@@ -87,7 +46,7 @@ load_ok(const char *path)
 	dl_diags_init(&d);
 	rc = profile_load(path, &p, &d);
 	if (rc != 0 || d.n != 0) {
-		char *t = diags_text(&d);
+		char *t = tu_diags_text(&d);
 
 		print_message("# %s: %s\n%s", path, dl_strerror(rc), t);
 		free(t);
@@ -192,7 +151,7 @@ test_find(void **state)
 	/* A name with a '/' is a path: this one does not exist. */
 	assert_int_equal(profile_find("harness/clients", "../etc/x", &p, &d),
 	    DL_ENOENT);
-	t = diags_text(&d);
+	t = tu_diags_text(&d);
 	assert_non_null(strstr(t, "error: unknown client 'exim' (known "
 	    "clients: posttls-finger, reference, swaks)\n"));
 	free(t);
@@ -207,10 +166,10 @@ match_expected(const char *what, const char *expected_path, const char *got)
 	char *want;
 
 	if (getenv("DANELAB_UPDATE_EXPECTED") != NULL) {
-		write_text(expected_path, got);
+		tu_write_text(expected_path, got);
 		return;
 	}
-	want = read_text(expected_path, NULL);
+	want = tu_read_text(expected_path, NULL);
 	if (want == NULL)
 		fail_msg("%s: cannot read %s", what, expected_path);
 	if (strcmp(want, got) != 0) {
@@ -268,7 +227,7 @@ test_bad_profiles(void **state)
 			print_message("# %s: %s\n", path, dl_strerror(rc));
 		assert_int_equal(rc, DL_EINVAL);
 		assert_null(p);
-		got = diags_text(&d);
+		got = tu_diags_text(&d);
 		match_expected(path, exp, got);
 		free(got);
 		dl_diags_clear(&d);
@@ -297,7 +256,7 @@ test_too_big(void **state)
 	fclose(fp);
 	dl_diags_init(&d);
 	assert_int_equal(profile_load(path, &p, &d), DL_EINVAL);
-	t = diags_text(&d);
+	t = tu_diags_text(&d);
 	assert_non_null(strstr(t, "big.yaml: error: file too large ("));
 	assert_non_null(strstr(t, " bytes, at most 65536)\n"));
 	free(t);
@@ -414,7 +373,7 @@ test_render(void **state)
 	assert_int_equal(strlen(argv[1]), PROFILE_MAX_RENDERED);
 	profile_strv_free(argv);
 	free(big);
-	t = diags_text(&d);
+	t = tu_diags_text(&d);
 	assert_string_equal(t, "tests/clients/good/render.yaml: error: "
 	    "argument 1 ('--to={rcpt}') is longer than 4096 bytes once "
 	    "rendered\n");
@@ -439,7 +398,7 @@ test_render_files(void **state)
 	dl_diags_init(&d);
 	assert_int_equal(profile_render_files(p, &v, &d), 0);
 	snprintf(path, sizeof(path), "%s/main.cf", dir);
-	t = read_text(path, NULL);
+	t = tu_read_text(path, NULL);
 	assert_string_equal(t, "relay = [mx1.example.net]\n"
 	    "anchor = /tmp/root.key\n{not a var}\n");
 	free(t);
@@ -512,7 +471,7 @@ check_claims(const struct client_profile *p, const char *sample,
 	size_t len, i;
 
 	snprintf(path, sizeof(path), "tests/clients/samples/%s", sample);
-	out = read_text(path, &len);
+	out = tu_read_text(path, &len);
 	if (out == NULL)
 		fail_msg("cannot read %s", path);
 	profile_read_claims(p, out, len, first_mx, &c);

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -46,51 +48,8 @@ static bool update;
 
 /* ---- helpers --------------------------------------------------------- */
 
-static char *
-read_text(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
 
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n)
-		n = 0;
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
 
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static char *
-diags_text(struct dl_diags *d)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&out, &len);
-
-	assert_non_null(fp);
-	/* dl_diags_print() passes a NULL array to qsort() when empty. */
-	if (d->n > 0 || d->dropped > 0)
-		dl_diags_print(d, fp);
-	fclose(fp);
-	return out;
-}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -145,10 +104,10 @@ match_expected(const char *what, const char *expected_path, const char *got)
 	bool ok;
 
 	if (update) {
-		write_text(expected_path, got);
+		tu_write_text(expected_path, got);
 		return true;
 	}
-	want = read_text(expected_path);
+	want = tu_read_text(expected_path, NULL);
 	ok = want != NULL && strcmp(want, got) == 0;
 	if (!ok)
 		print_message("# %s: diagnostics differ from %s\n"
@@ -169,7 +128,7 @@ load_ok(const char *text)
 	rc = scenario_load_buffer("inline.yaml", text, strlen(text), fixtures,
 	    &s, &d);
 	if (rc != 0 || d.n != 0) {
-		char *t = diags_text(&d);
+		char *t = tu_diags_text(&d);
 
 		print_message("%s", t);
 		free(t);
@@ -286,7 +245,7 @@ run_corpus(const char *dir, bool must_fail, bool has_expected,
 		    (int)strlen(v[i]) - 5, v[i]);
 		dl_diags_init(&d);
 		rc = scenario_load(path, tmpfix, &s, &d);
-		got = diags_text(&d);
+		got = tu_diags_text(&d);
 		if (must_fail && (rc == 0 || s != NULL || d.errors == 0)) {
 			print_message("# %s: loaded, but must fail\n", path);
 			bad++;
@@ -370,7 +329,7 @@ test_dir_ids(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0]->id, "a/nested");
 	assert_string_equal(v[1]->id, "ok");
-	got = diags_text(&d);
+	got = tu_diags_text(&d);
 	assert_true(match_expected("dirs/ids",
 	    "tests/scenario/dirs/ids.expected", got));
 	free(got);
@@ -768,7 +727,7 @@ test_limits(void **state)
 	dl_diags_init(&d);
 	assert_int_equal(scenario_load_buffer("big.yaml", buf, n, NULL, &s,
 	    &d), DL_EINVAL);
-	got = diags_text(&d);
+	got = tu_diags_text(&d);
 	assert_string_equal(got, "big.yaml: error: file too large "
 	    "(1048577 bytes, at most 1048576)\n");
 	free(got);
@@ -804,7 +763,7 @@ test_readme_reference(void **state)
 {
 	static const char begin[] = "<!-- BEGIN GENERATED REFERENCE -->\n";
 	static const char end[] = "<!-- END GENERATED REFERENCE -->\n";
-	char *readme = read_text("scenarios/README.md");
+	char *readme = tu_read_text("scenarios/README.md", NULL);
 	char *gen = NULL, *b, *e;
 	size_t len = 0;
 	FILE *fp = open_memstream(&gen, &len);
@@ -828,7 +787,7 @@ test_readme_reference(void **state)
 		memcpy(out, readme, pre);
 		memcpy(out + pre, gen, len);
 		strcpy(out + pre + len, e);
-		write_text("scenarios/README.md", out);
+		tu_write_text("scenarios/README.md", out);
 		free(out);
 	} else {
 		if ((size_t)(e - b) != len || memcmp(b, gen, len) != 0)
