@@ -87,6 +87,16 @@ def start(danelab, src, tmp, *argv):
         start_new_session=True)
 
 
+def finish(run, timeout):
+    """(stdout, stderr) of the run, killed (its process group, by its
+    PID) if it has not ended within timeout seconds."""
+    try:
+        return run.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        return run.communicate()
+
+
 def leftovers(tap, what, tmp, m0):
     time.sleep(0.3)
     p = procs_matching(tmp, MARKER)
@@ -118,11 +128,7 @@ def main():
         tap.ok(bool(victim), "the sleeping client started inside the lab")
         if victim:
             os.kill(victim[0][0], signal.SIGKILL)
-        try:
-            out, err = run.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            out, err = run.communicate()
+        out, err = finish(run, 30)
         el = time.monotonic() - t0
         tap.ok(run.returncode == 1 and "FAIL" in out and el < 30,
                f"client killed: the cell is scored FAIL, exit 1, in "
@@ -136,11 +142,7 @@ def main():
         t0 = time.monotonic()
         run = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
                     "control/valid-dane-ee")
-        try:
-            out, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            out, err = run.communicate()
+        out, err = finish(run, 60)
         el = time.monotonic() - t0
         tap.ok(run.returncode == 1 and "HANG" in out and el < 15,
                f"client timeout: HANG, exit 1, after {el:.1f} s "
@@ -156,11 +158,7 @@ def main():
         tap.ok(bool(started), "cells running before Ctrl-C")
         t0 = time.monotonic()
         os.killpg(run.pid, signal.SIGINT)
-        try:
-            out, err = run.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            out, err = run.communicate()
+        out, err = finish(run, 20)
         el = time.monotonic() - t0
         tap.ok(run.returncode not in (0, 77, None) and
                "interrupted" in (out + err).lower() and el < 15,
