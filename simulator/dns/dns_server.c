@@ -6,7 +6,7 @@
  * sendmmsg), non-blocking TCP connections with their buffers (RFC 7766:
  * several queries per connection, answered in order; bounded count,
  * idle timeout, output bounded by stopping reading), the stop and
- * world-swap signals (eventfd), and the dns.query / dns.fault events.
+ * world-swap signals (handoff.h), and the dns.query / dns.fault events.
  * Does not own: answers (dns_engine.c).
  */
 #define _GNU_SOURCE /* accept4, recvmmsg, sendmmsg */
@@ -15,17 +15,16 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "simulator/dns/dns_int.h"
+#include "simulator/util/handoff.h"
 #include "simulator/util/xmem.h"
 
 #define DNS_BATCH 64			 /* datagrams per recvmmsg */
@@ -65,20 +64,15 @@ struct dns_conn {
 
 struct dns_server {
 	struct dns_server_opts o;
-	const struct world *w;
+	const struct world *w;	/* the first: its zones and addresses */
 	bool single;
-	struct dns_engine *eng; /* the loop's, while running */
+	/* The answer engine (ho.cur, the loop's), new ones from set_world. */
+	struct handoff ho;
 	struct dns_sock *socks; /* UDP and listening sockets */
 	size_t n_socks;
-	struct dns_sock stop;
+	struct dns_sock stop;	/* ho.stop_fd, ho.swap_fd in epoll */
 	struct dns_sock swap;
 	int epfd;
-
-	pthread_mutex_t lk;
-	pthread_cond_t cv;
-	bool running;
-	struct dns_engine *pending; /* set_world: waiting for the loop */
-	uint64_t swaps_req, swaps_done;
 
 	struct dns_conn *conns;
 	size_t n_conns;
@@ -281,13 +275,27 @@ dns_epoll_add(struct dns_server *s, struct dns_sock *sk, uint32_t events)
 	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, sk->fd, &ev);
 }
 
+/* The engine the loop answers with. */
+static inline struct dns_engine *
+dns_eng(const struct dns_server *s)
+{
+	return s->ho.cur;
+}
+
+static void
+dns_engine_free_v(void *eng)
+{
+	dns_engine_free(eng);
+}
+
 int
 dns_server_new(const struct world *w, const struct dns_server_opts *o,
     struct dns_server **out, struct dl_diags *diags)
 {
 	struct dns_server *s;
+	struct dns_engine *eng;
 	size_t i, n;
-	int rc;
+	int rc, e;
 
 	s = xcalloc(1, sizeof(*s));
 	s->o = *o;
@@ -300,18 +308,22 @@ dns_server_new(const struct world *w, const struct dns_server_opts *o,
 	s->w = w;
 	s->single = o->single_addr != NULL;
 	s->epfd = s->stop.fd = s->swap.fd = -1;
-	pthread_mutex_init(&s->lk, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((rc = dns_engine_new(w, s->single, &s->eng, diags)) != 0)
+	s->ho.stop_fd = s->ho.swap_fd = -1;
+	if ((rc = dns_engine_new(w, s->single, &eng, diags)) != 0)
 		goto fail;
+	if ((e = handoff_init(&s->ho, eng, dns_engine_free_v)) != 0) {
+		dns_engine_free(eng);
+		dl_error(diags, NULL, 0, 0, "eventfd: %s", strerror(-e));
+		rc = DL_EIO;
+		goto fail;
+	}
+	s->stop.fd = s->ho.stop_fd;
+	s->swap.fd = s->ho.swap_fd;
 
 	n = s->single ? 1 : w->n_zones;
 	s->socks = xcalloc(2 * n, sizeof(*s->socks));
-	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-	    (s->stop.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-	    (s->swap.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
-		dl_error(
-		    diags, NULL, 0, 0, "epoll/eventfd: %s", strerror(errno));
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		dl_error(diags, NULL, 0, 0, "epoll: %s", strerror(errno));
 		rc = DL_EIO;
 		goto fail;
 	}
@@ -491,7 +503,7 @@ dns_conn_process(struct dns_server *s, struct dns_conn *c)
 		}
 		if (c->in_len - off < 2 + mlen)
 			break;
-		(void)dns_engine_answer(s->eng, c->sk.view, DNS_TCP,
+		(void)dns_engine_answer(dns_eng(s), c->sk.view, DNS_TCP,
 		    c->in + off + 2, mlen, s->tbuf, sizeof(s->tbuf), &r);
 		dns_log(s, &c->sk, &c->peer, true, &r);
 		off += 2 + mlen;
@@ -639,7 +651,7 @@ dns_udp(struct dns_server *s, struct dns_sock *sk)
 		for (i = 0, ns = 0; i < n; i++) {
 			struct dns_result r;
 
-			(void)dns_engine_answer(s->eng, sk->view, DNS_UDP,
+			(void)dns_engine_answer(dns_eng(s), sk->view, DNS_UDP,
 			    s->rbuf[i], s->rmsg[i].msg_len, s->sbuf[ns],
 			    sizeof(s->sbuf[ns]), &r);
 			dns_log(s, sk, &s->raddr[i], false, &r);
@@ -676,39 +688,16 @@ dns_udp(struct dns_server *s, struct dns_sock *sk)
 
 /* ---- the loop ---- */
 
-/* Take a world prepared by dns_server_set_world. */
-static void
-dns_take_pending(struct dns_server *s)
-{
-	struct dns_engine *old = NULL;
-
-	pthread_mutex_lock(&s->lk);
-	if (s->pending != NULL) {
-		old = s->eng;
-		s->eng = s->pending;
-		s->pending = NULL;
-	}
-	s->swaps_done = s->swaps_req;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->lk);
-	dns_engine_free(old);
-}
-
 int
 dns_server_run(struct dns_server *s)
 {
 	struct epoll_event evs[DNS_EVENTS];
-	uint64_t v, now;
+	uint64_t now;
 	bool stop = false;
 	int n, i, timeout, rc = 0;
 
-	pthread_mutex_lock(&s->lk);
-	if (s->running) {
-		pthread_mutex_unlock(&s->lk);
+	if (!handoff_begin(&s->ho))
 		return DL_EINVAL;
-	}
-	s->running = true;
-	pthread_mutex_unlock(&s->lk);
 
 	s->last_scan_ms = dns_now_ms();
 	while (!stop) {
@@ -725,12 +714,11 @@ dns_server_run(struct dns_server *s)
 
 			switch (sk->kind) {
 			case DNS_SK_STOP:
-				(void)read(sk->fd, &v, sizeof(v));
+				handoff_stop_read(&s->ho);
 				stop = true;
 				break;
 			case DNS_SK_SWAP:
-				(void)read(sk->fd, &v, sizeof(v));
-				dns_take_pending(s);
+				handoff_take(&s->ho);
 				break;
 			case DNS_SK_UDP:
 				dns_udp(s, sk);
@@ -757,33 +745,24 @@ dns_server_run(struct dns_server *s)
 			dns_idle_scan(s, now);
 	}
 
-	/* A swap requested while stopping is done now. */
-	pthread_mutex_lock(&s->lk);
-	s->running = false;
-	pthread_mutex_unlock(&s->lk);
-	dns_take_pending(s);
+	handoff_end(&s->ho);
 	return rc;
 }
 
 void
 dns_server_stop(struct dns_server *s)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	/* write(2) is async-signal-safe; a full counter is a stop too. */
-	n = write(s->stop.fd, &one, sizeof(one));
-	(void)n;
+	handoff_stop(&s->ho);
 }
 
 int
 dns_server_set_world(struct dns_server *s, const struct world *w)
 {
-	struct dns_engine *ne = NULL, *old = NULL;
-	uint64_t one = 1, my;
+	struct dns_engine *ne = NULL;
 	size_t i;
 	int rc;
 
+	/* Same zones on the same addresses as the first world. */
 	if (w == NULL || w->n_zones != s->w->n_zones)
 		return DL_EINVAL;
 	for (i = 0; i < w->n_zones; i++)
@@ -793,26 +772,7 @@ dns_server_set_world(struct dns_server *s, const struct world *w)
 	/* Index the new world here, outside the loop. */
 	if ((rc = dns_engine_new(w, s->single, &ne, NULL)) != 0)
 		return rc;
-
-	pthread_mutex_lock(&s->lk);
-	while (s->pending != NULL) /* another set_world in flight */
-		pthread_cond_wait(&s->cv, &s->lk);
-	s->w = w;
-	if (!s->running) {
-		old = s->eng;
-		s->eng = ne;
-		pthread_mutex_unlock(&s->lk);
-		dns_engine_free(old);
-		return 0;
-	}
-	s->pending = ne;
-	my = ++s->swaps_req;
-	if (write(s->swap.fd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow in practice; still, wait. */
-	}
-	while (s->swaps_done < my)
-		pthread_cond_wait(&s->cv, &s->lk);
-	pthread_mutex_unlock(&s->lk);
+	handoff_put(&s->ho, ne);
 	return 0;
 }
 
@@ -828,15 +788,8 @@ dns_server_free(struct dns_server *s)
 	for (i = 0; i < s->n_socks; i++)
 		close(s->socks[i].fd);
 	free(s->socks);
-	if (s->stop.fd >= 0)
-		close(s->stop.fd);
-	if (s->swap.fd >= 0)
-		close(s->swap.fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	dns_engine_free(s->pending);
-	dns_engine_free(s->eng);
-	pthread_mutex_destroy(&s->lk);
-	pthread_cond_destroy(&s->cv);
+	handoff_clear(&s->ho);
 	free(s);
 }

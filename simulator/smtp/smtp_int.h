@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "simulator/util/handoff.h"
 #include "simulator/smtp/smtp_server.h"
 
 #define SMTP_CMD_MAX 512   /* command line incl. CRLF (RFC 5321 4.5.3.1.4) */
@@ -126,21 +127,15 @@ struct smtp_sess {
 
 struct smtp_server {
 	struct smtp_server_opts o;
-	const struct world *w;
-	struct smtp_wctx *wc;	 /* the loop's */
+	const struct world *w;	 /* the first: its MX hosts */
+	/* The hosts' TLS contexts (ho.cur, the loop's; smtp_wctx). */
+	struct handoff ho;
 	struct smtp_sock *socks; /* listeners */
 	size_t n_socks;
-	struct smtp_sock stop, swap;
+	struct smtp_sock stop, swap; /* ho.stop_fd, ho.swap_fd in epoll */
 	int epfd;
 	uint64_t next_id;
 	unsigned msg_seq;
-
-	pthread_mutex_t lk;
-	pthread_cond_t cv;
-	bool running;
-	struct smtp_wctx *pending;
-	const struct world *pending_w;
-	uint64_t swaps_req, swaps_done;
 
 	struct smtp_sess *sessions;
 	size_t n_sessions;

@@ -6,7 +6,7 @@
  * an epoll loop in the thread that calls smtp_server_run(), non-blocking
  * sessions with plaintext or OpenSSL I/O (SSL_accept / SSL_read /
  * SSL_write with WANT_READ / WANT_WRITE), idle timeouts and the session
- * limit, the stop and world-swap signals (eventfd), and the
+ * limit, the stop and world-swap signals (handoff.h), and the
  * smtp.connect / smtp.tls / smtp.close events.
  * Does not own: the protocol (smtp_session.c).
  */
@@ -24,7 +24,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +48,9 @@ smtp_now_ms(void)
 const struct smtp_hostctx *
 smtp_sess_host(const struct smtp_sess *c)
 {
-	return &c->srv->wc->hosts[c->sk.host];
+	const struct smtp_wctx *wc = c->srv->ho.cur;
+
+	return &wc->hosts[c->sk.host];
 }
 
 /* ---- TLS contexts ---- */
@@ -772,13 +773,20 @@ fail:
 	return DL_EIO;
 }
 
+static void
+smtp_wctx_free_v(void *wc)
+{
+	smtp_wctx_free(wc);
+}
+
 int
 smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
     struct smtp_server **out, struct dl_diags *diags)
 {
 	struct smtp_server *s;
+	struct smtp_wctx *wc;
 	size_t i, j, k, n_addr = 0;
-	int rc;
+	int rc, e;
 
 	s = xcalloc(1, sizeof(*s));
 	s->o = *o;
@@ -790,15 +798,19 @@ smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 		s->o.max_message = 10u << 20;
 	s->w = w;
 	s->epfd = s->stop.fd = s->swap.fd = -1;
-	pthread_mutex_init(&s->lk, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((rc = smtp_wctx_new(w, &s->wc, diags)) != 0)
+	s->ho.stop_fd = s->ho.swap_fd = -1;
+	if ((rc = smtp_wctx_new(w, &wc, diags)) != 0)
 		goto fail;
-	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-	    (s->stop.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-	    (s->swap.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
-		dl_error(
-		    diags, NULL, 0, 0, "epoll/eventfd: %s", strerror(errno));
+	if ((e = handoff_init(&s->ho, wc, smtp_wctx_free_v)) != 0) {
+		smtp_wctx_free(wc);
+		dl_error(diags, NULL, 0, 0, "eventfd: %s", strerror(-e));
+		rc = DL_EIO;
+		goto fail;
+	}
+	s->stop.fd = s->ho.stop_fd;
+	s->swap.fd = s->ho.swap_fd;
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		dl_error(diags, NULL, 0, 0, "epoll: %s", strerror(errno));
 		rc = DL_EIO;
 		goto fail;
 	}
@@ -877,41 +889,17 @@ smtp_server_host_port(const struct smtp_server *s, size_t host)
 
 /* ---- the loop ---- */
 
-static void
-smtp_take_pending(struct smtp_server *s)
-{
-	struct smtp_wctx *old = NULL;
-
-	pthread_mutex_lock(&s->lk);
-	if (s->pending != NULL) {
-		old = s->wc;
-		s->wc = s->pending;
-		s->w = s->pending_w;
-		s->pending = NULL;
-	}
-	s->swaps_done = s->swaps_req;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->lk);
-	/* Handshakes in flight keep their SSL_CTX (SSL_new took a ref). */
-	smtp_wctx_free(old);
-}
-
 int
 smtp_server_run(struct smtp_server *s)
 {
 	struct epoll_event evs[SMTP_EVENTS];
-	uint64_t v, now, scan;
+	uint64_t now, scan;
 	sigset_t pipe;
 	bool stop = false;
 	int n, i, rc = 0;
 
-	pthread_mutex_lock(&s->lk);
-	if (s->running) {
-		pthread_mutex_unlock(&s->lk);
+	if (!handoff_begin(&s->ho))
 		return DL_EINVAL;
-	}
-	s->running = true;
-	pthread_mutex_unlock(&s->lk);
 
 	/*
 	 * OpenSSL writes TLS records with write(2), which raises SIGPIPE
@@ -943,12 +931,13 @@ smtp_server_run(struct smtp_server *s)
 
 			switch (sk->kind) {
 			case SMTP_SK_STOP:
-				(void)read(sk->fd, &v, sizeof(v));
+				handoff_stop_read(&s->ho);
 				stop = true;
 				break;
 			case SMTP_SK_SWAP:
-				(void)read(sk->fd, &v, sizeof(v));
-				smtp_take_pending(s);
+				/* Handshakes in flight keep their SSL_CTX
+				 * (SSL_new took a reference). */
+				handoff_take(&s->ho);
 				break;
 			case SMTP_SK_LISTEN:
 				smtp_accept(s, sk);
@@ -966,63 +955,36 @@ smtp_server_run(struct smtp_server *s)
 			smtp_idle_scan(s, now);
 	}
 
-	pthread_mutex_lock(&s->lk);
-	s->running = false;
-	pthread_mutex_unlock(&s->lk);
-	smtp_take_pending(s);
+	handoff_end(&s->ho);
 	return rc;
 }
 
 void
 smtp_server_stop(struct smtp_server *s)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	n = write(s->stop.fd, &one, sizeof(one));
-	(void)n;
+	handoff_stop(&s->ho);
 }
 
 int
 smtp_server_set_world(
     struct smtp_server *s, const struct world *w, struct dl_diags *diags)
 {
-	struct smtp_wctx *nw = NULL, *old = NULL;
-	uint64_t one = 1, my;
+	struct smtp_wctx *nw = NULL;
 	size_t i;
 	int rc;
 
-	if (w == NULL || w->n_hosts != s->wc->n_hosts)
+	/* The same MX hosts as the first world, in the same order. */
+	if (w == NULL || w->n_hosts != s->w->n_hosts)
 		return dl_error(diags, NULL, 0, 0,
 		    "SMTP: the new world has other MX hosts");
 	for (i = 0; i < w->n_hosts; i++)
 		if (strcasecmp(w->hosts[i].scen->name,
-			s->wc->hosts[i].scen->name) != 0)
+			s->w->hosts[i].scen->name) != 0)
 			return dl_error(diags, NULL, 0, 0,
 			    "SMTP: the new world has other MX hosts");
 	if ((rc = smtp_wctx_new(w, &nw, diags)) != 0)
 		return rc;
-
-	pthread_mutex_lock(&s->lk);
-	while (s->pending != NULL)
-		pthread_cond_wait(&s->cv, &s->lk);
-	if (!s->running) {
-		old = s->wc;
-		s->wc = nw;
-		s->w = w;
-		pthread_mutex_unlock(&s->lk);
-		smtp_wctx_free(old);
-		return 0;
-	}
-	s->pending = nw;
-	s->pending_w = w;
-	my = ++s->swaps_req;
-	if (write(s->swap.fd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow in practice; wait anyway. */
-	}
-	while (s->swaps_done < my)
-		pthread_cond_wait(&s->cv, &s->lk);
-	pthread_mutex_unlock(&s->lk);
+	handoff_put(&s->ho, nw);
 	return 0;
 }
 
@@ -1040,15 +1002,8 @@ smtp_server_free(struct smtp_server *s)
 	for (i = 0; i < s->n_socks; i++)
 		close(s->socks[i].fd);
 	free(s->socks);
-	if (s->stop.fd >= 0)
-		close(s->stop.fd);
-	if (s->swap.fd >= 0)
-		close(s->swap.fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	smtp_wctx_free(s->pending);
-	smtp_wctx_free(s->wc);
-	pthread_mutex_destroy(&s->lk);
-	pthread_cond_destroy(&s->cv);
+	handoff_clear(&s->ho);
 	free(s);
 }

@@ -26,6 +26,7 @@
 #include "simulator/smtp/smtp_int.h"
 
 static struct smtp_server *fz_srv;
+static struct smtp_wctx *fz_wc;
 static struct scen_host fz_host;
 static SSL_CTX *fz_ctx;
 
@@ -40,14 +41,14 @@ fz_init(void)
 	fz_ctx = SSL_CTX_new(TLS_server_method()); /* only tested != NULL */
 	fz_host.name = (char *)"mx1.example.net.";
 	if ((fz_srv = calloc(1, sizeof(*fz_srv))) == NULL ||
-	    (fz_srv->wc = calloc(1, sizeof(*fz_srv->wc))) == NULL ||
-	    (fz_srv->wc->hosts = calloc(1, sizeof(*fz_srv->wc->hosts))) ==
-		NULL ||
+	    (fz_wc = calloc(1, sizeof(*fz_wc))) == NULL ||
+	    (fz_wc->hosts = calloc(1, sizeof(*fz_wc->hosts))) == NULL ||
 	    fz_ctx == NULL)
 		abort();
-	fz_srv->wc->n_hosts = 1;
-	fz_srv->wc->hosts[0].scen = &fz_host;
-	fz_srv->wc->hosts[0].ctx = fz_ctx;
+	fz_srv->ho.cur = fz_wc; /* the loop's value (handoff.h) */
+	fz_wc->n_hosts = 1;
+	fz_wc->hosts[0].scen = &fz_host;
+	fz_wc->hosts[0].ctx = fz_ctx;
 	fz_srv->o.max_message = 4096;
 	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0 &&
 	    evlog_new_fd(fd, 0, &log) == 0)
@@ -85,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	fz_init();
-	fz_srv->wc->hosts[0].mode = modes[data[0] % 4];
+	fz_wc->hosts[0].mode = modes[data[0] % 4];
 	chunk = 1 + (size_t)data[1] * 17;
 	data += 2;
 	left = size - 2;
