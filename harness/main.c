@@ -331,9 +331,15 @@ usage(const struct cli_ctx *ctx, FILE *fp)
 	    "  -h, --help        this text; '%s VERB --help' for a verb\n"
 	    "  --version         print the version\n"
 	    "\n"
+	    "Environment:\n"
+	    "  DANELAB_CLIENTS   the client profiles of 'run' (default:\n"
+	    "                    %s)\n"
+	    "  NO_COLOR          no colours on a terminal\n"
+	    "\n"
 	    "Exit status: 0 all as expected, 1 unexpected results, 2 usage or\n"
 	    "input error, 77 everything skipped.\n",
-	    DANELAB_FIXTURES_DIR, DANELAB_SCENARIOS_DIR, ctx->prog);
+	    DANELAB_FIXTURES_DIR, DANELAB_SCENARIOS_DIR, ctx->prog,
+	    DANELAB_CLIENTS_DIR);
 }
 
 static const char *
