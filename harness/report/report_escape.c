@@ -190,3 +190,25 @@ report_tail(const char *s, unsigned n)
 	}
 	return s;
 }
+
+char *
+report_rule(const struct run_report *r, const struct run_result *res)
+{
+	const struct run_scenario *sc;
+	char *one, *p;
+	size_t n;
+
+	if (res->verdict != RUN_FAIL && res->verdict != RUN_XFAIL)
+		return NULL;
+	sc = report_scenario(r, res->scenario);
+	if (sc == NULL || sc->rule == NULL || sc->rule[0] == '\0')
+		return NULL;
+	one = xstrdup(sc->rule);
+	for (p = one; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	n = strlen(one);
+	while (n > 0 && one[n - 1] == ' ')
+		one[--n] = '\0';
+	return one;
+}

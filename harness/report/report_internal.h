@@ -48,6 +48,13 @@ char *report_cell_name(const struct run_result *res, char *buf, size_t len);
 char *report_observed(const struct run_result *res, bool short_names,
     char *buf, size_t len);
 
+/*
+ * The RFC rule a FAIL or XFAIL broke: the scenario's rule, as one line
+ * (newlines become spaces; malloc'd), or NULL for other verdicts and
+ * scenarios without one.
+ */
+char *report_rule(const struct run_report *r, const struct run_result *res);
+
 /* The last n lines of s (a pointer into s). */
 const char *report_tail(const char *s, unsigned n);
 

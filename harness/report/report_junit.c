@@ -25,12 +25,18 @@ attr(FILE *fp, const char *name, const char *value)
 
 /* The evidence of a result, as the text of <failure> or <error>. */
 static void
-write_evidence(FILE *fp, const struct run_result *res)
+write_evidence(FILE *fp, const struct run_report *r,
+    const struct run_result *res)
 {
-	char obs[2048];
+	char obs[2048], *rule = report_rule(r, res);
 
 	fprintf(fp, "%s: ", run_verdict_name(res->verdict));
 	report_xml_put(fp, res->reason);
+	if (rule != NULL) {
+		fputs("\nrule: ", fp);
+		report_xml_put(fp, rule);
+		free(rule);
+	}
 	fprintf(fp, "\nexpected: %s\n", report_action_str(res->expected));
 	fputs("observed: ", fp);
 	report_xml_put(fp, report_observed(res, false, obs, sizeof(obs)));
@@ -50,7 +56,7 @@ write_evidence(FILE *fp, const struct run_result *res)
 }
 
 static void
-write_case(FILE *fp, const struct run_result *res)
+write_case(FILE *fp, const struct run_report *r, const struct run_result *res)
 {
 	char cell[256], msg[1024];
 
@@ -72,7 +78,7 @@ write_case(FILE *fp, const struct run_result *res)
 		attr(fp, "message", res->reason);
 		attr(fp, "type", run_verdict_name(res->verdict));
 		fputs(">", fp);
-		write_evidence(fp, res);
+		write_evidence(fp, r, res);
 		fprintf(fp, "</%s>\n", tag);
 		break;
 	}
@@ -171,7 +177,7 @@ report_write_junit(const struct run_report *r, FILE *fp)
 		for (i = 0; i < r->n_results; i++)
 			if (strcmp(r->results[i].client ?
 			    r->results[i].client : "?", clients[k]) == 0)
-				write_case(fp, &r->results[i]);
+				write_case(fp, r, &r->results[i]);
 		fputs("  </testsuite>\n", fp);
 	}
 	fputs("</testsuites>\n", fp);

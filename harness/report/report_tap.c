@@ -58,8 +58,9 @@ yaml_action(enum scen_action a)
 }
 
 static void
-write_yaml(FILE *fp, const struct run_result *res)
+write_yaml(FILE *fp, const struct run_report *r, const struct run_result *res)
 {
+	char *rule = report_rule(r, res);
 	size_t i;
 
 	fputs("  ---\n", fp);
@@ -83,6 +84,12 @@ write_yaml(FILE *fp, const struct run_result *res)
 	fputs("  reason: ", fp);
 	put_yaml(fp, res->reason);
 	fputc('\n', fp);
+	if (rule != NULL) {
+		fputs("  rule: ", fp);
+		put_yaml(fp, rule);
+		fputc('\n', fp);
+		free(rule);
+	}
 	if (res->deviation != NULL) {
 		fputs("  deviation: ", fp);
 		put_yaml(fp, res->deviation);
@@ -132,7 +139,7 @@ report_write_tap(const struct run_report *r, FILE *fp)
 			put_line(fp, why);
 		fputc('\n', fp);
 		if (res->verdict != RUN_PASS && res->verdict != RUN_SKIP)
-			write_yaml(fp, res);
+			write_yaml(fp, r, res);
 	}
 	if (r->interrupted)
 		fputs("# interrupted: not every cell ran\n", fp);

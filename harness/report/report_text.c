@@ -72,12 +72,16 @@ put_field(FILE *fp, const char *label, const char *s)
 }
 
 static void
-write_evidence(FILE *fp, const struct run_result *res)
+write_evidence(FILE *fp, const struct run_report *r,
+    const struct run_result *res)
 {
+	char *rule = report_rule(r, res);
 	const char *tail;
 	size_t i;
 
 	put_field(fp, "reason:", res->reason);
+	put_field(fp, "rule:", rule);
+	free(rule);
 	put_field(fp, "deviation:", res->deviation);
 	if (res->claimed != SCEN_ACT_UNSET)
 		fprintf(fp, "    %-10s %s\n", "claimed:",
@@ -176,7 +180,7 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 		put_safe(fp, report_observed(res, true, obs, sizeof(obs)));
 		fputc('\n', fp);
 		if (o->verbose || res->verdict != RUN_PASS)
-			write_evidence(fp, res);
+			write_evidence(fp, r, res);
 	}
 	if (r->n_results > 0)
 		fputc('\n', fp);
