@@ -37,7 +37,7 @@ struct serve {
 	const struct world *w;
 	const char *phase;
 	int first_phase; /* of a timeline played, else -1 */
-	struct lab_files files;
+	struct lab_prep lp;
 	struct lab_servers_opts so;
 	bool netns;
 	bool userns; /* not root: lab_run adds a user namespace */
@@ -108,11 +108,11 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	} else {
 		printf("  none: the root is unsigned\n");
 	}
-	printf("  BIND syntax (delv -a): %s\n", sv->files.anchor_conf);
-	printf("  DNSKEY and DS files:   %s, %s\n", sv->files.root_key,
-	    sv->files.root_ds);
+	printf("  BIND syntax (delv -a): %s\n", sv->lp.files.anchor_conf);
+	printf("  DNSKEY and DS files:   %s, %s\n", sv->lp.files.root_key,
+	    sv->lp.files.root_ds);
 	printf("world files (zones, keys, certificates, TLSA): %s\n",
-	    sv->files.world);
+	    sv->lp.files.world);
 
 	serve_plain(sv->s->domain, name, sizeof(name));
 	printf("\ntry:\n");
@@ -136,7 +136,7 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	}
 	if (w->n_hosts > 0)
 		printf("  %sdelv %s-a %s +root=. %s TLSA\n", nsenter, at,
-		    sv->files.anchor_conf,
+		    sv->lp.files.anchor_conf,
 		    serve_plain(w->hosts[0].tlsa_owner, owner, sizeof(owner)));
 	for (i = 0; i < w->n_hosts && !sv->so.no_smtp; i++) {
 		sport = sv->so.smtp_port != 0 ? sv->so.smtp_port
@@ -151,7 +151,7 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	if (sv->netns && !sv->so.no_smtp && w->n_hosts > 0)
 		printf("  %senv MAIL_CONFIG=%s posttls-finger -t30 -c -l dane "
 		       "-P /etc/ssl/certs %s\n",
-		    nsenter, sv->files.mail_config, name);
+		    nsenter, sv->lp.files.mail_config, name);
 	if (sv->netns)
 		printf("  %s-p sh    # a shell in the world\n", nsenter);
 	printf("\nready: serving %s until SIGINT or SIGTERM (pid %ld)\n",
@@ -253,10 +253,6 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_verb *v = cli_verb_find("serve");
 	const char *events = NULL;
 	struct scenario *s = NULL;
-	struct world *own = NULL;
-	const struct world *w = NULL;
-	struct tl_worlds *tw = NULL;
-	struct evlog *log = NULL;
 	struct lab_spec spec;
 	struct serve sv;
 	bool no_timeline = false;
@@ -328,46 +324,28 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		sv.so.smtp_port = SERVE_SMTP_PORT;
 	/* Referrals name servers on port 53: stubs for any other port. */
 	sv.so.upstream = sv.so.port == 53 ? RESOLVER_HINTS : RESOLVER_STUBS;
-	sv.first_phase = -1;
-	if (sv.phase == NULL && !no_timeline && s->n_phases > 0) {
-		rc = tl_worlds_build(s, ctx->fixtures_dir, 0, &tw, &d);
-		if (rc == 0) {
-			w = tl_worlds_get(tw, 0);
-			sv.first_phase = tl_phase_at(s, 0);
-			sv.so.timeline = tw;
-			sv.so.on_phase = serve_phase;
-			sv.so.phase_arg = &sv;
-		}
-	} else {
-		rc = lab_world_build(s, ctx->fixtures_dir, sv.phase, &own, &d);
-		w = own;
+	rc = lab_prep_open(s, ctx->fixtures_dir, sv.phase, !no_timeline,
+	    events, &sv.so, &sv.lp, &d);
+	sv.w = sv.lp.w;
+	sv.first_phase = sv.lp.first_phase;
+	if (sv.lp.tw != NULL) {
+		sv.so.on_phase = serve_phase;
+		sv.so.phase_arg = &sv;
 	}
-	sv.w = w;
-	if (rc == 0 && events != NULL &&
-	    (rc = evlog_open(events, 0, &log)) != 0)
-		dl_error(&d, events, 0, 0, "cannot open the event log: %s",
-		    strerror(errno));
-	sv.so.log = log;
-	if (rc == 0)
-		rc = lab_files_create(w, ctx->fixtures_dir, &sv.files, &d);
-	sv.so.root_hints = sv.files.root_hints;
 	if (rc == 0 && !sv.netns) {
 		rc = serve_host(&sv, &d);
 	} else if (rc == 0) {
 		memset(&spec, 0, sizeof(spec));
-		spec.files = &sv.files;
-		spec.world = w;
+		spec.files = &sv.lp.files;
+		spec.world = sv.w;
 		spec.servers = &sv.so;
 		spec.ready = serve_ready;
 		spec.arg = &sv;
 		rc = lab_run(&spec, &status, &d);
 	}
-	lab_files_remove(&sv.files);
+	lab_prep_clear(&sv.lp);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
-	evlog_free(log);
-	world_free(own);
-	tl_worlds_free(tw);
 	scenario_free(s);
 	if (rc != 0)
 		return CLI_EXIT_USAGE;

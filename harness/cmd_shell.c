@@ -36,7 +36,7 @@ struct shell {
 	struct cli_ctx *ctx;
 	const struct scenario *s;
 	const struct world *w;
-	struct lab_files files;
+	struct lab_prep lp;
 	struct lab_servers_opts so;
 	int first_phase; /* of a timeline played, else -1 */
 	bool quiet;
@@ -87,7 +87,7 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	    "(/etc/resolv.conf); anchor /usr/share/dns/root.key, "
 	    "DANELAB_ANCHOR=%s\n",
 	    sh->s->id, *phase != '\0' ? " phase " : "", phase,
-	    WORLD_RESOLVER_ADDR, sh->files.anchor_conf);
+	    WORLD_RESOLVER_ADDR, sh->lp.files.anchor_conf);
 	if (sh->w->n_hosts > 0 && sh->w->hosts[0].scen->n_addrs > 0) {
 		dn = strlen(sh->s->domain);
 		if (dn > 1 && sh->s->domain[dn - 1] == '.')
@@ -122,10 +122,6 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	const char *phase = NULL, *events = NULL, *shell_path;
 	char *shell_argv[2], **env = NULL;
 	struct scenario *s = NULL;
-	struct world *own = NULL;
-	const struct world *w = NULL;
-	struct tl_worlds *tw = NULL;
-	struct evlog *log = NULL;
 	bool no_timeline = false;
 	struct lab_spec spec;
 	struct shell sh;
@@ -186,46 +182,28 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	sh.s = s;
 	sh.so.port = 53;
 	sh.so.upstream = RESOLVER_HINTS;
-	sh.first_phase = -1;
-	if (phase == NULL && !no_timeline && s->n_phases > 0) {
-		rc = tl_worlds_build(s, ctx->fixtures_dir, 0, &tw, &d);
-		if (rc == 0) {
-			w = tl_worlds_get(tw, 0);
-			sh.first_phase = tl_phase_at(s, 0);
-			sh.so.timeline = tw;
-			sh.so.on_phase = shell_phase;
-			sh.so.phase_arg = &sh;
-		}
-	} else {
-		rc = lab_world_build(s, ctx->fixtures_dir, phase, &own, &d);
-		w = own;
+	rc = lab_prep_open(s, ctx->fixtures_dir, phase, !no_timeline, events,
+	    &sh.so, &sh.lp, &d);
+	sh.w = sh.lp.w;
+	sh.first_phase = sh.lp.first_phase;
+	if (sh.lp.tw != NULL) {
+		sh.so.on_phase = shell_phase;
+		sh.so.phase_arg = &sh;
 	}
-	sh.w = w;
-	if (rc == 0 && events != NULL &&
-	    (rc = evlog_open(events, 0, &log)) != 0)
-		dl_error(&d, events, 0, 0, "cannot open the event log: %s",
-		    strerror(errno));
-	sh.so.log = log;
-	if (rc == 0)
-		rc = lab_files_create(w, ctx->fixtures_dir, &sh.files, &d);
-	sh.so.root_hints = sh.files.root_hints;
 	if (rc == 0) {
-		env = lab_env_new(&sh.files, s->id, NULL);
-		spec.files = &sh.files;
-		spec.world = w;
+		env = lab_env_new(&sh.lp.files, s->id, NULL);
+		spec.files = &sh.lp.files;
+		spec.world = sh.w;
 		spec.servers = &sh.so;
 		spec.env = env;
 		spec.ready = shell_ready;
 		spec.arg = &sh;
 		rc = lab_run(&spec, &status, &d);
 	}
-	lab_files_remove(&sh.files);
+	lab_prep_clear(&sh.lp);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	lab_env_free(env);
-	evlog_free(log);
-	world_free(own);
-	tl_worlds_free(tw);
 	scenario_free(s);
 	/* A command that cannot be run: 127 or 126, as a shell says. */
 	if (rc == DL_ENOENT && (status == 127 || status == 126))

@@ -193,6 +193,33 @@ int lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
  */
 void lab_servers_stop(struct lab_servers *s);
 
+/* ------------------------------------------------------ a lab, prepared */
+
+/* What serve and shell make before they run a lab (lab_world.c). */
+struct lab_prep {
+	const struct world *w;	/* the world the servers start with */
+	struct tl_worlds *tw;	/* the timeline played, or NULL */
+	int first_phase;	/* w's phase when a timeline plays, else -1 */
+	struct world *own;	/* w when no timeline plays */
+	struct evlog *log;	/* the event log, or NULL */
+	struct lab_files files;
+};
+
+/*
+ * Build the world of s: phase NAME for good; else, with play and a
+ * timeline, every phase to play from the first; else the first phase
+ * (or the baseline).  Open the event log at events (NULL: none) and
+ * create the lab files.  Sets so->timeline, so->log and so->root_hints
+ * (the caller adds on_phase).  Returns 0, or a negative DL_E* code with
+ * diagnostics; lab_prep_clear() after either.
+ */
+int lab_prep_open(const struct scenario *s, const char *fixtures_dir,
+    const char *phase, bool play, const char *events,
+    struct lab_servers_opts *so, struct lab_prep *p, struct dl_diags *diags);
+
+/* Remove the files, close the log, free the worlds; idempotent. */
+void lab_prep_clear(struct lab_prep *p);
+
 /* -------------------------------------------------- namespaces, mounts */
 
 /* Bring the loopback interface up (SIOCSIFFLAGS).  0 or DL_EIO. */
