@@ -103,6 +103,9 @@ unsigned run_cell_span(const struct run_cell *c);
 void run_results_fill(const struct run_cell *c, struct run_report *rep,
     enum run_verdict v, const char *reason);
 
+/* A scenario's identity and teaching text for a report (rs zeroed first). */
+void run_scenario_from(const struct scenario *s, struct run_scenario *rs);
+
 /* ---------------------------------------------------------- run_exec.c */
 
 /*

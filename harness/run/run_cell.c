@@ -53,23 +53,6 @@ read_output(const char *path, size_t *len, bool *truncated)
 	return buf;
 }
 
-static void
-scenario_to_report(const struct scenario *s, struct run_scenario *rs)
-{
-	size_t i;
-
-	memset(rs, 0, sizeof(*rs));
-	rs->id = xstrdup(s->id);
-	rs->title = xstrdup(s->title);
-	rs->category = xstrdup(scen_category_name(s->category));
-	rs->explanation = xstrdup(s->explanation ? s->explanation : "");
-	rs->rule = s->rule ? xstrdup(s->rule) : NULL;
-	rs->n_refs = s->n_refs;
-	rs->refs = xcalloc(s->n_refs + 1, sizeof(*rs->refs));
-	for (i = 0; i < s->n_refs; i++)
-		rs->refs[i] = xstrdup(s->refs[i]);
-}
-
 /* The domain without its final dot. */
 static char *
 nodot(const char *name)
@@ -186,7 +169,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	rep.env_ok = true;
 	rep.n_scenarios = 1;
 	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
-	scenario_to_report(s, &rep.scenarios[0]);
+	run_scenario_from(s, &rep.scenarios[0]);
 	(void)dir;
 
 	/* Cells the client cannot do at all. */

@@ -452,16 +452,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 				*sc = r->part.scenarios[0];
 				memset(&r->part.scenarios[0], 0, sizeof(*sc));
 			} else {
-				sc->id = xstrdup(cells[i].s->id);
-				sc->title = xstrdup(cells[i].s->title);
-				sc->category = xstrdup(
-				    scen_category_name(cells[i].s->category));
-				sc->explanation = xstrdup(
-				    cells[i].s->explanation
-					? cells[i].s->explanation : "");
-				sc->rule = cells[i].s->rule
-				    ? xstrdup(cells[i].s->rule) : NULL;
-				sc->refs = xcalloc(1, sizeof(*sc->refs));
+				run_scenario_from(cells[i].s, sc);
 			}
 		}
 		rep->results = xreallocarray(rep->results,

@@ -57,6 +57,23 @@ run_results_fill(const struct run_cell *c, struct run_report *rep,
 	}
 }
 
+void
+run_scenario_from(const struct scenario *s, struct run_scenario *rs)
+{
+	size_t i;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->id = xstrdup(s->id);
+	rs->title = xstrdup(s->title);
+	rs->category = xstrdup(scen_category_name(s->category));
+	rs->explanation = xstrdup(s->explanation ? s->explanation : "");
+	rs->rule = s->rule ? xstrdup(s->rule) : NULL;
+	rs->n_refs = s->n_refs;
+	rs->refs = xcalloc(s->n_refs + 1, sizeof(*rs->refs));
+	for (i = 0; i < s->n_refs; i++)
+		rs->refs[i] = xstrdup(s->refs[i]);
+}
+
 static int
 cell_cmp_id(const void *a, const void *b)
 {
