@@ -39,6 +39,21 @@
 #define PROFILE_MAX_DEVIATIONS 256
 #define PROFILE_MAX_RENDERED 4096	/* bytes of one rendered argument */
 #define PROFILE_MAX_TIMEOUT 600		/* seconds */
+#define PROFILE_MAX_EXITS 32		/* declared exit statuses */
+
+/*
+ * What a client's exit status means, as its profile declares it
+ * (`exit:`).  A status the profile does not declare is an error of the
+ * client (it crashed, it was misconfigured): the result is ERROR, never
+ * a verdict.
+ */
+enum profile_exit {
+	PROFILE_EXIT_UNDECLARED = 0,
+	PROFILE_EXIT_DONE,	/* it ran to its decision; the evidence
+				 * says which */
+	PROFILE_EXIT_DEFERRED,	/* it says it delivered nothing (queued) */
+	PROFILE_EXIT_COUNT
+};
 
 /* A config file rendered into the cell directory before the client runs. */
 struct profile_file {
@@ -77,6 +92,7 @@ struct profile_deviation {
 	char *scenario;		/* id, or a prefix ending in '/' ("ca/") */
 	char *phase;		/* NULL: every phase */
 	int policy;		/* enum scen_policy, or -1: both */
+	int rule;		/* enum run_rule (run.h) it excuses */
 	char *reason;
 	unsigned line;
 };
@@ -108,6 +124,16 @@ struct client_profile {
 	char *skip_reason[SCEN_POLICY_COUNT];
 	struct profile_claim *claims;
 	size_t n_claims;
+	/* Declared exit statuses (default: 0 done, when `exit` is absent). */
+	int exit_status[PROFILE_MAX_EXITS];
+	enum profile_exit exit_meaning[PROFILE_MAX_EXITS];
+	size_t n_exits;
+	/*
+	 * `alive`: a line that must appear in the output for a run to count
+	 * as having happened (NULL: none required).
+	 */
+	char *alive;
+	regex_t alive_re;
 	struct profile_deviation *devs;	/* from <name>.deviations */
 	size_t n_devs;
 };
@@ -200,12 +226,26 @@ struct profile_claims {
 void profile_read_claims(const struct client_profile *p, const char *output,
     size_t len, const char *first_mx, struct profile_claims *out);
 
-/*
- * The known deviation matching (scenario id, phase name or NULL,
- * policy), or NULL.  The first matching line wins.
- */
+/* What exit status st means for p. */
+enum profile_exit profile_exit_meaning(const struct client_profile *p,
+    int st);
+const char *profile_exit_name(enum profile_exit e);
+
+/* Whether output (len bytes) holds p's liveness line (true without one). */
+bool profile_alive(const struct client_profile *p, const char *output,
+    size_t len);
+
+/* The first known deviation matching, or NULL. */
 const struct profile_deviation *profile_deviation(
     const struct client_profile *p, const char *scenario, const char *phase,
     enum scen_policy policy);
+
+/*
+ * The known deviations matching (scenario id, phase name or NULL,
+ * policy), in file order: up to max into out; returns how many matched.
+ */
+size_t profile_deviations(const struct client_profile *p,
+    const char *scenario, const char *phase, enum scen_policy policy,
+    const struct profile_deviation **out, size_t max);
 
 #endif /* DL_HARNESS_CLIENTS_PROFILE_H */

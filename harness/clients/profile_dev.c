@@ -4,9 +4,11 @@
  * it.
  *
  * Format, one deviation per line:
- *     SCENARIO[@PHASE] POLICY REASON...
+ *     SCENARIO[@PHASE] POLICY RULE REASON...
  * SCENARIO is a scenario id or a folder prefix ending in '/'; POLICY is
- * dane, dane-only or '*'; REASON is the rest of the line.  '#' starts a
+ * dane, dane-only or '*'; RULE is the id of the scoring rule whose
+ * failure it excuses (run.h, run_rule_id: "undelivered" ...); REASON is
+ * the rest of the line.  '#' starts a
  * comment line; blank lines are ignored.  Owns: parsing (bounded, every
  * error at file:line:col) and matching.  Does not own: the verdicts
  * XFAIL/XPASS (harness/run/).
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/run/run.h"
 #include "simulator/util/xmem.h"
 
 #define DEV_MAX_TOKEN 256
@@ -84,6 +87,30 @@ dev_line(struct client_profile *p, const char *path, unsigned ln,
 	else if (strcmp(tok, "*") != 0)
 		return dl_error(diags, path, ln, (unsigned)k + 1,
 		    "unknown policy '%s' (dane, dane-only or '*')", tok);
+	/* RULE */
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	k = i;
+	while (s[i] != '\0' && s[i] != ' ' && s[i] != '\t')
+		i++;
+	snprintf(tok, sizeof(tok), "%.*s", (int)(i - k), s + k);
+	if (k == i || (d.rule = run_rule_parse(tok)) < 0 ||
+	    !run_rule_excusable((enum run_rule)d.rule)) {
+		char list[512];
+		size_t o = 0;
+		int r;
+
+		list[0] = '\0';
+		for (r = 1; r < RULE_COUNT; r++)
+			if (run_rule_excusable((enum run_rule)r))
+				o += (size_t)snprintf(list + o,
+				    sizeof(list) - o, "%s%s", o ? ", " : "",
+				    run_rule_id((enum run_rule)r));
+		return dl_error(diags, path, ln, (unsigned)k + 1,
+		    k == i ? "expected the rule the deviation excuses (%s)"
+			   : "'%s' is not a rule a deviation can excuse (%s)",
+		    k == i ? list : tok, list);
+	}
 	/* REASON */
 	while (s[i] == ' ' || s[i] == '\t')
 		i++;
@@ -139,13 +166,14 @@ profile_dev_parse(struct client_profile *p, const char *path,
 	return errors ? DL_EINVAL : 0;
 }
 
-const struct profile_deviation *
-profile_deviation(const struct client_profile *p, const char *scenario,
-    const char *phase, enum scen_policy policy)
+size_t
+profile_deviations(const struct client_profile *p, const char *scenario,
+    const char *phase, enum scen_policy policy,
+    const struct profile_deviation **out, size_t max)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < p->n_devs; i++) {
+	for (i = 0; i < p->n_devs && n < max; i++) {
 		const struct profile_deviation *d = &p->devs[i];
 		size_t sl = strlen(d->scenario);
 
@@ -160,7 +188,57 @@ profile_deviation(const struct client_profile *p, const char *scenario,
 		if (d->phase != NULL &&
 		    (phase == NULL || strcmp(phase, d->phase) != 0))
 			continue;
-		return d;
+		out[n++] = d;
 	}
-	return NULL;
+	return n;
+}
+
+static const char *const exit_meaning_names[PROFILE_EXIT_COUNT] = {
+	[PROFILE_EXIT_UNDECLARED] = "undeclared",
+	[PROFILE_EXIT_DONE] = "done",
+	[PROFILE_EXIT_DEFERRED] = "deferred",
+};
+
+enum profile_exit
+profile_exit_meaning(const struct client_profile *p, int st)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_exits; i++)
+		if (p->exit_status[i] == st)
+			return p->exit_meaning[i];
+	return PROFILE_EXIT_UNDECLARED;
+}
+
+const char *
+profile_exit_name(enum profile_exit e)
+{
+	return (unsigned)e < PROFILE_EXIT_COUNT ? exit_meaning_names[e] : "?";
+}
+
+bool
+profile_alive(const struct client_profile *p, const char *output, size_t len)
+{
+	char *copy;
+	bool ok;
+
+	if (p->alive == NULL)
+		return true;
+	if (output == NULL)
+		return false;
+	/* regexec wants a string; the output may hold NUL bytes. */
+	copy = xstrndup(output, len);
+	ok = regexec(&p->alive_re, copy, 0, NULL, 0) == 0;
+	free(copy);
+	return ok;
+}
+
+const struct profile_deviation *
+profile_deviation(const struct client_profile *p, const char *scenario,
+    const char *phase, enum scen_policy policy)
+{
+	const struct profile_deviation *d;
+
+	return profile_deviations(p, scenario, phase, policy, &d, 1) ? d
+								     : NULL;
 }

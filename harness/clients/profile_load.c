@@ -217,8 +217,11 @@ policy_parse(const char *s)
 
 static const char *const top_keys[] = {
 	"version", "name", "description", "requires", "argv", "env", "files",
-	"timeout", "delivers", "policy", "skip-reason", "claims", NULL
+	"timeout", "delivers", "policy", "skip-reason", "claims", "exit",
+	"alive", NULL
 };
+/* exit: keys, in enum profile_exit order from PROFILE_EXIT_DONE. */
+static const char *const exit_names[] = { "done", "deferred", NULL };
 static const char *const claim_keys[] = {
 	"pattern", "claim", "action", "host", "label", NULL
 };
@@ -601,6 +604,77 @@ load_claims(struct pctx *c, struct client_profile *p,
 	}
 }
 
+/* exit: { done: [0], deferred: [1, 75] } */
+static void
+load_exit(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	char list[64];
+	size_t i, j, k;
+	unsigned st;
+	int e;
+
+	if (!want_type(c, "exit", n, YTREE_MAP))
+		return;
+	check_keys(c, n, exit_names, "'exit'");
+	for (i = 0; i + 1 < n->n; i += 2) {
+		const struct ytree_node *key = n->kids[i];
+		const struct ytree_node *v = n->kids[i + 1];
+
+		if (key->type != YTREE_SCALAR ||
+		    (e = name_index(exit_names, key->str)) < 0)
+			continue;
+		if (!want_type(c, key->str, v, YTREE_SEQ))
+			continue;
+		if (v->n == 0)
+			nerr(c, v, "'%s' is empty (known: %s)", key->str,
+			    name_list(exit_names, list, sizeof(list)));
+		for (j = 0; j < v->n; j++) {
+			if (!get_uint(c, key->str, v->kids[j], 0, 255, &st))
+				continue;
+			for (k = 0; k < p->n_exits; k++)
+				if (p->exit_status[k] == (int)st)
+					break;
+			if (k < p->n_exits) {
+				nerr(c, v->kids[j], "exit status %u is "
+				    "declared twice", st);
+				continue;
+			}
+			if (p->n_exits == PROFILE_MAX_EXITS) {
+				nerr(c, v->kids[j], "more than %d exit "
+				    "statuses", PROFILE_MAX_EXITS);
+				return;
+			}
+			p->exit_status[p->n_exits] = (int)st;
+			p->exit_meaning[p->n_exits++] =
+			    (enum profile_exit)(PROFILE_EXIT_DONE + e);
+		}
+	}
+}
+
+static void
+load_alive(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	char why[256];
+	int rc;
+
+	if (!want_scalar(c, "alive", n, "a string"))
+		return;
+	if (strlen(n->str) > PROFILE_MAX_PATTERN) {
+		nerr(c, n, "'alive' is longer than %d", PROFILE_MAX_PATTERN);
+		return;
+	}
+	rc = regcomp(&p->alive_re, n->str, REG_EXTENDED | REG_NEWLINE |
+	    REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, &p->alive_re, why, sizeof(why));
+		nerr(c, n, "bad pattern: %s", why);
+		return;
+	}
+	p->alive = xstrdup(n->str);
+}
+
 /* The file name of path without directory and without ".yaml". */
 static char *
 profile_stem(const char *path)
@@ -682,6 +756,15 @@ load_top(struct pctx *c, struct client_profile *p,
 		load_skip(c, p, v);
 	if ((v = map_get(root, "claims")) != NULL)
 		load_claims(c, p, v);
+	if ((v = map_get(root, "exit")) != NULL)
+		load_exit(c, p, v);
+	else {
+		p->exit_status[0] = 0;
+		p->exit_meaning[0] = PROFILE_EXIT_DONE;
+		p->n_exits = 1;
+	}
+	if ((v = map_get(root, "alive")) != NULL)
+		load_alive(c, p, v);
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -777,6 +860,10 @@ profile_free(struct client_profile *p)
 		free(p->claims[i].label);
 	}
 	free(p->claims);
+	if (p->alive != NULL) {
+		free(p->alive);
+		regfree(&p->alive_re);
+	}
 	for (i = 0; i < p->n_devs; i++) {
 		free(p->devs[i].scenario);
 		free(p->devs[i].phase);

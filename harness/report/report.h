@@ -29,7 +29,7 @@
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
 
-#define REPORT_SCHEMA_VERSION 1
+#define REPORT_SCHEMA_VERSION 2
 #define REPORT_MAX_OUTPUT (64 * 1024)	/* client output kept per result */
 #define REPORT_MAX_FILE (256 * 1024 * 1024)	/* JSON report read, bytes */
 #define REPORT_MAX_RESULTS 100000
@@ -79,8 +79,23 @@ enum run_claim {
 struct run_host {
 	char *host;		/* "mx1.example.net", no final dot */
 	enum scen_action expected;	/* SCEN_ACT_UNSET: no per-host word */
+	unsigned accept;	/* SCEN_ACT_BIT set the host may see: the
+				 * host's own, else derived from the overall
+				 * set (next-mx alone: nothing at all) */
+	/*
+	 * A summary of the counts below, for tables: delivered-plain if any
+	 * message came in cleartext, else delivered-tls if any came over
+	 * TLS, else quit-after-tls, tls-aborted, quit-plain, not-contacted.
+	 * Derived by the scorer (harness/run), never by the servers.
+	 */
 	enum run_outcome outcome;
 	unsigned sessions;	/* SMTP sessions seen */
+	unsigned msgs_plain;	/* messages accepted in cleartext */
+	unsigned msgs_tls;	/* messages accepted inside TLS */
+	unsigned tls_ok;	/* TLS handshakes completed */
+	unsigned tls_failed;	/* TLS handshakes started, not completed */
+	unsigned starttls_skipped;	/* sessions that ended without the
+					 * client sending STARTTLS */
 	enum run_claim claim;
 	char *claim_text;	/* the client's own word ("Verified"), or NULL */
 	char *sni;		/* SNI of the last TLS handshake, or NULL */
@@ -97,7 +112,9 @@ struct run_result {
 	unsigned at;		/* seconds into the run the client started
 				 * (the phase's offset) */
 	enum run_verdict verdict;
-	enum scen_action expected;	/* overall expectation */
+	enum scen_action expected;	/* overall expectation (primary) */
+	unsigned accept;	/* SCEN_ACT_BIT set of acceptable overall
+				 * actions, expected included */
 	/*
 	 * The client's overall word (RUN_CLAIM_* mapped to actions:
 	 * SCEN_ACT_UNSET if none; defer is SCEN_ACT_DEFER).
@@ -113,6 +130,16 @@ struct run_result {
 	uint64_t cell_ms;	/* wall time of the whole cell (every phase),
 				 * bring-up to teardown, as its worker saw it */
 	char *reason;		/* one line: why this verdict */
+	/*
+	 * The structured reason of a non-PASS verdict (and of a PASS
+	 * worth a remark, "authentication not observed"): the rule's id
+	 * (run_rule_*), its RFC section, the host it concerns, what was
+	 * observed there.  NULL when not applicable.
+	 */
+	char *rule;
+	char *rule_ref;
+	char *rule_host;
+	char *observed;
 	char *deviation;	/* XFAIL/XPASS: the known-deviation reason */
 	char *output;		/* client's stdout+stderr, at most
 				 * REPORT_MAX_OUTPUT bytes, or NULL */
@@ -163,6 +190,13 @@ int run_verdict_parse(const char *s);
 int run_outcome_parse(const char *s);
 int run_claim_parse(const char *s);
 
+/*
+ * An accepted set as text, "opportunistic|auth" (enum order), into buf;
+ * "-" for an empty set.  Parse: -1 for a bad word.
+ */
+char *report_accept_str(unsigned accept, char *buf, size_t len);
+int report_accept_parse(const char *s, unsigned *accept);
+
 /* Counts per verdict. */
 void report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT]);
 
@@ -174,10 +208,9 @@ void report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT]);
 int report_exit_code(const struct run_report *r);
 
 /*
- * The summary line, "N passed, N failed, N skipped" followed by the
- * other verdicts that occurred (", N xfail, N error ..."), into buf.
- * passed counts PASS, failed FAIL+XPASS+HANG+ERROR, skipped SKIP; XFAIL
- * is counted apart.  Returns buf.
+ * The summary line, disjoint counts of every verdict: "N passed, N
+ * failed, N error, N hang, N skipped, N xfail, N xpass", into buf.
+ * Returns buf.
  */
 char *report_summary(const struct run_report *r, char *buf, size_t len);
 

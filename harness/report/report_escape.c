@@ -172,6 +172,55 @@ report_observed(const struct run_result *res, bool short_names, char *buf,
 	return buf;
 }
 
+char *
+report_expected_str(const struct run_result *res, char *buf, size_t len)
+{
+	if (res->accept != 0 && (res->accept & (res->accept - 1)) != 0)
+		return report_accept_str(res->accept, buf, len);
+	snprintf(buf, len, "%s", report_action_str(res->expected));
+	return buf;
+}
+
+char *
+report_host_expected_str(const struct run_host *h, char *buf, size_t len)
+{
+	if (h->expected != SCEN_ACT_UNSET && h->accept != 0 &&
+	    (h->accept & (h->accept - 1)) != 0)
+		return report_accept_str(h->accept, buf, len);
+	snprintf(buf, len, "%s", report_action_str(h->expected));
+	return buf;
+}
+
+const char *
+report_broken(const struct run_result *res, char *buf, size_t len)
+{
+	if (res->rule == NULL)
+		return NULL;
+	snprintf(buf, len, "%s%s%s%s%s%s%s", res->rule,
+	    res->rule_ref ? " (" : "", res->rule_ref ? res->rule_ref : "",
+	    res->rule_ref ? ")" : "",
+	    res->rule_host ? " at " : "", res->rule_host ? res->rule_host : "",
+	    "");
+	if (res->observed != NULL) {
+		size_t n = strlen(buf);
+
+		if (n < len)
+			snprintf(buf + n, len - n, ": %s", res->observed);
+	}
+	return buf;
+}
+
+char *
+report_host_counts(const struct run_host *h, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u session%s, %u message%s in cleartext, %u over "
+	    "TLS, %u handshake%s ok, %u failed, %u without STARTTLS",
+	    h->sessions, h->sessions == 1 ? "" : "s", h->msgs_plain,
+	    h->msgs_plain == 1 ? "" : "s", h->msgs_tls, h->tls_ok,
+	    h->tls_ok == 1 ? "" : "s", h->tls_failed, h->starttls_skipped);
+	return buf;
+}
+
 const char *
 report_tail(const char *s, unsigned n)
 {

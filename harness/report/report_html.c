@@ -94,6 +94,7 @@ write_result(FILE *fp, const struct run_report *r,
     const struct run_result *res)
 {
 	const char *v = run_verdict_name(res->verdict);
+	char exp[96], buf[2048];
 	size_t i;
 
 	fprintf(fp, "<details><summary class=\"%s\">%s", v, v);
@@ -103,25 +104,26 @@ write_result(FILE *fp, const struct run_report *r,
 		fputs("</small>", fp);
 	}
 	fputs("</summary><div class=\"body\">\n", fp);
-	fprintf(fp, "<div><b>Expected:</b> %s", report_action_str(
-	    res->expected));
+	fprintf(fp, "<div><b>Expected:</b> %s", report_expected_str(res,
+	    exp, sizeof(exp)));
 	if (res->claimed != SCEN_ACT_UNSET)
 		fprintf(fp, "; <b>client claims:</b> %s",
 		    scen_action_name(res->claimed));
 	if (res->phase != NULL)
 		fprintf(fp, "; at %u s", res->at);
 	fputs("</div>\n<table>\n<tr><th>host</th><th>expected</th>"
-	    "<th>observed</th><th>sessions</th><th>client said</th>"
+	    "<th>observed</th><th>counts</th><th>client said</th>"
 	    "<th>TLS</th></tr>\n", fp);
 	for (i = 0; i < res->n_hosts; i++) {
 		const struct run_host *h = &res->hosts[i];
 
 		fputs("<tr><td>", fp);
 		put(fp, h->host);
-		fprintf(fp, "</td><td>%s</td><td>%s</td><td>%u</td><td>%s",
-		    report_action_str(h->expected),
-		    run_outcome_name(h->outcome), h->sessions,
-		    run_claim_name(h->claim));
+		fprintf(fp, "</td><td>%s</td><td>%s</td><td>",
+		    report_host_expected_str(h, exp, sizeof(exp)),
+		    run_outcome_name(h->outcome));
+		put(fp, report_host_counts(h, buf, sizeof(buf)));
+		fprintf(fp, "</td><td>%s", run_claim_name(h->claim));
 		if (h->claim_text != NULL) {
 			fputs(" (", fp);
 			put(fp, h->claim_text);
@@ -140,6 +142,7 @@ write_result(FILE *fp, const struct run_report *r,
 	}
 	fputs("</table>\n", fp);
 	put_row(fp, "Reason:", res->reason);
+	put_row(fp, "Rule broken:", report_broken(res, buf, sizeof(buf)));
 	put_row(fp, "Known deviation:", res->deviation);
 	if (res->exit_status < 0)
 		fputs("<div><b>Exit:</b> did not run</div>\n", fp);

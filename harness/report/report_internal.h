@@ -55,6 +55,26 @@ char *report_observed(const struct run_result *res, bool short_names,
  */
 char *report_rule(const struct run_report *r, const struct run_result *res);
 
+/*
+ * The expected overall action, or the accepted set when it holds more
+ * than one ("opportunistic|auth"), into buf.  Returns buf.
+ */
+char *report_expected_str(const struct run_result *res, char *buf,
+    size_t len);
+/* The same for one host ("-" without a per-host expectation). */
+char *report_host_expected_str(const struct run_host *h, char *buf,
+    size_t len);
+
+/*
+ * The structured reason of res in one line, "rule-id (RFC 7672 2.2) at
+ * mx1.example.net: observed ..." into buf, or NULL when res has no rule.
+ */
+const char *report_broken(const struct run_result *res, char *buf,
+    size_t len);
+
+/* A host's counts, "2 sessions, 1 plain + 1 TLS message(s), ...". */
+char *report_host_counts(const struct run_host *h, char *buf, size_t len);
+
 /* The last n lines of s (a pointer into s). */
 const char *report_tail(const char *s, unsigned n);
 

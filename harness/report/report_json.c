@@ -31,13 +31,28 @@ put_action(struct json_writer *j, const char *key, enum scen_action a)
 }
 
 static void
+put_accept(struct json_writer *j, const char *key, unsigned accept)
+{
+	char buf[96];
+
+	json_kv_str(j, key, accept == 0 ? NULL
+	    : report_accept_str(accept, buf, sizeof(buf)));
+}
+
+static void
 write_host(struct json_writer *j, const struct run_host *h)
 {
 	json_obj_begin(j);
 	put_str(j, "host", h->host);
 	put_action(j, "expected", h->expected);
+	put_accept(j, "accepted", h->accept);
 	json_kv_str(j, "outcome", run_outcome_name(h->outcome));
 	json_kv_int(j, "sessions", h->sessions);
+	json_kv_int(j, "messages_plain", h->msgs_plain);
+	json_kv_int(j, "messages_tls", h->msgs_tls);
+	json_kv_int(j, "tls_ok", h->tls_ok);
+	json_kv_int(j, "tls_failed", h->tls_failed);
+	json_kv_int(j, "starttls_skipped", h->starttls_skipped);
 	json_kv_str(j, "claim", run_claim_name(h->claim));
 	put_str(j, "claim_text", h->claim_text);
 	put_str(j, "sni", h->sni);
@@ -59,6 +74,7 @@ write_result(struct json_writer *j, const struct run_result *res)
 	json_kv_int(j, "at", res->at);
 	json_kv_str(j, "verdict", run_verdict_name(res->verdict));
 	put_action(j, "expected", res->expected);
+	put_accept(j, "accepted", res->accept);
 	put_action(j, "claimed", res->claimed);
 	json_key(j, "hosts");
 	json_arr_begin(j);
@@ -70,6 +86,10 @@ write_result(struct json_writer *j, const struct run_result *res)
 	json_kv_int(j, "ms", (long long)res->ms);
 	json_kv_int(j, "cell_ms", (long long)res->cell_ms);
 	put_str(j, "reason", res->reason);
+	put_str(j, "rule", res->rule);
+	put_str(j, "rule_ref", res->rule_ref);
+	put_str(j, "rule_host", res->rule_host);
+	put_str(j, "observed", res->observed);
 	put_str(j, "deviation", res->deviation);
 	put_str(j, "output", res->output);
 	json_kv_bool(j, "output_truncated", res->output_truncated);

@@ -390,9 +390,40 @@ rd_element(struct rd *rd, const json_t *arr, size_t i, json_t **out)
 }
 
 static int
-read_host(struct rd *rd, const json_t *o, struct run_host *h)
+rd_uint(struct rd *rd, const json_t *obj, const char *key, unsigned *out)
 {
 	long long n = 0;
+	int rc;
+
+	if ((rc = rd_int(rd, obj, key, 0, UINT_MAX, &n)) != 0)
+		return rc;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* An accepted set, "opportunistic|auth", or null (0). */
+static int
+rd_accept(struct rd *rd, const json_t *obj, const char *key,
+    unsigned *out)
+{
+	char *s = NULL;
+	int rc;
+
+	if ((rc = rd_str(rd, obj, key, true, REPORT_MAX_NAME, &s)) != 0)
+		return rc;
+	rc = report_accept_parse(s, out);
+	free(s);
+	if (rc != 0) {
+		rd_push_key(rd, key);
+		rc = rd_error(rd, "expected actions separated by '|'");
+		rd_pop(rd);
+	}
+	return rc;
+}
+
+static int
+read_host(struct rd *rd, const json_t *o, struct run_host *h)
+{
 	int v = 0, rc;
 
 	if ((rc = rd_str(rd, o, "host", false, REPORT_MAX_NAME,
@@ -401,13 +432,20 @@ read_host(struct rd *rd, const json_t *o, struct run_host *h)
 	    true, SCEN_ACT_UNSET, &v)) != 0)
 		return rc;
 	h->expected = (enum scen_action)v;
+	if ((rc = rd_accept(rd, o, "accepted", &h->accept)) != 0)
+		return rc;
 	if ((rc = rd_enum(rd, o, "outcome", "outcome", run_outcome_parse,
 	    false, 0, &v)) != 0)
 		return rc;
 	h->outcome = (enum run_outcome)v;
-	if ((rc = rd_int(rd, o, "sessions", 0, UINT_MAX, &n)) != 0)
+	if ((rc = rd_uint(rd, o, "sessions", &h->sessions)) != 0 ||
+	    (rc = rd_uint(rd, o, "messages_plain", &h->msgs_plain)) != 0 ||
+	    (rc = rd_uint(rd, o, "messages_tls", &h->msgs_tls)) != 0 ||
+	    (rc = rd_uint(rd, o, "tls_ok", &h->tls_ok)) != 0 ||
+	    (rc = rd_uint(rd, o, "tls_failed", &h->tls_failed)) != 0 ||
+	    (rc = rd_uint(rd, o, "starttls_skipped",
+	    &h->starttls_skipped)) != 0)
 		return rc;
-	h->sessions = (unsigned)n;
 	if ((rc = rd_enum(rd, o, "claim", "claim", run_claim_parse, false, 0,
 	    &v)) != 0)
 		return rc;
@@ -453,6 +491,8 @@ read_result(struct rd *rd, const json_t *o, struct run_result *res)
 	    true, SCEN_ACT_UNSET, &v)) != 0)
 		return rc;
 	res->expected = (enum scen_action)v;
+	if ((rc = rd_accept(rd, o, "accepted", &res->accept)) != 0)
+		return rc;
 	if ((rc = rd_enum(rd, o, "claimed", "action", report_action_parse,
 	    true, SCEN_ACT_UNSET, &v)) != 0)
 		return rc;
@@ -487,6 +527,14 @@ read_result(struct rd *rd, const json_t *o, struct run_result *res)
 	res->cell_ms = (uint64_t)n;
 	if ((rc = rd_str(rd, o, "reason", true, REPORT_MAX_TEXT,
 	    &res->reason)) != 0 ||
+	    (rc = rd_str(rd, o, "rule", true, REPORT_MAX_NAME,
+	    &res->rule)) != 0 ||
+	    (rc = rd_str(rd, o, "rule_ref", true, REPORT_MAX_NAME,
+	    &res->rule_ref)) != 0 ||
+	    (rc = rd_str(rd, o, "rule_host", true, REPORT_MAX_NAME,
+	    &res->rule_host)) != 0 ||
+	    (rc = rd_str(rd, o, "observed", true, REPORT_MAX_TEXT,
+	    &res->observed)) != 0 ||
 	    (rc = rd_str(rd, o, "deviation", true, REPORT_MAX_TEXT,
 	    &res->deviation)) != 0 ||
 	    (rc = rd_str(rd, o, "output", true, REPORT_MAX_TEXT,

@@ -28,16 +28,21 @@ static void
 write_evidence(FILE *fp, const struct run_report *r,
     const struct run_result *res)
 {
-	char obs[2048], *rule = report_rule(r, res);
+	char obs[2048], exp[96], *rule = report_rule(r, res);
 
 	fprintf(fp, "%s: ", run_verdict_name(res->verdict));
 	report_xml_put(fp, res->reason);
+	if (report_broken(res, obs, sizeof(obs)) != NULL) {
+		fputs("\nbroken: ", fp);
+		report_xml_put(fp, obs);
+	}
 	if (rule != NULL) {
 		fputs("\nrule: ", fp);
 		report_xml_put(fp, rule);
 		free(rule);
 	}
-	fprintf(fp, "\nexpected: %s\n", report_action_str(res->expected));
+	fprintf(fp, "\nexpected: %s\n", report_expected_str(res, exp,
+	    sizeof(exp)));
 	fputs("observed: ", fp);
 	report_xml_put(fp, report_observed(res, false, obs, sizeof(obs)));
 	fprintf(fp, "\nclaimed: %s\n", report_action_str(res->claimed));

@@ -183,36 +183,64 @@ report_exit_code(const struct run_report *r)
 char *
 report_summary(const struct run_report *r, char *buf, size_t len)
 {
-	/* The verdicts named after the three fixed counts, in this order. */
-	static const enum run_verdict extra[] = {
-		RUN_XFAIL, RUN_XPASS, RUN_HANG, RUN_ERROR,
-	};
-	size_t c[RUN_VERDICT_COUNT], i, used;
-	char lower[8];
-	int n;
+	size_t c[RUN_VERDICT_COUNT];
 
 	if (len == 0)
 		return buf;
 	report_count(r, c);
-	n = snprintf(buf, len, "%zu passed, %zu failed, %zu skipped",
-	    c[RUN_PASS], c[RUN_FAIL] + c[RUN_XPASS] + c[RUN_HANG] +
-	    c[RUN_ERROR], c[RUN_SKIP]);
-	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
-		const char *name = run_verdict_name(extra[i]);
-		size_t k;
-
-		if (c[extra[i]] == 0)
-			continue;
-		for (k = 0; name[k] != '\0' && k < sizeof(lower) - 1; k++)
-			lower[k] = (char)(name[k] | 0x20);
-		lower[k] = '\0';
-		used = n < 0 ? len : (size_t)n;
-		if (used >= len)
-			break;
-		n += snprintf(buf + used, len - used, ", %zu %s", c[extra[i]],
-		    lower);
-	}
+	/* Disjoint: every result is counted once, under its own verdict. */
+	snprintf(buf, len, "%zu passed, %zu failed, %zu error, %zu hang, "
+	    "%zu skipped, %zu xfail, %zu xpass", c[RUN_PASS], c[RUN_FAIL],
+	    c[RUN_ERROR], c[RUN_HANG], c[RUN_SKIP], c[RUN_XFAIL],
+	    c[RUN_XPASS]);
 	return buf;
+}
+
+char *
+report_accept_str(unsigned accept, char *buf, size_t len)
+{
+	size_t used = 0;
+	int a, n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++) {
+		if ((accept & SCEN_ACT_BIT(a)) == 0 || used >= len)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s",
+		    used > 0 ? "|" : "", scen_action_name((enum scen_action)a));
+		used = n < 0 ? len : used + (size_t)n;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+int
+report_accept_parse(const char *s, unsigned *accept)
+{
+	char word[32];
+	size_t n;
+	int a;
+
+	*accept = 0;
+	if (s == NULL || strcmp(s, "-") == 0)
+		return 0;
+	while (*s != '\0') {
+		n = strcspn(s, "|");
+		if (n == 0 || n >= sizeof(word))
+			return -1;
+		memcpy(word, s, n);
+		word[n] = '\0';
+		if ((a = report_action_parse(word)) < 0)
+			return -1;
+		*accept |= SCEN_ACT_BIT(a);
+		s += n;
+		if (*s == '|' && *++s == '\0')
+			return -1;
+	}
+	return 0;
 }
 
 const struct run_scenario *
@@ -249,6 +277,10 @@ run_result_clear(struct run_result *res)
 	free(res->phase);
 	free(res->reason);
 	free(res->deviation);
+	free(res->rule);
+	free(res->rule_ref);
+	free(res->rule_host);
+	free(res->observed);
 	free(res->output);
 	free(res->kept_dir);
 	memset(res, 0, sizeof(*res));

@@ -61,11 +61,15 @@ static void
 write_yaml(FILE *fp, const struct run_report *r, const struct run_result *res)
 {
 	char *rule = report_rule(r, res);
+	char buf[2048];
 	size_t i;
 
 	fputs("  ---\n", fp);
 	fprintf(fp, "  verdict: %s\n", run_verdict_name(res->verdict));
 	fprintf(fp, "  expected: %s\n", yaml_action(res->expected));
+	if (res->accept != 0)
+		fprintf(fp, "  accepted: \"%s\"\n", report_accept_str(
+		    res->accept, buf, sizeof(buf)));
 	fprintf(fp, "  claimed: %s\n", yaml_action(res->claimed));
 	fputs("  observed:\n", fp);
 	for (i = 0; i < res->n_hosts; i++) {
@@ -75,6 +79,10 @@ write_yaml(FILE *fp, const struct run_report *r, const struct run_result *res)
 		put_yaml(fp, h->host);
 		fprintf(fp, "\n      expected: %s\n      outcome: %s\n",
 		    yaml_action(h->expected), run_outcome_name(h->outcome));
+		fprintf(fp, "      sessions: %u\n      messages_plain: %u\n"
+		    "      messages_tls: %u\n      tls_ok: %u\n"
+		    "      tls_failed: %u\n", h->sessions, h->msgs_plain,
+		    h->msgs_tls, h->tls_ok, h->tls_failed);
 		if (h->claim_text != NULL) {
 			fputs("      claim: ", fp);
 			put_yaml(fp, h->claim_text);
@@ -84,6 +92,11 @@ write_yaml(FILE *fp, const struct run_report *r, const struct run_result *res)
 	fputs("  reason: ", fp);
 	put_yaml(fp, res->reason);
 	fputc('\n', fp);
+	if (report_broken(res, buf, sizeof(buf)) != NULL) {
+		fputs("  broken: ", fp);
+		put_yaml(fp, buf);
+		fputc('\n', fp);
+	}
 	if (rule != NULL) {
 		fputs("  rule: ", fp);
 		put_yaml(fp, rule);

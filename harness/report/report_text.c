@@ -76,10 +76,12 @@ write_evidence(FILE *fp, const struct run_report *r,
     const struct run_result *res)
 {
 	char *rule = report_rule(r, res);
+	char buf[2048], exp[96], counts[256];
 	const char *tail;
 	size_t i;
 
 	put_field(fp, "reason:", res->reason);
+	put_field(fp, "broken:", report_broken(res, buf, sizeof(buf)));
 	put_field(fp, "rule:", rule);
 	free(rule);
 	put_field(fp, "deviation:", res->deviation);
@@ -91,10 +93,11 @@ write_evidence(FILE *fp, const struct run_report *r,
 
 		fprintf(fp, "    host       ");
 		put_safe(fp, h->host ? h->host : "?");
-		fprintf(fp, ": expected %s, %s, %u session%s, claim %s",
-		    report_action_str(h->expected),
-		    run_outcome_name(h->outcome), h->sessions,
-		    h->sessions == 1 ? "" : "s", run_claim_name(h->claim));
+		fprintf(fp, ": expected %s, %s (%s), claim %s",
+		    report_host_expected_str(h, exp, sizeof(exp)),
+		    run_outcome_name(h->outcome),
+		    report_host_counts(h, counts, sizeof(counts)),
+		    run_claim_name(h->claim));
 		if (h->sni != NULL) {
 			fputs(", sni ", fp);
 			put_safe(fp, h->sni);
@@ -140,7 +143,7 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
     FILE *fp)
 {
 	size_t i, w_scen = 8, w_client = 6, w_cell = 6, n;
-	char cell[256], obs[2048], sum[256];
+	char cell[256], obs[2048], sum[256], exp[96];
 
 	for (i = 0; i < r->n_results; i++) {
 		const struct run_result *res = &r->results[i];
@@ -176,7 +179,8 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 		    res->client : "?");
 		fprintf(fp, "%-*s  ", (int)w_cell, report_cell_name(res, cell,
 		    sizeof(cell)));
-		fprintf(fp, "%-13s  ", report_action_str(res->expected));
+		fprintf(fp, "%-13s  ", report_expected_str(res, exp,
+		    sizeof(exp)));
 		put_safe(fp, report_observed(res, true, obs, sizeof(obs)));
 		fputc('\n', fp);
 		if (o->verbose || res->verdict != RUN_PASS)

@@ -129,22 +129,29 @@ int run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 int run_cell(const struct run_cell *c, const struct run_opts *o,
     const char *dir, const char *results_path);
 
-/* --------------------------------------------------------- run_score.c */
+/* -------------------------------------------------------- run_events.c */
 
-/* One SMTP session as the events tell it. */
+#define RUN_MAX_SESSIONS 65536	/* SMTP sessions in one cell's log */
+#define RUN_MAX_CLIENT_RUNS 64
+
+/* One SMTP session as the events tell it: facts, no verdict. */
 struct run_session {
 	char host[256];
-	double t_connect;
-	enum run_outcome outcome;
-	bool tls_ok;
+	long long id;
+	double t_connect;	/* -1: no smtp.connect seen */
+	unsigned msgs_plain;	/* messages accepted in cleartext */
+	unsigned msgs_tls;	/* messages accepted inside TLS */
+	bool starttls_sent;	/* the client sent STARTTLS */
+	int handshake;		/* 0 none, 1 completed, -1 failed */
+	bool closed;		/* an smtp.close was seen */
 	char sni[256];
 	char tls_error[160];
 };
 
 /* One client run as the runner's events tell it. */
 struct run_client_run {
-	int index;		/* -1: never started */
-	double t_start, t_end;
+	int index;		/* the run's number (a timeline's phase) */
+	double t_start, t_end;	/* -1: no such event */
 	int status;		/* exit status, 128+N for signal N, -1 */
 	bool timed_out;
 	uint64_t ms;
@@ -152,21 +159,64 @@ struct run_client_run {
 
 struct run_events {
 	struct run_session *sessions;
-	size_t n_sessions;
+	size_t n_sessions, cap_sessions;
 	struct run_client_run *runs;
 	size_t n_runs;
 	unsigned bad_lines;	/* lines that were not events */
+	/*
+	 * Why the evidence cannot be trusted, or "": a damaged line, a
+	 * damaged event the scorer needs, more sessions or runs than the
+	 * bounds, event log write errors (set by the caller).  The scorer
+	 * gives ERROR with this reason.
+	 */
+	char problem[256];
 };
 
 /*
  * Read an event log (EVENTS.md).  Sessions are assembled from smtp.*
  * events by (host, session); client runs from client.start/client.end.
- * Returns 0, DL_EIO, or DL_ERANGE when the file is larger than
- * RUN_MAX_EVENTS_FILE.  Free with run_events_clear.
+ * A missing file is an empty log.  Returns 0 (problems with the content
+ * are in ev->problem), DL_EIO, or DL_ERANGE when the file is larger
+ * than RUN_MAX_EVENTS_FILE.  Free with run_events_clear.
  */
 int run_events_read(const char *path, struct run_events *ev,
     struct dl_diags *diags);
 void run_events_clear(struct run_events *ev);
+
+/* --------------------------------------------------------- run_score.c */
+
+/*
+ * The scoring rules, each with a short id (reports, .deviations) and
+ * the RFC section it rests on (scenarios/RULES.md has the rules of the
+ * catalogue; these are the rules a client's observed behaviour is held
+ * to).  The failing ones first, then the reasons for ERROR, HANG, SKIP.
+ */
+enum run_rule {
+	RULE_NONE = 0,
+	RULE_NEXT_MX_USED,	/* anything at a host it must not use */
+	RULE_CLEARTEXT,		/* cleartext where TLS is required */
+	RULE_UNAUTHENTICATED,	/* TLS without DANE auth where required */
+	RULE_UNDELIVERED,	/* nothing delivered where the RFC delivers */
+	RULE_DECISION,		/* the client's own decision is not accepted */
+	RULE_TIMEOUT,		/* HANG */
+	RULE_EVIDENCE,		/* ERROR: the event log cannot be trusted */
+	RULE_NOT_RUN,		/* ERROR: the client did not run */
+	RULE_CANNOT_START,	/* ERROR: exit 126/127 */
+	RULE_EXIT_STATUS,	/* ERROR: an exit status the profile does
+				 * not declare */
+	RULE_NO_LIVENESS,	/* ERROR: the profile's liveness line missing */
+	RULE_NO_EXPECTATION,	/* ERROR: the scenario says nothing */
+	RULE_SILENT_PROBE,	/* SKIP: a probe silent at a host without
+				 * STARTTLS */
+	RULE_COUNT
+};
+
+/* "next-mx-used" ...; parse returns -1 for an unknown id. */
+const char *run_rule_id(enum run_rule r);
+const char *run_rule_ref(enum run_rule r);
+int run_rule_parse(const char *id);
+/* Whether a deviation may excuse r (FAIL rules and timeout). */
+bool run_rule_excusable(enum run_rule r);
 
 /* What the scorer is given for one client run. */
 struct run_score_in {
@@ -182,9 +232,12 @@ struct run_score_in {
 
 /*
  * Score one client run into res (res->scenario etc. are set by the
- * caller; this fills hosts, verdict, expected, claimed, reason,
- * deviation).  The sessions that belong to the run are those that
- * connected between its start and its end.
+ * caller; this fills hosts, verdict, expected, accept, claimed, reason,
+ * rule, deviation).  The sessions that belong to the run are those that
+ * connected between its start and its end (every session, when the run
+ * has no start event: a hand-written log).  Every host is held to its
+ * expectation; a deviation of the profile excuses only failures of the
+ * rule it names.
  */
 void run_score(const struct run_score_in *in, struct run_result *res);
 
@@ -202,5 +255,10 @@ void run_score(const struct run_score_in *in, struct run_result *res);
  * Exit 0, or 2 on usage errors.
  */
 int run_client_main(int argc, char **argv);
+
+/* The runner's exit status when it could not write its own events. */
+#define RUN_CLIENT_EVLOG_ERRORS 3
+/* Bytes of a client run's output kept on disk; the rest is counted. */
+#define RUN_MAX_CLIENT_OUTPUT (1024 * 1024)
 
 #endif /* DL_HARNESS_RUN_H */

@@ -102,7 +102,12 @@ timeline_overrun(const struct scenario *s, const struct run_events *ev,
 		    "not what this phase assumes", s->phases[late].name);
 		r->verdict = RUN_ERROR;
 		free(r->deviation);
-		r->deviation = NULL;
+		free(r->rule);
+		free(r->rule_ref);
+		free(r->rule_host);
+		free(r->observed);
+		r->deviation = r->rule = r->rule_ref = r->rule_host = NULL;
+		r->observed = NULL;
 		return late;
 	}
 	if (i + 1 >= s->n_phases)
@@ -112,6 +117,79 @@ timeline_overrun(const struct scenario *s, const struct run_events *ev,
 		    ev->runs[j].t_end > (double)s->phases[i + 1].at)
 			return (int)i;
 	return late;
+}
+
+/*
+ * What makes the whole event log untrustworthy besides its content: the
+ * lab's event writers lost events (the servers' count, shared with this
+ * process; the client runner exits RUN_CLIENT_EVLOG_ERRORS for its own),
+ * or the runner failed.
+ */
+static void
+evidence_check(struct run_events *ev, uint64_t log_errors, int status)
+{
+	if (ev->problem[0] != '\0')
+		return;
+	if (log_errors > 0)
+		snprintf(ev->problem, sizeof(ev->problem), "%llu event%s could "
+		    "not be written to the event log (write errors)",
+		    (unsigned long long)log_errors, log_errors == 1 ? "" : "s");
+	else if (status == RUN_CLIENT_EVLOG_ERRORS)
+		snprintf(ev->problem, sizeof(ev->problem), "the client "
+		    "runner could not write its events (write errors)");
+	else if (status != 0)
+		snprintf(ev->problem, sizeof(ev->problem), "the client "
+		    "runner failed (exit %d)", status);
+}
+
+/*
+ * Score every moment of c (one, or one per phase) from ev and the
+ * client's outputs PREFIX.<i>.out into rep.  Returns whether a result
+ * is worth keeping (not PASS, XFAIL or SKIP).
+ */
+static bool
+score_moments(const struct run_cell *c, const struct run_events *ev,
+    const char *prefix, struct run_report *rep)
+{
+	const struct scenario *s = c->s;
+	size_t n_moments = s->n_phases > 0 ? s->n_phases : 1, i, j;
+	bool keep = false;
+	int late = -1;
+
+	rep->n_results = n_moments;
+	rep->results = xcalloc(n_moments, sizeof(*rep->results));
+	for (i = 0; i < n_moments; i++) {
+		struct run_result *r = &rep->results[i];
+		struct run_score_in in;
+		char opath[PATH_MAX + 64];
+		size_t olen = 0;
+
+		r->scenario = xstrdup(s->id);
+		r->client = xstrdup(c->client->name);
+		r->policy = c->policy;
+		r->phase_index = s->n_phases > 0 ? (int)i : -1;
+		r->phase = s->n_phases > 0 ? xstrdup(s->phases[i].name) : NULL;
+		r->at = s->n_phases > 0 ? s->phases[i].at : 0;
+		snprintf(opath, sizeof(opath), "%s.%zu.out", prefix, i);
+		r->output = read_output(opath, &olen, &r->output_truncated);
+		memset(&in, 0, sizeof(in));
+		in.s = s;
+		in.phase = r->phase_index;
+		in.policy = c->policy;
+		in.client = c->client;
+		in.ev = ev;
+		for (j = 0; j < ev->n_runs; j++)
+			if (ev->runs[j].index == (int)i)
+				in.run = &ev->runs[j];
+		in.output = r->output;
+		in.output_len = olen;
+		run_score(&in, r);
+		late = timeline_overrun(s, ev, i, r, late);
+		if (r->verdict != RUN_PASS && r->verdict != RUN_XFAIL &&
+		    r->verdict != RUN_SKIP)
+			keep = true;
+	}
+	return keep;
 }
 
 static int
@@ -153,10 +231,9 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	char **cargv = NULL, **cenv = NULL, **penv = NULL, **argv = NULL;
 	char *domain = NULL, *mx1 = NULL, *rcpt = NULL;
 	size_t n_moments, i, k, n_cargv = 0;
-	uint64_t t0, cell_t0;
+	uint64_t t0, cell_t0, log_errors = 0;
 	bool keep = false;
 	int rc, status = 0, w;
-	int late = -1;
 
 	cell_t0 = evlog_now_ns();
 	memset(&rep, 0, sizeof(rep));
@@ -280,6 +357,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	spec.argv = argv;
 	spec.env = cenv;
 	rc = lab_run(&spec, &status, &d);
+	log_errors = evlog_errors(log);
 	evlog_free(log);
 	log = NULL;
 	if (rc != 0)
@@ -287,40 +365,8 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 
 	if ((rc = run_events_read(events, &ev, &d)) != 0)
 		goto lab_error;
-	rep.n_results = n_moments;
-	rep.results = xcalloc(n_moments, sizeof(*rep.results));
-	for (i = 0; i < n_moments; i++) {
-		struct run_result *r = &rep.results[i];
-		struct run_score_in in;
-		char opath[PATH_MAX + 64];
-		size_t olen = 0;
-		size_t j;
-
-		r->scenario = xstrdup(s->id);
-		r->client = xstrdup(p->name);
-		r->policy = c->policy;
-		r->phase_index = s->n_phases > 0 ? (int)i : -1;
-		r->phase = s->n_phases > 0 ? xstrdup(s->phases[i].name) : NULL;
-		r->at = s->n_phases > 0 ? s->phases[i].at : 0;
-		snprintf(opath, sizeof(opath), "%s.%zu.out", prefix, i);
-		r->output = read_output(opath, &olen, &r->output_truncated);
-		memset(&in, 0, sizeof(in));
-		in.s = s;
-		in.phase = r->phase_index;
-		in.policy = c->policy;
-		in.client = p;
-		in.ev = &ev;
-		for (j = 0; j < ev.n_runs; j++)
-			if (ev.runs[j].index == (int)i)
-				in.run = &ev.runs[j];
-		in.output = r->output;
-		in.output_len = olen;
-		run_score(&in, r);
-		late = timeline_overrun(s, &ev, i, r, late);
-		if (r->verdict != RUN_PASS && r->verdict != RUN_XFAIL &&
-		    r->verdict != RUN_SKIP)
-			keep = true;
-	}
+	evidence_check(&ev, log_errors, status);
+	keep = score_moments(c, &ev, prefix, &rep);
 	goto out;
 
 lab_error:

@@ -77,16 +77,67 @@ sleep_until(uint64_t t_ns)
 		;
 }
 
+/*
+ * The client's output: a pipe the runner copies into the output file, at
+ * most RUN_MAX_CLIENT_OUTPUT bytes of it (a client that prints without
+ * end cannot fill the disk); the rest is read and counted.
+ */
+struct out_sink {
+	int rfd;		/* read end, or -1 */
+	int fd;			/* the output file, or -1 */
+	uint64_t kept, dropped;
+};
+
+/* Copy what the pipe holds now; false at EOF (or error). */
+static bool
+sink_pump(struct out_sink *o)
+{
+	char buf[16384];
+	ssize_t n;
+	size_t room, w;
+
+	for (;;) {
+		n = read(o->rfd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
+		room = o->kept < RUN_MAX_CLIENT_OUTPUT
+		    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
+		    : 0;
+		w = (size_t)n < room ? (size_t)n : room;
+		if (w > 0 && o->fd >= 0 && write(o->fd, buf, w) == (ssize_t)w)
+			o->kept += w;
+		o->dropped += (size_t)n - w;
+	}
+}
+
 static pid_t
-spawn(char **argv, const char *out_path)
+spawn(char **argv, const char *out_path, struct out_sink *o)
 {
 	sigset_t none;
 	pid_t pid;
-	int fd;
+	int fd, p[2];
 
+	o->rfd = o->fd = -1;
+	o->kept = o->dropped = 0;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	o->fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		close(p[1]);
+		o->rfd = p[0];
+		fcntl(o->rfd, F_SETFL, O_NONBLOCK);
+		if (pid < 0) {
+			close(o->rfd);
+			o->rfd = -1;
+		}
 		return pid;
+	}
 	/* The child: own process group, plain signals, files. */
 	setpgid(0, 0);
 	signal(SIGTERM, SIG_DFL);
@@ -97,11 +148,8 @@ spawn(char **argv, const char *out_path)
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		dup2(fd, 0);
-	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
+	dup2(p[1], 1);
+	dup2(p[1], 2);
 	execvp(argv[0], argv);
 	dprintf(2, "danelab: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -122,12 +170,14 @@ status_of(int ws)
  * its group on timeout or stop.  Returns the status; *timed_out.
  */
 static int
-wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out)
+wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out,
+    struct out_sink *o)
 {
 	uint64_t deadline = evlog_now_ns() + timeout_ms * 1000000ULL;
 	uint64_t now, kill_at = 0;
-	struct pollfd pfd;
-	int pidfd, ws, r;
+	struct pollfd pfd[2];
+	bool open_pipe = o->rfd >= 0;
+	int pidfd, ws, r, n;
 
 	*timed_out = false;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -150,18 +200,43 @@ wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out)
 			kill(pid, SIGKILL);
 			kill_at = UINT64_MAX;
 		}
+		n = 0;
 		if (pidfd >= 0) {
-			pfd.fd = pidfd;
-			pfd.events = POLLIN;
-			poll(&pfd, 1, 20);
-		} else {
-			usleep(5000);
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
 		}
+		if (open_pipe) {
+			pfd[n].fd = o->rfd;
+			pfd[n++].events = POLLIN;
+		}
+		if (n > 0)
+			poll(pfd, (nfds_t)n, 20);
+		else
+			usleep(5000);
+		if (open_pipe)
+			open_pipe = sink_pump(o);
 	}
 	if (pidfd >= 0)
 		close(pidfd);
 	/* Whatever the client left in its group goes with it. */
 	kill(-pid, SIGKILL);
+	/* What is left in the pipe: until EOF, a second at most. */
+	for (now = evlog_now_ns(), kill_at = now + 1000000000ULL;
+	    open_pipe && now < kill_at; now = evlog_now_ns()) {
+		pfd[0].fd = o->rfd;
+		pfd[0].events = POLLIN;
+		poll(pfd, 1, 50);
+		open_pipe = sink_pump(o);
+	}
+	if (o->rfd >= 0)
+		close(o->rfd);
+	if (o->fd >= 0) {
+		if (o->dropped > 0)
+			dprintf(o->fd, "\n[danelab: %llu more bytes of output "
+			    "not kept]\n", (unsigned long long)o->dropped);
+		close(o->fd);
+	}
+	o->rfd = o->fd = -1;
 	return status_of(ws);
 }
 
@@ -185,6 +260,7 @@ run_client_main(int argc, char **argv)
 	struct sigaction sa;
 	char path[4096];
 	char *end;
+	struct out_sink sink;
 	bool timed_out;
 	int c, st;
 	pid_t pid;
@@ -249,12 +325,15 @@ run_client_main(int argc, char **argv)
 		evlog_str(&e, "argv0", argv[optind]);
 		evlog_end(&e);
 		start_ns = evlog_now_ns();
-		pid = spawn(argv + optind, path);
+		pid = spawn(argv + optind, path, &sink);
 		if (pid < 0) {
 			st = -1;
 			timed_out = false;
+			if (sink.fd >= 0)
+				close(sink.fd);
 		} else {
-			st = wait_client(pid, timeout_s * 1000ULL, &timed_out);
+			st = wait_client(pid, timeout_s * 1000ULL, &timed_out,
+			    &sink);
 		}
 		evlog_begin(&e, log, "client.end");
 		evlog_int(&e, "run", (long long)i);
@@ -265,6 +344,8 @@ run_client_main(int argc, char **argv)
 		    (long long)((evlog_now_ns() - start_ns) / 1000000ULL));
 		evlog_end(&e);
 	}
+	/* Events lost: the evidence is incomplete, and the worker must know. */
+	st = evlog_errors(log) > 0 ? RUN_CLIENT_EVLOG_ERRORS : 0;
 	evlog_free(log);
-	return 0;
+	return st;
 }

@@ -1,260 +1,98 @@
 /*
  * run_score.c -- from what the servers saw and what the client said to a
- * verdict (run.h).
+ * verdict (run.h): a set of named rules, each checked over every MX
+ * host.
  *
- * Evidence, per MX host: the outcome of its SMTP sessions (EVENTS.md
- * smtp.close "outcome"; the most significant one when there were
- * several), and the client's claim about the host, read from its output
- * through its profile.  danelab's own events decide; the client's word
- * only adds what a server cannot see (whether the client authenticated)
- * and stands in for the delivery a probe never makes -- and then only
- * when the server saw the session it claims (a probe that says
- * "Verified" for a host no TLS handshake reached is not believed).
+ * Evidence, per MX host, counted over the sessions of the client run
+ * (run_events.c): messages accepted in cleartext and over TLS,
+ * handshakes completed and failed, sessions that ended without the
+ * client sending STARTTLS -- counts, never a maximum, so one cleartext
+ * message next to a TLS one is seen.  The client's claims (its output
+ * read through its profile) add what a server cannot see (whether the
+ * client authenticated) and stand in for the delivery a probe never
+ * makes -- and then only where the server saw the session claimed.
  *
- * The rules (BEHAVIOUR.md; RFC 7672 2.1, 2.2):
- *   - a host the scenario says next-mx (or every host, when the
- *     expectation is defer) must not get the message, in any form;
- *   - auth: the message goes over TLS, and a client that says it did not
- *     authenticate fails; encrypt: over TLS; opportunistic: either;
- *   - when the expectation lets the message go, a client that delivered
- *     it nowhere fails too (it loses mail RFC 7672 says to deliver);
- *   - a client's own overall decision, when it states one, must be the
- *     expected action.
+ * The rules (scenarios/RULES.md has the catalogue's; RFC 7672):
+ *   next-mx-used     a host that must get nothing got a message, or a
+ *                    probe would have sent one there (2.1.2, 2.2)
+ *   cleartext        a message in cleartext where the host's accepted
+ *                    actions all require TLS (2.2)
+ *   unauthenticated  TLS the client says was not authenticated, where
+ *                    authentication is required (2.2, 3)
+ *   undelivered      nothing delivered where the RFC delivers (2.2)
+ *   decision         the client's own decision is not an accepted one
+ * Every host is checked, whichever came first; a forbidden delivery is
+ * FAIL even when the client then hung or crashed.  Only then: a timeout
+ * is HANG; an exit status the profile does not declare, or a missing
+ * liveness line, is ERROR; a probe silent at a host that offered no
+ * STARTTLS is SKIP (nothing to score).  A profile's deviation excuses
+ * the failures of the one rule it names (XFAIL); anything else stays
+ * FAIL.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "harness/run/run.h"
-#include "simulator/events/events.h"
 #include "simulator/util/xmem.h"
 
-#define EV_MAX_SESSIONS 4096
-#define EV_MAX_RUNS 64
+/* ------------------------------------------------------------- rules */
 
-/* ------------------------------------------------------------- events */
+static const struct {
+	const char *id;
+	const char *ref;
+	bool excusable;
+} rules[RULE_COUNT] = {
+	[RULE_NONE] = { "none", NULL, false },
+	[RULE_NEXT_MX_USED] = { "next-mx-used", "RFC 7672 2.1.2, 2.2", true },
+	[RULE_CLEARTEXT] = { "cleartext", "RFC 7672 2.2", true },
+	[RULE_UNAUTHENTICATED] = { "unauthenticated", "RFC 7672 2.2, 3",
+	    true },
+	[RULE_UNDELIVERED] = { "undelivered", "RFC 7672 2.2; RFC 5321 5.1",
+	    true },
+	[RULE_DECISION] = { "decision", "RFC 7672 2.2", true },
+	[RULE_TIMEOUT] = { "timeout", NULL, true },
+	[RULE_EVIDENCE] = { "evidence", NULL, false },
+	[RULE_NOT_RUN] = { "not-run", NULL, false },
+	[RULE_CANNOT_START] = { "cannot-start", NULL, false },
+	[RULE_EXIT_STATUS] = { "exit-status", NULL, false },
+	[RULE_NO_LIVENESS] = { "no-liveness", NULL, false },
+	[RULE_NO_EXPECTATION] = { "no-expectation", NULL, false },
+	[RULE_SILENT_PROBE] = { "silent-probe", NULL, false },
+};
 
-static const char *
-jstr(json_t *o, const char *key)
+const char *
+run_rule_id(enum run_rule r)
 {
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return (unsigned)r < RULE_COUNT ? rules[r].id : "?";
 }
 
-static double
-jnum(json_t *o, const char *key)
+const char *
+run_rule_ref(enum run_rule r)
 {
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
-static void
-copy(char *dst, size_t len, const char *src)
-{
-	size_t n;
-
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	n = strlen(src);
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static struct run_session *
-session_get(struct run_events *ev, size_t *cap, const char *host,
-    long long id, long long *ids)
-{
-	size_t i;
-
-	for (i = ev->n_sessions; i-- > 0;)
-		if (ids[i] == id && strcmp(ev->sessions[i].host, host) == 0)
-			return &ev->sessions[i];
-	if (ev->n_sessions == EV_MAX_SESSIONS)
-		return NULL;
-	if (ev->n_sessions == *cap)
-		return NULL;
-	i = ev->n_sessions++;
-	memset(&ev->sessions[i], 0, sizeof(ev->sessions[i]));
-	ids[i] = id;
-	copy(ev->sessions[i].host, sizeof(ev->sessions[i].host), host);
-	ev->sessions[i].t_connect = -1;
-	return &ev->sessions[i];
-}
-
-static struct run_client_run *
-run_get(struct run_events *ev, long long index)
-{
-	size_t i;
-
-	for (i = 0; i < ev->n_runs; i++)
-		if (ev->runs[i].index == index)
-			return &ev->runs[i];
-	if (ev->n_runs == EV_MAX_RUNS || index < 0 || index >= EV_MAX_RUNS)
-		return NULL;
-	i = ev->n_runs++;
-	memset(&ev->runs[i], 0, sizeof(ev->runs[i]));
-	ev->runs[i].index = (int)index;
-	ev->runs[i].status = -1;
-	ev->runs[i].t_end = -1;
-	return &ev->runs[i];
-}
-
-static void
-event_apply(struct run_events *ev, size_t *cap, long long *ids, json_t *o)
-{
-	const char *type = jstr(o, "ev"), *host, *s;
-	struct run_session *ss;
-	struct run_client_run *r;
-	json_t *sid;
-	int oc;
-
-	if (type == NULL)
-		return;
-	if (strncmp(type, "smtp.", 5) == 0) {
-		host = jstr(o, "host");
-		sid = json_object_get(o, "session");
-		if (host == NULL || !json_is_integer(sid))
-			return;
-		ss = session_get(ev, cap, host, json_integer_value(sid), ids);
-		if (ss == NULL)
-			return;
-		if (strcmp(type, "smtp.connect") == 0) {
-			ss->t_connect = jnum(o, "t");
-		} else if (strcmp(type, "smtp.tls") == 0) {
-			s = jstr(o, "result");
-			ss->tls_ok = s != NULL && strcmp(s, "ok") == 0;
-			copy(ss->sni, sizeof(ss->sni), jstr(o, "sni"));
-			if (!ss->tls_ok) {
-				s = jstr(o, "client_alert");
-				if (s == NULL)
-					s = jstr(o, "error");
-				copy(ss->tls_error, sizeof(ss->tls_error), s);
-			}
-		} else if (strcmp(type, "smtp.close") == 0) {
-			s = jstr(o, "outcome");
-			oc = s != NULL ? run_outcome_parse(s) : -1;
-			if (oc >= 0)
-				ss->outcome = (enum run_outcome)oc;
-		}
-		return;
-	}
-	if (strcmp(type, "client.start") == 0 ||
-	    strcmp(type, "client.end") == 0) {
-		sid = json_object_get(o, "run");
-		if (!json_is_integer(sid))
-			return;
-		r = run_get(ev, json_integer_value(sid));
-		if (r == NULL)
-			return;
-		if (type[7] == 's') {
-			r->t_start = jnum(o, "t");
-		} else {
-			r->t_end = jnum(o, "t");
-			r->status = (int)json_integer_value(
-			    json_object_get(o, "status"));
-			r->timed_out =
-			    json_is_true(json_object_get(o, "timed_out"));
-			r->ms = (uint64_t)json_integer_value(
-			    json_object_get(o, "ms"));
-		}
-	}
+	return (unsigned)r < RULE_COUNT ? rules[r].ref : NULL;
 }
 
 int
-run_events_read(const char *path, struct run_events *ev,
-    struct dl_diags *diags)
+run_rule_parse(const char *id)
 {
-	char line[EVLOG_MAX_LINE + 2];
-	size_t cap = 256;
-	long long *ids;
-	json_error_t jerr;
-	json_t *o;
-	FILE *fp;
-	long size;
+	int r;
 
-	memset(ev, 0, sizeof(*ev));
-	fp = fopen(path, "re");
-	if (fp == NULL) {
-		if (errno == ENOENT)
-			return 0; /* nothing happened */
-		dl_error(diags, path, 0, 0, "cannot read the events: %s",
-		    strerror(errno));
-		return DL_EIO;
-	}
-	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 &&
-	    size > RUN_MAX_EVENTS_FILE) {
-		fclose(fp);
-		dl_error(diags, path, 0, 0,
-		    "event log larger than %d bytes", RUN_MAX_EVENTS_FILE);
-		return DL_ERANGE;
-	}
-	rewind(fp);
-	cap = EV_MAX_SESSIONS;
-	ev->sessions = xcalloc(cap, sizeof(*ev->sessions));
-	ev->runs = xcalloc(EV_MAX_RUNS, sizeof(*ev->runs));
-	ids = xcalloc(cap, sizeof(*ids));
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			int ch;
-
-			/* Over-long: not an event; skip the rest. */
-			while ((ch = fgetc(fp)) != EOF && ch != '\n')
-				;
-			ev->bad_lines++;
-			continue;
-		}
-		o = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);
-		if (!json_is_object(o)) {
-			ev->bad_lines++;
-			json_decref(o);
-			continue;
-		}
-		event_apply(ev, &cap, ids, o);
-		json_decref(o);
-	}
-	free(ids);
-	fclose(fp);
-	return 0;
+	for (r = 1; r < RULE_COUNT; r++)
+		if (strcmp(rules[r].id, id) == 0)
+			return r;
+	return -1;
 }
 
-void
-run_events_clear(struct run_events *ev)
+bool
+run_rule_excusable(enum run_rule r)
 {
-	free(ev->sessions);
-	free(ev->runs);
-	memset(ev, 0, sizeof(*ev));
+	return (unsigned)r < RULE_COUNT && rules[r].excusable;
 }
 
-/* ------------------------------------------------------------ scoring */
-
-/* What one host got, in the scorer's terms. */
-enum got {
-	GOT_NOTHING,	/* no message, none claimed */
-	GOT_PLAIN,
-	GOT_TLS,
-};
-
-static void
-name_nodot(char *dst, size_t len, const char *src)
-{
-	size_t n;
-
-	copy(dst, len, src);
-	n = strlen(dst);
-	if (n > 1 && dst[n - 1] == '.')
-		dst[n - 1] = '\0';
-}
+/* ----------------------------------------------------------- helpers */
 
 static bool
 same_host(const char *a, const char *b)
@@ -268,73 +106,166 @@ same_host(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* Expected action for host i under ep, or UNSET (the overall applies). */
-static enum scen_action
-host_expected(const struct scen_expect_policy *ep, const char *host)
+static char *
+nodot_dup(const char *s)
 {
+	char *r = xstrdup(s);
+	size_t n = strlen(r);
+
+	if (n > 1 && r[n - 1] == '.')
+		r[n - 1] = '\0';
+	return r;
+}
+
+static unsigned
+ep_accept(const struct scen_expect_policy *ep)
+{
+	return ep->accept != 0 ? ep->accept : SCEN_ACT_BIT(ep->overall);
+}
+
+/*
+ * The actions host may see: its own set, else the overall set without
+ * defer (nothing left: next-mx).
+ */
+static unsigned
+host_accept(const struct scen_expect_policy *ep, const char *host,
+    enum scen_action *expected)
+{
+	unsigned a;
 	size_t i;
 
 	for (i = 0; i < ep->n_hosts; i++)
-		if (same_host(ep->hosts[i].host, host))
-			return ep->hosts[i].action;
-	if (ep->overall == SCEN_ACT_DEFER)
-		return SCEN_ACT_NEXT_MX;
-	return SCEN_ACT_UNSET;
+		if (same_host(ep->hosts[i].host, host)) {
+			*expected = ep->hosts[i].action;
+			return ep->hosts[i].accept != 0
+			    ? ep->hosts[i].accept
+			    : SCEN_ACT_BIT(ep->hosts[i].action);
+		}
+	*expected = SCEN_ACT_UNSET;
+	a = ep_accept(ep) & ~SCEN_ACT_BIT(SCEN_ACT_DEFER);
+	return a != 0 ? a : SCEN_ACT_BIT(SCEN_ACT_NEXT_MX);
 }
 
-static enum got
-host_got(const struct run_host *h, bool delivers)
+/* Whether the scenario's host h advertises STARTTLS (faults applied). */
+static bool
+host_offers_starttls(const struct scenario *s, const struct scen_host *h)
 {
-	if (delivers) {
-		if (h->outcome == RUN_OUT_DELIVERED_TLS)
-			return GOT_TLS;
-		if (h->outcome == RUN_OUT_DELIVERED_PLAIN)
-			return GOT_PLAIN;
-		return GOT_NOTHING;
-	}
-	/* A probe: its word, where the server saw what it claims. */
-	switch (h->claim) {
-	case RUN_CLAIM_AUTH:
-	case RUN_CLAIM_ENCRYPT:
-		return h->outcome >= RUN_OUT_QUIT_AFTER_TLS &&
-			h->outcome != RUN_OUT_DELIVERED_PLAIN
-		    ? GOT_TLS
-		    : GOT_NOTHING;
-	case RUN_CLAIM_PLAIN:
-		return h->outcome != RUN_OUT_NOT_CONTACTED ? GOT_PLAIN
-							   : GOT_NOTHING;
-	case RUN_CLAIM_REFUSE:
-		return GOT_NOTHING;
-	default:
-		/* Silent about the host: what the server saw. */
-		if (h->outcome == RUN_OUT_QUIT_AFTER_TLS ||
-		    h->outcome == RUN_OUT_DELIVERED_TLS)
-			return GOT_TLS;
-		if (h->outcome == RUN_OUT_DELIVERED_PLAIN)
-			return GOT_PLAIN;
-		return GOT_NOTHING;
-	}
+	enum scen_starttls mode = h->starttls;
+	size_t i;
+
+	for (i = 0; i < s->n_faults; i++)
+		if (s->faults[i].kind == SCEN_FAULT_STARTTLS &&
+		    s->faults[i].host != NULL &&
+		    same_host(s->faults[i].host, h->name))
+			mode = s->faults[i].starttls;
+	return mode != SCEN_STARTTLS_OFF;
 }
+
+static bool
+in_run(const struct run_session *ss, const struct run_client_run *run)
+{
+	if (run->t_start < 0 || ss->t_connect < 0)
+		return true; /* a hand-written log; a session without connect */
+	return ss->t_connect >= run->t_start &&
+	    (run->t_end < 0 || ss->t_connect <= run->t_end);
+}
+
+static enum run_outcome
+summary_outcome(const struct run_host *h)
+{
+	if (h->msgs_plain > 0)
+		return RUN_OUT_DELIVERED_PLAIN;
+	if (h->msgs_tls > 0)
+		return RUN_OUT_DELIVERED_TLS;
+	if (h->tls_ok > 0)
+		return RUN_OUT_QUIT_AFTER_TLS;
+	if (h->tls_failed > 0)
+		return RUN_OUT_TLS_ABORTED;
+	if (h->sessions > 0)
+		return RUN_OUT_QUIT_PLAIN;
+	return RUN_OUT_NOT_CONTACTED;
+}
+
+/* ------------------------------------------------------------- state */
+
+#define MAX_VIOLATIONS (REPORT_MAX_HOSTS * 3 + 4)
+
+struct violation {
+	enum run_rule rule;
+	const char *host;	/* borrowed from res, or NULL */
+	char reason[768];
+	char observed[512];
+};
+
+/* What one host got from the client, in the rules' terms. */
+struct got {
+	bool plain;		/* a message in cleartext (or would be) */
+	bool tls;		/* a message over TLS (or would be) */
+	bool silent;		/* a probe silent at a host that offered no
+				 * STARTTLS: nothing to tell */
+};
+
+struct score {
+	const struct run_score_in *in;
+	struct run_result *res;
+	const struct scen_expect_policy *ep;
+	unsigned accept;
+	struct got got[REPORT_MAX_HOSTS];
+	bool offers[REPORT_MAX_HOSTS];
+	struct violation v[MAX_VIOLATIONS];
+	size_t n_v;
+	enum profile_exit exit;
+};
+
+static struct violation *
+violate(struct score *sc, enum run_rule rule, const struct run_host *h,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
 describe_host(char *buf, size_t len, const struct run_host *h)
 {
-	int n = snprintf(buf, len, "%s: %s", h->host,
-	    run_outcome_name(h->outcome));
+	int n = snprintf(buf, len, "%s: %u session%s, %u message%s in "
+	    "cleartext, %u over TLS, %u handshake%s completed, %u failed",
+	    h->host, h->sessions, h->sessions == 1 ? "" : "s", h->msgs_plain,
+	    h->msgs_plain == 1 ? "" : "s", h->msgs_tls, h->tls_ok,
+	    h->tls_ok == 1 ? "" : "s", h->tls_failed);
 
 	if (n > 0 && (size_t)n < len && h->claim != RUN_CLAIM_NONE)
-		snprintf(buf + n, len - (size_t)n, " (client: %s%s%s)",
+		snprintf(buf + n, len - (size_t)n, "; client: %s%s%s",
 		    run_claim_name(h->claim), h->claim_text ? " " : "",
 		    h->claim_text ? h->claim_text : "");
 }
 
-/* Set verdict and reason. */
+static struct violation *
+violate(struct score *sc, enum run_rule rule, const struct run_host *h,
+    const char *fmt, ...)
+{
+	struct violation *v;
+	va_list ap;
+
+	if (sc->n_v == MAX_VIOLATIONS)
+		return NULL;
+	v = &sc->v[sc->n_v++];
+	memset(v, 0, sizeof(*v));
+	v->rule = rule;
+	v->host = h != NULL ? h->host : NULL;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+	if (h != NULL)
+		describe_host(v->observed, sizeof(v->observed), h);
+	return v;
+}
+
+/* Set verdict, reason and rule of res. */
 static void
-verdict(struct run_result *res, enum run_verdict v, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+verdict(struct run_result *res, enum run_verdict vd, enum run_rule rule,
+    const char *host, const char *observed, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static void
-verdict(struct run_result *res, enum run_verdict v, const char *fmt, ...)
+verdict(struct run_result *res, enum run_verdict vd, enum run_rule rule,
+    const char *host, const char *observed, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -342,19 +273,34 @@ verdict(struct run_result *res, enum run_verdict v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	res->verdict = v;
+	res->verdict = vd;
 	free(res->reason);
 	res->reason = xstrdup(buf);
+	free(res->rule);
+	free(res->rule_ref);
+	free(res->rule_host);
+	free(res->observed);
+	res->rule = rule != RULE_NONE ? xstrdup(run_rule_id(rule)) : NULL;
+	res->rule_ref = rule != RULE_NONE && run_rule_ref(rule) != NULL
+	    ? xstrdup(run_rule_ref(rule))
+	    : NULL;
+	res->rule_host = host != NULL ? xstrdup(host) : NULL;
+	res->observed = observed != NULL && observed[0] != '\0'
+	    ? xstrdup(observed)
+	    : NULL;
 }
 
+/* ---------------------------------------------------------- evidence */
+
+/* Counts and claims per MX host of the scenario. */
 static void
-fill_hosts(const struct run_score_in *in, const struct scen_expect_policy *ep,
-    struct run_result *res)
+fill_hosts(struct score *sc)
 {
+	const struct run_score_in *in = sc->in;
 	const struct scenario *s = in->s;
-	const struct run_client_run *run = in->run;
+	struct run_result *res = sc->res;
 	struct profile_claims cl;
-	char first[256];
+	char *first;
 	size_t i, j;
 
 	res->n_hosts = s->n_hosts < REPORT_MAX_HOSTS ? s->n_hosts
@@ -362,29 +308,33 @@ fill_hosts(const struct run_score_in *in, const struct scen_expect_policy *ep,
 	res->hosts = xcalloc(res->n_hosts ? res->n_hosts : 1,
 	    sizeof(*res->hosts));
 	memset(&cl, 0, sizeof(cl));
-	name_nodot(first, sizeof(first),
-	    s->n_hosts > 0 ? s->hosts[0].name : "");
+	first = nodot_dup(s->n_hosts > 0 ? s->hosts[0].name : "");
 	if (in->output != NULL)
 		profile_read_claims(in->client, in->output, in->output_len,
 		    first, &cl);
+	free(first);
 	res->claimed = cl.overall;
 	for (i = 0; i < res->n_hosts; i++) {
 		struct run_host *h = &res->hosts[i];
-		const struct run_session *best = NULL;
 
-		name_nodot(first, sizeof(first), s->hosts[i].name);
-		h->host = xstrdup(first);
-		h->expected = host_expected(ep, first);
-		for (j = 0; run != NULL && j < in->ev->n_sessions; j++) {
+		h->host = nodot_dup(s->hosts[i].name);
+		h->accept = host_accept(sc->ep, h->host, &h->expected);
+		sc->offers[i] = host_offers_starttls(s, &s->hosts[i]);
+		for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
 			const struct run_session *ss = &in->ev->sessions[j];
 
-			if (!same_host(ss->host, first) || ss->t_connect < 0 ||
-			    ss->t_connect < run->t_start ||
-			    (run->t_end >= 0 && ss->t_connect > run->t_end))
+			if (!same_host(ss->host, h->host) ||
+			    !in_run(ss, in->run))
 				continue;
 			h->sessions++;
-			if (best == NULL || ss->outcome > best->outcome)
-				best = ss;
+			h->msgs_plain += ss->msgs_plain;
+			h->msgs_tls += ss->msgs_tls;
+			if (ss->handshake > 0)
+				h->tls_ok++;
+			else if (ss->handshake < 0)
+				h->tls_failed++;
+			if (!ss->starttls_sent)
+				h->starttls_skipped++;
 			if (ss->sni[0] != '\0') {
 				free(h->sni);
 				h->sni = xstrdup(ss->sni);
@@ -394,151 +344,377 @@ fill_hosts(const struct run_score_in *in, const struct scen_expect_policy *ep,
 				h->tls_error = xstrdup(ss->tls_error);
 			}
 		}
-		h->outcome = best ? best->outcome : RUN_OUT_NOT_CONTACTED;
+		h->outcome = summary_outcome(h);
 		for (j = 0; j < cl.n; j++)
-			if (same_host(cl.host[j].host, first)) {
+			if (same_host(cl.host[j].host, h->host)) {
 				h->claim = cl.host[j].claim;
-				if (cl.host[j].label[0] != '\0')
-					h->claim_text =
-					    xstrdup(cl.host[j].label);
+				free(h->claim_text);
+				h->claim_text = cl.host[j].label[0] != '\0'
+				    ? xstrdup(cl.host[j].label)
+				    : NULL;
 			}
 	}
+}
+
+/* A session at a host that is not one of the scenario's MX hosts. */
+static const char *
+stray_session(const struct run_score_in *in)
+{
+	size_t i, j;
+
+	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
+		const struct run_session *ss = &in->ev->sessions[j];
+
+		if (!in_run(ss, in->run))
+			continue;
+		for (i = 0; i < in->s->n_hosts; i++)
+			if (same_host(ss->host, in->s->hosts[i].name))
+				break;
+		if (i == in->s->n_hosts)
+			return ss->host;
+	}
+	return NULL;
+}
+
+/*
+ * What host i got.  A delivering client: the messages the server
+ * accepted.  A probe: its claim, where the server saw what it claims
+ * (TLS claimed: a completed handshake; cleartext: a session); silent
+ * about a host, what the server saw -- a completed handshake is TLS, a
+ * session left without STARTTLS at a host that offered it is cleartext
+ * (the probe ignored STARTTLS), at a host that did not, nothing can be
+ * told.
+ */
+static struct got
+host_got(const struct score *sc, size_t i)
+{
+	const struct run_host *h = &sc->res->hosts[i];
+	struct got g = { false, false, false };
+
+	if (sc->in->client->delivers) {
+		g.plain = h->msgs_plain > 0;
+		g.tls = h->msgs_tls > 0;
+		return g;
+	}
+	switch (h->claim) {
+	case RUN_CLAIM_AUTH:
+	case RUN_CLAIM_ENCRYPT:
+		g.tls = h->tls_ok > 0;
+		break;
+	case RUN_CLAIM_PLAIN:
+		g.plain = h->sessions > 0;
+		break;
+	case RUN_CLAIM_REFUSE:
+		break;
+	default:
+		g.tls = h->tls_ok > 0;
+		if (!g.tls && h->starttls_skipped > 0) {
+			if (sc->offers[i])
+				g.plain = true;
+			else
+				g.silent = true;
+		}
+		break;
+	}
+	/* Messages a "probe" sent all the same are messages. */
+	g.plain = g.plain || h->msgs_plain > 0;
+	g.tls = g.tls || h->msgs_tls > 0;
+	return g;
+}
+
+/* ------------------------------------------------------------- rules */
+
+static const char *
+verb(const struct score *sc, bool tls)
+{
+	if (sc->in->client->delivers)
+		return tls ? "delivered over TLS" : "delivered in cleartext";
+	return tls ? "would deliver over TLS" : "would deliver in cleartext";
+}
+
+/* The per-host rules: next-mx-used, cleartext, unauthenticated. */
+static void
+check_hosts(struct score *sc)
+{
+	char set[96];
+	size_t i;
+
+	for (i = 0; i < sc->res->n_hosts; i++) {
+		const struct run_host *h = &sc->res->hosts[i];
+		const struct got *g = &sc->got[i];
+		unsigned a = h->accept;
+
+		if (!g->plain && !g->tls)
+			continue;
+		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) {
+			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s, where "
+			    "RFC 7672 forbids delivery through this host",
+			    verb(sc, !g->plain), h->host);
+			continue;
+		}
+		report_accept_str(a, set, sizeof(set));
+		if (g->plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
+			violate(sc, RULE_CLEARTEXT, h, "%s through %s, where "
+			    "TLS is required (%s)", verb(sc, false), h->host,
+			    set);
+		if (g->tls && (h->claim == RUN_CLAIM_ENCRYPT ||
+		    h->claim == RUN_CLAIM_PLAIN) &&
+		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
+		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0)
+			violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated "
+			    "TLS through %s, where DANE authentication is "
+			    "required (%s)", h->host, set);
+	}
+}
+
+static bool
+delivered_anywhere(const struct score *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->res->n_hosts; i++)
+		if (sc->got[i].plain || sc->got[i].tls)
+			return true;
+	return false;
+}
+
+/* The overall rules: undelivered, decision. */
+static void
+check_overall(struct score *sc)
+{
+	struct run_result *res = sc->res;
+	char set[96];
+
+	report_accept_str(sc->accept, set, sizeof(set));
+	if (!delivered_anywhere(sc) &&
+	    (sc->accept & SCEN_ACT_BIT(SCEN_ACT_DEFER)) == 0)
+		violate(sc, RULE_UNDELIVERED, NULL, "%s, where RFC 7672 "
+		    "expects %s", sc->in->client->delivers
+			? "the message was delivered nowhere"
+			: "the client would deliver nowhere", set);
+	if (res->claimed != SCEN_ACT_UNSET &&
+	    (sc->accept & SCEN_ACT_BIT(res->claimed)) == 0)
+		violate(sc, RULE_DECISION, NULL, "the client decided %s, where "
+		    "RFC 7672 expects %s", scen_action_name(res->claimed), set);
+}
+
+/* The host a probe was silent at (no STARTTLS offered), or NULL. */
+static const struct run_host *
+silent_host(const struct score *sc)
+{
+	size_t i;
+
+	if (sc->in->client->delivers || sc->res->claimed != SCEN_ACT_UNSET)
+		return NULL;
+	for (i = 0; i < sc->res->n_hosts; i++)
+		if (sc->got[i].silent)
+			return &sc->res->hosts[i];
+	return NULL;
+}
+
+/* A PASS: what was delivered where, and what was not observed. */
+static void
+pass(struct score *sc)
+{
+	struct run_result *res = sc->res;
+	const struct run_host *via = NULL;
+	char desc[512], set[96];
+	size_t i;
+
+	for (i = 0; i < res->n_hosts && via == NULL; i++)
+		if (sc->got[i].plain || sc->got[i].tls)
+			via = &res->hosts[i];
+	report_accept_str(sc->accept, set, sizeof(set));
+	if (via == NULL) {
+		verdict(res, RUN_PASS, RULE_NONE, NULL, NULL, "nothing "
+		    "delivered: deferred, as expected (%s)", set);
+		return;
+	}
+	describe_host(desc, sizeof(desc), via);
+	if ((via->accept & ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) ==
+	    SCEN_ACT_BIT(SCEN_ACT_AUTH) && via->claim != RUN_CLAIM_AUTH)
+		verdict(res, RUN_PASS, RULE_NONE, via->host, desc, "auth: over "
+		    "TLS through %s; authentication not observed (the client "
+		    "did not say it authenticated)", via->host);
+	else
+		verdict(res, RUN_PASS, RULE_NONE, via->host, desc, "%s: %s",
+		    report_accept_str(via->accept &
+		    ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX), set, sizeof(set)), desc);
+}
+
+/* The known deviations: XFAIL, XPASS, or FAIL for what they do not name. */
+static void
+apply_deviations(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	const struct profile_deviation *devs[16];
+	struct run_result *res = sc->res;
+	const struct violation *first = NULL, *excused = NULL;
+	const struct profile_deviation *by = NULL;
+	size_t n, i, k;
+
+	n = profile_deviations(in->client, in->s->id, in->phase >= 0
+		? in->s->phases[in->phase].name
+		: NULL,
+	    in->policy, devs, sizeof(devs) / sizeof(devs[0]));
+	for (i = 0; i < sc->n_v; i++) {
+		for (k = 0; k < n; k++)
+			if (devs[k]->rule == (int)sc->v[i].rule)
+				break;
+		if (k == n) {
+			if (first == NULL)
+				first = &sc->v[i];
+		} else if (excused == NULL) {
+			excused = &sc->v[i];
+			by = devs[k];
+		}
+	}
+	if (first != NULL) {
+		verdict(res, RUN_FAIL, first->rule, first->host,
+		    first->observed, "%s", first->reason);
+		return;
+	}
+	if (excused != NULL) {
+		verdict(res, RUN_XFAIL, excused->rule, excused->host,
+		    excused->observed, "%s", excused->reason);
+		res->deviation = xasprintf("%s: %s", run_rule_id(
+		    (enum run_rule)by->rule), by->reason);
+		return;
+	}
+	if (res->verdict == RUN_PASS && n > 0) {
+		res->verdict = RUN_XPASS;
+		res->deviation = xasprintf("%s: %s (listed, but it did not "
+		    "happen)", run_rule_id((enum run_rule)devs[0]->rule),
+		    devs[0]->reason);
+	}
+}
+
+/* HANG, excused only by a "timeout" deviation. */
+static void
+hang(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	const struct profile_deviation *devs[16];
+	size_t n, k;
+
+	verdict(sc->res, RUN_HANG, RULE_TIMEOUT, NULL, NULL, "the client did "
+	    "not finish within %u s", in->client->timeout_s);
+	n = profile_deviations(in->client, in->s->id, in->phase >= 0
+		? in->s->phases[in->phase].name
+		: NULL,
+	    in->policy, devs, sizeof(devs) / sizeof(devs[0]));
+	for (k = 0; k < n; k++)
+		if (devs[k]->rule == RULE_TIMEOUT) {
+			sc->res->verdict = RUN_XFAIL;
+			sc->res->deviation = xasprintf("timeout: %s",
+			    devs[k]->reason);
+			return;
+		}
 }
 
 void
 run_score(const struct run_score_in *in, struct run_result *res)
 {
-	const struct scen_expect_policy *ep;
-	const struct profile_deviation *dev;
-	const struct run_host *via = NULL;
-	bool delivers = in->client->delivers;
-	char desc[512];
+	struct score *sc;
+	const struct run_host *silent;
+	const char *stray;
+	char first_note[256] = "";
 	size_t i;
 
-	ep = scenario_expect(in->s, in->policy, in->phase);
-	res->expected = ep != NULL ? ep->overall : SCEN_ACT_UNSET;
 	res->exit_status = in->run != NULL ? in->run->status : -1;
 	res->timed_out = in->run != NULL && in->run->timed_out;
 	res->ms = in->run != NULL ? in->run->ms : 0;
-	if (ep == NULL) {
-		res->hosts = NULL;
-		verdict(res, RUN_ERROR, "the scenario has no expectation for "
-		    "this policy and phase");
-		return;
+	sc = xcalloc(1, sizeof(*sc));
+	sc->in = in;
+	sc->res = res;
+	sc->ep = scenario_expect(in->s, in->policy, in->phase);
+	res->expected = sc->ep != NULL ? sc->ep->overall : SCEN_ACT_UNSET;
+	if (sc->ep == NULL) {
+		verdict(res, RUN_ERROR, RULE_NO_EXPECTATION, NULL, NULL,
+		    "the scenario has no expectation for this policy and "
+		    "phase");
+		goto out;
 	}
-	fill_hosts(in, ep, res);
+	sc->accept = res->accept = ep_accept(sc->ep);
+	fill_hosts(sc);
 
-	if (in->run == NULL || in->run->t_end < 0) {
-		verdict(res, RUN_ERROR, "the client was not run (the lab "
-		    "ended before this moment)");
-		return;
+	if (in->ev->problem[0] != '\0') {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: %s", in->ev->problem);
+		goto out;
 	}
-	if (res->exit_status == 126 || res->exit_status == 127) {
-		verdict(res, RUN_ERROR, "the client could not be started "
-		    "(exit %d)", res->exit_status);
-		return;
+	if (in->run == NULL || in->run->t_end < 0) {
+		verdict(res, RUN_ERROR, RULE_NOT_RUN, NULL, NULL, "the client "
+		    "was not run (the lab ended before this moment)");
+		goto out;
+	}
+	if ((stray = stray_session(in)) != NULL) {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
+		    "evidence cannot be trusted: a session at %s, which is "
+		    "not an MX host of the scenario", stray);
+		goto out;
+	}
+	sc->exit = profile_exit_meaning(in->client, res->exit_status);
+	if (sc->exit == PROFILE_EXIT_UNDECLARED &&
+	    (res->exit_status == 126 || res->exit_status == 127)) {
+		verdict(res, RUN_ERROR, RULE_CANNOT_START, NULL, NULL, "the "
+		    "client could not be started (exit %d)",
+		    res->exit_status);
+		goto out;
+	}
+	if (sc->exit == PROFILE_EXIT_DEFERRED && res->claimed == SCEN_ACT_UNSET)
+		res->claimed = SCEN_ACT_DEFER;
+
+	for (i = 0; i < res->n_hosts; i++)
+		sc->got[i] = host_got(sc, i);
+	/* What the client did at every host, first: it stands whatever
+	 * happened next. */
+	check_hosts(sc);
+	if (sc->n_v > 0) {
+		if (res->timed_out)
+			snprintf(first_note, sizeof(first_note), "; then it "
+			    "hung and was killed after %u s",
+			    in->client->timeout_s);
+		else if (sc->exit == PROFILE_EXIT_UNDECLARED)
+			snprintf(first_note, sizeof(first_note), "; then it "
+			    "exited %d, which its profile does not declare",
+			    res->exit_status);
+		check_overall(sc);
+		for (i = 0; first_note[0] != '\0' && i < sc->n_v; i++)
+			snprintf(sc->v[i].reason + strlen(sc->v[i].reason),
+			    sizeof(sc->v[i].reason) - strlen(sc->v[i].reason),
+			    "%s", first_note);
+		apply_deviations(sc);
+		goto out;
 	}
 	if (res->timed_out) {
-		verdict(res, RUN_HANG, "the client did not finish within %u s",
-		    in->client->timeout_s);
-		goto deviation;
+		hang(sc);
+		goto out;
 	}
-
-	/* Hosts that must not get the message. */
-	for (i = 0; i < res->n_hosts; i++) {
-		const struct run_host *h = &res->hosts[i];
-		enum got g = host_got(h, delivers);
-
-		describe_host(desc, sizeof(desc), h);
-		if (g != GOT_NOTHING && via == NULL)
-			via = h;
-		if (g == GOT_NOTHING)
-			continue;
-		if (h->expected == SCEN_ACT_NEXT_MX) {
-			verdict(res, RUN_FAIL, "%s through %s, where RFC 7672 "
-			    "forbids delivery through this host (%s)",
-			    g == GOT_TLS ? (delivers ? "delivered over TLS"
-						     : "would deliver over TLS")
-					 : (delivers ? "delivered in cleartext"
-						     : "would deliver in "
-						       "cleartext"),
-			    h->host, desc);
-			goto deviation;
-		}
+	if (sc->exit == PROFILE_EXIT_UNDECLARED) {
+		verdict(res, RUN_ERROR, RULE_EXIT_STATUS, NULL, NULL, "the "
+		    "client exited %d, which its profile does not declare "
+		    "(it crashed or was misconfigured)", res->exit_status);
+		goto out;
 	}
-	if (via == NULL) {
-		/*
-		 * A probe that met a server without STARTTLS and says nothing
-		 * about it (posttls-finger prints the same whether it would
-		 * have required TLS there or not): nothing to score.
-		 */
-		for (i = 0; !delivers && i < res->n_hosts &&
-		    res->claimed == SCEN_ACT_UNSET; i++)
-			if (res->hosts[i].outcome == RUN_OUT_QUIT_PLAIN &&
-			    res->hosts[i].claim == RUN_CLAIM_NONE) {
-				verdict(res, RUN_SKIP, "the client says nothing "
-				    "about the session without STARTTLS at %s: "
-				    "whether it would deliver there cannot be "
-				    "told", res->hosts[i].host);
-				return;
-			}
-		if (res->expected == SCEN_ACT_DEFER) {
-			verdict(res, RUN_PASS, "nothing delivered: deferred, "
-			    "as expected");
-			goto claim;
-		}
-		verdict(res, RUN_FAIL, "%s, where RFC 7672 expects %s",
-		    delivers ? "the message was delivered nowhere"
-			     : "the client would deliver nowhere",
-		    scen_action_name(res->expected));
-		goto deviation;
+	if (!profile_alive(in->client, in->output, in->output_len)) {
+		verdict(res, RUN_ERROR, RULE_NO_LIVENESS, NULL, NULL, "the "
+		    "client's output lacks the line its profile requires "
+		    "(/%s/): it did not run as expected", in->client->alive);
+		goto out;
 	}
-	/* Delivered through via: in the way its expectation asks? */
-	{
-		enum scen_action want = via->expected != SCEN_ACT_UNSET
-		    ? via->expected
-		    : res->expected;
-		enum got g = host_got(via, delivers);
-
-		describe_host(desc, sizeof(desc), via);
-		if (want == SCEN_ACT_DEFER) {
-			verdict(res, RUN_FAIL, "delivered through %s, where RFC "
-			    "7672 expects defer (%s)", via->host, desc);
-			goto deviation;
-		}
-		if ((want == SCEN_ACT_AUTH || want == SCEN_ACT_ENCRYPT) &&
-		    g != GOT_TLS) {
-			verdict(res, RUN_FAIL, "cleartext through %s, where TLS "
-			    "is required (%s)", via->host, desc);
-			goto deviation;
-		}
-		if (want == SCEN_ACT_AUTH && (via->claim == RUN_CLAIM_ENCRYPT ||
-		    via->claim == RUN_CLAIM_PLAIN)) {
-			verdict(res, RUN_FAIL, "unauthenticated TLS through %s, "
-			    "where DANE authentication is required (%s)",
-			    via->host, desc);
-			goto deviation;
-		}
-		verdict(res, RUN_PASS, "%s: %s", scen_action_name(want), desc);
+	if ((silent = silent_host(sc)) != NULL &&
+	    !delivered_anywhere(sc)) {
+		verdict(res, RUN_SKIP, RULE_SILENT_PROBE, silent->host, NULL,
+		    "the client says nothing about the session without "
+		    "STARTTLS at %s (the host offers none): whether it would "
+		    "deliver there cannot be told", silent->host);
+		goto out;
 	}
-claim:
-	/* The client's own decision, when it states one. */
-	if (res->claimed != SCEN_ACT_UNSET &&
-	    res->claimed != res->expected &&
-	    !(res->claimed == SCEN_ACT_NEXT_MX &&
-		res->expected == SCEN_ACT_DEFER)) {
-		verdict(res, RUN_FAIL, "the client decided %s, where RFC 7672 "
-		    "expects %s (%s)", scen_action_name(res->claimed),
-		    scen_action_name(res->expected), res->reason);
-	}
-deviation:
-	dev = profile_deviation(in->client, in->s->id,
-	    in->phase >= 0 ? in->s->phases[in->phase].name : NULL, in->policy);
-	if (dev == NULL)
-		return;
-	res->deviation = xstrdup(dev->reason);
-	if (res->verdict == RUN_FAIL)
-		res->verdict = RUN_XFAIL;
-	else if (res->verdict == RUN_PASS)
-		res->verdict = RUN_XPASS;
+	check_overall(sc);
+	if (sc->n_v == 0)
+		pass(sc);
+	apply_deviations(sc);
+out:
+	free(sc);
 }

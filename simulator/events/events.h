@@ -51,7 +51,11 @@ int evlog_open(const char *path, uint64_t t0_ns, struct evlog **out);
 /* Close what evlog_open opened and free l; NULL is accepted. */
 void evlog_free(struct evlog *l);
 
-/* Number of events that could not be written (write(2) failed). */
+/*
+ * Number of events that could not be written (write(2) failed or wrote
+ * short), counted across this process and every process forked from it
+ * after the log was opened (the counter is in shared memory).
+ */
 uint64_t evlog_errors(const struct evlog *l);
 
 /* CLOCK_MONOTONIC now, in nanoseconds (the clock t0_ns is read on). */

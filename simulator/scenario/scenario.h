@@ -214,7 +214,12 @@ struct scen_host_expect {
 	struct scen_pos pos;
 	char *host;
 	enum scen_action action;
+	unsigned accept;	/* SCEN_ACT_BIT set of acceptable actions,
+				 * action included (0 before loading: action) */
 };
+
+/* An action as a bit of an accepted set. */
+#define SCEN_ACT_BIT(a) (1u << (unsigned)(a))
 
 /*
  * Expectation under one policy: either one action for the whole delivery
@@ -226,6 +231,8 @@ struct scen_expect_policy {
 	struct scen_pos pos;
 	bool set;
 	enum scen_action overall;
+	unsigned accept;	/* SCEN_ACT_BIT set of acceptable overall
+				 * actions, overall included (0: overall) */
 	struct scen_host_expect *hosts;
 	size_t n_hosts;
 };

@@ -31,6 +31,7 @@
 
 #include "danelab_config.h"
 #include "harness/clients/profile.h"
+#include "harness/run/run.h"
 #include "simulator/util/diag.h"
 
 
@@ -97,6 +98,15 @@ test_real_profiles(void **state)
 	assert_string_equal(p->policy_value[SCEN_POLICY_DANE_ONLY],
 	    "dane-only");
 	assert_int_equal(p->n_devs, 0);
+	/* Exit statuses: declared ones mean something, others are errors. */
+	assert_int_equal(profile_exit_meaning(p, 0), PROFILE_EXIT_DONE);
+	assert_int_equal(profile_exit_meaning(p, 1), PROFILE_EXIT_DEFERRED);
+	assert_int_equal(profile_exit_meaning(p, 3), PROFILE_EXIT_UNDECLARED);
+	assert_int_equal(profile_exit_meaning(p, 139),
+	    PROFILE_EXIT_UNDECLARED);
+	assert_true(profile_alive(p, "x\ndecision: defer\n", 19));
+	assert_false(profile_alive(p, "Segmentation fault\n", 19));
+	assert_false(profile_alive(p, NULL, 0));
 	check_argv(p, (const char *const[]){ "/usr/bin/danelab", "probe",
 	    "example.net", "--policy", "opportunistic-dane", "--anchor",
 	    "/tmp/root.key", NULL });
@@ -112,6 +122,12 @@ test_real_profiles(void **state)
 	    SCEN_POLICY_DANE_ONLY));
 	assert_null(profile_deviation(p, "control/unsigned", NULL,
 	    SCEN_POLICY_DANE));
+	assert_int_equal(profile_deviation(p, "control/unsigned", NULL,
+	    SCEN_POLICY_DANE_ONLY)->rule, RULE_NEXT_MX_USED);
+	/* Silent at a server without STARTTLS: no liveness line. */
+	assert_null(p->alive);
+	assert_true(profile_alive(p, "", 0));
+	assert_int_equal(profile_exit_meaning(p, 1), PROFILE_EXIT_UNDECLARED);
 	check_argv(p, (const char *const[]){ "posttls-finger", "-t30", "-c",
 	    "-l", "opportunistic-dane", "-P", "/etc/ssl/certs", "example.net",
 	    NULL });
@@ -282,6 +298,8 @@ test_deviations(void **state)
 	assert_int_equal(p->devs[0].line, 2);
 	assert_string_equal(p->devs[3].reason, "tabs and trailing spaces");
 	assert_int_equal(p->devs[3].policy, -1);
+	assert_int_equal(p->devs[0].rule, RULE_NEXT_MX_USED);
+	assert_int_equal(p->devs[3].rule, RULE_TIMEOUT);
 
 	/* Phase and policy: the first line, else the prefix line. */
 	v = profile_deviation(p, "rollover/stale-tlsa", "renewed",

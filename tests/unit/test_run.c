@@ -38,6 +38,7 @@ fx_scenario(struct fx *f, size_t n_hosts, enum scen_action dane)
 	f->s.domain = (char *)"example.net.";
 	f->hosts[0].name = (char *)"mx1.example.net.";
 	f->hosts[1].name = (char *)"mx2.example.net.";
+	f->hosts[0].starttls = f->hosts[1].starttls = SCEN_STARTTLS_ON;
 	f->s.hosts = f->hosts;
 	f->s.n_hosts = n_hosts;
 	f->s.expect.policy[SCEN_POLICY_DANE].set = true;
@@ -92,6 +93,11 @@ setup(void **state)
 	    SCEN_ACT_ENCRYPT);
 	f->p.claims = f->claims;
 	f->p.n_claims = 3;
+	f->p.exit_status[0] = 0;
+	f->p.exit_meaning[0] = PROFILE_EXIT_DONE;
+	f->p.exit_status[1] = 1;
+	f->p.exit_meaning[1] = PROFILE_EXIT_DEFERRED;
+	f->p.n_exits = 2;
 	snprintf(f->events, sizeof(f->events), "/tmp/test_run.XXXXXX");
 	assert_int_not_equal(mkstemp(f->events), -1);
 	*state = f;
@@ -133,11 +139,30 @@ fx_events(struct fx *f, const char *text)
 	"{\"v\":1,\"t\":0.90,\"ev\":\"client.end\",\"run\":0,\"status\":" st \
 	",\"timed_out\":" to ",\"ms\":800}\n"
 
-#define SESSION(t, host, id, outcome)                                        \
-	"{\"v\":1,\"t\":" t ",\"ev\":\"smtp.connect\",\"session\":" id       \
-	",\"host\":\"" host "\",\"accepted\":true}\n"                        \
-	"{\"v\":1,\"t\":" t ",\"ev\":\"smtp.close\",\"session\":" id         \
-	",\"host\":\"" host "\",\"outcome\":\"" outcome "\"}\n"
+/* One event of session id at host. */
+#define EV(t, type, host, id, rest)                                          \
+	"{\"v\":1,\"t\":" t ",\"ev\":\"" type "\",\"session\":" id         \
+	",\"host\":\"" host "\"" rest "}\n"
+#define CONNECT(t, h, id) EV(t, "smtp.connect", h, id, ",\"accepted\":true")
+#define STARTTLS(t, h, id) EV(t, "smtp.starttls", h, id, ",\"result\":\"ready\"")
+#define TLS_OK(t, h, id) EV(t, "smtp.tls", h, id, ",\"result\":\"ok\"")
+#define TLS_FAIL(t, h, id)                                                   \
+	EV(t, "smtp.tls", h, id, ",\"result\":\"failed\",\"client_alert\":\"bad certificate\"")
+#define MSG(t, h, id, tls)                                                   \
+	EV(t, "smtp.message", h, id, ",\"accepted\":true,\"tls\":" tls)
+#define CLOSE(t, h, id) EV(t, "smtp.close", h, id, ",\"how\":\"quit\"")
+
+/* Whole sessions, by what happened in them. */
+#define S_DELIVERED_TLS(t, h, id)                                            \
+	CONNECT(t, h, id) STARTTLS(t, h, id) TLS_OK(t, h, id)                \
+	    MSG(t, h, id, "true") CLOSE(t, h, id)
+#define S_DELIVERED_PLAIN(t, h, id)                                          \
+	CONNECT(t, h, id) MSG(t, h, id, "false") CLOSE(t, h, id)
+#define S_QUIT_AFTER_TLS(t, h, id)                                           \
+	CONNECT(t, h, id) STARTTLS(t, h, id) TLS_OK(t, h, id) CLOSE(t, h, id)
+#define S_TLS_ABORTED(t, h, id)                                              \
+	CONNECT(t, h, id) STARTTLS(t, h, id) TLS_FAIL(t, h, id) CLOSE(t, h, id)
+#define S_QUIT_PLAIN(t, h, id) CONNECT(t, h, id) CLOSE(t, h, id)
 
 /* Score run 0 under policy with output out. */
 static void
@@ -169,7 +194,7 @@ test_auth_delivered_tls_passes(void **state)
 
 	fx_scenario(f, 1, SCEN_ACT_AUTH);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
 	assert_int_equal(r.verdict, RUN_PASS);
 	assert_int_equal(r.n_hosts, 1);
@@ -188,7 +213,7 @@ test_defer_world_delivered_fails(void **state)
 
 	fx_scenario(f, 1, SCEN_ACT_DEFER);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_FAIL);
 	assert_non_null(strstr(r.reason, "forbids delivery"));
@@ -196,7 +221,7 @@ test_defer_world_delivered_fails(void **state)
 
 	/* Aborting the handshake or quitting after TLS is right. */
 	fx_events(f, RUN0("1", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "quit-after-tls"));
+	    S_QUIT_AFTER_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_PASS);
 	run_result_clear(&r);
@@ -225,7 +250,7 @@ test_cleartext_where_tls_required_fails(void **state)
 
 	fx_scenario(f, 1, SCEN_ACT_ENCRYPT);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-plain"));
+	    S_DELIVERED_PLAIN("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_FAIL);
 	assert_non_null(strstr(r.reason, "cleartext"));
@@ -246,7 +271,7 @@ test_unauthenticated_in_auth_world_fails(void **state)
 
 	fx_scenario(f, 1, SCEN_ACT_AUTH);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, "untrusted mx1.example.net\n", &r);
 	assert_int_equal(r.verdict, RUN_FAIL);
 	assert_non_null(strstr(r.reason, "unauthenticated"));
@@ -275,7 +300,7 @@ test_probe_claim_needs_server_evidence(void **state)
 
 	/* With the handshake seen: believed. */
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "quit-after-tls"));
+	    S_QUIT_AFTER_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
 	assert_int_equal(r.verdict, RUN_PASS);
 	run_result_clear(&r);
@@ -295,8 +320,9 @@ test_probe_silent_without_starttls_skips(void **state)
 
 	f->p.delivers = false;
 	fx_scenario(f, 1, SCEN_ACT_OPPORTUNISTIC);
+	f->hosts[0].starttls = SCEN_STARTTLS_OFF;
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "quit-plain"));
+	    S_QUIT_PLAIN("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, "", &r);
 	assert_int_equal(r.verdict, RUN_SKIP);
 	assert_non_null(strstr(r.reason, "without STARTTLS"));
@@ -318,8 +344,8 @@ test_next_mx_then_auth(void **state)
 	fx_scenario(f, 2, SCEN_ACT_AUTH);
 	fx_per_host(f, SCEN_ACT_NEXT_MX, SCEN_ACT_AUTH, SCEN_ACT_AUTH);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "tls-aborted")
-	    SESSION("0.3", "mx2.example.net", "1", "delivered-tls"));
+	    S_TLS_ABORTED("0.2", "mx1.example.net", "1")
+	    S_DELIVERED_TLS("0.3", "mx2.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_PASS);
 	assert_int_equal(r.hosts[0].expected, SCEN_ACT_NEXT_MX);
@@ -329,7 +355,7 @@ test_next_mx_then_auth(void **state)
 
 	/* Delivering through the broken first MX fails. */
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_FAIL);
 	assert_non_null(strstr(r.reason, "mx1.example.net"));
@@ -346,7 +372,7 @@ test_sessions_outside_the_run_ignored(void **state)
 	fx_scenario(f, 1, SCEN_ACT_DEFER);
 	/* A delivery at t=2.0, after the run ended at 0.9: not this run's. */
 	fx_events(f, RUN0("1", "false")
-	    SESSION("2.0", "mx1.example.net", "7", "delivered-tls"));
+	    S_DELIVERED_TLS("2.0", "mx1.example.net", "7"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_PASS);
 	assert_int_equal(r.hosts[0].sessions, 0);
@@ -386,15 +412,17 @@ test_known_deviation(void **state)
 	memset(&f->dev, 0, sizeof(f->dev));
 	f->dev.scenario = (char *)"test/";
 	f->dev.policy = -1;
+	f->dev.rule = RULE_NEXT_MX_USED;
 	f->dev.reason = (char *)"documented";
 	f->p.devs = &f->dev;
 	f->p.n_devs = 1;
 	fx_scenario(f, 1, SCEN_ACT_DEFER);
 	fx_events(f, RUN0("0", "false")
-	    SESSION("0.2", "mx1.example.net", "1", "delivered-tls"));
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
 	assert_int_equal(r.verdict, RUN_XFAIL);
-	assert_string_equal(r.deviation, "documented");
+	assert_string_equal(r.deviation, "next-mx-used: documented");
+	assert_string_equal(r.rule, "next-mx-used");
 	run_result_clear(&r);
 
 	fx_events(f, RUN0("1", "false"));
@@ -415,6 +443,7 @@ test_events_bad_lines(void **state)
 	big[19999] = '\0';
 	fx_events(f, "not json\n{\"v\":1}\n[1,2]\n");
 	assert_int_equal(f->ev.bad_lines, 2);
+	assert_non_null(strstr(f->ev.problem, "line 1 is not an event"));
 	fx_events(f, big);
 	assert_int_equal(f->ev.bad_lines, 1);
 	free(big);
