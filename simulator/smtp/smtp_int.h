@@ -116,6 +116,8 @@ struct smtp_sess {
 	char last_reply[128];  /* its first line, bounded */
 	bool reply_cont;       /* the last line queued was "NNN-" */
 	bool starttls_offered; /* advertised in the last EHLO */
+	bool starttls_ever;    /* advertised in any EHLO of the session */
+	bool starttls_used;    /* the client sent STARTTLS */
 
 	/* TLS facts for events. */
 	char *sni;
@@ -161,6 +163,7 @@ void smtp_sess_input(struct smtp_sess *c);
 void smtp_sess_reset_tx(struct smtp_sess *c);
 void smtp_sess_tls_reset(struct smtp_sess *c);
 const char *smtp_close_name(enum smtp_close_how how);
-const char *smtp_outcome(const struct smtp_sess *c);
+/* "none", "ok" or "failed": the session's TLS handshake (smtp.close). */
+const char *smtp_handshake_name(const struct smtp_sess *c);
 
 #endif /* DL_SMTP_SMTP_INT_H */

@@ -348,11 +348,16 @@ smtp_sess_close(struct smtp_server *s, struct smtp_sess *c)
 		smtp_ev_begin(&e, c, "smtp.close");
 		evlog_str(&e, "how", smtp_close_name(c->how));
 		evlog_bool(&e, "tls", c->tls == SMTP_TLS_ON);
+		evlog_bool(&e, "starttls_offered", c->starttls_ever);
+		evlog_bool(&e, "starttls_used", c->starttls_used);
+		evlog_str(&e, "handshake", smtp_handshake_name(c));
+		evlog_str(&e, "alert", c->alert[0] != '\0' ? c->alert : NULL);
 		evlog_bool(
 		    &e, "delivered", c->delivered_tls + c->delivered_plain > 0);
 		evlog_int(&e, "messages",
 		    (long long)(c->delivered_tls + c->delivered_plain));
-		evlog_str(&e, "outcome", smtp_outcome(c));
+		evlog_int(&e, "messages_plain", (long long)c->delivered_plain);
+		evlog_int(&e, "messages_tls", (long long)c->delivered_tls);
 		evlog_end(&e);
 	}
 	if (c->ssl != NULL) {
@@ -737,6 +742,22 @@ smtp_idle_scan(struct smtp_server *s, uint64_t now)
 	}
 }
 
+/* End every open session: smtp.close with how server-abort. */
+static void
+smtp_abort_all(struct smtp_server *s)
+{
+	while (s->sessions != NULL) {
+		struct smtp_sess *c = s->sessions;
+
+		if (c->tls == SMTP_TLS_HANDSHAKE || c->tls == SMTP_TLS_FAULT)
+			smtp_ev_tls(c, false, "server shutdown",
+			    c->tls == SMTP_TLS_FAULT ? "handshake-failure"
+						     : NULL);
+		c->how = SMTP_CLOSE_ABORT;
+		smtp_sess_close(s, c);
+	}
+}
+
 /* ---- listeners ---- */
 
 static int
@@ -955,6 +976,12 @@ smtp_server_run(struct smtp_server *s)
 			smtp_idle_scan(s, now);
 	}
 
+	/*
+	 * Shutdown: every session still open ends here, with its smtp.close
+	 * (how: server-abort), while the loop still owns it and the log is
+	 * surely open.  A handshake in flight gets its smtp.tls first.
+	 */
+	smtp_abort_all(s);
 	handoff_end(&s->ho);
 	return rc;
 }
@@ -995,10 +1022,7 @@ smtp_server_free(struct smtp_server *s)
 
 	if (s == NULL)
 		return;
-	while (s->sessions != NULL) {
-		s->sessions->how = SMTP_CLOSE_ABORT;
-		smtp_sess_close(s, s->sessions);
-	}
+	smtp_abort_all(s); /* none left if the loop ran and ended */
 	for (i = 0; i < s->n_socks; i++)
 		close(s->socks[i].fd);
 	free(s->socks);

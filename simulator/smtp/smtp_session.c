@@ -95,19 +95,18 @@ smtp_close_name(enum smtp_close_how how)
 	return "error";
 }
 
-/* The BRIEF's outcome of a session; see EVENTS.md, smtp.close. */
+/*
+ * The TLS handshake of the session, as a fact: none started, one
+ * completed, or one started (STARTTLS answered 220) that did not.
+ */
 const char *
-smtp_outcome(const struct smtp_sess *c)
+smtp_handshake_name(const struct smtp_sess *c)
 {
-	if (c->delivered_tls > 0)
-		return "delivered-tls";
-	if (c->delivered_plain > 0)
-		return "delivered-plain";
 	if (c->tls_done)
-		return "quit-after-tls";
+		return "ok";
 	if (c->tls_tried)
-		return "tls-aborted";
-	return "quit-plain";
+		return "failed";
+	return "none";
 }
 
 /* ---- events ---- */
@@ -142,6 +141,14 @@ smtp_ev_command(struct smtp_sess *c, const char *verb, const char *args)
 	evlog_int(&e, "code", c->last_code);
 	evlog_str(&e, "reply", c->last_reply);
 	evlog_bool(&e, "tls", c->tls == SMTP_TLS_ON);
+	/*
+	 * Whether this reply advertised STARTTLS: a session killed before
+	 * its smtp.close still shows what it was offered.
+	 */
+	if (strcmp(verb, "EHLO") == 0 || strcmp(verb, "HELO") == 0)
+		evlog_bool(&e, "starttls_offered",
+		    strcmp(verb, "EHLO") == 0 && c->last_code == 250 &&
+			c->starttls_offered);
 	evlog_end(&e);
 }
 
@@ -207,6 +214,8 @@ smtp_cmd_ehlo(struct smtp_sess *c, const char *args)
 	c->helo = c->esmtp = true;
 	c->starttls_offered =
 	    c->tls == SMTP_TLS_NONE && h->mode != SCEN_STARTTLS_OFF;
+	if (c->starttls_offered)
+		c->starttls_ever = true;
 	smtp_reply(c, "250-%s", smtp_host_name(c, hb, sizeof(hb)));
 	smtp_reply(c, "250-PIPELINING");
 	smtp_reply(c, "250-SIZE %zu", c->srv->o.max_message);
@@ -343,6 +352,7 @@ smtp_cmd_starttls(struct smtp_sess *c, const char *args)
 	size_t discarded = 0;
 	struct evlog_ev e;
 
+	c->starttls_used = true;
 	if (c->tls == SMTP_TLS_ON) {
 		smtp_reply(c, "554 5.5.1 Error: TLS already active");
 		return;
@@ -556,6 +566,8 @@ smtp_data_end(struct smtp_sess *c)
 		free(rc);
 		evlog_int(&e, "size", (long long)c->data_size);
 		evlog_bool(&e, "tls", c->tls == SMTP_TLS_ON);
+		evlog_str(&e, "handshake",
+		    c->tls == SMTP_TLS_ON ? "ok" : "none");
 		evlog_bool(&e, "accepted", accepted);
 		evlog_int(&e, "code", c->last_code);
 		evlog_str(&e, "reply", c->last_reply);

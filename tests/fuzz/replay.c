@@ -5,8 +5,9 @@
  * recursively, hidden entries skipped); every file is passed to
  * LLVMFuzzerTestOneInput() once.  Linked with one fuzz_<target>.c, it
  * turns each corpus into a regression test that runs in every `meson
- * test`, under the sanitizers when the build has them.  A missing PATH is
- * skipped (the catalogue may not exist yet); exit 77 if no file was found.
+ * test`, under the sanitizers when the build has them.  Every PATH is in
+ * the source tree: one that is missing or unreadable, or no file at all,
+ * fails the replay (exit 1), never skips it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,12 +54,18 @@ replay_path(const char *path, int depth)
 	int rc = 0;
 	DIR *d;
 
-	if (stat(path, &st) != 0)
-		return 0;
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
 	if (!S_ISDIR(st.st_mode))
 		return S_ISREG(st.st_mode) ? replay_file(path) : 0;
-	if (depth > 16 || (d = opendir(path)) == NULL)
+	if (depth > 16)
 		return 0;
+	if ((d = opendir(path)) == NULL) {
+		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
 	while ((de = readdir(d)) != NULL) {
 		char *child;
 
@@ -87,5 +94,9 @@ main(int argc, char **argv)
 	printf("replayed %zu input%s\n", replayed, replayed == 1 ? "" : "s");
 	if (rc != 0)
 		return 1;
-	return replayed > 0 ? 0 : 77;
+	if (replayed == 0) {
+		fprintf(stderr, "replay: no input found\n");
+		return 1;
+	}
+	return 0;
 }

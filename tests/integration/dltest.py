@@ -14,8 +14,10 @@ Every test script is run by meson as
 worlds in tests/integration/worlds/ are run the same way.)
 
 prints TAP (one `ok`/`not ok` line per comparison, with what was compared,
-and `#` diagnostics), and exits 0 (all ok), 1 (something failed) or 77 (skip:
-a needed tool is missing, not root, no namespaces, empty catalogue).
+and `#` diagnostics), and exits 0 (all ok), 1 (something failed, also: an
+empty or unreadable scenario folder, a danelab or helper that does not
+start: a broken product is a failure, never a skip) or 77 (skip: only an
+optional tool missing, not root, no namespaces).
 """
 
 import os
@@ -81,6 +83,13 @@ def skip_all(reason):
     """Skip the whole test (exit 77)."""
     print(f"1..0 # SKIP {reason}")
     sys.exit(SKIP)
+
+
+def fail_all(reason):
+    """Fail the whole test (exit 1): what is under test is broken."""
+    print("1..1")
+    print(f"not ok 1 - {reason}")
+    sys.exit(1)
 
 
 def need_tools(*tools):

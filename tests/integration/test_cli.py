@@ -68,7 +68,7 @@ def main():
     for path, msg in errors:
         tap.ok(False, f"{path}: YAML parse: {msg}")
     if not scens and not errors:
-        dltest.skip_all("no scenarios in scenarios/")
+        dltest.fail_all("no scenarios in scenarios/")
     t_all = time.monotonic()
 
     def dl(*argv):

@@ -906,10 +906,6 @@ def main():
     if MODE not in ("danelab", "nsd"):
         print(f"Bail out! DANELAB_DIFF_REF={MODE}: danelab or nsd")
         return 1
-    if MODE == "danelab":
-        r = dltest.run(dltest.danelab_cmd(danelab, src, "serve", "--help"))
-        if r.returncode != 0:
-            dltest.skip_all("this danelab has no 'serve' verb yet")
 
     def on_signal(signum, frame):
         with _children_lock:
@@ -927,7 +923,7 @@ def main():
     for path, msg in errors:
         tap.ok(False, f"{path}: YAML parse: {msg}")
     if not scens and not errors:
-        dltest.skip_all("no scenarios")
+        dltest.fail_all("no scenarios")
     jobs = int(os.environ.get("DANELAB_DIFF_JOBS") or
                min(2, os.cpu_count() or 1))
     totals = {"sent": 0, "identical": 0, "accepted": 0, "different": 0}

@@ -354,8 +354,8 @@ def main():
     dltest.need_root_namespaces()
     dltest.setup_signals()
     cat, errors = dltest.catalogue(src)
-    if errors or not cat:
-        dltest.skip_all(f"catalogue unreadable: {errors[:1]}")
+    if errors or not cat:  # a broken catalogue is a failure, not a skip
+        dltest.fail_all(f"catalogue unreadable or empty: {errors[:1]}")
     tap = dltest.Tap()
     with dltest.TempDir() as tmp:
         check_exit_codes(tap, danelab, src, tmp)

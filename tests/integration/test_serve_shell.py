@@ -431,7 +431,7 @@ def main():
     for path, msg in errors:
         tap.ok(False, f"{path}: YAML parse: {msg}")
     if not scens:
-        dltest.skip_all("no scenarios")
+        dltest.fail_all("no scenarios")
     t_all = time.monotonic()
     with dltest.TempDir() as top:
         tmp = os.path.join(top, "tmp")

@@ -429,7 +429,7 @@ def main():
     for path, msg in errors:
         tap.ok(False, f"{path}: YAML parse: {msg}")
     if not scens and not errors:
-        dltest.skip_all("no scenarios in scenarios/")
+        dltest.fail_all("no scenarios in scenarios/")
     jobs = int(os.environ.get("DANELAB_IT_JOBS") or
                min(4, os.cpu_count() or 1))
     t_all = time.monotonic()

@@ -327,7 +327,7 @@ test_json_round_trip(void **state)
 static void
 test_json_example(void **state)
 {
-	const char *dir = getenv("DANELAB_TESTS");
+	const char *dir = getenv("DANELAB_TESTS"); /* set by meson */
 	struct run_report r;
 	struct dl_diags d;
 	char *path, *text = NULL, *again;
@@ -336,7 +336,7 @@ test_json_example(void **state)
 
 	(void)state;
 	if (dir == NULL)
-		skip();
+		dir = "tests"; /* run by hand from the source root */
 	path = xasprintf("%s/report/example.json", dir);
 	fp = fopen(path, "r");
 	assert_non_null(fp);

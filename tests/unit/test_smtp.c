@@ -84,6 +84,7 @@ struct fx {
 	char maildir[64];
 	struct smtp_server *srv;
 	pthread_t th;
+	bool joined; /* the loop was stopped and joined already */
 	uint16_t port;
 };
 
@@ -167,8 +168,10 @@ stop(void)
 	struct dirent *de;
 	char p[512];
 
-	smtp_server_stop(F.srv);
-	pthread_join(F.th, NULL);
+	if (!F.joined) {
+		smtp_server_stop(F.srv);
+		pthread_join(F.th, NULL);
+	}
 	smtp_server_free(F.srv);
 	evlog_free(F.log);
 	world_free(F.w);
@@ -338,12 +341,24 @@ check_chain(struct cl *c, const char *leaf, const char *ca)
 
 /* ---- events ---- */
 
-/* Wait until the event file has a line with every needle; true if so. */
+/*
+ * Wait until the event file has a line with every needle (a NULL ends
+ * the list); true if so.
+ */
 static bool
-ev_has(const char *n1, const char *n2, const char *n3)
+ev_has_v(const char *n1, ...)
 {
+	const char *nd[12];
+	size_t nn = 0, i;
+	va_list ap;
 	int tries;
 
+	nd[nn++] = n1;
+	va_start(ap, n1);
+	while (nn < sizeof(nd) / sizeof(nd[0]) &&
+	    (nd[nn] = va_arg(ap, const char *)) != NULL)
+		nn++;
+	va_end(ap);
 	for (tries = 0; tries < 200; tries++) {
 		FILE *fp = fopen(F.evpath, "r");
 		char line[EVLOG_MAX_LINE + 2];
@@ -353,9 +368,9 @@ ev_has(const char *n1, const char *n2, const char *n3)
 		while (!found && fgets(line, sizeof(line), fp) != NULL) {
 			assert_true(line[0] == '{');
 			assert_non_null(strstr(line, "\"v\":1,"));
-			found = strstr(line, n1) != NULL &&
-			    (n2 == NULL || strstr(line, n2) != NULL) &&
-			    (n3 == NULL || strstr(line, n3) != NULL);
+			found = true;
+			for (i = 0; i < nn && found; i++)
+				found = strstr(line, nd[i]) != NULL;
 		}
 		fclose(fp);
 		if (found)
@@ -363,6 +378,22 @@ ev_has(const char *n1, const char *n2, const char *n3)
 		usleep(10000);
 	}
 	return false;
+}
+#define ev_has(...) ev_has_v(__VA_ARGS__, (const char *)NULL)
+
+/* No line of the event file has every needle (read once, no waiting). */
+static bool
+ev_none(const char *n1, const char *n2)
+{
+	FILE *fp = fopen(F.evpath, "r");
+	char line[EVLOG_MAX_LINE + 2];
+	bool found = false;
+
+	assert_non_null(fp);
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, n1) != NULL && strstr(line, n2) != NULL;
+	fclose(fp);
+	return !found;
 }
 
 /* ---- tests ---- */
@@ -415,8 +446,17 @@ test_plain_session(void **state)
 	assert_true(ev_has("\"ev\":\"smtp.message\"",
 	    "\"rcpts\":[\"a@example.net\",\"b@example.net\"]",
 	    "\"tls\":false"));
+	assert_true(ev_has("\"ev\":\"smtp.command\"", "\"verb\":\"EHLO\"",
+	    "\"starttls_offered\":true"));
+	assert_true(ev_none("\"verb\":\"NOOP\"", "starttls_offered"));
+	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"tls\":false",
+	    "\"handshake\":\"none\"", "\"accepted\":true"));
 	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"how\":\"quit\"",
-	    "\"outcome\":\"delivered-plain\""));
+	    "\"starttls_offered\":true", "\"starttls_used\":false",
+	    "\"handshake\":\"none\"", "\"alert\":null",
+	    "\"delivered\":true", "\"messages\":1,", "\"messages_plain\":1,",
+	    "\"messages_tls\":0"));
+	assert_true(ev_none("\"ev\":\"smtp.close\"", "\"outcome\""));
 
 	dir = opendir(F.maildir);
 	assert_non_null(dir);
@@ -462,7 +502,8 @@ test_pipelining(void **state)
 	assert_int_equal(cl_reply(&c, NULL, 0), 250);
 	assert_int_equal(cl_reply(&c, NULL, 0), 221);
 	cl_close(&c);
-	assert_true(ev_has("\"ev\":\"smtp.close\"", "delivered-plain", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"messages_plain\":1,",
+	    "\"messages_tls\":0"));
 	stop();
 }
 
@@ -497,9 +538,15 @@ test_starttls(void **state)
 	    "\"sni\":\"mx1.example.net\""));
 	assert_true(ev_has("\"ev\":\"smtp.tls\"",
 	    "\"chain\":[\"mx-cur\",\"int-r3\"]", "\"version\":\"TLSv1.3\""));
-	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"tls\":true", NULL));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"delivered-tls\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"tls\":true",
+	    "\"handshake\":\"ok\""));
+	/* The EHLO inside TLS offers no STARTTLS; the session's first did. */
+	assert_true(ev_has("\"ev\":\"smtp.command\"", "\"verb\":\"EHLO\"",
+	    "\"tls\":true", "\"starttls_offered\":false"));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"session\":1,",
+	    "\"starttls_offered\":true", "\"starttls_used\":true",
+	    "\"handshake\":\"ok\"", "\"alert\":null", "\"messages\":1,",
+	    "\"messages_plain\":0,", "\"messages_tls\":1"));
 
 	/* TLS 1.2, no SNI, no mail. */
 	cl_open(&c, F.port);
@@ -516,8 +563,10 @@ test_starttls(void **state)
 	cl_close(&c);
 	assert_true(ev_has(
 	    "\"ev\":\"smtp.tls\"", "\"version\":\"TLSv1.2\"", "\"sni\":null"));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-after-tls\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"session\":2,",
+	    "\"starttls_used\":true", "\"handshake\":\"ok\"",
+	    "\"delivered\":false", "\"messages_plain\":0,",
+	    "\"messages_tls\":0"));
 	stop();
 }
 
@@ -561,8 +610,12 @@ test_fault_off(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.starttls\"", "\"offered\":false",
 	    "\"result\":\"not-offered\""));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.command\"", "\"verb\":\"EHLO\"",
+	    "\"starttls_offered\":false"));
+	/* Sent although not offered: used, no handshake. */
+	assert_true(ev_has("\"ev\":\"smtp.close\"",
+	    "\"starttls_offered\":false", "\"starttls_used\":true",
+	    "\"handshake\":\"none\"", "\"delivered\":false"));
 	stop();
 }
 
@@ -587,6 +640,9 @@ test_fault_reject(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.starttls\"", "\"fault\":\"reject\"",
 	    "\"code\":454"));
+	assert_true(ev_has("\"ev\":\"smtp.close\"",
+	    "\"starttls_offered\":true", "\"starttls_used\":true",
+	    "\"handshake\":\"none\""));
 	stop();
 }
 
@@ -605,8 +661,8 @@ test_fault_handshake(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"failed\"",
 	    "\"fault\":\"handshake-failure\""));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"tls-aborted\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"starttls_used\":true",
+	    "\"handshake\":\"failed\"", "\"how\":\"server-abort\""));
 	stop();
 }
 
@@ -626,8 +682,8 @@ test_client_alert(void **state)
 	cl_close(&c);
 	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"failed\"",
 	    "\"client_alert\":\"unknown CA\""));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"tls-aborted\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"handshake\":\"failed\"",
+	    "\"alert\":\"unknown CA\"", "\"tls\":false"));
 	stop();
 }
 
@@ -677,8 +733,13 @@ test_long_line_nul(void **state)
 	cl_close(&c);
 	assert_true(
 	    ev_has("\"ev\":\"smtp.message\"", "\"accepted\":false", NULL));
-	assert_true(ev_has(
-	    "\"ev\":\"smtp.close\"", "\"outcome\":\"quit-plain\"", NULL));
+	assert_true(ev_has("\"ev\":\"smtp.command\"", "\"verb\":\"HELO\"",
+	    "\"starttls_offered\":false"));
+	/* HELO only: nothing offered; rejected messages are not counted. */
+	assert_true(ev_has("\"ev\":\"smtp.close\"",
+	    "\"starttls_offered\":false", "\"starttls_used\":false",
+	    "\"handshake\":\"none\"", "\"delivered\":false",
+	    "\"messages\":0,", "\"messages_plain\":0,"));
 	stop();
 }
 
@@ -749,7 +810,7 @@ test_idle_timeout(void **state)
 	assert_true(
 	    ev_has("\"ev\":\"smtp.tls\"", "\"error\":\"timeout\"", NULL));
 	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"how\":\"timeout\"",
-	    "\"outcome\":\"tls-aborted\""));
+	    "\"handshake\":\"failed\""));
 	stop();
 }
 
@@ -834,6 +895,68 @@ test_abrupt(void **state)
 	stop();
 }
 
+/*
+ * A client that ends the message and goes at once, without reading the
+ * 250: the message and its session are in the events all the same.
+ */
+static void
+test_message_then_gone(void **state)
+{
+	struct cl c;
+	static const char all[] = "EHLO c\r\nMAIL FROM:<s@x.org>\r\n"
+				  "RCPT TO:<a@example.net>\r\nDATA\r\n"
+				  "Subject: bye\r\n\r\nx\r\n.\r\n";
+
+	start("on", "", 0);
+	cl_open(&c, F.port);
+	assert_int_equal(cl_reply(&c, NULL, 0), 220);
+	cl_send(&c, all, sizeof(all) - 1);
+	cl_close(&c);
+	assert_true(ev_has("\"ev\":\"smtp.message\"", "\"accepted\":true",
+	    "\"code\":250", "\"handshake\":\"none\""));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"messages_plain\":1,",
+	    "\"delivered\":true"));
+	stop();
+}
+
+/*
+ * The server stops with sessions open: each gets its smtp.close (how
+ * server-abort), written by the loop as it ends; a handshake in flight
+ * gets its smtp.tls (failed) first.
+ */
+static void
+test_shutdown_close(void **state)
+{
+	struct cl a, b;
+
+	start("on", "", 0);
+	cl_open(&a, F.port);
+	assert_int_equal(cl_reply(&a, NULL, 0), 220);
+	assert_int_equal(cl_cmd(&a, "EHLO c", NULL, 0), 250);
+	assert_int_equal(cl_cmd(&a, "MAIL FROM:<s@x.org>", NULL, 0), 250);
+	cl_open(&b, F.port);
+	assert_int_equal(cl_reply(&b, NULL, 0), 220);
+	assert_int_equal(cl_cmd(&b, "EHLO c", NULL, 0), 250);
+	assert_int_equal(cl_cmd(&b, "STARTTLS", NULL, 0), 220);
+	/* Both sessions are open; stop the loop, keep the server. */
+	smtp_server_stop(F.srv);
+	pthread_join(F.th, NULL);
+	F.joined = true;
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"session\":1,",
+	    "\"how\":\"server-abort\"", "\"starttls_offered\":true",
+	    "\"starttls_used\":false", "\"handshake\":\"none\""));
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"session\":2,",
+	    "\"result\":\"failed\"", "\"error\":\"server shutdown\""));
+	assert_true(ev_has("\"ev\":\"smtp.close\"", "\"session\":2,",
+	    "\"how\":\"server-abort\"", "\"starttls_used\":true",
+	    "\"handshake\":\"failed\""));
+	/* The clients see the connection closed. */
+	assert_int_equal(cl_reply(&a, NULL, 0), -1);
+	cl_close(&a);
+	cl_close(&b);
+	stop();
+}
+
 int
 main(void)
 {
@@ -851,6 +974,8 @@ main(void)
 	    cmocka_unit_test(test_idle_timeout),
 	    cmocka_unit_test(test_set_world),
 	    cmocka_unit_test(test_abrupt),
+	    cmocka_unit_test(test_message_then_gone),
+	    cmocka_unit_test(test_shutdown_close),
 	};
 
 	/* The test's own TLS clients write to sockets the server may close. */
