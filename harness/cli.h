@@ -70,6 +70,7 @@ int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_probe(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_score(struct cli_ctx *ctx, int argc, char **argv);
 
 /*
  * Parse a port number (1..65535) given to option --opt of verb.  On

@@ -183,6 +183,22 @@ int run_events_read(const char *path, struct run_events *ev,
     struct dl_diags *diags);
 void run_events_clear(struct run_events *ev);
 
+/*
+ * Score every moment of c (one, or one per phase) from ev and the
+ * client's outputs PREFIX.<i>.out (a missing one: no output) into rep's
+ * results (rep->results replaced).  Returns whether a result is worth
+ * keeping (not PASS, XFAIL or SKIP).  Used by run_cell and by `danelab
+ * score` on a kept cell.
+ */
+bool run_score_moments(const struct run_cell *c, const struct run_events *ev,
+    const char *prefix, struct run_report *rep);
+
+/*
+ * The file a kept cell's directory holds to be scored again (`danelab
+ * score --cell DIR`): {"scenario": FILE, "client": FILE, "policy": P}.
+ */
+#define RUN_CELL_FILE "cell.json"
+
 /* --------------------------------------------------------- run_score.c */
 
 /*

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "danelab_config.h"
 #include "harness/lab/lab.h"
 #include "harness/run/run.h"
@@ -142,13 +144,8 @@ evidence_check(struct run_events *ev, uint64_t log_errors, int status)
 		    "runner failed (exit %d)", status);
 }
 
-/*
- * Score every moment of c (one, or one per phase) from ev and the
- * client's outputs PREFIX.<i>.out into rep.  Returns whether a result
- * is worth keeping (not PASS, XFAIL or SKIP).
- */
-static bool
-score_moments(const struct run_cell *c, const struct run_events *ev,
+bool
+run_score_moments(const struct run_cell *c, const struct run_events *ev,
     const char *prefix, struct run_report *rep)
 {
 	const struct scenario *s = c->s;
@@ -190,6 +187,25 @@ score_moments(const struct run_cell *c, const struct run_events *ev,
 			keep = true;
 	}
 	return keep;
+}
+
+/* RUN_CELL_FILE in dir: what `danelab score --cell` needs. */
+static void
+write_cell_file(const struct run_cell *c, const char *dir)
+{
+	char path[PATH_MAX + 32], sabs[PATH_MAX], pabs[PATH_MAX];
+	json_t *o;
+
+	if (realpath(c->s->file, sabs) == NULL ||
+	    realpath(c->client->file, pabs) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, RUN_CELL_FILE);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "scenario", sabs,
+	    "scenario_id", c->s->id, "client", pabs, "policy",
+	    scen_policy_name(c->policy));
+	if (o != NULL)
+		json_dump_file(o, path, JSON_INDENT(2));
+	json_decref(o);
 }
 
 static int
@@ -366,7 +382,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	if ((rc = run_events_read(events, &ev, &d)) != 0)
 		goto lab_error;
 	evidence_check(&ev, log_errors, status);
-	keep = score_moments(c, &ev, prefix, &rep);
+	keep = run_score_moments(c, &ev, prefix, &rep);
 	goto out;
 
 lab_error:
@@ -389,6 +405,7 @@ out:
 
 		cell_name(c, name, sizeof(name));
 		snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
+		write_cell_file(c, files.dir);
 		if (rename(files.dir, kept) == 0) {
 			for (i = 0; i < rep.n_results; i++)
 				rep.results[i].kept_dir = xstrdup(kept);

@@ -291,6 +291,8 @@ run_events_read(const char *path, struct run_events *ev,
 			    "can be", ln);
 			continue;
 		}
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue; /* a blank line (hand-written logs) */
 		o = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);
 		if (!json_is_object(o)) {
 			ev->bad_lines++;

@@ -1,0 +1,417 @@
+/*
+ * cmd_score.c -- `danelab score`: score evidence again, without running
+ * anything: a cell kept by `danelab run --keep` (after editing a
+ * profile's claims, exit statuses or deviations), or a hand-written
+ * event log (EVENTS.md) with the client's output and exit status.  The
+ * scorer is the one `danelab run` uses (harness/run/run_score.c); the
+ * results are rendered in any report format.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "danelab_config.h"
+#include "harness/cli.h"
+#include "harness/run/run.h"
+#include "simulator/util/file.h"
+#include "simulator/util/xmem.h"
+
+struct score_args {
+	const char *cell;	/* --cell DIR */
+	const char *events;	/* --events FILE */
+	const char *client;	/* --client NAME|FILE */
+	const char *out;	/* --client-output FILE */
+	const char *phase;	/* --phase NAME */
+	int policy;		/* -1: unset */
+	int status;		/* --status N, or INT_MIN */
+	bool timed_out;
+	enum report_format formats[REPORT_FORMAT_COUNT];
+	size_t n_formats;
+	char *outputs[REPORT_FORMAT_COUNT];
+	size_t n_outputs;
+	struct report_opts opts;
+};
+
+static int
+policy_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < SCEN_POLICY_COUNT; i++)
+		if (strcmp(s, scen_policy_name((enum scen_policy)i)) == 0)
+			return i;
+	return -1;
+}
+
+/* DIR/cell.json: scenario file, client file, policy. */
+static int
+read_cell_file(const char *prog, const char *dir, char **scen, char **client,
+    int *policy)
+{
+	char path[PATH_MAX + 32];
+	json_error_t err;
+	json_t *o;
+	const char *s, *c, *p;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RUN_CELL_FILE);
+	o = json_load_file(path, 0, &err);
+	if (o == NULL) {
+		fprintf(stderr, "%s score: %s:%d:%d: %s (is %s a cell kept by "
+		    "'danelab run --keep'?)\n", prog, path, err.line,
+		    err.column, err.text, dir);
+		return CLI_EXIT_USAGE;
+	}
+	s = json_string_value(json_object_get(o, "scenario"));
+	c = json_string_value(json_object_get(o, "client"));
+	p = json_string_value(json_object_get(o, "policy"));
+	if (s == NULL || c == NULL || p == NULL ||
+	    (*policy = policy_parse(p)) < 0) {
+		fprintf(stderr, "%s score: %s: needs \"scenario\", \"client\" "
+		    "and \"policy\"\n", prog, path);
+		rc = CLI_EXIT_USAGE;
+	} else {
+		*scen = xstrdup(s);
+		if (*client == NULL)
+			*client = xstrdup(c);
+	}
+	json_decref(o);
+	return rc;
+}
+
+static int
+parse_args(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a)
+{
+	static const struct option opts[] = {
+	    {"cell", required_argument, NULL, 'K'},
+	    {"events", required_argument, NULL, 'e'},
+	    {"client", required_argument, NULL, 'c'},
+	    {"client-output", required_argument, NULL, 'O'},
+	    {"policy", required_argument, NULL, 'P'},
+	    {"phase", required_argument, NULL, 'p'},
+	    {"status", required_argument, NULL, 'S'},
+	    {"timed-out", no_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
+	};
+	char bad[64], *end;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:P:f:o:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'K':
+			a->cell = optarg;
+			break;
+		case 'e':
+			a->events = optarg;
+			break;
+		case 'c':
+			a->client = optarg;
+			break;
+		case 'O':
+			a->out = optarg;
+			break;
+		case 'P':
+			if ((a->policy = policy_parse(optarg)) < 0) {
+				fprintf(stderr, "%s score: unknown policy \"%s\" "
+				    "(dane or dane-only)\n", ctx->prog, optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			a->phase = optarg;
+			break;
+		case 'S':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    v < -1 || v > 255 + 128) {
+				fprintf(stderr, "%s score: --status must be an "
+				    "exit status (0..383, -1)\n", ctx->prog);
+				return CLI_EXIT_USAGE;
+			}
+			a->status = (int)v;
+			break;
+		case 'T':
+			a->timed_out = true;
+			break;
+		case 'f':
+			if (report_formats_parse(optarg, a->formats,
+			    &a->n_formats, REPORT_FORMAT_COUNT, bad,
+			    sizeof(bad)) != 0) {
+				fprintf(stderr, "%s score: unknown or repeated "
+				    "format \"%s\"\n", ctx->prog, bad);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			if (a->n_outputs == REPORT_FORMAT_COUNT) {
+				fprintf(stderr, "%s score: too many --output\n",
+				    ctx->prog);
+				return CLI_EXIT_USAGE;
+			}
+			a->outputs[a->n_outputs++] = optarg;
+			break;
+		case 'v':
+			a->opts.verbose = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (a->n_formats == 0)
+		a->formats[a->n_formats++] = REPORT_TEXT;
+	return 0;
+}
+
+/*
+ * A hand-written log: the run of the moment scored (a timeline's phase
+ * index, else 0) from its client.start/end, or made up from --status
+ * (every session then belongs to it).
+ */
+static int
+fix_run(const char *prog, struct run_events *ev, int index,
+    const struct score_args *a)
+{
+	struct run_client_run *r = NULL;
+	size_t i;
+
+	for (i = 0; i < ev->n_runs; i++)
+		if (ev->runs[i].index == index)
+			r = &ev->runs[i];
+	if (r == NULL) {
+		if (a->status == INT_MIN) {
+			fprintf(stderr, "%s score: the events have no "
+			    "client.end for run %d: give --status\n", prog,
+			    index);
+			return CLI_EXIT_USAGE;
+		}
+		if (ev->runs == NULL)
+			ev->runs = xcalloc(RUN_MAX_CLIENT_RUNS,
+			    sizeof(*ev->runs));
+		if (ev->n_runs == RUN_MAX_CLIENT_RUNS)
+			return CLI_EXIT_USAGE;
+		r = &ev->runs[ev->n_runs++];
+		memset(r, 0, sizeof(*r));
+		r->index = index;
+		r->t_start = -1;
+		r->t_end = 1e18;
+	}
+	if (a->status != INT_MIN)
+		r->status = a->status;
+	if (a->timed_out)
+		r->timed_out = true;
+	if (r->t_end < 0)
+		r->t_end = 1e18;
+	return 0;
+}
+
+/* The client's output of run index under prefix: copy --client-output. */
+static int
+stage_output(const char *prog, const char *src, const char *prefix, int index)
+{
+	char path[PATH_MAX + 64];
+	char *text;
+	size_t len;
+	FILE *fp;
+	struct dl_diags d;
+
+	dl_diags_init(&d);
+	if (dl_read_file(src, RUN_MAX_CLIENT_OUTPUT, &text, &len, &d) != 0) {
+		dl_diags_print(&d, stderr);
+		dl_diags_clear(&d);
+		fprintf(stderr, "%s score: cannot read the client output\n",
+		    prog);
+		return CLI_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s.%d.out", prefix, index);
+	fp = fopen(path, "we");
+	if (fp == NULL || fwrite(text, 1, len, fp) != len) {
+		if (fp != NULL)
+			fclose(fp);
+		free(text);
+		return CLI_EXIT_USAGE;
+	}
+	fclose(fp);
+	free(text);
+	return 0;
+}
+
+int
+cmd_score(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_verb *v = cli_verb_find("score");
+	struct score_args a;
+	struct scenario *s = NULL;
+	struct client_profile *p = NULL;
+	struct run_events ev;
+	struct run_report rep;
+	struct run_cell cell;
+	struct dl_diags d;
+	const char *paths[REPORT_FORMAT_COUNT];
+	char *scen_file = NULL, *client = NULL, tmp[] = "/tmp/danelab-score.XXXXXX";
+	char prefix[PATH_MAX + 32], events[PATH_MAX + 32];
+	bool staged = false;
+	int rc, phase = -1;
+	size_t i, keep_n;
+
+	if (argc >= 2 && cli_is_help(argv[1])) {
+		cli_verb_usage(ctx, v, true);
+		return CLI_EXIT_OK;
+	}
+	memset(&a, 0, sizeof(a));
+	memset(&ev, 0, sizeof(ev));
+	memset(&rep, 0, sizeof(rep));
+	a.policy = -1;
+	a.status = INT_MIN;
+	a.opts.color = ctx->color;
+	dl_diags_init(&d);
+	if ((rc = parse_args(ctx, argc, argv, &a)) != 0) {
+		cli_verb_usage(ctx, v, false);
+		return rc;
+	}
+	if (report_outputs_map(a.n_formats, a.outputs, a.n_outputs,
+	    paths) != 0) {
+		fprintf(stderr, "%s score: give one --output per format, or "
+		    "one fewer for the first to go to standard output\n",
+		    ctx->prog);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.client != NULL)
+		client = xstrdup(a.client);
+	if (a.cell != NULL) {
+		if (optind != argc || a.events != NULL || a.out != NULL) {
+			fprintf(stderr, "%s score: --cell takes the scenario, "
+			    "events and output from the cell\n", ctx->prog);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		if ((rc = read_cell_file(ctx->prog, a.cell, &scen_file, &client,
+		    &a.policy)) != 0)
+			goto out;
+		snprintf(events, sizeof(events), "%s/events.jsonl", a.cell);
+		snprintf(prefix, sizeof(prefix), "%s/client", a.cell);
+	} else {
+		if (optind + 1 != argc || a.events == NULL) {
+			fprintf(stderr, "%s score: give a SCENARIO and --events "
+			    "FILE, or --cell DIR\n", ctx->prog);
+			cli_verb_usage(ctx, v, false);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		scen_file = xstrdup(argv[optind]);
+		snprintf(events, sizeof(events), "%s", a.events);
+		if (mkdtemp(tmp) == NULL) {
+			fprintf(stderr, "%s score: %s: %s\n", ctx->prog, tmp,
+			    strerror(errno));
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		staged = true;
+		snprintf(prefix, sizeof(prefix), "%s/client", tmp);
+	}
+	if (cli_scenario(ctx, scen_file, &s) != 0) {
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = profile_find(getenv("DANELAB_CLIENTS") != NULL
+	    ? getenv("DANELAB_CLIENTS") : DANELAB_CLIENTS_DIR, client ? client
+	    : "reference", &p, &d)) != 0) {
+		dl_diags_print(&d, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (a.phase != NULL &&
+	    (phase = scenario_phase_index(s, a.phase)) < 0) {
+		fprintf(stderr, "%s score: %s has no phase \"%s\"\n",
+		    ctx->prog, s->id, a.phase);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (access(events, R_OK) != 0) {
+		fprintf(stderr, "%s score: %s: %s\n", ctx->prog, events,
+		    strerror(errno));
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (run_events_read(events, &ev, &d) != 0) {
+		dl_diags_print(&d, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (a.cell == NULL) {
+		int index = phase >= 0 ? phase : 0;
+
+		if (s->n_phases > 0 && phase < 0) {
+			fprintf(stderr, "%s score: %s has a timeline: give "
+			    "--phase\n", ctx->prog, s->id);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		if ((rc = fix_run(ctx->prog, &ev, index, &a)) != 0 ||
+		    (a.out != NULL &&
+		    (rc = stage_output(ctx->prog, a.out, prefix, index)) != 0))
+			goto out;
+	}
+
+	memset(&cell, 0, sizeof(cell));
+	cell.s = s;
+	cell.client = p;
+	cell.policy = a.policy >= 0 ? (enum scen_policy)a.policy
+				    : SCEN_POLICY_DANE;
+	rep.schema = REPORT_SCHEMA_VERSION;
+	rep.version = xstrdup(DANELAB_VERSION);
+	rep.isolation = xstrdup("none (scored again)");
+	rep.env_ok = true;
+	rep.shard_k = rep.shard_n = 1;
+	rep.n_scenarios = 1;
+	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
+	run_scenario_from(s, &rep.scenarios[0]);
+	run_score_moments(&cell, &ev, prefix, &rep);
+	/* Only the phase asked for. */
+	if (phase >= 0) {
+		for (i = 0, keep_n = 0; i < rep.n_results; i++) {
+			if (rep.results[i].phase_index == phase)
+				rep.results[keep_n++] = rep.results[i];
+			else
+				run_result_clear(&rep.results[i]);
+		}
+		rep.n_results = keep_n;
+	}
+	for (i = 0; i < a.n_formats; i++)
+		if (report_write_path(&rep, a.formats[i], &a.opts, paths[i],
+		    &d) != 0) {
+			dl_diags_print(&d, stderr);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+	rc = report_exit_code(&rep);
+out:
+	if (staged) {
+		char path[PATH_MAX + 64];
+		int k;
+
+		for (k = 0; k < RUN_MAX_CLIENT_RUNS; k++) {
+			snprintf(path, sizeof(path), "%s.%d.out", prefix, k);
+			unlink(path);
+		}
+		rmdir(tmp);
+	}
+	dl_diags_clear(&d);
+	report_clear(&rep);
+	run_events_clear(&ev);
+	profile_free(p);
+	scenario_free(s);
+	free(scen_file);
+	free(client);
+	return rc;
+}
