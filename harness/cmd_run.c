@@ -75,8 +75,27 @@ usage_error(struct cli_ctx *ctx, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-int
-cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+/* What the command line asks for. */
+struct run_args {
+	const char *client_name;
+	enum report_format formats[RUN_MAX_FORMATS];
+	size_t n_formats;
+	char *outputs[RUN_MAX_FORMATS];
+	size_t n_outputs;
+	const char *paths[RUN_MAX_FORMATS];
+	bool list_only, verbose, no_progress;
+};
+
+/* The scenarios of a run: the selection, the controls, owned files. */
+struct run_sel {
+	struct scenario **cat, **sel, **ctl, **extra;
+	size_t n_cat, n_sel, n_ctl, n_extra;
+};
+
+/* Options into a and o; 0 or CLI_EXIT_USAGE (said why). */
+static int
+parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
+    struct run_opts *o)
 {
 	static const struct option opts[] = {
 	    {"client", required_argument, NULL, 'c'},
@@ -91,164 +110,246 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	    {"list", no_argument, NULL, 'l'},
 	    {NULL, 0, NULL, 0},
 	};
-	const struct cli_verb *v = cli_verb_find("run");
-	const char *client_name = "reference", *clients_dir;
-	char *outputs[RUN_MAX_FORMATS];
-	const char *paths[RUN_MAX_FORMATS];
-	char bad[64];
-	enum report_format formats[RUN_MAX_FORMATS];
-	size_t n_formats = 0, n_outputs = 0, n_sel = 0, n_ctl = 0, n_cells;
-	size_t i, j;
-	struct scenario **cat = NULL, **sel = NULL, **ctl = NULL;
-	struct scenario **extra = NULL;
-	size_t n_cat = 0, n_extra = 0;
-	struct client_profile *client = NULL, *reference = NULL;
-	struct run_cell *cells = NULL;
-	struct run_report rep;
-	struct report_opts ro;
-	struct run_opts o;
-	struct dl_diags d;
-	char exe[PATH_MAX], keep_root[PATH_MAX];
-	bool list_only = false, verbose = false, no_progress = false;
+	char bad[64], *end;
+	unsigned long jv;
 	long ncpu;
-	ssize_t el;
-	int c, rc = CLI_EXIT_USAGE;
+	int c;
 
-	memset(&o, 0, sizeof(o));
-	memset(&rep, 0, sizeof(rep));
-	o.policies[SCEN_POLICY_DANE] = o.policies[SCEN_POLICY_DANE_ONLY] = true;
-	o.shard_k = o.shard_n = 1;
+	a->client_name = "reference";
+	o->policies[SCEN_POLICY_DANE] = o->policies[SCEN_POLICY_DANE_ONLY] =
+	    true;
+	o->shard_k = o->shard_n = 1;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	o.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	while ((c = getopt_long(argc, argv, "c:P:j:s:f:o:kvl", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'c':
-			client_name = optarg;
+			a->client_name = optarg;
 			break;
 		case 'P':
 			if (strcmp(optarg, "both") == 0)
 				break;
-			o.policies[SCEN_POLICY_DANE] =
+			o->policies[SCEN_POLICY_DANE] =
 			    strcmp(optarg, "dane") == 0;
-			o.policies[SCEN_POLICY_DANE_ONLY] =
+			o->policies[SCEN_POLICY_DANE_ONLY] =
 			    strcmp(optarg, "dane-only") == 0;
-			if (!o.policies[0] && !o.policies[1])
+			if (!o->policies[0] && !o->policies[1])
 				return usage_error(ctx, "--policy %s: dane, "
 				    "dane-only or both", optarg);
 			break;
-		case 'j': {
-			char *end;
-			unsigned long jv;
-
+		case 'j':
 			errno = 0;
 			jv = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || jv == 0 ||
 			    jv > RUN_MAX_JOBS)
 				return usage_error(ctx, "--jobs %s: a number "
 				    "from 1 to 64", optarg);
-			o.jobs = (unsigned)jv;
+			o->jobs = (unsigned)jv;
 			break;
-		}
 		case 's':
-			if (parse_shard(optarg, &o.shard_k, &o.shard_n) != 0)
+			if (parse_shard(optarg, &o->shard_k, &o->shard_n) != 0)
 				return usage_error(ctx, "--shard %s: K/N with "
 				    "1 <= K <= N", optarg);
 			break;
 		case 'f':
-			if (report_formats_parse(optarg, formats, &n_formats,
-			    RUN_MAX_FORMATS, bad, sizeof(bad)) != 0)
+			if (report_formats_parse(optarg, a->formats,
+			    &a->n_formats, RUN_MAX_FORMATS, bad,
+			    sizeof(bad)) != 0)
 				return usage_error(ctx, "--format %s: text, "
 				    "json, junit, tap or html", bad);
 			break;
 		case 'o':
-			if (n_outputs == RUN_MAX_FORMATS)
+			if (a->n_outputs == RUN_MAX_FORMATS)
 				return usage_error(ctx, "%s: too many --output",
 				    optarg);
-			outputs[n_outputs++] = optarg;
+			a->outputs[a->n_outputs++] = optarg;
 			break;
 		case 'k':
-			o.keep = true;
+			o->keep = true;
 			break;
 		case 'v':
-			verbose = true;
+			a->verbose = true;
 			break;
 		case 'N':
-			no_progress = true;
+			a->no_progress = true;
 			break;
 		case 'l':
-			list_only = true;
+			a->list_only = true;
 			break;
 		default:
-			cli_verb_usage(ctx, v, false);
+			cli_verb_usage(ctx, cli_verb_find("run"), false);
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (n_formats == 0)
-		formats[n_formats++] = REPORT_TEXT;
-	if (report_outputs_map(n_formats, outputs, n_outputs, paths) != 0) {
-		fprintf(stderr, "%s run: give one --output per --format (the "
-		    "first may be left to standard output)\n", ctx->prog);
-		return CLI_EXIT_USAGE;
-	}
+	if (a->n_formats == 0)
+		a->formats[a->n_formats++] = REPORT_TEXT;
+	if (report_outputs_map(a->n_formats, a->outputs, a->n_outputs,
+	    a->paths) != 0)
+		return usage_error(ctx, "give one --output per --format (the "
+		    "first may be left to standard output)");
+	return 0;
+}
 
-	/* Scenarios: the catalogue, or what the arguments pick. */
-	if (cli_catalogue(ctx, &cat, &n_cat) != 0)
+/*
+ * The scenarios the arguments name (ids, folders, files; none: the
+ * catalogue) and the catalogue's controls.  0 or CLI_EXIT_USAGE.
+ */
+static int
+select_scenarios(struct cli_ctx *ctx, int argc, char **argv,
+    struct run_sel *r)
+{
+	size_t i, j, k;
+	struct stat st;
+	bool any, dup;
+
+	if (cli_catalogue(ctx, &r->cat, &r->n_cat) != 0)
 		return CLI_EXIT_USAGE;
-	sel = xcalloc(n_cat + (size_t)argc + 1, sizeof(*sel));
-	extra = xcalloc((size_t)argc + 1, sizeof(*extra));
-	if (optind >= argc) {
-		for (i = 0; i < n_cat; i++)
-			sel[n_sel++] = cat[i];
-	}
+	r->sel = xcalloc(r->n_cat + (size_t)argc + 1, sizeof(*r->sel));
+	r->extra = xcalloc((size_t)argc + 1, sizeof(*r->extra));
+	r->ctl = xcalloc(r->n_cat + 1, sizeof(*r->ctl));
+	for (i = 0; i < r->n_cat; i++)
+		if (run_is_control(r->cat[i]))
+			r->ctl[r->n_ctl++] = r->cat[i];
+	if (optind >= argc)
+		for (i = 0; i < r->n_cat; i++)
+			r->sel[r->n_sel++] = r->cat[i];
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		bool any = false;
-		struct stat st;
-
-		for (j = 0; j < n_cat; j++)
-			if (selects(cat[j], argv[i])) {
-				size_t k;
-				bool dup = false;
-
-				for (k = 0; k < n_sel; k++)
-					dup |= sel[k] == cat[j];
+		any = false;
+		for (j = 0; j < r->n_cat; j++)
+			if (selects(r->cat[j], argv[i])) {
+				for (k = 0, dup = false; k < r->n_sel; k++)
+					dup |= r->sel[k] == r->cat[j];
 				if (!dup)
-					sel[n_sel++] = cat[j];
+					r->sel[r->n_sel++] = r->cat[j];
 				any = true;
 			}
 		if (any)
 			continue;
 		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
-			if (cli_scenario(ctx, argv[i], &extra[n_extra]) != 0)
-				goto out;
-			sel[n_sel++] = extra[n_extra++];
+			if (cli_scenario(ctx, argv[i],
+			    &r->extra[r->n_extra]) != 0)
+				return CLI_EXIT_USAGE;
+			r->sel[r->n_sel++] = r->extra[r->n_extra++];
 			continue;
 		}
 		fprintf(stderr, "%s run: %s: no such scenario, folder or file "
 		    "(try '%s list')\n", ctx->prog, argv[i], ctx->prog);
-		goto out;
+		return CLI_EXIT_USAGE;
 	}
-	ctl = xcalloc(n_cat + 1, sizeof(*ctl));
-	for (i = 0; i < n_cat; i++)
-		if (run_is_control(cat[i]))
-			ctl[n_ctl++] = cat[i];
+	return 0;
+}
 
-	/* Clients. */
-	clients_dir = getenv("DANELAB_CLIENTS");
-	if (clients_dir == NULL || *clients_dir == '\0')
-		clients_dir = DANELAB_CLIENTS_DIR;
+static void
+run_sel_clear(struct run_sel *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_extra; i++)
+		scenario_free(r->extra[i]);
+	free(r->extra);
+	free(r->sel);
+	free(r->ctl);
+	scenario_list_free(r->cat, r->n_cat);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The reference profile and the client's ($DANELAB_CLIENTS first). */
+static int
+load_clients(const char *name, struct client_profile **reference,
+    struct client_profile **client)
+{
+	const char *dir = getenv("DANELAB_CLIENTS");
+	struct dl_diags d;
+	int rc = 0;
+
+	if (dir == NULL || *dir == '\0')
+		dir = DANELAB_CLIENTS_DIR;
 	dl_diags_init(&d);
-	if (profile_find(clients_dir, "reference", &reference, &d) != 0 ||
-	    (strcmp(client_name, "reference") != 0 &&
-		profile_find(clients_dir, client_name, &client, &d) != 0)) {
-		dl_diags_print(&d, stderr);
-		dl_diags_clear(&d);
-		goto out;
+	if (profile_find(dir, "reference", reference, &d) != 0 ||
+	    (strcmp(name, "reference") != 0 &&
+		profile_find(dir, name, client, &d) != 0))
+		rc = CLI_EXIT_USAGE;
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	if (*client == NULL)
+		*client = *reference;
+	return rc;
+}
+
+/*
+ * Every format to its place; the summary line on standard error when
+ * no text report went to standard output (a run writing only files
+ * still says how it went).  0 or CLI_EXIT_USAGE.
+ */
+static int
+write_reports(struct cli_ctx *ctx, const struct run_args *a,
+    const struct run_report *rep)
+{
+	struct report_opts ro;
+	struct dl_diags d;
+	bool text_out = false;
+	char sum[256];
+	size_t i;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.verbose = a->verbose;
+	ro.color = ctx->color;
+	dl_diags_init(&d);
+	for (i = 0; i < a->n_formats; i++) {
+		if (report_write_path(rep, a->formats[i], &ro, a->paths[i],
+		    &d) != 0) {
+			dl_diags_print(&d, stderr);
+			dl_diags_clear(&d);
+			return CLI_EXIT_USAGE;
+		}
+		if (a->formats[i] == REPORT_TEXT && (a->paths[i] == NULL ||
+		    strcmp(a->paths[i], "-") == 0))
+			text_out = true;
 	}
 	dl_diags_clear(&d);
-	if (client == NULL)
-		client = reference;
+	if (!text_out)
+		fprintf(stderr, "%s\n", report_summary(rep, sum, sizeof(sum)));
+	return 0;
+}
 
+static void
+list_cells(const struct run_cell *cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%s%s %s %s%s\n", cells[i].env_check ? "(env check) " : "",
+		    cells[i].s->id, cells[i].client->name,
+		    scen_policy_name(cells[i].policy),
+		    run_cell_span(&cells[i]) > 0 ? " (timeline)" : "");
+}
+
+int
+cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct run_args a;
+	struct run_sel sel;
+	struct client_profile *client = NULL, *reference = NULL;
+	struct run_cell *cells = NULL;
+	struct run_report rep;
+	struct run_opts o;
+	struct dl_diags d;
+	char exe[PATH_MAX], keep_root[PATH_MAX];
+	size_t n_cells;
+	ssize_t el;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&sel, 0, sizeof(sel));
+	memset(&o, 0, sizeof(o));
+	memset(&rep, 0, sizeof(rep));
+	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0)
+		return rc;
+	if ((rc = select_scenarios(ctx, argc, argv, &sel)) != 0 ||
+	    (rc = load_clients(a.client_name, &reference, &client)) != 0)
+		goto out;
+	rc = CLI_EXIT_USAGE;
 	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (el <= 0) {
 		fprintf(stderr, "%s run: cannot find this executable: %s\n",
@@ -259,17 +360,12 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	o.danelab = exe;
 	o.fixtures_dir = ctx->fixtures_dir;
 	o.color = ctx->color;
-	o.progress = !no_progress && !list_only && isatty(STDERR_FILENO);
+	o.progress = !a.no_progress && !a.list_only && isatty(STDERR_FILENO);
 
-	n_cells = run_plan(sel, n_sel, client, reference, ctl, n_ctl, &o,
-	    &cells);
-	if (list_only) {
-		for (i = 0; i < n_cells; i++)
-			printf("%s%s %s %s%s\n",
-			    cells[i].env_check ? "(env check) " : "",
-			    cells[i].s->id, cells[i].client->name,
-			    scen_policy_name(cells[i].policy),
-			    run_cell_span(&cells[i]) > 0 ? " (timeline)" : "");
+	n_cells = run_plan(sel.sel, sel.n_sel, client, reference, sel.ctl,
+	    sel.n_ctl, &o, &cells);
+	if (a.list_only) {
+		list_cells(cells, n_cells);
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
@@ -285,7 +381,6 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		o.keep_root = keep_root;
 	}
-
 	dl_diags_init(&d);
 	if (run_execute(cells, n_cells, &o, &rep, &d) != 0) {
 		dl_diags_print(&d, stderr);
@@ -293,25 +388,11 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	dl_diags_clear(&d);
-	memset(&ro, 0, sizeof(ro));
-	ro.verbose = verbose;
-	ro.color = ctx->color;
-	dl_diags_init(&d);
-	for (i = 0; i < n_formats; i++) {
-		if (report_write_path(&rep, formats[i], &ro, paths[i],
-		    &d) != 0) {
-			dl_diags_print(&d, stderr);
-			dl_diags_clear(&d);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-	}
-	dl_diags_clear(&d);
-	if (o.keep) {
-		if (rmdir(keep_root) != 0)
-			fprintf(stderr, "%s run: kept the directories of failed "
-			    "cells in %s\n", ctx->prog, keep_root);
-	}
+	if ((rc = write_reports(ctx, &a, &rep)) != 0)
+		goto out;
+	if (o.keep && rmdir(keep_root) != 0)
+		fprintf(stderr, "%s run: kept the directories of failed cells "
+		    "in %s\n", ctx->prog, keep_root);
 	rc = report_exit_code(&rep);
 	if (rep.interrupted)
 		fprintf(stderr, "%s run: interrupted\n", ctx->prog);
@@ -321,11 +402,6 @@ out:
 	if (client != reference)
 		profile_free(client);
 	profile_free(reference);
-	for (i = 0; i < n_extra; i++)
-		scenario_free(extra[i]);
-	free(extra);
-	free(sel);
-	free(ctl);
-	scenario_list_free(cat, n_cat);
+	run_sel_clear(&sel);
 	return rc;
 }

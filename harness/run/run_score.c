@@ -284,7 +284,8 @@ verdict(struct run_result *res, enum run_verdict vd, enum run_rule rule,
 	res->rule_ref = rule != RULE_NONE && run_rule_ref(rule) != NULL
 	    ? xstrdup(run_rule_ref(rule))
 	    : NULL;
-	res->rule_host = host != NULL ? xstrdup(host) : NULL;
+	res->rule_host = rule != RULE_NONE && host != NULL ? xstrdup(host)
+							  : NULL;
 	res->observed = observed != NULL && observed[0] != '\0'
 	    ? xstrdup(observed)
 	    : NULL;
