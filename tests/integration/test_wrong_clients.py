@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""`danelab run` against deliberately wrong clients: the scorer must catch
+each one with the right verdict and the right rule.
+
+The clients are small Python scripts in tests/clients/wrong/ (smtplib,
+ssl, socket, dnspython for the MX lookup through the lab resolver), each
+with its profile NAME.yaml there.  A profile names its script by file
+name (argv[0], looked up in PATH), so this test puts tests/clients/wrong
+first in PATH; `danelab run --client tests/clients/wrong/NAME.yaml` is
+run once per client, over the worlds of its cases, policy dane, JSON
+report, and every result's verdict and rule are checked:
+
+  tls-then-plain-mx2      TLS to mx1, then cleartext to mx2, both auth: FAIL cleartext
+  plain-then-tls          cleartext, then TLS, same host: FAIL cleartext
+  plain-then-starttls     one session, a transaction before STARTTLS: FAIL cleartext
+  probe-ignores-starttls  probe, EHLO + QUIT, STARTTLS offered: FAIL cleartext
+  plain-then-hang         cleartext in a defer world, then hangs: FAIL next-mx-used
+  exit-3                  exit 3, no output, defer worlds: ERROR exit-status
+  silent-alive            no liveness line, exit 0: ERROR no-liveness
+  junk-then-plain         4096 junk sessions, then cleartext: FAIL next-mx-used, < 60 s
+  tls-quiet               TLS, silent about authentication: PASS, "authentication
+                          not observed"
+  first-mx-only           .deviations excuses "undelivered" in two worlds: where it
+                          delivers to a forbidden host, FAIL next-mx-used (not
+                          XFAIL); where it only leaves the mail undelivered, XFAIL
+
+The clients never run as root while it can be helped: as root, with
+runuser, danelab runs as `nobody` (in a user namespace of its own), if
+nobody can reach the binary and the scripts; else as the current user.
+
+Needs user or root namespaces and /usr/bin/python3 with dnspython.
+args: DANELAB SOURCE_ROOT
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dltest  # noqa: E402
+
+AUTH_2MX = "control/valid-rsa-nsec3"     # two MX hosts, auth at both
+AUTH = "control/valid-dane-ee"           # one MX host, auth
+DEFER = "mx/all-broken"                  # two MX hosts, both next-mx
+MAX_WALL_JUNK = 60.0
+
+# client -> [(scenario, verdict, rule, extra check or None)]
+CASES = {
+    "tls-then-plain-mx2": [(AUTH_2MX, "FAIL", "cleartext", "mx2")],
+    "plain-then-tls": [(AUTH, "FAIL", "cleartext", None)],
+    "plain-then-starttls": [(AUTH, "FAIL", "cleartext", None)],
+    "probe-ignores-starttls": [(AUTH, "FAIL", "cleartext", None)],
+    "plain-then-hang": [(DEFER, "FAIL", "next-mx-used", "hung"),
+                        ("starttls/not-offered", "FAIL", "next-mx-used",
+                         "hung")],
+    "exit-3": [(DEFER, "ERROR", "exit-status", None),
+               ("dnssec/ds-mismatch", "ERROR", "exit-status", None),
+               ("starttls/not-offered", "ERROR", "exit-status", None),
+               ("dnssec/tlsa-rrsig-missing", "ERROR", "exit-status", None)],
+    "silent-alive": [(DEFER, "ERROR", "no-liveness", None),
+                     (AUTH, "ERROR", "no-liveness", None)],
+    "junk-then-plain": [(DEFER, "FAIL", "next-mx-used", "junk")],
+    "tls-quiet": [(AUTH, "PASS", None, "not-observed")],
+    "first-mx-only": [("mx/primary-broken-backup-valid", "FAIL",
+                       "next-mx-used", "no-deviation"),
+                      ("starttls/handshake-failure", "XFAIL", "undelivered",
+                       None)],
+}
+
+
+def summary(x):
+    """A result as the diagnostics show it."""
+    hosts = [{k: h.get(k) for k in ("host", "accepted", "outcome",
+                                    "sessions", "messages_plain",
+                                    "messages_tls", "tls_ok", "tls_failed",
+                                    "starttls_skipped", "claim")}
+             for h in x.get("hosts") or []]
+    return json.dumps({"scenario": x.get("scenario"),
+                       "verdict": x.get("verdict"), "rule": x.get("rule"),
+                       "rule_host": x.get("rule_host"),
+                       "reason": x.get("reason"),
+                       "deviation": x.get("deviation"),
+                       "exit_status": x.get("exit_status"),
+                       "hosts": hosts})
+
+
+def as_nobody(danelab, wrong):
+    """The argv prefix that runs danelab as nobody, or [] (and why)."""
+    if os.geteuid() != 0:
+        return [], "not root: danelab runs as the current user"
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        return [], "root without runuser: the clients run as root"
+    pre = [runuser, "-u", "nobody", "--"]
+    probe = pre + ["sh", "-c", 'test -x "$1" && test -r "$2" && '
+                   'test -x "$3" && unshare -U -r -n -m -p -f true',
+                   "sh", danelab, os.path.join(wrong, "wronglib.py"),
+                   os.path.join(wrong, "tls-quiet.py")]
+    r = subprocess.run(probe, capture_output=True, text=True)
+    if r.returncode != 0:
+        return [], ("nobody cannot reach the build or make a user "
+                    "namespace: the clients run as root "
+                    f"({r.stderr.strip()})")
+    return pre, "danelab runs as nobody"
+
+
+def run_client(danelab, src, wrong, pre, tmp, name, scenarios):
+    """danelab run --client NAME.yaml SCENARIOS...: (results, seconds,
+    CompletedProcess)."""
+    out = os.path.join(tmp, name + ".json")
+    runtmp = os.path.join(tmp, "t-" + name)
+    os.mkdir(runtmp)
+    os.chmod(runtmp, 0o777)
+    path = wrong + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:"
+                                        "/bin")
+    argv = pre + ["env", f"PATH={path}", f"TMPDIR={runtmp}", "NO_COLOR=1"] \
+        + dltest.danelab_cmd(danelab, src, "run", "--client",
+                             os.path.join(wrong, name + ".yaml"),
+                             *scenarios, "--policy", "dane",
+                             "--format", "json", "-o", out)
+    t0 = time.monotonic()
+    r = dltest.run(argv, timeout=300)
+    secs = time.monotonic() - t0
+    try:
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)["results"], secs, r
+    except (OSError, ValueError, KeyError):
+        return None, secs, r
+
+
+def check(tap, name, case, x, secs):
+    sid, verdict, rule, extra = case
+    desc = f"{name} in {sid}: {verdict}" + (f", rule {rule}" if rule else "")
+    ok = x.get("verdict") == verdict and x.get("rule") == rule
+    if ok and extra == "mx2":
+        ok = x.get("rule_host") == "mx2.example.net"
+        desc += " at mx2.example.net"
+    elif ok and extra == "hung":
+        ok = "hung" in (x.get("reason") or "")
+        desc += " (the reason says it then hung)"
+    elif ok and extra == "not-observed":
+        ok = "authentication not observed" in (x.get("reason") or "")
+        desc += ", reason says \"authentication not observed\""
+    elif ok and extra == "no-deviation":
+        ok = not x.get("deviation")
+        desc += " (the undelivered deviation does not excuse it)"
+    elif ok and extra == "junk":
+        mx1 = (x.get("hosts") or [{}])[0]
+        ok = mx1.get("sessions", 0) >= 4097 and secs < MAX_WALL_JUNK
+        desc += (f", {mx1.get('sessions')} sessions seen, run took "
+                 f"{secs:.1f} s (< {MAX_WALL_JUNK:.0f} s)")
+    tap.ok(ok, desc)
+    tap.diag(summary(x))
+
+
+def main():
+    danelab, src = dltest.args()
+    dltest.setup_signals()
+    wrong = os.path.join(src, "tests", "clients", "wrong")
+    r = dltest.run(["/usr/bin/python3", "-c", "import dns.resolver"])
+    if r.returncode != 0:
+        dltest.skip_all("/usr/bin/python3 without dnspython "
+                        "(Debian: python3-dnspython)")
+    if os.geteuid() != 0:
+        r = dltest.run(["unshare", "-U", "-r", "-n", "-m", "-p", "-f",
+                        "true"])
+        if r.returncode != 0:
+            dltest.skip_all("no user namespaces: " + r.stderr.strip())
+    pre, who = as_nobody(danelab, wrong)
+    tap = dltest.Tap()
+    tap.diag(who)
+    t_all = time.monotonic()
+    with dltest.TempDir(prefix="danelab-wrong-") as tmp:
+        os.chmod(tmp, 0o777)
+        for name, cases in CASES.items():
+            sids = [c[0] for c in cases]
+            res, secs, r = run_client(danelab, src, wrong, pre, tmp, name,
+                                      sids)
+            tap.diag(f"{name}: {secs:.1f} s, exit {r.returncode}")
+            if res is None:
+                tap.ok(False, f"{name}: danelab run wrote a JSON report "
+                       f"(exit {r.returncode})")
+                tap.diag(dltest.short(r.stdout) + dltest.short(r.stderr))
+                continue
+            for case in cases:
+                got = [x for x in res if x.get("scenario") == case[0]
+                       and x.get("client") in (None, name)]
+                if len(got) != 1:
+                    tap.ok(False, f"{name} in {case[0]}: one result "
+                           f"(got {len(got)})")
+                    continue
+                check(tap, name, case, got[0], secs)
+    tap.diag(f"total {time.monotonic() - t_all:.1f} s")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
