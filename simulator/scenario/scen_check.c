@@ -545,27 +545,48 @@ scen_check(struct scen_ctx *ctx, struct scenario *s)
 /* ---- final shape ----------------------------------------------------- */
 
 /*
- * The action for a whole delivery from per-host actions: that of the
- * first host by preference which is not next-mx; none: defer.
+ * The actions for a whole delivery from per-host actions (scenario.h):
+ * overall, that of the first host by preference whose primary action is
+ * not next-mx, none: defer; accept, walking the hosts by preference,
+ * every action of a host's set but next-mx, going on to the next host
+ * only while the set contains next-mx, and defer past the last host.
  */
 static void
 derive_overall(const struct scenario *s, struct scen_expect_policy *p)
 {
+	const unsigned nmx = SCEN_ACT_BIT(SCEN_ACT_NEXT_MX);
+	bool walking = true;
 	size_t i, j;
 
-	if (!p->set || p->hosts == NULL)
+	if (!p->set)
 		return;
-	p->overall = SCEN_ACT_DEFER;
+	if (p->hosts == NULL) {
+		p->accept |= SCEN_ACT_BIT(p->overall);
+		return;
+	}
+	p->overall = SCEN_ACT_UNSET;
+	p->accept = 0;
 	for (i = 0; i < s->n_hosts; i++) {
 		for (j = 0; j < p->n_hosts; j++) {
-			if (strcmp(p->hosts[j].host, s->hosts[i].name) != 0)
+			const struct scen_host_expect *he = &p->hosts[j];
+
+			if (strcmp(he->host, s->hosts[i].name) != 0)
 				continue;
-			if (p->hosts[j].action != SCEN_ACT_NEXT_MX) {
-				p->overall = p->hosts[j].action;
-				return;
+			if (p->overall == SCEN_ACT_UNSET &&
+			    he->action != SCEN_ACT_NEXT_MX)
+				p->overall = he->action;
+			if (walking) {
+				p->accept |= he->accept & ~nmx;
+				walking = (he->accept & nmx) != 0;
 			}
 		}
 	}
+	if (p->overall == SCEN_ACT_UNSET)
+		p->overall = SCEN_ACT_DEFER;
+	if (walking)
+		p->accept |= SCEN_ACT_BIT(SCEN_ACT_DEFER);
+	/* The primary path is one of the walks: already in, but be sure. */
+	p->accept |= SCEN_ACT_BIT(p->overall);
 }
 
 void
