@@ -688,10 +688,12 @@ test_tlsa_decoding(void **state)
 	    "      - { record: \"3 1 1 0123456789ABCDEF0123456789abcdef"
 	    "0123456789abcdef0123456789abcdef\" }\n"
 	    "      - { record: \"DANE-TA CERT SHA2-256 01234567 89abcdef"
-	    " 01234567 89abcdef 01234567 89abcdef 01234567 89ABCDEF\" }\n"
+	    " 01234567 89abcdef 01234567 89abcdef 01234567 89ABCDEF\","
+	    " unusable: true }\n"	/* shadowed by the 2 0 2 */
 	    "      - { usage: DANE-TA, selector: cert, matching: SHA2-512,"
 	    " cert: int-r3 }\n"
-	    "      - { usage: 3, selector: 1, matching: 0, cert: mx-cur }\n"
+	    "      - { usage: 3, selector: 1, matching: 0, cert: mx-cur,"
+	    " unusable: true }\n"	/* shadowed by the 3 1 1 */
 	    "      - { record: \"0 0 1 00\", unusable: true }\n"
 	    EXPECT1);
 	t = s->hosts[0].tlsa;
