@@ -16,7 +16,7 @@ static void
 check_explain_policy(FILE *fp, const struct scenario *s,
     const struct scen_expect_policy *e, enum scen_policy p, const char *phase)
 {
-	char a[128], b[128];
+	char a[128];
 	bool any = scen_accept_count(e->accept) > 1;
 	size_t i;
 
@@ -24,20 +24,19 @@ check_explain_policy(FILE *fp, const struct scenario *s,
 		any = any || scen_accept_count(e->hosts[i].accept) > 1;
 	if (!e->set || !any)
 		return;
-	fprintf(fp, "%s:%u:%u: '%s'%s%s%s accepts %s: a client passes with "
-	    "any of %s (the primary, %s, is what the table shows first)\n",
+	fprintf(fp, "%s:%u:%u: '%s'%s%s%s accepts a set of actions, %s: a "
+	    "client passes with any of them (%s is the primary reading)\n",
 	    s->file, e->pos.line, e->pos.col, scen_policy_name(p),
 	    phase ? " (phase " : "", phase ? phase : "", phase ? ")" : "",
 	    cli_accept_text(e->overall, e->accept, a, sizeof(a)),
-	    scen_accept_format(e->accept, b, sizeof(b)),
 	    scen_action_name(e->overall));
 	for (i = 0; i < e->n_hosts; i++)
 		if (scen_accept_count(e->hosts[i].accept) > 1)
 			fprintf(fp, "%s:%u:%u:   MX host %s: any of %s%s\n",
 			    s->file, e->hosts[i].pos.line,
 			    e->hosts[i].pos.col, e->hosts[i].host,
-			    scen_accept_format(e->hosts[i].accept, a,
-			    sizeof(a)),
+			    cli_accept_text(e->hosts[i].action,
+			    e->hosts[i].accept, a, sizeof(a)),
 			    (e->hosts[i].accept &
 			    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) ? " (next-mx: "
 			    "skipping it is allowed too)" : "");

@@ -102,10 +102,9 @@ explain_policy(FILE *fp, const struct scenario *s, int phase)
 		}
 		fputc('\n', fp);
 		if (scen_accept_count(e->accept) > 1)
-			fprintf(fp, "    %-10s (the RFC allows a choice: any of "
-			    "%s passes; %s is the primary reading)\n", "",
-			    scen_accept_format(e->accept, a, sizeof(a)),
-			    scen_action_name(e->overall));
+			fprintf(fp, "    %-10s (a set: the RFC allows a choice, "
+			    "any of these passes; %s is the primary reading)\n",
+			    "", scen_action_name(e->overall));
 	}
 }
 

@@ -323,12 +323,12 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		json_arr_end(&j);
 		fputc('\n', stdout);
 	} else {
-		printf("%-30s %-16s %-16s %s\n", "ID", "DANE", "DANE-ONLY",
+		printf("%-30s %-18s %-16s %s\n", "ID", "DANE", "DANE-ONLY",
 		    "TITLE");
 		for (i = 0; i < n; i++) {
 			const struct scenario *s = list[i];
 
-			printf("%-30s %-16s %-16s %s\n", s->id,
+			printf("%-30s %-18s %-16s %s\n", s->id,
 			    list_expect_text(s, SCEN_POLICY_DANE, b1,
 			    sizeof(b1)),
 			    list_expect_text(s, SCEN_POLICY_DANE_ONLY, b2,
