@@ -16,6 +16,10 @@ For each scenario and each policy (dane, dane-only), runs
     accepted; a host's list holding `next-mx` is judged by its first item.
 Exit status: 0 when delivered, 1 when deferred.
 
+Then the trace itself, in test-only worlds (tests/integration/worlds/):
+TRACES below, each a world, a policy, a line the trace must hold and the
+decision (digest agility: the shadowed 3 1 1 is labelled so, and defer).
+
 Needs root (namespaces) and PyYAML; skips (77) otherwise.
   args: DANELAB SOURCE_ROOT [SCENARIOS_DIR]
 """
@@ -52,6 +56,38 @@ def expected(s, policy):
         if act is not None and act[0] not in PASS_OVER:
             return (act, h["name"])
     return (("defer",), None)
+
+
+# (world below tests/integration/worlds, policy, trace line regex, decision)
+TRACES = [
+    ("edge/digest-agility.yaml", "dane",
+     r"^  TLSA 3 1 1 \S+ \(shadowed by digest agility: 3 1 2 present\)$",
+     "defer"),
+    ("edge/digest-agility.yaml", "dane-only",
+     r"^  TLSA 3 1 1 \S+ \(shadowed by digest agility: 3 1 2 present\)$",
+     "defer"),
+]
+
+
+def check_traces(tap, danelab, src):
+    worlds = os.path.join(src, "tests", "integration", "worlds")
+    for world, policy, line, decision in TRACES:
+        argv = dltest.danelab_cmd(danelab, src, "shell",
+                                  os.path.join(worlds, world), "--quiet",
+                                  "--no-timeline", "--", danelab, "probe",
+                                  "example.net", "--policy", policy)
+        try:
+            r = dltest.run(argv, timeout=120)
+            out = r.stdout + r.stderr
+        except Exception as e:  # timeout
+            r, out = None, str(e)
+        m = DECISION.search(out)
+        ok = (r is not None and re.search(line, out, re.M) is not None and
+              m is not None and m.group(1) == decision)
+        tap.ok(ok, f"{world} {policy}: trace holds /{line}/, decision "
+               f"{decision}")
+        if not ok:
+            tap.diag(dltest.short(out))
 
 
 def probe(danelab, src, s, policy):
@@ -97,6 +133,7 @@ def main():
         tap.ok(ok, desc)
         if not ok:
             tap.diag(dltest.short(out))
+    check_traces(tap, danelab, src)
     return tap.done()
 
 
