@@ -122,3 +122,18 @@ cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n)
 	}
 	return 0;
 }
+
+const char *
+cli_accept_text(enum scen_action primary, unsigned accept, char *buf,
+    size_t len)
+{
+	char rest[128];
+	unsigned others = accept & ~SCEN_ACT_BIT(primary);
+
+	if (others == 0)
+		snprintf(buf, len, "%s", scen_action_name(primary));
+	else
+		snprintf(buf, len, "%s|%s", scen_action_name(primary),
+		    scen_accept_format(others, rest, sizeof(rest)));
+	return buf;
+}

@@ -60,6 +60,14 @@ int cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out);
  */
 int cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n);
 
+/*
+ * An expectation as people read it: the primary action, then the other
+ * acceptable ones in enum order, joined by '|' ("opportunistic|auth");
+ * just the primary when accept holds nothing else.  Returns buf.
+ */
+const char *cli_accept_text(enum scen_action primary, unsigned accept,
+    char *buf, size_t len);
+
 /* The verbs. */
 int cmd_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list(struct cli_ctx *ctx, int argc, char **argv);

@@ -8,6 +8,56 @@
 
 #include "harness/cli.h"
 
+/*
+ * One expectation that accepts more than one action: where it is, what
+ * passes, and which reading is the primary one.
+ */
+static void
+check_explain_policy(FILE *fp, const struct scenario *s,
+    const struct scen_expect_policy *e, enum scen_policy p, const char *phase)
+{
+	char a[128];
+	bool any = scen_accept_count(e->accept) > 1;
+	size_t i;
+
+	for (i = 0; i < e->n_hosts; i++)
+		any = any || scen_accept_count(e->hosts[i].accept) > 1;
+	if (!e->set || !any)
+		return;
+	fprintf(fp, "%s:%u:%u: '%s'%s%s%s accepts a set of actions, %s: a "
+	    "client passes with any of them (%s is the primary reading)\n",
+	    s->file, e->pos.line, e->pos.col, scen_policy_name(p),
+	    phase ? " (phase " : "", phase ? phase : "", phase ? ")" : "",
+	    cli_accept_text(e->overall, e->accept, a, sizeof(a)),
+	    scen_action_name(e->overall));
+	for (i = 0; i < e->n_hosts; i++)
+		if (scen_accept_count(e->hosts[i].accept) > 1)
+			fprintf(fp, "%s:%u:%u:   MX host %s: any of %s%s\n",
+			    s->file, e->hosts[i].pos.line,
+			    e->hosts[i].pos.col, e->hosts[i].host,
+			    cli_accept_text(e->hosts[i].action,
+			    e->hosts[i].accept, a, sizeof(a)),
+			    (e->hosts[i].accept &
+			    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) ? " (next-mx: "
+			    "skipping it is allowed too)" : "");
+}
+
+/* Every expectation of s that names a set of acceptable actions. */
+static void
+check_explain_sets(FILE *fp, const struct scenario *s)
+{
+	size_t i;
+	int p;
+
+	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
+		check_explain_policy(fp, s, &s->expect.policy[p], p, NULL);
+		for (i = 0; i < s->n_phases; i++)
+			check_explain_policy(fp, s,
+			    &s->phases[i].expect.policy[p], p,
+			    s->phases[i].name);
+	}
+}
+
 int
 cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -48,6 +98,8 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		scenario_load_dir(ctx->scenarios_dir, ctx->fixtures_dir,
 		    &list, &n, &d);
 		files += n;
+		for (i = 0; !quiet && i < n; i++)
+			check_explain_sets(stdout, list[i]);
 		scenario_list_free(list, n);
 	}
 	for (a = optind; a < argc; a++) {
@@ -63,12 +115,17 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			scenario_load_dir(argv[a], ctx->fixtures_dir, &list,
 			    &n, &d);
 			files += n;
+			for (i = 0; !quiet && i < n; i++)
+				check_explain_sets(stdout, list[i]);
 			scenario_list_free(list, n);
 		} else {
 			s = NULL;
 			if (scenario_load(argv[a], ctx->fixtures_dir, &s,
-			    &d) == 0)
+			    &d) == 0) {
 				files++;
+				if (!quiet)
+					check_explain_sets(stdout, s);
+			}
 			scenario_free(s);
 		}
 	}

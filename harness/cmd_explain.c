@@ -79,6 +79,7 @@ explain_wrap(FILE *fp, const char *text, int indent)
 static void
 explain_policy(FILE *fp, const struct scenario *s, int phase)
 {
+	char a[128];
 	int p;
 	size_t i;
 
@@ -89,16 +90,21 @@ explain_policy(FILE *fp, const struct scenario *s, int phase)
 		if (e == NULL || !e->set)
 			continue;
 		fprintf(fp, "    %-10s %s", scen_policy_name(p),
-		    scen_action_name(e->overall));
+		    cli_accept_text(e->overall, e->accept, a, sizeof(a)));
 		if (e->n_hosts > 0) {
 			fputs(" (", fp);
 			for (i = 0; i < e->n_hosts; i++)
 				fprintf(fp, "%s%s %s", i ? ", " : "",
-				    e->hosts[i].host,
-				    scen_action_name(e->hosts[i].action));
+				    e->hosts[i].host, cli_accept_text(
+				    e->hosts[i].action, e->hosts[i].accept, a,
+				    sizeof(a)));
 			fputc(')', fp);
 		}
 		fputc('\n', fp);
+		if (scen_accept_count(e->accept) > 1)
+			fprintf(fp, "    %-10s (a set: the RFC allows a choice, "
+			    "any of these passes; %s is the primary reading)\n",
+			    "", scen_action_name(e->overall));
 	}
 }
 
@@ -136,9 +142,16 @@ explain_legend(FILE *fp, const struct scenario *s)
 
 			if (e == NULL || !e->set)
 				continue;
+			for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++)
+				if (e->accept & SCEN_ACT_BIT(a))
+					seen[a] = true;
 			seen[e->overall] = true;
 			for (k = 0; k < e->n_hosts; k++)
-				seen[e->hosts[k].action] = true;
+				for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER;
+				    a++)
+					if (e->hosts[k].accept &
+					    SCEN_ACT_BIT(a))
+						seen[a] = true;
 		}
 	}
 	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++)

@@ -10,7 +10,8 @@
 #include "simulator/util/json.h"
 
 /*
- * The overall action under policy p: "auth", or for a timeline the
+ * The overall action under policy p: "auth", or every acceptable one,
+ * the primary first ("opportunistic|auth"), or for a timeline the
  * actions of its phases with repeats collapsed, "auth>defer>auth".
  */
 static const char *
@@ -18,21 +19,42 @@ list_expect_text(const struct scenario *s, enum scen_policy p, char *buf,
     size_t len)
 {
 	const struct scen_expect_policy *e;
-	enum scen_action last = SCEN_ACT_UNSET;
+	char one[128], last[128] = "";
 	size_t i, n = s->n_phases > 0 ? s->n_phases : 1, used = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		e = scenario_expect(s, p, s->n_phases > 0 ? (int)i : -1);
-		if (e == NULL || !e->set || e->overall == last)
+		if (e == NULL || !e->set)
 			continue;
-		last = e->overall;
+		cli_accept_text(e->overall, e->accept, one, sizeof(one));
+		if (strcmp(one, last) == 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", one);
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-		    "%s%s", used ? ">" : "", scen_action_name(e->overall));
+		    "%s%s", used ? ">" : "", one);
 	}
 	return buf[0] != '\0' ? buf : "-";
 }
 
+/* The acceptable actions, in enum order, as a JSON array. */
+static void
+list_json_accept(struct json_writer *j, unsigned accept)
+{
+	int a;
+
+	json_arr_begin(j);
+	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++)
+		if (accept & SCEN_ACT_BIT(a))
+			json_str(j, scen_action_name((enum scen_action)a));
+	json_arr_end(j);
+}
+
+/*
+ * {"action": primary, "accept": [...], "hosts": {host: primary},
+ * "hosts_accept": {host: [...]}}: the primary actions as before, and the
+ * sets of acceptable ones next to them.
+ */
 static void
 list_json_policy(struct json_writer *j, const struct scen_expect_policy *e)
 {
@@ -41,12 +63,23 @@ list_json_policy(struct json_writer *j, const struct scen_expect_policy *e)
 	json_obj_begin(j);
 	json_kv_str(j, "action", e && e->set ?
 	    scen_action_name(e->overall) : NULL);
+	if (e != NULL && e->set) {
+		json_key(j, "accept");
+		list_json_accept(j, e->accept);
+	}
 	if (e != NULL && e->n_hosts > 0) {
 		json_key(j, "hosts");
 		json_obj_begin(j);
 		for (i = 0; i < e->n_hosts; i++)
 			json_kv_str(j, e->hosts[i].host,
 			    scen_action_name(e->hosts[i].action));
+		json_obj_end(j);
+		json_key(j, "hosts_accept");
+		json_obj_begin(j);
+		for (i = 0; i < e->n_hosts; i++) {
+			json_key(j, e->hosts[i].host);
+			list_json_accept(j, e->hosts[i].accept);
+		}
 		json_obj_end(j);
 	}
 	json_obj_end(j);
@@ -142,14 +175,16 @@ list_md_host(const struct scenario *s, const char *host, char *buf,
 }
 
 /*
- * One phase's expectation: "auth", or a host map "mx1: next-mx, mx2: auth",
- * followed by " => defer" when no host of the map delivers.
+ * One phase's expectation: "auth", a set "opportunistic|auth" (the primary
+ * first), or a host map "mx1: next-mx, mx2: auth", followed by " => defer"
+ * when no host of the map delivers, or by " => " and the overall set when
+ * the map accepts more than one overall action.
  */
 static void
 list_md_policy(const struct scenario *s, const struct scen_expect_policy *e,
     char *buf, size_t len)
 {
-	char h[300];
+	char h[300], a[128];
 	size_t i, used = 0;
 
 	buf[0] = '\0';
@@ -158,17 +193,22 @@ list_md_policy(const struct scenario *s, const struct scen_expect_policy *e,
 		return;
 	}
 	if (e->n_hosts == 0) {
-		snprintf(buf, len, "%s", scen_action_name(e->overall));
+		cli_accept_text(e->overall, e->accept, buf, len);
 		return;
 	}
 	for (i = 0; i < e->n_hosts; i++) {
 		list_md_host(s, e->hosts[i].host, h, sizeof(h));
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
 		    "%s%s: %s", i ? ", " : "", h,
-		    scen_action_name(e->hosts[i].action));
+		    cli_accept_text(e->hosts[i].action, e->hosts[i].accept, a,
+		    sizeof(a)));
 	}
 	if (e->overall == SCEN_ACT_DEFER)
-		snprintf(buf + used, used < len ? len - used : 0, " => defer");
+		snprintf(buf + used, used < len ? len - used : 0, " => %s",
+		    cli_accept_text(e->overall, e->accept, a, sizeof(a)));
+	else if (e->accept != SCEN_ACT_BIT(e->overall))
+		snprintf(buf + used, used < len ? len - used : 0, " => %s",
+		    cli_accept_text(e->overall, e->accept, a, sizeof(a)));
 }
 
 /* Every phase's expectation under p, repeats collapsed, joined by " > ". */
@@ -283,12 +323,12 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		json_arr_end(&j);
 		fputc('\n', stdout);
 	} else {
-		printf("%-30s %-16s %-16s %s\n", "ID", "DANE", "DANE-ONLY",
+		printf("%-30s %-18s %-16s %s\n", "ID", "DANE", "DANE-ONLY",
 		    "TITLE");
 		for (i = 0; i < n; i++) {
 			const struct scenario *s = list[i];
 
-			printf("%-30s %-16s %-16s %s\n", s->id,
+			printf("%-30s %-18s %-16s %s\n", s->id,
 			    list_expect_text(s, SCEN_POLICY_DANE, b1,
 			    sizeof(b1)),
 			    list_expect_text(s, SCEN_POLICY_DANE_ONLY, b2,

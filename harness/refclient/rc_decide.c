@@ -3,6 +3,8 @@
  * lookup results and session results to actions.  No I/O, no state.
  * The lookups themselves are rc_dns.c's; the sessions rc_tls.c's.
  */
+#include <stdio.h>
+
 #include "harness/refclient/refclient.h"
 
 const char *
@@ -150,9 +152,61 @@ rc_decide_host(const struct rc_host *h, enum rc_policy policy,
 		    "authentication required (RFC 7672 2.2)";
 		return RC_ACT_AUTH;
 	}
+	if (policy == RC_POLICY_DANE_ONLY) {
+		/* Postfix dane-only: "TLSA records unusable". */
+		*why = "dane-only: secure TLSA RRset with no usable record "
+		    "(TLSA records unusable), not delivering here";
+		return RC_ACT_SKIP;
+	}
 	*why = "secure TLSA RRset, no usable record: TLS required, no "
 	    "authentication (RFC 7672 2.2, 2.2.3)";
 	return RC_ACT_ENCRYPT;
+}
+
+enum rc_action
+rc_decide(const struct rc_lookups *lk, const struct rc_host *h,
+    enum rc_policy policy, const char **why)
+{
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	if (!lk->mx.done || lk->mx.state != RC_INSECURE)
+		return rc_decide_host(h, policy, why);
+	/* An insecure MX RRset (or implicit MX): RFC 7672 2.2.1. */
+	if (failed(&h->addr) || h->addr.answer != RC_DATA || h->naddr == 0) {
+		*why = "address lookup failed or empty (RFC 7672 2.1.2)";
+		return RC_ACT_SKIP;
+	}
+	if (policy == RC_POLICY_DANE_ONLY) {
+		/* Postfix dane-only: "non DNSSEC destination". */
+		*why = "dane-only: MX RRset not secure (non DNSSEC "
+		    "destination), not delivering here";
+		return RC_ACT_SKIP;
+	}
+	*why = "MX RRset not secure: RFC 7672 2.2.1 lets a client use DANE "
+	    "with the MX host name or not (MAY); this client takes the "
+	    "primary reading, opportunistic TLS, and uses no TLSA record";
+	return RC_ACT_OPPORTUNISTIC;
+}
+
+int
+rc_tlsa_shadowed(const struct rc_tlsa *rrs, size_t n, size_t i)
+{
+	int best = -1;
+	size_t j;
+
+	if (i >= n || !rc_tlsa_usable(&rrs[i]))
+		return -1;
+	for (j = 0; j < n; j++) {
+		const struct rc_tlsa *o = &rrs[j];
+
+		if (rc_tlsa_usable(o) && o->usage == rrs[i].usage &&
+		    o->selector == rrs[i].selector &&
+		    o->mtype > rrs[i].mtype && (int)o->mtype > best)
+			best = o->mtype;
+	}
+	return best;
 }
 
 bool
@@ -176,4 +230,19 @@ bool
 rc_decide_nexthop_name(const struct rc_lookups *lk)
 {
 	return lk->mx.done && lk->mx.state == RC_SECURE && !lk->implicit_mx;
+}
+
+const char *
+rc_tlsa_label(const struct rc_tlsa *rrs, size_t n, size_t i, char *buf,
+    size_t len)
+{
+	int sh = rc_tlsa_shadowed(rrs, n, i);
+
+	if (sh >= 0)
+		snprintf(buf, len, "shadowed by digest agility: %u %u %d "
+		    "present", rrs[i].usage, rrs[i].selector, sh);
+	else
+		snprintf(buf, len, "%s", i < n && rc_tlsa_usable(&rrs[i]) ?
+		    "usable" : "unusable");
+	return buf;
 }

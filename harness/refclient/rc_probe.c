@@ -100,6 +100,7 @@ trace_host(struct rc_probe_result *r, const struct rc_host *h, uint16_t port)
 	for (i = 0; i < h->ntlsa; i++) {
 		const struct rc_tlsa *t = &h->tlsa_rrs[i];
 		char hex[20] = "";
+		char label[80];
 		size_t k;
 
 		for (k = 0; k < t->len && k < 8; k++)
@@ -107,7 +108,8 @@ trace_host(struct rc_probe_result *r, const struct rc_host *h, uint16_t port)
 			    t->data[k]);
 		trace(r, "  TLSA %u %u %u %s%s (%s)", t->usage, t->selector,
 		    t->mtype, hex, t->len > 8 ? "..." : "",
-		    rc_tlsa_usable(t) ? "usable" : "unusable");
+		    rc_tlsa_label(h->tlsa_rrs, h->ntlsa, i, label,
+		    sizeof(label)));
 	}
 }
 
@@ -165,7 +167,7 @@ rc_probe_run(const struct rc_probe_opts *o, struct rc_probe_result *out)
 
 		trace(out, "host %s (MX %u)", h->name, h->pref);
 		trace_host(out, h, o->port);
-		act = rc_decide_host(h, o->policy, &why);
+		act = rc_decide(lk, h, o->policy, &why);
 		trace(out, "  plan %s: %s", rc_action_name(act), why);
 		if (act == RC_ACT_SKIP) {
 			trace(out, "  next MX");
@@ -209,11 +211,6 @@ rc_probe_run(const struct rc_probe_opts *o, struct rc_probe_result *out)
 				trace(out, "  accepted: %s%s",
 				    rc_final_name(out->final), o->deliver ?
 				    ", message delivered" : " (--no-deliver)");
-				if (act == RC_ACT_AUTH && !nexthop &&
-				    !lk->implicit_mx)
-					trace(out, "  MX RRset not secure: "
-					    "the MX host was authenticated, "
-					    "not the domain (RFC 7672 3.2.2)");
 				return 0;
 			}
 			trace(out, "  not good enough for %s: next address",

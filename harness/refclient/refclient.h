@@ -78,7 +78,8 @@ struct rc_lookups {
 
 enum rc_policy {
 	RC_POLICY_DANE,		/* DANE, else opportunistic */
-	RC_POLICY_DANE_ONLY,	/* no usable secure TLSA: do not deliver */
+	RC_POLICY_DANE_ONLY,	/* no usable secure TLSA, or an insecure
+				 * MX RRset: do not deliver */
 };
 
 /* What to do with one host before contacting it. */
@@ -125,10 +126,38 @@ bool rc_decide_mx(const struct rc_lookup *mx, const char **why);
 
 /*
  * The action for host h under policy, from its lookups only (RFC 7672
- * 2.1.2, 2.2, 2.2.2).  *why (static string) says why; may be NULL.
+ * 2.1.2, 2.2, 2.2.2; under dane-only, only a secure TLSA RRset with a
+ * usable record allows a delivery: auth or skip).  *why (static string)
+ * says why; may be NULL.
  */
 enum rc_action rc_decide_host(const struct rc_host *h, enum rc_policy policy,
     const char **why);
+
+/*
+ * The action for host h of lk under policy: the MX RRset's rule first
+ * (RFC 7672 2.2.1), then rc_decide_host.  An insecure MX RRset (implicit
+ * MX included): under dane-only, skip (Postfix: "non DNSSEC destination");
+ * under dane, the RFC's MAY allows DANE with the MX host name or none:
+ * this client takes the primary reading, opportunistic (an address
+ * lookup failure still skips the host).  Secure: rc_decide_host.
+ */
+enum rc_action rc_decide(const struct rc_lookups *lk, const struct rc_host *h,
+    enum rc_policy policy, const char **why);
+
+/*
+ * Digest agility (RFC 7671 9, RFC 7672 5; OpenSSL's DANE orders SHA2-512
+ * over SHA2-256 over Full): if usable record i of rrs is ignored because
+ * a usable record of the same usage and selector has a stronger matching
+ * type, that strongest matching type; else (or i unusable) -1.
+ */
+int rc_tlsa_shadowed(const struct rc_tlsa *rrs, size_t n, size_t i);
+
+/*
+ * What the trace says of record i of rrs: "usable", "unusable", or
+ * "shadowed by digest agility: 3 1 2 present".  Returns buf.
+ */
+const char *rc_tlsa_label(const struct rc_tlsa *rrs, size_t n, size_t i,
+    char *buf, size_t len);
 
 /*
  * Whether the session result delivers under action act (true), or sends

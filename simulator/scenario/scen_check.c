@@ -371,6 +371,88 @@ check_fault(struct scen_ctx *ctx, struct scenario *s, struct scen_fault *f)
 	}
 }
 
+/* ---- digest agility -------------------------------------------------- */
+
+/* A record a client would use: usage 2/3, selector 0/1, known digest. */
+static bool
+tlsa_counts(const struct scen_tlsa *t)
+{
+	if (t->unusable || t->usage < 2 || t->usage > 3 || t->selector > 1 ||
+	    t->mtype > 2)
+		return false;
+	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
+	    (t->mtype == 2 && t->data_len != 64)))
+		return false;
+	return true;
+}
+
+/*
+ * RFC 7671 9, RFC 7672 5: of the records with one usage and selector, a
+ * client uses only those of the strongest matching type it supports
+ * (SHA2-512 over SHA2-256 over Full, as OpenSSL orders them).  A weaker
+ * record is then ignored, whatever it matches: warn at it, unless a
+ * strongest record is computed from the same certificate (a harmless
+ * pair, the usual way of publishing two digests).
+ */
+static void
+check_digest_agility(struct scen_ctx *ctx, const struct scen_tlsa *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const struct scen_tlsa *t = &v[i], *best = NULL;
+		bool same = false;
+
+		if (!tlsa_counts(t))
+			continue;
+		for (j = 0; j < n; j++) {
+			const struct scen_tlsa *o = &v[j];
+
+			if (!tlsa_counts(o) || o->usage != t->usage ||
+			    o->selector != t->selector || o->mtype <= t->mtype)
+				continue;
+			if (best == NULL || o->mtype > best->mtype)
+				best = o;
+		}
+		if (best == NULL)
+			continue;
+		for (j = 0; j < n; j++) {
+			const struct scen_tlsa *o = &v[j];
+
+			if (tlsa_counts(o) && o->usage == t->usage &&
+			    o->selector == t->selector &&
+			    o->mtype == best->mtype && o->cert != NULL &&
+			    t->cert != NULL && strcmp(o->cert, t->cert) == 0)
+				same = true;
+		}
+		if (same)
+			continue;
+		scen_warn(ctx, t->pos, "TLSA record %u %u %u is shadowed by "
+		    "digest agility: the RRset has %u %u %u records, and a "
+		    "client uses only the strongest matching type per usage "
+		    "and selector (RFC 7671 9, RFC 7672 5), so this record is "
+		    "ignored whatever it matches; add 'unusable: true' if "
+		    "that is intended", t->usage, t->selector, t->mtype,
+		    best->usage, best->selector, best->mtype);
+	}
+}
+
+static void
+check_tlsa_sets(struct scen_ctx *ctx, const struct scenario *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_hosts; i++)
+		check_digest_agility(ctx, s->hosts[i].tlsa,
+		    s->hosts[i].n_tlsa);
+	for (i = 0; i < s->n_phases; i++)
+		for (j = 0; j < s->phases[i].n_hosts; j++)
+			if (s->phases[i].hosts[j].set_tlsa)
+				check_digest_agility(ctx,
+				    s->phases[i].hosts[j].tlsa,
+				    s->phases[i].hosts[j].n_tlsa);
+}
+
 /* ---- expectations ---------------------------------------------------- */
 
 static bool
@@ -518,6 +600,7 @@ scen_check(struct scen_ctx *ctx, struct scenario *s)
 	size_t i;
 
 	check_hosts(ctx, s);
+	check_tlsa_sets(ctx, s);
 	derive_zones(ctx, s);
 	for (i = 0; i < s->n_zones; i++) {
 		/*
@@ -545,27 +628,48 @@ scen_check(struct scen_ctx *ctx, struct scenario *s)
 /* ---- final shape ----------------------------------------------------- */
 
 /*
- * The action for a whole delivery from per-host actions: that of the
- * first host by preference which is not next-mx; none: defer.
+ * The actions for a whole delivery from per-host actions (scenario.h):
+ * overall, that of the first host by preference whose primary action is
+ * not next-mx, none: defer; accept, walking the hosts by preference,
+ * every action of a host's set but next-mx, going on to the next host
+ * only while the set contains next-mx, and defer past the last host.
  */
 static void
 derive_overall(const struct scenario *s, struct scen_expect_policy *p)
 {
+	const unsigned nmx = SCEN_ACT_BIT(SCEN_ACT_NEXT_MX);
+	bool walking = true;
 	size_t i, j;
 
-	if (!p->set || p->hosts == NULL)
+	if (!p->set)
 		return;
-	p->overall = SCEN_ACT_DEFER;
+	if (p->hosts == NULL) {
+		p->accept |= SCEN_ACT_BIT(p->overall);
+		return;
+	}
+	p->overall = SCEN_ACT_UNSET;
+	p->accept = 0;
 	for (i = 0; i < s->n_hosts; i++) {
 		for (j = 0; j < p->n_hosts; j++) {
-			if (strcmp(p->hosts[j].host, s->hosts[i].name) != 0)
+			const struct scen_host_expect *he = &p->hosts[j];
+
+			if (strcmp(he->host, s->hosts[i].name) != 0)
 				continue;
-			if (p->hosts[j].action != SCEN_ACT_NEXT_MX) {
-				p->overall = p->hosts[j].action;
-				return;
+			if (p->overall == SCEN_ACT_UNSET &&
+			    he->action != SCEN_ACT_NEXT_MX)
+				p->overall = he->action;
+			if (walking) {
+				p->accept |= he->accept & ~nmx;
+				walking = (he->accept & nmx) != 0;
 			}
 		}
 	}
+	if (p->overall == SCEN_ACT_UNSET)
+		p->overall = SCEN_ACT_DEFER;
+	if (walking)
+		p->accept |= SCEN_ACT_BIT(SCEN_ACT_DEFER);
+	/* The primary path is one of the walks: already in, but be sure. */
+	p->accept |= SCEN_ACT_BIT(p->overall);
 }
 
 void

@@ -935,36 +935,143 @@ scen_dec_tlsa_record(struct scen_ctx *ctx, const struct scen_key *k,
 
 /* ---- expectations ---------------------------------------------------- */
 
+/* At most this many actions in one list: there are no more distinct ones. */
+#define SCEN_MAX_ACTIONS 4
+
+/*
+ * One action of an expectation, at n (a scalar).  host: the MX host it is
+ * for (next-mx allowed, defer not), or NULL for the whole delivery.
+ */
+static int
+dec_action(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, const char *host, enum scen_action *out)
+{
+	const struct scen_enum *e = host != NULL ? &scen_enum_action_host
+						 : &scen_enum_action_overall;
+	char q[YTREE_QUOTE_MAX], list[128];
+	int v;
+
+	if (host == NULL && strcmp(n->str, "next-mx") == 0)
+		return scen_nerr(ctx, n, "'%s': next-mx applies to one MX "
+		    "host; use defer for the whole delivery, or map each MX "
+		    "host to an action", k->name);
+	if (host != NULL && strcmp(n->str, "defer") == 0)
+		return scen_nerr(ctx, n, "'%s': defer applies to the whole "
+		    "delivery; for one MX host use next-mx", k->name);
+	if (!scen_enum_lookup(e, n->str, &v)) {
+		if (host != NULL)
+			return scen_nerr(ctx, n, "invalid action '%s' for MX "
+			    "host %s; allowed: %s",
+			    ytree_quote(n->str, q, sizeof(q)), host,
+			    scen_enum_list(e, ", ", list, sizeof(list)));
+		return scen_nerr(ctx, n, "invalid value '%s' for '%s'; "
+		    "allowed: %s, a list of them, or a mapping of MX host to "
+		    "action", ytree_quote(n->str, q, sizeof(q)), k->name,
+		    scen_enum_list(e, ", ", list, sizeof(list)));
+	}
+	*out = (enum scen_action)v;
+	return 0;
+}
+
+/*
+ * An action or a list of acceptable actions (the first the primary), at
+ * n.  On success *primary and *accept are set; on error neither is.
+ */
+static int
+dec_action_set(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, const char *host, enum scen_action *primary,
+    unsigned *accept)
+{
+	char d[YTREE_QUOTE_MAX + 2];
+	struct scen_pos first[SCEN_ACT_DEFER + 1];
+	enum scen_action a, p = SCEN_ACT_UNSET;
+	unsigned set = 0;
+	size_t i;
+	int rc = 0;
+
+	if (n->type == YTREE_BAD)
+		return DL_EINVAL;
+	if (n->type == YTREE_SCALAR && n->null)
+		return host != NULL ? scen_nerr(ctx, n, "'%s': MX host %s has "
+		    "no action", k->name, host)
+				    : scen_nerr(ctx, n, "'%s' has no value",
+		    k->name);
+	if (n->type == YTREE_SCALAR) {
+		if (dec_action(ctx, k, n, host, &a) != 0)
+			return DL_EINVAL;
+		*primary = a;
+		*accept = SCEN_ACT_BIT(a);
+		return 0;
+	}
+	if (n->type != YTREE_SEQ)
+		return scen_nerr(ctx, n, "'%s' must be an action or a list of "
+		    "actions%s, not %s", k->name, host != NULL ? "" :
+		    ", or a mapping of MX host to action",
+		    node_desc(n, d, sizeof(d)));
+	if (n->n == 0)
+		return scen_nerr(ctx, n, "'%s': an empty list names no "
+		    "action; list every acceptable action, the primary first",
+		    k->name);
+	if (n->n > SCEN_MAX_ACTIONS)
+		return scen_nerr(ctx, n, "'%s': a list of %zu actions, at "
+		    "most %d", k->name, n->n, SCEN_MAX_ACTIONS);
+	for (i = 0; i < n->n; i++) {
+		const struct ytree_node *it = n->kids[i];
+
+		if (it->type == YTREE_BAD) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (it->type != YTREE_SCALAR || it->null) {
+			rc = scen_nerr(ctx, it, "'%s': a list item must be an "
+			    "action, not %s", k->name,
+			    node_desc(it, d, sizeof(d)));
+			continue;
+		}
+		if (dec_action(ctx, k, it, host, &a) != 0) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (set & SCEN_ACT_BIT(a)) {
+			rc = scen_nerr(ctx, it, "'%s': action %s listed twice "
+			    "(first at %u:%u)", k->name, scen_action_name(a),
+			    first[a].line, first[a].col);
+			continue;
+		}
+		first[a] = scen_npos(it);
+		set |= SCEN_ACT_BIT(a);
+		if (p == SCEN_ACT_UNSET)
+			p = a;
+	}
+	if (rc != 0)
+		return rc;
+	*primary = p;
+	*accept = set;
+	return 0;
+}
+
 int
 scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
     const struct ytree_node *n, void *dst)
 {
 	struct scen_expect_policy *p = dst;
-	char q[YTREE_QUOTE_MAX], list[128];
 	size_t i, j;
-	int v, rc = 0;
+	int rc = 0;
 
 	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
 	if (n->type == YTREE_SCALAR && n->null)
 		return scen_nerr(ctx, n, "'%s' has no value", k->name);
-	if (n->type == YTREE_SEQ)
-		return scen_nerr(ctx, n, "'%s' must be an action or a "
-		    "mapping of MX host to action, not a list", k->name);
-	if (n->type == YTREE_SCALAR) {
-		if (strcmp(n->str, "next-mx") == 0)
-			return scen_nerr(ctx, n, "'%s': next-mx applies to "
-			    "one MX host; use defer for the whole delivery, "
-			    "or map each MX host to an action", k->name);
-		if (!scen_enum_lookup(&scen_enum_action_overall, n->str, &v))
-			return scen_nerr(ctx, n, "invalid value '%s' for "
-			    "'%s'; allowed: %s, or a mapping of MX host to "
-			    "action", ytree_quote(n->str, q, sizeof(q)),
-			    k->name, scen_enum_list(&scen_enum_action_overall,
-			    ", ", list, sizeof(list)));
+	if (n->type == YTREE_SCALAR || n->type == YTREE_SEQ) {
+		enum scen_action a;
+		unsigned acc;
+
+		if (dec_action_set(ctx, k, n, NULL, &a, &acc) != 0)
+			return DL_EINVAL;
 		p->pos = scen_npos(n);
 		p->set = true;
-		p->overall = (enum scen_action)v;
+		p->overall = a;
+		p->accept = acc;
 		return 0;
 	}
 	p->pos = scen_npos(n);
@@ -1001,25 +1108,9 @@ scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
 		he = &p->hosts[p->n_hosts++];
 		he->pos = scen_npos(key);
 		he->host = name;
-		if (!want_scalar(ctx, k, val, "an action")) {
+		if (dec_action_set(ctx, k, val, name, &he->action,
+		    &he->accept) != 0)
 			rc = DL_EINVAL;
-			continue;
-		}
-		if (strcmp(val->str, "defer") == 0) {
-			rc = scen_nerr(ctx, val, "'%s': defer applies to "
-			    "the whole delivery; for one MX host use next-mx",
-			    k->name);
-			continue;
-		}
-		if (!scen_enum_lookup(&scen_enum_action_host, val->str, &v)) {
-			rc = scen_nerr(ctx, val, "invalid action '%s' for "
-			    "MX host %s; allowed: %s",
-			    ytree_quote(val->str, q, sizeof(q)), name,
-			    scen_enum_list(&scen_enum_action_host, ", ",
-			    list, sizeof(list)));
-			continue;
-		}
-		he->action = (enum scen_action)v;
 	}
 	return rc;
 }

@@ -219,6 +219,43 @@ scen_action_name(enum scen_action a)
 	return enum_name(&scen_enum_action, (int)a);
 }
 
+char *
+scen_accept_format(unsigned accept, char *buf, size_t len)
+{
+	size_t used = 0;
+	int a, n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++) {
+		if (!(accept & SCEN_ACT_BIT(a)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
+		    scen_action_name((enum scen_action)a));
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';	/* whole names only */
+			return buf;
+		}
+		used += (size_t)n;
+	}
+	if (used == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+size_t
+scen_accept_count(unsigned accept)
+{
+	size_t n = 0;
+	int a;
+
+	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++)
+		if (accept & SCEN_ACT_BIT(a))
+			n++;
+	return n;
+}
+
 const char *
 scen_policy_name(enum scen_policy p)
 {

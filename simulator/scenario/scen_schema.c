@@ -406,15 +406,16 @@ const struct scen_schema scen_schema_phase_host = {
 
 static const struct scen_key phase_expect_keys[] = {
 	{ .name = "dane", .type = SCEN_K_CUSTOM, POLICY_FLD(SCEN_POLICY_DANE),
-	  .fn = scen_dec_policy, .type_doc = "action or host map",
+	  .fn = scen_dec_policy, .type_doc = "action, list or host map",
 	  .flags = SCEN_F_DEFDOC, .def = "inherited",
-	  .doc = "Expected action under opportunistic DANE.",
-	  .example = "next-mx" },
+	  .doc = "Expected action under opportunistic DANE (same syntax as "
+	    "`expect.dane`).",
+	  .example = "{ mx1.example.net: next-mx }" },
 	{ .name = "dane-only", .type = SCEN_K_CUSTOM,
 	  POLICY_FLD(SCEN_POLICY_DANE_ONLY), .fn = scen_dec_policy,
-	  .type_doc = "action or host map", .flags = SCEN_F_DEFDOC,
+	  .type_doc = "action, list or host map", .flags = SCEN_F_DEFDOC,
 	  .def = "inherited",
-	  .doc = "Expected action under mandatory DANE.",
+	  .doc = "Expected action under mandatory DANE (same syntax).",
 	  .example = "defer" },
 };
 
@@ -445,16 +446,19 @@ static const struct scen_key expect_keys[] = {
 	  .example = "{ mx1.example.net: insecure }" },
 	{ .name = "dane", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  POLICY_FLD(SCEN_POLICY_DANE), .fn = scen_dec_policy,
-	  .type_doc = "action or host map",
+	  .type_doc = "action, list or host map",
 	  .doc = "Expected action under opportunistic DANE (RFC 7672 "
 	    "default): auth, encrypt, opportunistic or defer for the whole "
-	    "delivery; or a map of every MX host to auth, encrypt, "
-	    "opportunistic or next-mx (the delivery's action is then that "
-	    "of the first host by preference that is not next-mx, or defer).",
+	    "delivery, or a list of every acceptable one where the RFC says "
+	    "MAY (`[opportunistic, auth]`, the first the primary); or a map "
+	    "of every MX host to auth, encrypt, opportunistic or next-mx, or "
+	    "a list of them (the delivery's action is then that of the "
+	    "first host by preference whose primary action is not next-mx, "
+	    "or defer).",
 	  .example = "opportunistic" },
 	{ .name = "dane-only", .type = SCEN_K_CUSTOM,
 	  .flags = SCEN_F_REQUIRED, POLICY_FLD(SCEN_POLICY_DANE_ONLY),
-	  .fn = scen_dec_policy, .type_doc = "action or host map",
+	  .fn = scen_dec_policy, .type_doc = "action, list or host map",
 	  .doc = "Expected action under mandatory DANE; same syntax.",
 	  .example = "defer" },
 };

@@ -69,6 +69,13 @@ enum scen_action {
 	SCEN_ACT_DEFER,
 };
 
+/*
+ * A set of acceptable actions: the bit of each (SCEN_ACT_BIT(SCEN_ACT_AUTH)
+ * | ...).  Where the RFC says MAY, an expectation names every action it
+ * allows (`dane: [opportunistic, auth]`, the first listed the primary).
+ */
+#define SCEN_ACT_BIT(a) (1u << (unsigned)(a))
+
 /* DNSSEC state of an RRset as a validator sees it (RFC 4035 4.3). */
 enum scen_dnssec {
 	SCEN_DNSSEC_UNSET = 0,
@@ -209,7 +216,12 @@ struct scen_fault {
 	char *note;		/* optional free text */
 };
 
-/* Expected action for one MX host under one policy. */
+/*
+ * Expected action for one MX host under one policy: one action
+ * (`next-mx`) or a list of the acceptable ones (`[opportunistic, auth]`).
+ * action is the primary (the first listed); accept holds SCEN_ACT_BIT of
+ * every listed action and always contains action.
+ */
 struct scen_host_expect {
 	struct scen_pos pos;
 	char *host;
@@ -218,14 +230,21 @@ struct scen_host_expect {
 				 * action included (0 before loading: action) */
 };
 
-/* An action as a bit of an accepted set. */
-#define SCEN_ACT_BIT(a) (1u << (unsigned)(a))
 
 /*
- * Expectation under one policy: either one action for the whole delivery
- * (written as a scalar), or one action per MX host (written as a map); in
- * the second case overall is derived: the action of the first host, by
- * preference, whose action is not next-mx, or defer when there is none.
+ * Expectation under one policy: either one action, or a list of the
+ * acceptable ones, for the whole delivery (a scalar or a sequence), or
+ * the same per MX host (a map).
+ *
+ * overall is the primary action: the first listed; for a host map, the
+ * primary action of the first host, by preference, whose primary action
+ * is not next-mx, or defer when there is none.
+ *
+ * accept is the set (SCEN_ACT_BIT) of acceptable overall actions, always
+ * containing overall: for a scalar or list, the list; for a host map,
+ * walking the hosts by preference: every action of the host's set other
+ * than next-mx is added; if the set contains next-mx the walk goes on to
+ * the next host, else it stops; a walk past the last host adds defer.
  */
 struct scen_expect_policy {
 	struct scen_pos pos;
@@ -384,6 +403,15 @@ const char *scen_starttls_name(enum scen_starttls st);
 const char *scen_category_name(enum scen_category c);
 const char *scen_fault_kind_name(enum scen_fault_kind k);
 const char *scen_denial_name(enum scen_denial d);
+/*
+ * A set of actions as text, in enum order, joined by '|': "auth",
+ * "auth|opportunistic"; "-" for the empty set; cut after a whole name
+ * to fit len.
+ * Returns buf.
+ */
+char *scen_accept_format(unsigned accept, char *buf, size_t len);
+/* Number of actions in the set. */
+size_t scen_accept_count(unsigned accept);
 /* RFC 7218 mnemonic of a TLSA usage ("DANE-EE"), or "invalid". */
 const char *scen_tlsa_usage_name(uint8_t usage);
 

@@ -11,7 +11,12 @@ loader):
     command line of its `observe` text;
   - the table between `<!-- catalogue:begin -->` and `<!-- catalogue:end -->`
     in scenarios/README.md is exactly `danelab list --format markdown`
-    (refresh it with DANELAB_UPDATE_EXPECTED=1).
+    (refresh it with DANELAB_UPDATE_EXPECTED=1);
+  - scenarios/RULES.md: its table between `<!-- rules:begin -->` and
+    `<!-- rules:end -->` has one row per scenario, every rule id in it is
+    defined (`- **R-...**`), its actions equal `danelab list --format
+    markdown`, and every scenario's comment next to `expect:` names the
+    rule ids of its row ("R-A, R-B (scenarios/RULES.md)").
 
 Needs PyYAML; no root.
   args: DANELAB SOURCE_ROOT
@@ -133,7 +138,56 @@ def main():
                 tap.diag(f"missing: {ln}")
             for ln in [x for x in have if x not in want][:10]:
                 tap.diag(f"stale:   {ln}")
+    if r.returncode == 0:
+        check_rules(tap, sdir, docs, r.stdout)
     return tap.done()
+
+
+def md_cells(line):
+    """The cells of a Markdown table row ('\\|' is not a separator)."""
+    import re
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def check_rules(tap, sdir, docs, listing):
+    import re
+    path = os.path.join(sdir, "RULES.md")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        tap.ok(False, f"scenarios/RULES.md: {e}")
+        return
+    defined = set(re.findall(r"^- \*\*(R-[A-Z0-9-]+)\*\*", text, re.M))
+    b, e = text.find("<!-- rules:begin -->"), text.find("<!-- rules:end -->")
+    rows = {}
+    for ln in text[b:e].splitlines():
+        c = md_cells(ln)
+        if len(c) == 4 and c[0].startswith("`"):
+            rows[c[0].strip("`")] = c
+    actions = {}
+    for ln in listing.splitlines():
+        c = md_cells(ln)
+        if len(c) == 5 and c[0].startswith("`"):
+            actions[c[0].strip("`")] = (c[3], c[4])
+    tap.ok(sorted(rows) == sorted(docs), "RULES.md has one row per "
+           f"scenario (missing: {sorted(set(docs) - set(rows))}, extra: "
+           f"{sorted(set(rows) - set(docs))})")
+    for sid in sorted(docs):
+        row = rows.get(sid)
+        if row is None:
+            continue
+        ids = [x.strip() for x in row[1].split(",")]
+        tap.ok(all(i in defined for i in ids) and
+               (row[2], row[3]) == actions.get(sid),
+               f"RULES.md {sid}: rules {ids} defined, actions "
+               f"{(row[2], row[3])} == danelab list {actions.get(sid)}")
+        with open(os.path.join(sdir, sid + ".yaml"), encoding="utf-8") as fh:
+            body = fh.read()
+        m = re.search(r"# (R-[A-Z0-9-]+(?:, R-[A-Z0-9-]+)*) "
+                      r"\(scenarios/RULES\.md\)", body)
+        tap.ok(m is not None and m.group(1).split(", ") == ids,
+               f"{sid}: its expect comment names {ids}")
 
 
 if __name__ == "__main__":

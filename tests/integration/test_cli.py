@@ -37,26 +37,64 @@ def declared_policy(s, policy, phase=0):
     return v
 
 
+ACTIONS = ("auth", "encrypt", "opportunistic", "next-mx", "defer")
+
+
+def primary(v):
+    """An action, or a list of acceptable ones (format spec, "Sets"): the
+    first is the primary."""
+    return v[0] if isinstance(v, list) and v else v
+
+
+def as_set(v):
+    return set(v) if isinstance(v, list) else {v}
+
+
 def declared_overall(s, policy, phase=0):
-    """Overall action: a per-host map gives the action of the first host by
-    preference that is not next-mx, else defer (format spec)."""
+    """Overall action: a per-host map gives the primary action of the first
+    host by preference whose primary is not next-mx, else defer."""
     v = declared_policy(s, policy, phase)
     if isinstance(v, dict):
-        per = {dltest.fqdn(k): a for k, a in v.items()}
+        per = {dltest.fqdn(k): primary(a) for k, a in v.items()}
         for h in sorted(s.hosts, key=lambda h: h["preference"]):
             a = per.get(h["name"])
             if a is not None and a != "next-mx":
                 return a
         return "defer"
-    return v
+    return primary(v)
+
+
+def declared_accept(s, policy, phase=0):
+    """The acceptable overall actions, in enum order: a list as written; a
+    host map walked by preference (every action but next-mx of a host's
+    set; on to the next host only while the set holds next-mx; defer past
+    the last)."""
+    v = declared_policy(s, policy, phase)
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        acc = as_set(v)
+    else:
+        per = {dltest.fqdn(k): as_set(a) for k, a in v.items()}
+        acc, walking = set(), True
+        for h in sorted(s.hosts, key=lambda h: h["preference"]):
+            a = per.get(h["name"], set())
+            acc |= a - {"next-mx"}
+            if "next-mx" not in a:
+                walking = False
+                break
+        if walking:
+            acc.add("defer")
+    acc.add(declared_overall(s, policy, phase))
+    return [a for a in ACTIONS if a in acc]
 
 
 def declared_hosts(s, policy, phase=0):
-    """Per-host actions of a policy, or None if declared overall."""
+    """Per-host primary actions of a policy, or None if declared overall."""
     v = declared_policy(s, policy, phase)
     if not isinstance(v, dict):
         return None
-    return {dltest.fqdn(k): a for k, a in v.items()}
+    return {dltest.fqdn(k): primary(a) for k, a in v.items()}
 
 
 def main():
@@ -149,6 +187,10 @@ def main():
                 want = declared_overall(s, pol)
                 tap.ok(got == want, f"{s.id}: expect.{pol} expected={want} "
                        f"got={got}")
+                got = ((e.get("expect") or {}).get(pol) or {}).get("accept")
+                want = declared_accept(s, pol)
+                tap.ok(got == want, f"{s.id}: expect.{pol} accept "
+                       f"expected={want} got={got}")
                 per = declared_hosts(s, pol)
                 if per is not None:
                     gh = ((e.get("expect") or {}).get(pol) or {}).get("hosts")

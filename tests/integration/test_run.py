@@ -52,12 +52,19 @@ def expect_of(doc, policy, phase_index):
     return (doc.get("expect") or {}).get(policy)
 
 
+def primary(v):
+    """An action, or a list of acceptable ones: its first, the primary."""
+    if isinstance(v, list):
+        return str(v[0]) if v else ""
+    return str(v)
+
+
 def overall(e, hosts):
     """The overall action of an expectation (a host map: the first host by
     preference that is not next-mx, else defer)."""
     if not isinstance(e, dict):
-        return str(e)
-    m = {dltest.fqdn(k): str(v) for k, v in e.items()}
+        return primary(e)
+    m = {dltest.fqdn(k): primary(v) for k, v in e.items()}
     for h in sorted(hosts, key=lambda h: h["preference"]):
         a = m.get(h["name"])
         if a is not None and a not in ("next-mx", "defer"):
@@ -68,9 +75,9 @@ def overall(e, hosts):
 def first_host_forbidden(e, hosts):
     """Does the expectation forbid delivery through the first MX host?"""
     if not isinstance(e, dict):
-        return str(e) == "defer"
+        return primary(e) == "defer"
     first = sorted(hosts, key=lambda h: h["preference"])[0]["name"]
-    m = {dltest.fqdn(k): str(v) for k, v in e.items()}
+    m = {dltest.fqdn(k): primary(v) for k, v in e.items()}
     return m.get(first, "defer" if overall(e, hosts) == "defer" else "")\
         in ("next-mx", "defer")
 

@@ -126,7 +126,8 @@ test_host_auth_encrypt(void **state)
 	assert_non_null(why);
 	assert_int_equal(rc_decide_host(h, RC_POLICY_DANE_ONLY, NULL),
 	    RC_ACT_AUTH);
-	/* Only unusable records: encrypt (2.2), under both policies. */
+	/* Only unusable records: encrypt (2.2); dane-only: never here
+	 * (Postfix: "TLSA records unusable"). */
 	h->ntlsa = 0;
 	add_tlsa(h, 1, 1, 1, 32);
 	add_tlsa(h, 0, 0, 1, 32);
@@ -135,7 +136,7 @@ test_host_auth_encrypt(void **state)
 	assert_int_equal(rc_decide_host(h, RC_POLICY_DANE, NULL),
 	    RC_ACT_ENCRYPT);
 	assert_int_equal(rc_decide_host(h, RC_POLICY_DANE_ONLY, NULL),
-	    RC_ACT_ENCRYPT);
+	    RC_ACT_SKIP);
 	/* Plus one usable: auth. */
 	add_tlsa(h, 3, 1, 1, 32);
 	assert_int_equal(rc_decide_host(h, RC_POLICY_DANE, NULL),
@@ -203,6 +204,85 @@ test_host_failures(void **state)
 	free(h);
 }
 
+/* The MX RRset's rule first (RFC 7672 2.2.1), then the host's. */
+static void
+test_decide_insecure_mx(void **state)
+{
+	struct rc_lookups *l = calloc(1, sizeof(*l));
+
+	struct rc_host *h;
+	const char *why = NULL;
+
+	(void)state;
+	if (l == NULL)
+		abort();
+	h = host(RC_SECURE, RC_SECURE, RC_DATA);
+	add_tlsa(h, 3, 1, 1, 32);
+	l->mx = lk(RC_SECURE, RC_DATA);
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE, NULL), RC_ACT_AUTH);
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE_ONLY, NULL),
+	    RC_ACT_AUTH);
+	/* Insecure MX, secure matching TLSA: the primary reading under
+	 * dane, never a delivery under dane-only. */
+	l->mx = lk(RC_INSECURE, RC_DATA);
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE, &why),
+	    RC_ACT_OPPORTUNISTIC);
+	assert_non_null(strstr(why, "2.2.1"));
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE_ONLY, &why),
+	    RC_ACT_SKIP);
+	assert_non_null(strstr(why, "non DNSSEC destination"));
+	/* Implicit MX from an insecure NODATA: the same. */
+	l->mx = lk(RC_INSECURE, RC_NODATA);
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE_ONLY, NULL),
+	    RC_ACT_SKIP);
+	/* An address failure still skips the host under dane. */
+	h->addr = lk(RC_BOGUS, RC_DATA);
+	assert_int_equal(rc_decide(l, h, RC_POLICY_DANE, NULL), RC_ACT_SKIP);
+	free(h);
+	free(l);
+}
+
+/* Digest agility: the strongest matching type per usage and selector. */
+static void
+test_digest_agility(void **state)
+{
+	struct rc_host *h = host(RC_SECURE, RC_SECURE, RC_DATA);
+	char b[80];
+
+	(void)state;
+	add_tlsa(h, 3, 1, 1, 32);	/* 0: shadowed by 1 */
+	add_tlsa(h, 3, 1, 2, 64);	/* 1 */
+	add_tlsa(h, 3, 0, 1, 32);	/* 2: other selector */
+	add_tlsa(h, 2, 1, 0, 40);	/* 3: shadowed by 4 */
+	add_tlsa(h, 2, 1, 1, 32);	/* 4 */
+	add_tlsa(h, 3, 0, 2, 20);	/* 5: unusable, shadows nothing */
+	add_tlsa(h, 1, 1, 2, 64);	/* 6: PKIX-EE: unusable */
+	add_tlsa(h, 1, 1, 1, 32);	/* 7: unusable, not "shadowed" */
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 0), 2);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 1), -1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 2), -1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 3), 1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 4), -1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 5), -1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 7), -1);
+	assert_int_equal(rc_tlsa_shadowed(h->tlsa_rrs, h->ntlsa, 99), -1);
+	/* What the probe's trace says of each. */
+	assert_string_equal(rc_tlsa_label(h->tlsa_rrs, h->ntlsa, 0, b,
+	    sizeof(b)), "shadowed by digest agility: 3 1 2 present");
+	assert_string_equal(rc_tlsa_label(h->tlsa_rrs, h->ntlsa, 1, b,
+	    sizeof(b)), "usable");
+	assert_string_equal(rc_tlsa_label(h->tlsa_rrs, h->ntlsa, 3, b,
+	    sizeof(b)), "shadowed by digest agility: 2 1 1 present");
+	assert_string_equal(rc_tlsa_label(h->tlsa_rrs, h->ntlsa, 5, b,
+	    sizeof(b)), "unusable");
+	assert_string_equal(rc_tlsa_label(h->tlsa_rrs, h->ntlsa, 7, b,
+	    sizeof(b)), "unusable");
+	/* A shadowed record still makes the RRset usable: auth. */
+	assert_int_equal(rc_decide_host(h, RC_POLICY_DANE_ONLY, NULL),
+	    RC_ACT_AUTH);
+	free(h);
+}
+
 static void
 test_session(void **state)
 {
@@ -229,6 +309,9 @@ static void
 test_nexthop(void **state)
 {
 	struct rc_lookups *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		abort();
 
 	(void)state;
 	assert_non_null(l);
@@ -262,6 +345,8 @@ main(void)
 	    cmocka_unit_test(test_host_failures),
 	    cmocka_unit_test(test_session),
 	    cmocka_unit_test(test_nexthop),
+	    cmocka_unit_test(test_decide_insecure_mx),
+	    cmocka_unit_test(test_digest_agility),
 	    cmocka_unit_test(test_names),
 	};
 

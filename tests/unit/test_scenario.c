@@ -563,6 +563,108 @@ test_expect_inheritance(void **state)
 	scenario_free(s);
 }
 
+#define B(a) SCEN_ACT_BIT(SCEN_ACT_##a)
+
+/* Lists of acceptable actions and the overall set derived from them. */
+static void
+test_accept_sets(void **state)
+{
+	const struct scen_expect_policy *p;
+	struct scenario *s;
+	char buf[64];
+
+	(void)state;
+	/* Formatting: enum order, whatever the bit order. */
+	assert_string_equal(scen_accept_format(B(OPPORTUNISTIC) | B(AUTH),
+	    buf, sizeof(buf)), "auth|opportunistic");
+	assert_string_equal(scen_accept_format(0, buf, sizeof(buf)), "-");
+	assert_string_equal(scen_accept_format(B(AUTH) | B(ENCRYPT) |
+	    B(DEFER), buf, 8), "auth");
+	assert_int_equal(scen_accept_count(B(AUTH) | B(NEXT_MX) |
+	    B(DEFER)), 3);
+	assert_int_equal(scen_accept_count(0), 0);
+
+	/* Scalar and list for the whole delivery; a phase's list. */
+	s = load_ok(HEAD
+	    "domain: example.net\n"
+	    "mx:\n"
+	    "  - { host: mx1.example.net, addresses: [127.0.1.25],"
+	    " chain: [mx-cur, int-r3] }\n"
+	    "timeline:\n"
+	    "  - { phase: one, at: 0 }\n"
+	    "  - phase: two\n"
+	    "    at: 60\n"
+	    "    expect: { dane-only: [defer, encrypt] }\n"
+	    "expect:\n"
+	    "  mx: insecure\n"
+	    "  address: { mx1.example.net: secure }\n"
+	    "  tlsa: { mx1.example.net: secure }\n"
+	    "  dane: [opportunistic, auth]\n"
+	    "  dane-only: defer\n");
+	p = scenario_expect(s, SCEN_POLICY_DANE, -1);
+	assert_int_equal(p->overall, SCEN_ACT_OPPORTUNISTIC);
+	assert_int_equal(p->accept, B(OPPORTUNISTIC) | B(AUTH));
+	p = scenario_expect(s, SCEN_POLICY_DANE_ONLY, 0);
+	assert_int_equal(p->overall, SCEN_ACT_DEFER);
+	assert_int_equal(p->accept, B(DEFER));
+	p = scenario_expect(s, SCEN_POLICY_DANE_ONLY, 1);
+	assert_int_equal(p->overall, SCEN_ACT_DEFER);
+	assert_int_equal(p->accept, B(DEFER) | B(ENCRYPT));
+	scenario_free(s);
+
+	/* Host maps: the walk by preference (mx3 first, then mx1, mx2). */
+	s = load_ok(HEAD
+	    "domain: example.net\n"
+	    "mx:\n"
+	    "  - { host: mx1.example.net, preference: 10,"
+	    " addresses: [127.0.1.25], chain: [mx-cur, int-r3] }\n"
+	    "  - { host: mx2.example.net, preference: 20,"
+	    " addresses: [127.0.2.25], chain: [mx-cur, int-r3] }\n"
+	    "  - { host: mx3.example.net, preference: 5,"
+	    " addresses: [127.0.3.25], chain: [mx-cur, int-r3] }\n"
+	    "timeline:\n"
+	    "  - { phase: one, at: 0 }\n"
+	    "  - phase: two\n"
+	    "    at: 60\n"
+	    "    expect:\n"
+	    /* Every host may be skipped: defer is acceptable too. */
+	    "      dane: { mx1.example.net: [next-mx, encrypt],"
+	    " mx2.example.net: next-mx, mx3.example.net: [next-mx] }\n"
+	    /* mx3 must deliver: the walk stops there. */
+	    "      dane-only: { mx1.example.net: auth,"
+	    " mx2.example.net: auth, mx3.example.net: [auth, encrypt] }\n"
+	    "expect:\n"
+	    "  mx: secure\n"
+	    "  address: { mx1.example.net: secure, mx2.example.net: secure,"
+	    " mx3.example.net: secure }\n"
+	    "  tlsa: { mx1.example.net: secure, mx2.example.net: secure,"
+	    " mx3.example.net: secure }\n"
+	    /* mx3 may be skipped or take opportunistic; mx1 must say. */
+	    "  dane: { mx1.example.net: [auth, next-mx],"
+	    " mx2.example.net: opportunistic,"
+	    " mx3.example.net: [next-mx, opportunistic] }\n"
+	    "  dane-only: { mx1.example.net: next-mx,"
+	    " mx2.example.net: next-mx, mx3.example.net: next-mx }\n");
+	p = scenario_expect(s, SCEN_POLICY_DANE, -1);
+	assert_int_equal(p->hosts[0].action, SCEN_ACT_AUTH);
+	assert_int_equal(p->hosts[0].accept, B(AUTH) | B(NEXT_MX));
+	assert_int_equal(p->hosts[2].action, SCEN_ACT_NEXT_MX);
+	assert_int_equal(p->overall, SCEN_ACT_AUTH);
+	assert_int_equal(p->accept, B(OPPORTUNISTIC) | B(AUTH));
+	assert_string_equal(scen_accept_format(p->accept, buf, sizeof(buf)),
+	    "auth|opportunistic");
+	p = scenario_expect(s, SCEN_POLICY_DANE_ONLY, -1);
+	assert_int_equal(p->overall, SCEN_ACT_DEFER);
+	assert_int_equal(p->accept, B(DEFER));
+	p = scenario_expect(s, SCEN_POLICY_DANE, 1);
+	assert_int_equal(p->overall, SCEN_ACT_DEFER);
+	assert_int_equal(p->accept, B(ENCRYPT) | B(DEFER));
+	p = scenario_expect(s, SCEN_POLICY_DANE_ONLY, 1);
+	assert_int_equal(p->overall, SCEN_ACT_AUTH);
+	assert_int_equal(p->accept, B(AUTH) | B(ENCRYPT));
+	scenario_free(s);
+}
+
 static void
 test_tlsa_decoding(void **state)
 {
@@ -586,10 +688,12 @@ test_tlsa_decoding(void **state)
 	    "      - { record: \"3 1 1 0123456789ABCDEF0123456789abcdef"
 	    "0123456789abcdef0123456789abcdef\" }\n"
 	    "      - { record: \"DANE-TA CERT SHA2-256 01234567 89abcdef"
-	    " 01234567 89abcdef 01234567 89abcdef 01234567 89ABCDEF\" }\n"
+	    " 01234567 89abcdef 01234567 89abcdef 01234567 89ABCDEF\","
+	    " unusable: true }\n"	/* shadowed by the 2 0 2 */
 	    "      - { usage: DANE-TA, selector: cert, matching: SHA2-512,"
 	    " cert: int-r3 }\n"
-	    "      - { usage: 3, selector: 1, matching: 0, cert: mx-cur }\n"
+	    "      - { usage: 3, selector: 1, matching: 0, cert: mx-cur,"
+	    " unusable: true }\n"	/* shadowed by the 3 1 1 */
 	    "      - { record: \"0 0 1 00\", unusable: true }\n"
 	    EXPECT1);
 	t = s->hosts[0].tlsa;
@@ -811,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_implicit_zones),
 		cmocka_unit_test(test_host_order),
 		cmocka_unit_test(test_expect_inheritance),
+		cmocka_unit_test(test_accept_sets),
 		cmocka_unit_test(test_tlsa_decoding),
 		cmocka_unit_test(test_faults_and_records),
 		cmocka_unit_test(test_names),
