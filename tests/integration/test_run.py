@@ -17,7 +17,9 @@
    address is declared bogus or indeterminate: the validating lab
    resolver then keeps swaks out, and as it never tries another MX it
    passes exactly where the RFC says defer.
-4. posttls-finger: every result that is not PASS carries its evidence
+4. posttls-finger: every result's verdict and rule exactly as pinned in
+   tests/clients/posttls-finger.verdicts, and every result that is not
+   PASS carries its evidence
    (a reason, and the client's output).
 5. --keep keeps a failed cell's directory (events, client output).
 6. Exit codes: 2 for usage errors, 77 when everything is skipped.
@@ -180,7 +182,8 @@ def check_full_run(tap, danelab, src, cat, tmp):
 
     lines = r.stdout.strip().splitlines()
     tap.ok(bool(lines) and lines[-1] == f"{len(res)} passed, 0 failed, "
-           f"0 skipped", f"text report ends with the summary line "
+           f"0 error, 0 hang, 0 skipped, 0 xfail, 0 xpass",
+           f"text report ends with the summary line "
            f"({lines[-1] if lines else ''!r})")
     try:
         dom = xml.dom.minidom.parse(files["junit"])
@@ -277,6 +280,28 @@ def check_posttls_finger(tap, danelab, src, tmp):
     tap.ok(r.returncode in (0, 1), f"posttls-finger run ends "
            f"({r.returncode})")
     rep = load_json(p)
+    # The pinned table: every result's verdict and rule, exactly.
+    want = {}
+    with open(os.path.join(src, "tests", "clients",
+                           "posttls-finger.verdicts")) as fp:
+        for line in fp:
+            f = line.split()
+            if not f or f[0].startswith("#"):
+                continue
+            want[(f[0], f[1])] = (f[2], f[3] if len(f) > 3 else None)
+    got = {}
+    for x in rep["results"]:
+        cell = x["scenario"] + ("@" + x["phase"] if x.get("phase") else "")
+        got[(cell, x["policy"])] = (x["verdict"],
+                                    x.get("rule") if x["verdict"] != "PASS"
+                                    else None)
+    diff = sorted(k for k in set(want) | set(got)
+                  if want.get(k) != got.get(k))
+    tap.ok(len(want) > 100 and not diff, f"posttls-finger: every one of "
+           f"{len(got)} results as pinned in tests/clients/"
+           f"posttls-finger.verdicts ({len(diff)} differ)")
+    for k in diff[:20]:
+        tap.diag(f"{k[0]} {k[1]}: pinned {want.get(k)}, got {got.get(k)}")
     unexplained = [x for x in rep["results"] if x["verdict"] != "PASS" and
                    (not x.get("reason") or (x["verdict"] != "SKIP" and
                                             not x.get("output")))]
