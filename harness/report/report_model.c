@@ -199,22 +199,7 @@ report_summary(const struct run_report *r, char *buf, size_t len)
 char *
 report_accept_str(unsigned accept, char *buf, size_t len)
 {
-	size_t used = 0;
-	int a, n;
-
-	if (len == 0)
-		return buf;
-	buf[0] = '\0';
-	for (a = SCEN_ACT_AUTH; a <= SCEN_ACT_DEFER; a++) {
-		if ((accept & SCEN_ACT_BIT(a)) == 0 || used >= len)
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s",
-		    used > 0 ? "|" : "", scen_action_name((enum scen_action)a));
-		used = n < 0 ? len : used + (size_t)n;
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-	return buf;
+	return scen_accept_format(accept, buf, len);
 }
 
 int

@@ -138,12 +138,46 @@ start_cell(struct exec *x, size_t i)
 	return 0;
 }
 
+/*
+ * With --keep, a cell whose worker crashed, overran or wrote no results:
+ * its directory and its worker's log (DIR.log) go to the keep root as
+ * KEEP/broken-<i>-<scenario>.<client>.<policy>/ (lab/, worker.log).  kept
+ * gets that path, or "".
+ */
+static void
+keep_broken(struct exec *x, size_t i, const char *dir, char *kept,
+    size_t len, int ws)
+{
+	const struct run_cell *c = &x->cells[i];
+	char from[PATH_MAX + 8], to[2 * PATH_MAX], *p;
+
+	kept[0] = '\0';
+	if (!x->o->keep || x->o->keep_root == NULL ||
+	    (!x->cr[i].overdue && WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
+		return;
+	snprintf(kept, len, "%s/broken-%zu-%s.%s.%s", x->o->keep_root, i,
+	    c->s->id, c->client->name, scen_policy_name(c->policy));
+	for (p = kept + strlen(x->o->keep_root) + 1; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '_';
+	if (mkdir(kept, 0700) != 0) {
+		kept[0] = '\0';
+		return;
+	}
+	snprintf(to, sizeof(to), "%s/lab", kept);
+	(void)rename(dir, to);
+	snprintf(from, sizeof(from), "%s.log", dir);
+	snprintf(to, sizeof(to), "%s/worker.log", kept);
+	(void)rename(from, to);
+}
+
 static void
 finish_cell(struct exec *x, size_t i, int ws)
 {
 	struct cell_run *r = &x->cr[i];
 	const struct run_cell *c = &x->cells[i];
-	char dir[PATH_MAX], results[PATH_MAX], why[PATH_MAX + 128];
+	char dir[PATH_MAX], results[PATH_MAX], why[2 * PATH_MAX + 128];
+	char kept[PATH_MAX];
 	struct dl_diags d;
 	size_t k;
 
@@ -155,6 +189,7 @@ finish_cell(struct exec *x, size_t i, int ws)
 	else
 		x->running_short--;
 	cell_paths(x, i, dir, sizeof(dir), results, sizeof(results));
+	keep_broken(x, i, dir, kept, sizeof(kept), ws);
 	dl_diags_init(&d);
 	if (!r->overdue && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
 	    report_read_json(results, &r->part, &d) == 0) {
@@ -171,10 +206,16 @@ finish_cell(struct exec *x, size_t i, int ws)
 			    strsignal(WTERMSIG(ws)));
 		else
 			snprintf(why, sizeof(why), "the cell's worker wrote no "
-			    "results (exit %d; see %s.log)",
-			    WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, dir);
+			    "results (exit %d)",
+			    WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+		k = strlen(why);
+		snprintf(why + k, sizeof(why) - k, kept[0] != '\0'
+		    ? "; its log and files are kept in %s"
+		    : "; 'danelab run --keep' keeps its log%s", kept);
 		run_results_fill(c, &r->part,
 		    r->overdue ? RUN_HANG : RUN_ERROR, why);
+		for (k = 0; kept[0] != '\0' && k < r->part.n_results; k++)
+			r->part.results[k].kept_dir = xstrdup(kept);
 	}
 	dl_diags_clear(&d);
 	lab_rmtree(dir);

@@ -4,8 +4,8 @@
 A test client (a profile written here) that just sleeps stands in for a
 client that hangs.  Three ways to end it:
   1. the client is killed (SIGKILL) in the middle of the cell: the run
-     goes on, the cell is scored (FAIL: nothing delivered where the
-     scenario expects delivery), the run exits 1;
+     goes on, the cell is scored (ERROR: killed by a signal, an exit
+     status its profile does not declare), the run exits 1;
   2. the client outlives its profile's timeout: HANG, exit 1, in about
      the timeout;
   3. Ctrl-C: SIGINT to the run's process group, as a terminal sends it,
@@ -130,9 +130,12 @@ def main():
             os.kill(victim[0][0], signal.SIGKILL)
         out, err = finish(run, 30)
         el = time.monotonic() - t0
-        tap.ok(run.returncode == 1 and "FAIL" in out and el < 30,
-               f"client killed: the cell is scored FAIL, exit 1, in "
-               f"{el:.1f} s ({run.returncode})")
+        # Killed by a signal (137): an exit status its profile does not
+        # declare, so ERROR (rule exit-status), never a verdict.
+        tap.ok(run.returncode == 1 and "ERROR" in out and
+               "exit-status" in out and el < 30,
+               f"client killed: the cell is ERROR (exit-status), exit 1, "
+               f"in {el:.1f} s ({run.returncode})")
         if run.returncode != 1:
             tap.diag(dltest.short(out) + dltest.short(err))
         leftovers(tap, "client killed", tmp, m0)
