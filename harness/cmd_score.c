@@ -246,35 +246,175 @@ stage_output(const char *prog, const char *src, const char *prefix, int index)
 	return 0;
 }
 
+/* What is scored: loaded from the arguments. */
+struct score_in {
+	struct scenario *s;
+	struct client_profile *p;
+	struct run_events ev;
+	int phase;		/* --phase, or -1 */
+	char prefix[PATH_MAX + 32];	/* client outputs PREFIX.<i>.out */
+	char tmp[32];		/* staging directory, or "" */
+};
+
+static void
+score_in_clear(struct score_in *in)
+{
+	char path[PATH_MAX + 64];
+	int k;
+
+	if (in->tmp[0] != '\0') {
+		for (k = 0; k < RUN_MAX_CLIENT_RUNS; k++) {
+			snprintf(path, sizeof(path), "%s.%d.out", in->prefix, k);
+			unlink(path);
+		}
+		rmdir(in->tmp);
+	}
+	run_events_clear(&in->ev);
+	profile_free(in->p);
+	scenario_free(in->s);
+	memset(in, 0, sizeof(*in));
+}
+
+/*
+ * The scenario, the profile, the events and where the outputs are: from
+ * a kept cell, or from the arguments (the output staged in a temporary
+ * directory).  0 or CLI_EXIT_USAGE (said why).
+ */
+static int
+score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
+    struct score_in *in)
+{
+	char *scen = NULL, *client = a->client ? xstrdup(a->client) : NULL;
+	char events[PATH_MAX + 32];
+	const char *dir = getenv("DANELAB_CLIENTS");
+	struct dl_diags d;
+	int rc = CLI_EXIT_USAGE, index;
+
+	in->phase = -1;
+	dl_diags_init(&d);
+	if (a->cell != NULL) {
+		if (optind != argc || a->events != NULL || a->out != NULL) {
+			fprintf(stderr, "%s score: --cell takes the scenario, "
+			    "events and output from the cell\n", ctx->prog);
+			goto out;
+		}
+		if (read_cell_file(ctx->prog, a->cell, &scen, &client,
+		    &a->policy) != 0)
+			goto out;
+		snprintf(events, sizeof(events), "%s/events.jsonl", a->cell);
+		snprintf(in->prefix, sizeof(in->prefix), "%s/client", a->cell);
+	} else {
+		if (optind + 1 != argc || a->events == NULL) {
+			fprintf(stderr, "%s score: give a SCENARIO and --events "
+			    "FILE, or --cell DIR\n", ctx->prog);
+			goto out;
+		}
+		scen = xstrdup(argv[optind]);
+		snprintf(events, sizeof(events), "%s", a->events);
+		snprintf(in->tmp, sizeof(in->tmp), "/tmp/danelab-score.XXXXXX");
+		if (mkdtemp(in->tmp) == NULL) {
+			fprintf(stderr, "%s score: %s: %s\n", ctx->prog,
+			    in->tmp, strerror(errno));
+			in->tmp[0] = '\0';
+			goto out;
+		}
+		snprintf(in->prefix, sizeof(in->prefix), "%s/client", in->tmp);
+	}
+	if (cli_scenario(ctx, scen, &in->s) != 0)
+		goto out;
+	if (profile_find(dir != NULL && *dir != '\0' ? dir
+	    : DANELAB_CLIENTS_DIR, client ? client : "reference", &in->p,
+	    &d) != 0)
+		goto out;
+	if (a->phase != NULL &&
+	    (in->phase = scenario_phase_index(in->s, a->phase)) < 0) {
+		fprintf(stderr, "%s score: %s has no phase \"%s\"\n",
+		    ctx->prog, in->s->id, a->phase);
+		goto out;
+	}
+	if (access(events, R_OK) != 0) {
+		fprintf(stderr, "%s score: %s: %s\n", ctx->prog, events,
+		    strerror(errno));
+		goto out;
+	}
+	if (run_events_read(events, &in->ev, &d) != 0)
+		goto out;
+	rc = 0;
+	if (a->cell != NULL)
+		goto out;
+	if (in->s->n_phases > 0 && in->phase < 0) {
+		fprintf(stderr, "%s score: %s has a timeline: give --phase\n",
+		    ctx->prog, in->s->id);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	index = in->phase >= 0 ? in->phase : 0;
+	if ((rc = fix_run(ctx->prog, &in->ev, index, a)) == 0 &&
+	    a->out != NULL)
+		rc = stage_output(ctx->prog, a->out, in->prefix, index);
+out:
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	free(scen);
+	free(client);
+	return rc;
+}
+
+/* Score every moment (or the phase asked for) into rep. */
+static void
+score_all(const struct score_args *a, struct score_in *in,
+    struct run_report *rep)
+{
+	struct run_cell cell;
+	size_t i, n = 0;
+
+	memset(&cell, 0, sizeof(cell));
+	cell.s = in->s;
+	cell.client = in->p;
+	cell.policy = a->policy >= 0 ? (enum scen_policy)a->policy
+				     : SCEN_POLICY_DANE;
+	rep->schema = REPORT_SCHEMA_VERSION;
+	rep->version = xstrdup(DANELAB_VERSION);
+	rep->isolation = xstrdup("none (scored again)");
+	rep->env_ok = true;
+	rep->shard_k = rep->shard_n = 1;
+	rep->n_scenarios = 1;
+	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
+	run_scenario_from(in->s, &rep->scenarios[0]);
+	run_score_moments(&cell, &in->ev, in->prefix, rep);
+	if (in->phase < 0)
+		return;
+	for (i = 0; i < rep->n_results; i++) {
+		if (rep->results[i].phase_index == in->phase)
+			rep->results[n++] = rep->results[i];
+		else
+			run_result_clear(&rep->results[i]);
+	}
+	rep->n_results = n;
+}
+
 int
 cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_verb *v = cli_verb_find("score");
-	struct score_args a;
-	struct scenario *s = NULL;
-	struct client_profile *p = NULL;
-	struct run_events ev;
-	struct run_report rep;
-	struct run_cell cell;
-	struct dl_diags d;
 	const char *paths[REPORT_FORMAT_COUNT];
-	char *scen_file = NULL, *client = NULL, tmp[] = "/tmp/danelab-score.XXXXXX";
-	char prefix[PATH_MAX + 32], events[PATH_MAX + 32];
-	bool staged = false;
-	int rc, phase = -1;
-	size_t i, keep_n;
+	struct score_args a;
+	struct score_in in;
+	struct run_report rep;
+	struct dl_diags d;
+	size_t i;
+	int rc;
 
 	if (argc >= 2 && cli_is_help(argv[1])) {
 		cli_verb_usage(ctx, v, true);
 		return CLI_EXIT_OK;
 	}
 	memset(&a, 0, sizeof(a));
-	memset(&ev, 0, sizeof(ev));
+	memset(&in, 0, sizeof(in));
 	memset(&rep, 0, sizeof(rep));
 	a.policy = -1;
 	a.status = INT_MIN;
 	a.opts.color = ctx->color;
-	dl_diags_init(&d);
 	if ((rc = parse_args(ctx, argc, argv, &a)) != 0) {
 		cli_verb_usage(ctx, v, false);
 		return rc;
@@ -286,132 +426,21 @@ cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 		    ctx->prog);
 		return CLI_EXIT_USAGE;
 	}
-	if (a.client != NULL)
-		client = xstrdup(a.client);
-	if (a.cell != NULL) {
-		if (optind != argc || a.events != NULL || a.out != NULL) {
-			fprintf(stderr, "%s score: --cell takes the scenario, "
-			    "events and output from the cell\n", ctx->prog);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-		if ((rc = read_cell_file(ctx->prog, a.cell, &scen_file, &client,
-		    &a.policy)) != 0)
-			goto out;
-		snprintf(events, sizeof(events), "%s/events.jsonl", a.cell);
-		snprintf(prefix, sizeof(prefix), "%s/client", a.cell);
-	} else {
-		if (optind + 1 != argc || a.events == NULL) {
-			fprintf(stderr, "%s score: give a SCENARIO and --events "
-			    "FILE, or --cell DIR\n", ctx->prog);
-			cli_verb_usage(ctx, v, false);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-		scen_file = xstrdup(argv[optind]);
-		snprintf(events, sizeof(events), "%s", a.events);
-		if (mkdtemp(tmp) == NULL) {
-			fprintf(stderr, "%s score: %s: %s\n", ctx->prog, tmp,
-			    strerror(errno));
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-		staged = true;
-		snprintf(prefix, sizeof(prefix), "%s/client", tmp);
+	if ((rc = score_load(ctx, argc, argv, &a, &in)) != 0) {
+		score_in_clear(&in);
+		return rc;
 	}
-	if (cli_scenario(ctx, scen_file, &s) != 0) {
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if ((rc = profile_find(getenv("DANELAB_CLIENTS") != NULL
-	    ? getenv("DANELAB_CLIENTS") : DANELAB_CLIENTS_DIR, client ? client
-	    : "reference", &p, &d)) != 0) {
-		dl_diags_print(&d, stderr);
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (a.phase != NULL &&
-	    (phase = scenario_phase_index(s, a.phase)) < 0) {
-		fprintf(stderr, "%s score: %s has no phase \"%s\"\n",
-		    ctx->prog, s->id, a.phase);
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (access(events, R_OK) != 0) {
-		fprintf(stderr, "%s score: %s: %s\n", ctx->prog, events,
-		    strerror(errno));
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (run_events_read(events, &ev, &d) != 0) {
-		dl_diags_print(&d, stderr);
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (a.cell == NULL) {
-		int index = phase >= 0 ? phase : 0;
-
-		if (s->n_phases > 0 && phase < 0) {
-			fprintf(stderr, "%s score: %s has a timeline: give "
-			    "--phase\n", ctx->prog, s->id);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-		if ((rc = fix_run(ctx->prog, &ev, index, &a)) != 0 ||
-		    (a.out != NULL &&
-		    (rc = stage_output(ctx->prog, a.out, prefix, index)) != 0))
-			goto out;
-	}
-
-	memset(&cell, 0, sizeof(cell));
-	cell.s = s;
-	cell.client = p;
-	cell.policy = a.policy >= 0 ? (enum scen_policy)a.policy
-				    : SCEN_POLICY_DANE;
-	rep.schema = REPORT_SCHEMA_VERSION;
-	rep.version = xstrdup(DANELAB_VERSION);
-	rep.isolation = xstrdup("none (scored again)");
-	rep.env_ok = true;
-	rep.shard_k = rep.shard_n = 1;
-	rep.n_scenarios = 1;
-	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
-	run_scenario_from(s, &rep.scenarios[0]);
-	run_score_moments(&cell, &ev, prefix, &rep);
-	/* Only the phase asked for. */
-	if (phase >= 0) {
-		for (i = 0, keep_n = 0; i < rep.n_results; i++) {
-			if (rep.results[i].phase_index == phase)
-				rep.results[keep_n++] = rep.results[i];
-			else
-				run_result_clear(&rep.results[i]);
-		}
-		rep.n_results = keep_n;
-	}
-	for (i = 0; i < a.n_formats; i++)
+	score_all(&a, &in, &rep);
+	dl_diags_init(&d);
+	for (i = 0; i < a.n_formats && rc == 0; i++)
 		if (report_write_path(&rep, a.formats[i], &a.opts, paths[i],
-		    &d) != 0) {
-			dl_diags_print(&d, stderr);
+		    &d) != 0)
 			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-	rc = report_exit_code(&rep);
-out:
-	if (staged) {
-		char path[PATH_MAX + 64];
-		int k;
-
-		for (k = 0; k < RUN_MAX_CLIENT_RUNS; k++) {
-			snprintf(path, sizeof(path), "%s.%d.out", prefix, k);
-			unlink(path);
-		}
-		rmdir(tmp);
-	}
+	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
+	if (rc == 0)
+		rc = report_exit_code(&rep);
 	report_clear(&rep);
-	run_events_clear(&ev);
-	profile_free(p);
-	scenario_free(s);
-	free(scen_file);
-	free(client);
+	score_in_clear(&in);
 	return rc;
 }

@@ -227,33 +227,229 @@ write_results(const struct run_report *rep, const char *path)
 	return 0;
 }
 
+/* What the client runner is started with, rendered for one cell. */
+struct cell_client {
+	char cdir[PATH_MAX + 32];	/* {dir}: the client's files */
+	char t0s[32], tos[16], at[1024];
+	char *domain, *mx1, *rcpt;
+	char **cargv;	/* the client's argv, rendered */
+	char **penv;	/* the profile's environment, rendered */
+	char **cenv;	/* the lab's variables, then the profile's */
+	char **argv;	/* danelab __client ... -- cargv */
+};
+
+static void
+cell_client_clear(struct cell_client *cc)
+{
+	profile_strv_free(cc->cargv);
+	profile_strv_free(cc->penv);
+	lab_env_free(cc->cenv);
+	free(cc->argv);
+	free(cc->domain);
+	free(cc->mx1);
+	free(cc->rcpt);
+	memset(cc, 0, sizeof(*cc));
+}
+
+/* "0" or "0,20150,40150": the moments the client runs at, in ms. */
+static void
+moments(const struct scenario *s, char *at, size_t len)
+{
+	size_t n = s->n_phases > 0 ? s->n_phases : 1, i, k;
+
+	at[0] = '\0';
+	for (i = 0, k = 0; i < n && k < len - 16; i++) {
+		unsigned long long ms = s->n_phases > 0
+		    ? (unsigned long long)s->phases[i].at * 1000
+		    : 0;
+
+		if (i > 0 || ms > 0)
+			ms += RUN_PHASE_MARGIN_MS;
+		k += (size_t)snprintf(at + k, len - k, "%s%llu",
+		    i > 0 ? "," : "", ms);
+	}
+}
+
+/*
+ * Render the client of c (its files into its directory, argv, env) and
+ * the runner's command line around it.  Returns 0 or DL_E* with
+ * diagnostics; cell_client_clear after either.
+ */
+static int
+client_prepare(const struct run_cell *c, const struct run_opts *o,
+    const struct lab_files *files, char *events, char *prefix, uint64_t t0,
+    struct cell_client *cc, struct dl_diags *d)
+{
+	const struct scenario *s = c->s;
+	const struct client_profile *p = c->client;
+	struct profile_vars vars;
+	size_t n = 0, i, k = 0;
+	int rc;
+
+	snprintf(cc->cdir, sizeof(cc->cdir), "%s/client", files->dir);
+	if (mkdir(cc->cdir, 0700) != 0) {
+		dl_error(d, cc->cdir, 0, 0, "mkdir: %s", strerror(errno));
+		return DL_EIO;
+	}
+	cc->domain = nodot(s->domain);
+	cc->mx1 = nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
+	cc->rcpt = xasprintf("postmaster@%s", cc->domain);
+	memset(&vars, 0, sizeof(vars));
+	vars.domain = cc->domain;
+	vars.policy = p->policy_value[c->policy];
+	vars.danelab = o->danelab;
+	vars.resolver = WORLD_RESOLVER_ADDR;
+	vars.anchor = files->root_key;
+	vars.anchor_ds = files->root_ds;
+	vars.anchor_conf = files->anchor_conf;
+	vars.mail_config = files->mail_config;
+	vars.dir = cc->cdir;
+	vars.mx1 = cc->mx1;
+	vars.from = "danelab@client.lab";
+	vars.rcpt = cc->rcpt;
+	if ((rc = profile_render_files(p, &vars, d)) != 0 ||
+	    (rc = profile_render_argv(p, &vars, &cc->cargv, d)) != 0 ||
+	    (rc = profile_render_env(p, &vars, &cc->penv, d)) != 0)
+		return rc;
+	cc->cenv = lab_env_new(files, s->id, cc->penv);
+
+	moments(s, cc->at, sizeof(cc->at));
+	snprintf(cc->t0s, sizeof(cc->t0s), "%llu", (unsigned long long)t0);
+	snprintf(cc->tos, sizeof(cc->tos), "%u", p->timeout_s);
+	while (cc->cargv[n] != NULL)
+		n++;
+	cc->argv = xcalloc(n + 16, sizeof(*cc->argv));
+	cc->argv[k++] = (char *)o->danelab;
+	cc->argv[k++] = (char *)"__client";
+	cc->argv[k++] = (char *)"--events";
+	cc->argv[k++] = events;
+	cc->argv[k++] = (char *)"--t0";
+	cc->argv[k++] = cc->t0s;
+	cc->argv[k++] = (char *)"--out";
+	cc->argv[k++] = prefix;
+	cc->argv[k++] = (char *)"--timeout";
+	cc->argv[k++] = cc->tos;
+	cc->argv[k++] = (char *)"--at";
+	cc->argv[k++] = cc->at;
+	cc->argv[k++] = (char *)"--";
+	for (i = 0; i < n; i++)
+		cc->argv[k++] = cc->cargv[i];
+	cc->argv[k] = NULL;
+	return 0;
+}
+
+/*
+ * The world up in fresh namespaces, the runner as the lab's command;
+ * returns lab_run's code, the runner's status and the events lost.
+ */
+static int
+lab_go(const struct run_cell *c, struct tl_worlds *tw,
+    struct lab_files *files, struct evlog *log, uint64_t t0,
+    const struct cell_client *cc, int *status, uint64_t *lost,
+    struct dl_diags *d)
+{
+	struct lab_servers_opts so;
+	struct lab_spec spec;
+	int rc;
+
+	memset(&so, 0, sizeof(so));
+	so.port = 53;
+	so.upstream = RESOLVER_HINTS;
+	so.root_hints = files->root_hints;
+	so.log = log;
+	if (c->s->n_phases > 0) {
+		so.timeline = tw;
+		so.t0_ns = t0;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.files = files;
+	spec.world = tl_worlds_get(tw, 0);
+	spec.servers = &so;
+	spec.argv = cc->argv;
+	spec.env = cc->cenv;
+	rc = lab_run(&spec, status, d);
+	*lost = evlog_errors(log);
+	return rc;
+}
+
+/* Every moment of c ERROR, with the diagnostics (or rc) as reason. */
+static void
+lab_error_results(const struct run_cell *c, struct run_report *rep,
+    const struct dl_diags *d, int rc)
+{
+	char msg[1024];
+	size_t m = 0, w;
+
+	msg[0] = '\0';
+	for (w = 0; w < d->n && m < sizeof(msg) - 2; w++)
+		m += (size_t)snprintf(msg + m, sizeof(msg) - m, "%s%s",
+		    w > 0 ? "; " : "", d->v[w].msg);
+	if (msg[0] == '\0')
+		snprintf(msg, sizeof(msg), "%s", dl_strerror(rc));
+	run_results_fill(c, rep, RUN_ERROR, msg);
+}
+
+/* --keep: the cell's directory (with cell.json) into the keep root. */
+static void
+keep_cell(const struct run_cell *c, const struct run_opts *o,
+    struct lab_files *files, struct run_report *rep)
+{
+	char kept[PATH_MAX], name[512];
+	size_t i;
+
+	cell_name(c, name, sizeof(name));
+	snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
+	write_cell_file(c, files->dir);
+	if (rename(files->dir, kept) == 0) {
+		for (i = 0; i < rep->n_results; i++)
+			rep->results[i].kept_dir = xstrdup(kept);
+		files->dir[0] = '\0';
+	}
+}
+
+/* Cells the client cannot do at all: SKIP with the reason. */
+static bool
+cell_skipped(const struct run_cell *c, struct run_report *rep)
+{
+	const struct client_profile *p = c->client;
+	char why[512];
+
+	if (p->policy_value[c->policy] == NULL) {
+		snprintf(why, sizeof(why), "%s: %s", p->name,
+		    p->skip_reason[c->policy] ? p->skip_reason[c->policy]
+					      : "no such policy");
+		run_results_fill(c, rep, RUN_SKIP, why);
+		return true;
+	}
+	if (!profile_available(p, why, sizeof(why))) {
+		run_results_fill(c, rep, RUN_SKIP, why);
+		return true;
+	}
+	return false;
+}
+
 int
 run_cell(const struct run_cell *c, const struct run_opts *o,
     const char *dir, const char *results_path)
 {
-	const struct scenario *s = c->s;
-	const struct client_profile *p = c->client;
 	struct run_report rep;
 	struct tl_worlds *tw = NULL;
 	struct lab_files files;
-	struct lab_servers_opts so;
-	struct lab_spec spec;
-	struct profile_vars vars;
+	struct cell_client cc;
 	struct evlog *log = NULL;
 	struct run_events ev;
 	struct dl_diags d;
-	char why[512], events[PATH_MAX + 32], prefix[PATH_MAX + 32];
-	char cdir[PATH_MAX + 32], t0s[32], tos[16], at[1024], name[512];
-	char **cargv = NULL, **cenv = NULL, **penv = NULL, **argv = NULL;
-	char *domain = NULL, *mx1 = NULL, *rcpt = NULL;
-	size_t n_moments, i, k, n_cargv = 0;
-	uint64_t t0, cell_t0, log_errors = 0;
+	char events[PATH_MAX + 32], prefix[PATH_MAX + 32];
+	uint64_t t0, cell_t0, lost = 0;
 	bool keep = false;
-	int rc, status = 0, w;
+	int rc = 0, status = 0;
+	size_t i;
 
+	(void)dir;
 	cell_t0 = evlog_now_ns();
 	memset(&rep, 0, sizeof(rep));
 	memset(&files, 0, sizeof(files));
+	memset(&cc, 0, sizeof(cc));
 	memset(&ev, 0, sizeof(ev));
 	dl_diags_init(&d);
 	rep.schema = REPORT_SCHEMA_VERSION;
@@ -262,23 +458,11 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	rep.env_ok = true;
 	rep.n_scenarios = 1;
 	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
-	run_scenario_from(s, &rep.scenarios[0]);
-	(void)dir;
-
-	/* Cells the client cannot do at all. */
-	if (p->policy_value[c->policy] == NULL) {
-		snprintf(why, sizeof(why), "%s: %s", p->name,
-		    p->skip_reason[c->policy] ? p->skip_reason[c->policy]
-					      : "no such policy");
-		run_results_fill(c, &rep, RUN_SKIP, why);
+	run_scenario_from(c->s, &rep.scenarios[0]);
+	if (cell_skipped(c, &rep))
 		goto out;
-	}
-	if (!profile_available(p, why, sizeof(why))) {
-		run_results_fill(c, &rep, RUN_SKIP, why);
-		goto out;
-	}
 
-	rc = tl_worlds_build(s, o->fixtures_dir, 0, &tw, &d);
+	rc = tl_worlds_build(c->s, o->fixtures_dir, 0, &tw, &d);
 	if (rc == 0)
 		rc = lab_files_create(tl_worlds_get(tw, 0), o->fixtures_dir,
 		    &files, &d);
@@ -286,132 +470,30 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 		goto lab_error;
 	snprintf(events, sizeof(events), "%s/events.jsonl", files.dir);
 	snprintf(prefix, sizeof(prefix), "%s/client", files.dir);
-	snprintf(cdir, sizeof(cdir), "%s/client", files.dir);
-	if (mkdir(cdir, 0700) != 0) {
-		dl_error(&d, cdir, 0, 0, "mkdir: %s", strerror(errno));
-		rc = DL_EIO;
-		goto lab_error;
-	}
 	t0 = evlog_now_ns();
 	if ((rc = evlog_open(events, t0, &log)) != 0) {
 		dl_error(&d, events, 0, 0, "cannot open: %s", strerror(errno));
 		goto lab_error;
 	}
-
-	domain = nodot(s->domain);
-	mx1 = nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
-	rcpt = xasprintf("postmaster@%s", domain);
-	memset(&vars, 0, sizeof(vars));
-	vars.domain = domain;
-	vars.policy = p->policy_value[c->policy];
-	vars.danelab = o->danelab;
-	vars.resolver = WORLD_RESOLVER_ADDR;
-	vars.anchor = files.root_key;
-	vars.anchor_ds = files.root_ds;
-	vars.anchor_conf = files.anchor_conf;
-	vars.mail_config = files.mail_config;
-	vars.dir = cdir;
-	vars.mx1 = mx1;
-	vars.from = "danelab@client.lab";
-	vars.rcpt = rcpt;
-	if ((rc = profile_render_files(p, &vars, &d)) != 0 ||
-	    (rc = profile_render_argv(p, &vars, &cargv, &d)) != 0 ||
-	    (rc = profile_render_env(p, &vars, &penv, &d)) != 0)
+	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
+	    &d)) != 0 ||
+	    (rc = lab_go(c, tw, &files, log, t0, &cc, &status, &lost,
+	    &d)) != 0)
 		goto lab_error;
-	/* The lab's own variables, then the profile's (which win). */
-	cenv = lab_env_new(&files, s->id, penv);
-
-	/* The moments: the start, or the start of every phase. */
-	n_moments = s->n_phases > 0 ? s->n_phases : 1;
-	at[0] = '\0';
-	for (i = 0, k = 0; i < n_moments && k < sizeof(at) - 16; i++) {
-		unsigned long long ms = s->n_phases > 0
-		    ? (unsigned long long)s->phases[i].at * 1000
-		    : 0;
-
-		if (i > 0 || ms > 0)
-			ms += RUN_PHASE_MARGIN_MS;
-		k += (size_t)snprintf(at + k, sizeof(at) - k, "%s%llu",
-		    i > 0 ? "," : "", ms);
-	}
-	snprintf(t0s, sizeof(t0s), "%llu", (unsigned long long)t0);
-	snprintf(tos, sizeof(tos), "%u", p->timeout_s);
-	while (cargv[n_cargv] != NULL)
-		n_cargv++;
-	argv = xcalloc(n_cargv + 16, sizeof(*argv));
-	k = 0;
-	argv[k++] = (char *)o->danelab;
-	argv[k++] = (char *)"__client";
-	argv[k++] = (char *)"--events";
-	argv[k++] = events;
-	argv[k++] = (char *)"--t0";
-	argv[k++] = t0s;
-	argv[k++] = (char *)"--out";
-	argv[k++] = prefix;
-	argv[k++] = (char *)"--timeout";
-	argv[k++] = tos;
-	argv[k++] = (char *)"--at";
-	argv[k++] = at;
-	argv[k++] = (char *)"--";
-	for (i = 0; i < n_cargv; i++)
-		argv[k++] = cargv[i];
-	argv[k] = NULL;
-
-	memset(&so, 0, sizeof(so));
-	so.port = 53;
-	so.upstream = RESOLVER_HINTS;
-	so.root_hints = files.root_hints;
-	so.log = log;
-	if (s->n_phases > 0) {
-		so.timeline = tw;
-		so.t0_ns = t0;
-	}
-	memset(&spec, 0, sizeof(spec));
-	spec.files = &files;
-	spec.world = tl_worlds_get(tw, 0);
-	spec.servers = &so;
-	spec.argv = argv;
-	spec.env = cenv;
-	rc = lab_run(&spec, &status, &d);
-	log_errors = evlog_errors(log);
 	evlog_free(log);
 	log = NULL;
-	if (rc != 0)
-		goto lab_error;
-
 	if ((rc = run_events_read(events, &ev, &d)) != 0)
 		goto lab_error;
-	evidence_check(&ev, log_errors, status);
+	evidence_check(&ev, lost, status);
 	keep = run_score_moments(c, &ev, prefix, &rep);
 	goto out;
 
 lab_error:
-	{
-		char msg[1024];
-		size_t m = 0;
-
-		msg[0] = '\0';
-		for (w = 0; w < (int)d.n && m < sizeof(msg) - 2; w++)
-			m += (size_t)snprintf(msg + m, sizeof(msg) - m, "%s%s",
-			    w > 0 ? "; " : "", d.v[w].msg);
-		if (msg[0] == '\0')
-			snprintf(msg, sizeof(msg), "%s", dl_strerror(rc));
-		run_results_fill(c, &rep, RUN_ERROR, msg);
-		keep = true;
-	}
+	lab_error_results(c, &rep, &d, rc);
+	keep = true;
 out:
-	if (keep && o->keep && files.dir[0] != '\0' && o->keep_root != NULL) {
-		char kept[PATH_MAX];
-
-		cell_name(c, name, sizeof(name));
-		snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
-		write_cell_file(c, files.dir);
-		if (rename(files.dir, kept) == 0) {
-			for (i = 0; i < rep.n_results; i++)
-				rep.results[i].kept_dir = xstrdup(kept);
-			files.dir[0] = '\0';
-		}
-	}
+	if (keep && o->keep && files.dir[0] != '\0' && o->keep_root != NULL)
+		keep_cell(c, o, &files, &rep);
 	if (files.dir[0] != '\0')
 		lab_files_remove(&files);
 	cell_t0 = (evlog_now_ns() - cell_t0) / 1000000ULL;
@@ -422,13 +504,7 @@ out:
 	dl_diags_clear(&d);
 	run_events_clear(&ev);
 	evlog_free(log);
-	profile_strv_free(cargv);
-	profile_strv_free(penv);
-	lab_env_free(cenv);
-	free(argv);
-	free(domain);
-	free(mx1);
-	free(rcpt);
+	cell_client_clear(&cc);
 	tl_worlds_free(tw);
 	report_clear(&rep);
 	return rc;

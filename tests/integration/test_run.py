@@ -33,6 +33,7 @@ Needs root (namespaces) and PyYAML.  args: DANELAB SOURCE_ROOT
 import html.parser
 import json
 import os
+import subprocess
 import sys
 import xml.dom.minidom
 
@@ -330,6 +331,21 @@ def check_keep(tap, danelab, src, tmp):
     leftover = [f for f in os.listdir(ktmp)
                 if not f.startswith("danelab-keep-")]
     tap.ok(not leftover, f"--keep leaves nothing else ({leftover})")
+    if not ok:
+        return
+    # The kept cell scored again gives the same result.
+    q = subprocess.run([danelab, "score", "--cell", kept[0], "--format",
+                        "json"], capture_output=True, text=True, cwd=src)
+    try:
+        again = json.loads(q.stdout)["results"]
+    except (ValueError, KeyError):
+        again = []
+    first = [x for x in rep["results"] if x["verdict"] != "PASS"][0]
+    tap.ok(q.returncode == 1 and len(again) == 1 and
+           (again[0]["verdict"], again[0]["rule"]) ==
+           (first["verdict"], first["rule"]),
+           f"danelab score --cell gives the kept cell's verdict again "
+           f"({first['verdict']} {first['rule']})")
 
 
 def check_exit_codes(tap, danelab, src, tmp):
