@@ -206,7 +206,7 @@ static const struct cli_verb verbs[] = {
 	  "TLS, handshakes), the client's exit status (as its profile\n"
 	  "declares them) and what it says (its profile's patterns) are\n"
 	  "scored against the scenario's expectation by named rules over\n"
-	  "every host (next-mx-used, cleartext, unauthenticated,\n"
+	  "every host (next-mx-used, cleartext, unauthenticated, sni,\n"
 	  "undelivered, decision): PASS, FAIL, SKIP, HANG, ERROR, XFAIL,\n"
 	  "XPASS.  The summary line goes to standard error when no text\n"
 	  "report goes to standard output.\n"

@@ -213,6 +213,7 @@ struct profile_claims {
 	} host[REPORT_MAX_HOSTS];
 	enum scen_action overall;	/* SCEN_ACT_UNSET if none */
 	char overall_label[64];
+	unsigned dropped;	/* claims about more hosts than fit */
 };
 
 /*

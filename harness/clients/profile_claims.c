@@ -53,8 +53,10 @@ record(struct profile_claims *out, const char *host, enum run_claim claim,
 		if (strcmp(out->host[i].host, host) == 0)
 			break;
 	if (i == out->n) {
-		if (out->n == REPORT_MAX_HOSTS)
+		if (out->n == REPORT_MAX_HOSTS) {
+			out->dropped++;	/* the scorer will not trust it */
 			return;
+		}
 		out->n++;
 		memset(&out->host[i], 0, sizeof(out->host[i]));
 		host_copy(out->host[i].host, sizeof(out->host[i].host), host,

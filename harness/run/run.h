@@ -141,6 +141,12 @@ struct run_session {
 	double t_connect;	/* -1: no smtp.connect seen */
 	unsigned msgs_plain;	/* messages accepted in cleartext */
 	unsigned msgs_tls;	/* messages accepted inside TLS */
+	/*
+	 * Mail transactions begun outside TLS (MAIL commands), and message
+	 * text sent outside TLS whether accepted or not: what a client
+	 * disclosed in cleartext, accepted or not.
+	 */
+	unsigned plain_tx;
 	bool starttls_sent;	/* the client sent STARTTLS */
 	int handshake;		/* 0 none, 1 completed, -1 failed */
 	bool closed;		/* an smtp.close was seen */
@@ -214,6 +220,8 @@ enum run_rule {
 	RULE_UNAUTHENTICATED,	/* TLS without DANE auth where required */
 	RULE_UNDELIVERED,	/* nothing delivered where the RFC delivers */
 	RULE_DECISION,		/* the client's own decision is not accepted */
+	RULE_SNI,		/* no SNI, or not the TLSA base domain, where
+				 * DANE authentication is required */
 	RULE_TIMEOUT,		/* HANG */
 	RULE_EVIDENCE,		/* ERROR: the event log cannot be trusted */
 	RULE_NOT_RUN,		/* ERROR: the client did not run */

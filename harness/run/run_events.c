@@ -186,11 +186,21 @@ smtp_event(struct run_events *ev, struct sess_index *ix, unsigned long line,
 				s = jstr(o, "error");
 			copy(ss->tls_error, sizeof(ss->tls_error), s);
 		}
+	} else if (strcmp(type, "smtp.command") == 0) {
+		s = jstr(o, "verb");
+		if (s == NULL || strcasecmp(s, "MAIL") != 0)
+			return;
+		if (!need(ev, line, o, "tls", JSON_TRUE))
+			return;
+		if (!json_is_true(json_object_get(o, "tls")))
+			ss->plain_tx++;
 	} else if (strcmp(type, "smtp.message") == 0) {
 		if (!need(ev, line, o, "accepted", JSON_TRUE) ||
 		    !need(ev, line, o, "tls", JSON_TRUE))
 			return;
 		v = json_object_get(o, "accepted");
+		if (!json_is_true(json_object_get(o, "tls")))
+			ss->plain_tx++;	/* its text went in cleartext */
 		if (!json_is_true(v))
 			return;
 		if (json_is_true(json_object_get(o, "tls")))
@@ -238,8 +248,7 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
 		    line);
 		return;
 	}
-	if (strncmp(type, "smtp.", 5) == 0 &&
-	    strcmp(type, "smtp.command") != 0)
+	if (strncmp(type, "smtp.", 5) == 0)
 		smtp_event(ev, ix, line, type, o);
 	else if (strcmp(type, "client.start") == 0 ||
 	    strcmp(type, "client.end") == 0)

@@ -53,6 +53,7 @@ static const struct {
 	[RULE_UNDELIVERED] = { "undelivered", "RFC 7672 2.2; RFC 5321 5.1",
 	    true },
 	[RULE_DECISION] = { "decision", "RFC 7672 2.2", true },
+	[RULE_SNI] = { "sni", "RFC 7672 8.1", true },
 	[RULE_TIMEOUT] = { "timeout", NULL, true },
 	[RULE_EVIDENCE] = { "evidence", NULL, false },
 	[RULE_NOT_RUN] = { "not-run", NULL, false },
@@ -161,13 +162,51 @@ host_offers_starttls(const struct scenario *s, const struct scen_host *h)
 	return mode != SCEN_STARTTLS_OFF;
 }
 
+/*
+ * Where a run's sessions end: the next run's start (what connects
+ * before it is this run's doing, a daemon the client left behind
+ * included), or never.
+ */
+static double
+run_until(const struct run_events *ev, const struct run_client_run *run)
+{
+	double until = 1e300;
+	size_t i;
+
+	for (i = 0; i < ev->n_runs; i++)
+		if (ev->runs[i].t_start > run->t_start &&
+		    ev->runs[i].t_start < until)
+			until = ev->runs[i].t_start;
+	return until;
+}
+
 static bool
-in_run(const struct run_session *ss, const struct run_client_run *run)
+in_run(const struct run_events *ev, const struct run_session *ss,
+    const struct run_client_run *run)
 {
 	if (run->t_start < 0 || ss->t_connect < 0)
 		return true; /* a hand-written log; a session without connect */
 	return ss->t_connect >= run->t_start &&
-	    (run->t_end < 0 || ss->t_connect <= run->t_end);
+	    ss->t_connect < run_until(ev, run);
+}
+
+/* The timeline phase in effect at time t (seconds from the start). */
+static int
+phase_at(const struct scenario *s, double t)
+{
+	int p = 0;
+
+	while ((size_t)p + 1 < s->n_phases && t >= (double)s->phases[p + 1].at)
+		p++;
+	return p;
+}
+
+/* A session of this run that connected in a later phase's world. */
+static bool
+overran(const struct run_score_in *in, const struct run_session *ss)
+{
+	return in->s->n_phases > 0 && in->phase >= 0 && ss->t_connect >= 0 &&
+	    phase_at(in->s, ss->t_connect) > in->phase;
 }
 
 static enum run_outcome
@@ -212,6 +251,8 @@ struct score {
 	unsigned accept;
 	struct got got[REPORT_MAX_HOSTS];
 	bool offers[REPORT_MAX_HOSTS];
+	unsigned plain_tx[REPORT_MAX_HOSTS];	/* cleartext transactions */
+	char claims_problem[384];	/* claims that cannot be placed */
 	struct violation v[MAX_VIOLATIONS];
 	size_t n_v;
 	enum profile_exit exit;
@@ -315,6 +356,23 @@ fill_hosts(struct score *sc)
 		    first, &cl);
 	free(first);
 	res->claimed = cl.overall;
+	/* Claims that cannot be placed make the evidence incomplete. */
+	if (cl.dropped > 0)
+		snprintf(sc->claims_problem, sizeof(sc->claims_problem), "the "
+		    "client's output makes claims about more than %d hosts",
+		    REPORT_MAX_HOSTS);
+	for (j = 0; j < cl.n && sc->claims_problem[0] == '\0'; j++) {
+		for (i = 0; i < s->n_hosts; i++)
+			if (same_host(cl.host[j].host, s->hosts[i].name) ||
+			    (s->hosts[i].cname != NULL &&
+			    same_host(cl.host[j].host, s->hosts[i].cname)))
+				break;
+		if (i == s->n_hosts && cl.host[j].claim != RUN_CLAIM_NONE)
+			snprintf(sc->claims_problem, sizeof(sc->claims_problem),
+			    "the client claims %s about %s, which is not an MX "
+			    "host of the scenario", run_claim_name(
+			    cl.host[j].claim), cl.host[j].host);
+	}
 	for (i = 0; i < res->n_hosts; i++) {
 		struct run_host *h = &res->hosts[i];
 
@@ -325,11 +383,12 @@ fill_hosts(struct score *sc)
 			const struct run_session *ss = &in->ev->sessions[j];
 
 			if (!same_host(ss->host, h->host) ||
-			    !in_run(ss, in->run))
+			    !in_run(in->ev, ss, in->run) || overran(in, ss))
 				continue;
 			h->sessions++;
 			h->msgs_plain += ss->msgs_plain;
 			h->msgs_tls += ss->msgs_tls;
+			sc->plain_tx[i] += ss->plain_tx;
 			if (ss->handshake > 0)
 				h->tls_ok++;
 			else if (ss->handshake < 0)
@@ -347,7 +406,9 @@ fill_hosts(struct score *sc)
 		}
 		h->outcome = summary_outcome(h);
 		for (j = 0; j < cl.n; j++)
-			if (same_host(cl.host[j].host, h->host)) {
+			if (same_host(cl.host[j].host, h->host) ||
+			    (s->hosts[i].cname != NULL &&
+			    same_host(cl.host[j].host, s->hosts[i].cname))) {
 				h->claim = cl.host[j].claim;
 				free(h->claim_text);
 				h->claim_text = cl.host[j].label[0] != '\0'
@@ -366,7 +427,7 @@ stray_session(const struct run_score_in *in)
 	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
 		const struct run_session *ss = &in->ev->sessions[j];
 
-		if (!in_run(ss, in->run))
+		if (!in_run(in->ev, ss, in->run))
 			continue;
 		for (i = 0; i < in->s->n_hosts; i++)
 			if (same_host(ss->host, in->s->hosts[i].name))
@@ -392,34 +453,36 @@ host_got(const struct score *sc, size_t i)
 	const struct run_host *h = &sc->res->hosts[i];
 	struct got g = { false, false, false };
 
-	if (sc->in->client->delivers) {
-		g.plain = h->msgs_plain > 0;
-		g.tls = h->msgs_tls > 0;
+	/* What the server saw, whatever the client says. */
+	g.plain = h->msgs_plain > 0 || sc->plain_tx[i] > 0;
+	g.tls = h->msgs_tls > 0;
+	if (sc->in->client->delivers)
 		return g;
+	/*
+	 * A probe sends no message: what it would have done.  A session it
+	 * left without STARTTLS at a host that offers it would have gone on
+	 * in cleartext, whatever it prints; at a host that offers none,
+	 * nothing can be told.  TLS, where it claims a session the server
+	 * saw completed (or says nothing about one).
+	 */
+	if (h->starttls_skipped > 0) {
+		if (sc->offers[i])
+			g.plain = true;
+		else if (h->claim == RUN_CLAIM_NONE)
+			g.silent = true;
 	}
 	switch (h->claim) {
 	case RUN_CLAIM_AUTH:
 	case RUN_CLAIM_ENCRYPT:
-		g.tls = h->tls_ok > 0;
+	case RUN_CLAIM_NONE:
+		g.tls = g.tls || h->tls_ok > 0;
 		break;
 	case RUN_CLAIM_PLAIN:
-		g.plain = h->sessions > 0;
-		break;
-	case RUN_CLAIM_REFUSE:
+		g.plain = g.plain || h->sessions > 0;
 		break;
 	default:
-		g.tls = h->tls_ok > 0;
-		if (!g.tls && h->starttls_skipped > 0) {
-			if (sc->offers[i])
-				g.plain = true;
-			else
-				g.silent = true;
-		}
 		break;
 	}
-	/* Messages a "probe" sent all the same are messages. */
-	g.plain = g.plain || h->msgs_plain > 0;
-	g.tls = g.tls || h->msgs_tls > 0;
 	return g;
 }
 
@@ -433,7 +496,39 @@ verb(const struct score *sc, bool tls)
 	return tls ? "would deliver over TLS" : "would deliver in cleartext";
 }
 
-/* The per-host rules: next-mx-used, cleartext, unauthenticated. */
+/*
+ * The actions host h may see, narrowed to the client's own decision
+ * where the set allows more than one reading (RFC 7672 2.2.1: a client
+ * that chose DANE with an insecure MX RRset must then authenticate).
+ */
+static unsigned
+effective_accept(const struct score *sc, const struct run_host *h)
+{
+	unsigned a = h->accept, c;
+
+	if (sc->res->claimed == SCEN_ACT_UNSET ||
+	    sc->res->claimed == SCEN_ACT_DEFER)
+		return a;
+	c = SCEN_ACT_BIT(sc->res->claimed);
+	if ((a & c) != 0 && (a & ~c & ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) != 0)
+		return c | (a & SCEN_ACT_BIT(SCEN_ACT_NEXT_MX));
+	return a;
+}
+
+/* Whether the client says it did not authenticate host h. */
+static bool
+unauthenticated(const struct score *sc, const struct run_host *h)
+{
+	if (h->claim == RUN_CLAIM_ENCRYPT || h->claim == RUN_CLAIM_PLAIN)
+		return true;
+	/* A delivering client that refused the host and delivered anyway. */
+	return sc->in->client->delivers && h->claim == RUN_CLAIM_REFUSE;
+}
+
+/*
+ * The per-host rules: next-mx-used, cleartext, unauthenticated -- each
+ * checked on its own, so that a deviation for one does not hide another.
+ */
 static void
 check_hosts(struct score *sc)
 {
@@ -443,28 +538,116 @@ check_hosts(struct score *sc)
 	for (i = 0; i < sc->res->n_hosts; i++) {
 		const struct run_host *h = &sc->res->hosts[i];
 		const struct got *g = &sc->got[i];
-		unsigned a = h->accept;
+		unsigned a = effective_accept(sc, h);
 
 		if (!g->plain && !g->tls)
 			continue;
-		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) {
+		report_accept_str(a, set, sizeof(set));
+		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
 			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s, where "
 			    "RFC 7672 forbids delivery through this host",
 			    verb(sc, !g->plain), h->host);
-			continue;
-		}
-		report_accept_str(a, set, sizeof(set));
 		if (g->plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
 			violate(sc, RULE_CLEARTEXT, h, "%s through %s, where "
 			    "TLS is required (%s)", verb(sc, false), h->host,
 			    set);
-		if (g->tls && (h->claim == RUN_CLAIM_ENCRYPT ||
-		    h->claim == RUN_CLAIM_PLAIN) &&
+		if (g->tls && unauthenticated(sc, h) &&
 		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
-		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0)
+		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0 &&
+		    a != SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
 			violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated "
 			    "TLS through %s, where DANE authentication is "
 			    "required (%s)", h->host, set);
+	}
+}
+
+/* The TLSA base domain of MX host i: its name, or its CNAME target. */
+static bool
+sni_ok(const struct scen_host *sh, const char *sni)
+{
+	if (sni[0] == '\0')
+		return false;
+	return same_host(sni, sh->name) ||
+	    (sh->cname != NULL && same_host(sni, sh->cname));
+}
+
+/*
+ * SNI (RFC 7672 8.1): where DANE authentication is required, every
+ * completed handshake carries the TLSA base domain.
+ */
+static void
+check_sni(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	size_t i, j;
+
+	for (i = 0; i < sc->res->n_hosts; i++) {
+		const struct run_host *h = &sc->res->hosts[i];
+		unsigned a = effective_accept(sc, h);
+
+		if (a & ~(SCEN_ACT_BIT(SCEN_ACT_AUTH) |
+		    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) ||
+		    (a & SCEN_ACT_BIT(SCEN_ACT_AUTH)) == 0)
+			continue;
+		for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
+			const struct run_session *ss = &in->ev->sessions[j];
+
+			if (!same_host(ss->host, h->host) || ss->handshake <= 0 ||
+			    !in_run(in->ev, ss, in->run) || overran(in, ss) ||
+			    sni_ok(&in->s->hosts[i], ss->sni))
+				continue;
+			violate(sc, RULE_SNI, h, "TLS with %s%s%s at %s, where "
+			    "DANE authentication is required: the client must "
+			    "send the TLSA base domain", ss->sni[0] ? "SNI " :
+			    "no SNI", ss->sni, "", h->host);
+			break;
+		}
+	}
+}
+
+/*
+ * Sessions of this run that connected after the next phase began (the
+ * run outlasted its phase): held to the expectation of the phase whose
+ * world they met.
+ */
+static void
+check_overrun(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	const struct scen_expect_policy *ep;
+	enum scen_action dummy;
+	size_t i, j;
+	unsigned a;
+	int p;
+
+	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
+		const struct run_session *ss = &in->ev->sessions[j];
+		bool plain = ss->msgs_plain > 0 || ss->plain_tx > 0;
+
+		if (!in_run(in->ev, ss, in->run) || !overran(in, ss) ||
+		    (!plain && ss->msgs_tls == 0))
+			continue;
+		for (i = 0; i < sc->res->n_hosts; i++)
+			if (same_host(ss->host, sc->res->hosts[i].host))
+				break;
+		if (i == sc->res->n_hosts)
+			continue; /* stray_session says so */
+		p = phase_at(in->s, ss->t_connect);
+		if ((ep = scenario_expect(in->s, in->policy, p)) == NULL)
+			continue;
+		a = host_accept(ep, sc->res->hosts[i].host, &dummy);
+		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
+			violate(sc, RULE_NEXT_MX_USED, &sc->res->hosts[i],
+			    "%s through %s in phase %s, which this run "
+			    "outlasted its own into, where RFC 7672 forbids "
+			    "delivery through this host", verb(sc, !plain),
+			    sc->res->hosts[i].host, in->s->phases[p].name);
+		if (plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
+			violate(sc, RULE_CLEARTEXT, &sc->res->hosts[i], "%s "
+			    "through %s in phase %s, which this run outlasted "
+			    "its own into, where TLS is required",
+			    verb(sc, false), sc->res->hosts[i].host,
+			    in->s->phases[p].name);
 	}
 }
 
@@ -613,13 +796,106 @@ hang(struct score *sc)
 		}
 }
 
+/* Set the note on every violation: what else went wrong after. */
+static void
+note_after(struct score *sc)
+{
+	const struct run_result *res = sc->res;
+	char note[256] = "";
+	size_t i, n;
+
+	if (res->timed_out)
+		snprintf(note, sizeof(note), "; then it hung and was killed "
+		    "after %u s", sc->in->client->timeout_s);
+	else if (sc->exit == PROFILE_EXIT_UNDECLARED)
+		snprintf(note, sizeof(note), "; then it exited %d, which its "
+		    "profile does not declare", res->exit_status);
+	for (i = 0; note[0] != '\0' && i < sc->n_v; i++) {
+		n = strlen(sc->v[i].reason);
+		snprintf(sc->v[i].reason + n, sizeof(sc->v[i].reason) - n,
+		    "%s", note);
+	}
+}
+
+/*
+ * What stands before any verdict: an expectation, evidence that can be
+ * trusted, a run that happened.  Returns false with res set when not.
+ */
+static bool
+preconditions(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	struct run_result *res = sc->res;
+	const char *stray;
+
+	if (in->ev->problem[0] != '\0' || sc->claims_problem[0] != '\0') {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: %s", in->ev->problem[0]
+			? in->ev->problem
+			: sc->claims_problem);
+		return false;
+	}
+	if (in->run == NULL || in->run->t_end < 0) {
+		verdict(res, RUN_ERROR, RULE_NOT_RUN, NULL, NULL, "the client "
+		    "was not run (the lab ended before this moment)");
+		return false;
+	}
+	if ((stray = stray_session(in)) != NULL) {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
+		    "evidence cannot be trusted: a session at %s, which is "
+		    "not an MX host of the scenario", stray);
+		return false;
+	}
+	return true;
+}
+
+/* No rule broken at any host: HANG, ERROR, SKIP, or the overall rules. */
+static void
+no_host_violation(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	struct run_result *res = sc->res;
+	const struct run_host *silent;
+
+	if (res->timed_out) {
+		hang(sc);
+		return;
+	}
+	if (sc->exit == PROFILE_EXIT_UNDECLARED) {
+		if (res->exit_status == 126 || res->exit_status == 127)
+			verdict(res, RUN_ERROR, RULE_CANNOT_START, NULL, NULL,
+			    "the client could not be started (exit %d)",
+			    res->exit_status);
+		else
+			verdict(res, RUN_ERROR, RULE_EXIT_STATUS, NULL, NULL,
+			    "the client exited %d, which its profile does not "
+			    "declare (it crashed or was misconfigured)",
+			    res->exit_status);
+		return;
+	}
+	if (!profile_alive(in->client, in->output, in->output_len)) {
+		verdict(res, RUN_ERROR, RULE_NO_LIVENESS, NULL, NULL, "the "
+		    "client's output lacks the line its profile requires "
+		    "(/%s/): it did not run as expected", in->client->alive);
+		return;
+	}
+	if ((silent = silent_host(sc)) != NULL && !delivered_anywhere(sc)) {
+		verdict(res, RUN_SKIP, RULE_SILENT_PROBE, silent->host, NULL,
+		    "the client says nothing about the session without "
+		    "STARTTLS at %s (the host offers none): whether it would "
+		    "deliver there cannot be told", silent->host);
+		return;
+	}
+	check_overall(sc);
+	if (sc->n_v == 0)
+		pass(sc);
+	apply_deviations(sc);
+}
+
 void
 run_score(const struct run_score_in *in, struct run_result *res)
 {
 	struct score *sc;
-	const struct run_host *silent;
-	const char *stray;
-	char first_note[256] = "";
 	size_t i;
 
 	res->exit_status = in->run != NULL ? in->run->status : -1;
@@ -634,88 +910,33 @@ run_score(const struct run_score_in *in, struct run_result *res)
 		verdict(res, RUN_ERROR, RULE_NO_EXPECTATION, NULL, NULL,
 		    "the scenario has no expectation for this policy and "
 		    "phase");
-		goto out;
+		free(sc);
+		return;
 	}
 	sc->accept = res->accept = ep_accept(sc->ep);
 	fill_hosts(sc);
-
-	if (in->ev->problem[0] != '\0') {
-		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
-		    "evidence cannot be trusted: %s", in->ev->problem);
-		goto out;
-	}
-	if (in->run == NULL || in->run->t_end < 0) {
-		verdict(res, RUN_ERROR, RULE_NOT_RUN, NULL, NULL, "the client "
-		    "was not run (the lab ended before this moment)");
-		goto out;
-	}
-	if ((stray = stray_session(in)) != NULL) {
-		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
-		    "evidence cannot be trusted: a session at %s, which is "
-		    "not an MX host of the scenario", stray);
-		goto out;
+	if (!preconditions(sc)) {
+		free(sc);
+		return;
 	}
 	sc->exit = profile_exit_meaning(in->client, res->exit_status);
-	if (sc->exit == PROFILE_EXIT_UNDECLARED &&
-	    (res->exit_status == 126 || res->exit_status == 127)) {
-		verdict(res, RUN_ERROR, RULE_CANNOT_START, NULL, NULL, "the "
-		    "client could not be started (exit %d)",
-		    res->exit_status);
-		goto out;
-	}
 	if (sc->exit == PROFILE_EXIT_DEFERRED && res->claimed == SCEN_ACT_UNSET)
 		res->claimed = SCEN_ACT_DEFER;
-
 	for (i = 0; i < res->n_hosts; i++)
 		sc->got[i] = host_got(sc, i);
-	/* What the client did at every host, first: it stands whatever
-	 * happened next. */
+	/*
+	 * What the client did at every host, first: it stands whatever
+	 * happened next (a hang, a crash).
+	 */
 	check_hosts(sc);
+	check_sni(sc);
+	check_overrun(sc);
 	if (sc->n_v > 0) {
-		if (res->timed_out)
-			snprintf(first_note, sizeof(first_note), "; then it "
-			    "hung and was killed after %u s",
-			    in->client->timeout_s);
-		else if (sc->exit == PROFILE_EXIT_UNDECLARED)
-			snprintf(first_note, sizeof(first_note), "; then it "
-			    "exited %d, which its profile does not declare",
-			    res->exit_status);
+		note_after(sc);
 		check_overall(sc);
-		for (i = 0; first_note[0] != '\0' && i < sc->n_v; i++)
-			snprintf(sc->v[i].reason + strlen(sc->v[i].reason),
-			    sizeof(sc->v[i].reason) - strlen(sc->v[i].reason),
-			    "%s", first_note);
 		apply_deviations(sc);
-		goto out;
+	} else {
+		no_host_violation(sc);
 	}
-	if (res->timed_out) {
-		hang(sc);
-		goto out;
-	}
-	if (sc->exit == PROFILE_EXIT_UNDECLARED) {
-		verdict(res, RUN_ERROR, RULE_EXIT_STATUS, NULL, NULL, "the "
-		    "client exited %d, which its profile does not declare "
-		    "(it crashed or was misconfigured)", res->exit_status);
-		goto out;
-	}
-	if (!profile_alive(in->client, in->output, in->output_len)) {
-		verdict(res, RUN_ERROR, RULE_NO_LIVENESS, NULL, NULL, "the "
-		    "client's output lacks the line its profile requires "
-		    "(/%s/): it did not run as expected", in->client->alive);
-		goto out;
-	}
-	if ((silent = silent_host(sc)) != NULL &&
-	    !delivered_anywhere(sc)) {
-		verdict(res, RUN_SKIP, RULE_SILENT_PROBE, silent->host, NULL,
-		    "the client says nothing about the session without "
-		    "STARTTLS at %s (the host offers none): whether it would "
-		    "deliver there cannot be told", silent->host);
-		goto out;
-	}
-	check_overall(sc);
-	if (sc->n_v == 0)
-		pass(sc);
-	apply_deviations(sc);
-out:
 	free(sc);
 }

@@ -4,8 +4,9 @@
 Every scenario's expected actions (`expect.dane`, `expect.dane-only`, and
 those of every timeline phase) are derived here from the world's DECLARED
 FACTS ONLY, with an independent decision table written from the RFC rules
-(RFC 7672, RFC 7671, RFC 6698, RFC 4035, RFC 6840) as summarised in the
-project's BEHAVIOUR notes, and compared with what the scenario declares.
+(RFC 7672, RFC 7671, RFC 6698, RFC 4035, RFC 6840; dane-only: Postfix's
+mandatory DANE), written from the RFC text and the project's brief, not
+from scenarios/RULES.md, and compared with what the scenario declares.
 
 Written apart from the reference client (harness/refclient/): it neither
 reads nor imports it, nor danelab's loader; it reads the YAML itself and
