@@ -418,15 +418,27 @@ fill_hosts(struct score *sc)
 	}
 }
 
-/* A session at a host that is not one of the scenario's MX hosts. */
+/*
+ * A session no client run can explain: at a host that is not one of the
+ * scenario's MX hosts, or before the first run started.  Its host, or
+ * NULL.
+ */
 static const char *
 stray_session(const struct run_score_in *in)
 {
+	double first = 1e300;
 	size_t i, j;
 
+	for (j = 0; j < in->ev->n_runs; j++)
+		if (in->ev->runs[j].t_start >= 0 &&
+		    in->ev->runs[j].t_start < first)
+			first = in->ev->runs[j].t_start;
 	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
 		const struct run_session *ss = &in->ev->sessions[j];
 
+		if (ss->t_connect >= 0 && first < 1e300 &&
+		    ss->t_connect < first)
+			return ss->host;
 		if (!in_run(in->ev, ss, in->run))
 			continue;
 		for (i = 0; i < in->s->n_hosts; i++)
@@ -842,8 +854,9 @@ preconditions(struct score *sc)
 	}
 	if ((stray = stray_session(in)) != NULL) {
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
-		    "evidence cannot be trusted: a session at %s, which is "
-		    "not an MX host of the scenario", stray);
+		    "evidence cannot be trusted: a session at %s that no "
+		    "client run explains (not an MX host of the scenario, or "
+		    "before the client started)", stray);
 		return false;
 	}
 	return true;

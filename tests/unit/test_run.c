@@ -145,7 +145,8 @@ fx_events(struct fx *f, const char *text)
 	",\"host\":\"" host "\"" rest "}\n"
 #define CONNECT(t, h, id) EV(t, "smtp.connect", h, id, ",\"accepted\":true")
 #define STARTTLS(t, h, id) EV(t, "smtp.starttls", h, id, ",\"result\":\"ready\"")
-#define TLS_OK(t, h, id) EV(t, "smtp.tls", h, id, ",\"result\":\"ok\"")
+#define TLS_OK(t, h, id)                                                     \
+	EV(t, "smtp.tls", h, id, ",\"result\":\"ok\",\"sni\":\"" h "\"")
 #define TLS_FAIL(t, h, id)                                                   \
 	EV(t, "smtp.tls", h, id, ",\"result\":\"failed\",\"client_alert\":\"bad certificate\"")
 #define MSG(t, h, id, tls)                                                   \
@@ -370,12 +371,15 @@ test_sessions_outside_the_run_ignored(void **state)
 	struct run_result r;
 
 	fx_scenario(f, 1, SCEN_ACT_DEFER);
-	/* A delivery at t=2.0, after the run ended at 0.9: not this run's. */
+	/*
+	 * A delivery at t=0.05, before the client started at 0.1: nobody's
+	 * doing that the harness knows of, so the evidence is not trusted.
+	 */
 	fx_events(f, RUN0("1", "false")
-	    S_DELIVERED_TLS("2.0", "mx1.example.net", "7"));
+	    S_DELIVERED_TLS("0.05", "mx1.example.net", "7"));
 	score(f, SCEN_POLICY_DANE, NULL, &r);
-	assert_int_equal(r.verdict, RUN_PASS);
-	assert_int_equal(r.hosts[0].sessions, 0);
+	assert_int_equal(r.verdict, RUN_ERROR);
+	assert_string_equal(r.rule, "evidence");
 	run_result_clear(&r);
 }
 
@@ -449,6 +453,121 @@ test_events_bad_lines(void **state)
 	free(big);
 }
 
+/* Counts, not a maximum: cleartext next to TLS at one host fails. */
+static void
+test_mixed_sessions_fail(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 2, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1")
+	    S_DELIVERED_PLAIN("0.3", "mx1.example.net", "2"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "cleartext");
+	assert_int_equal(r.hosts[0].msgs_plain, 1);
+	assert_int_equal(r.hosts[0].msgs_tls, 1);
+	run_result_clear(&r);
+
+	/* TLS at mx1, cleartext at mx2: every host is checked. */
+	fx_events(f, RUN0("0", "false")
+	    S_DELIVERED_TLS("0.2", "mx1.example.net", "1")
+	    S_DELIVERED_PLAIN("0.3", "mx2.example.net", "2"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule_host, "mx2.example.net");
+	run_result_clear(&r);
+
+	/* A MAIL command in cleartext is a cleartext transaction. */
+	fx_events(f, RUN0("0", "false")
+	    CONNECT("0.2", "mx1.example.net", "1")
+	    EV("0.2", "smtp.command", "mx1.example.net", "1",
+		",\"verb\":\"MAIL\",\"tls\":false,\"code\":250")
+	    CLOSE("0.3", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "cleartext");
+	run_result_clear(&r);
+}
+
+/* A forbidden delivery stands whatever happens next. */
+static void
+test_forbidden_then_hang_or_crash(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	fx_events(f, RUN0("143", "true")
+	    S_DELIVERED_PLAIN("0.2", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "next-mx-used");
+	assert_non_null(strstr(r.reason, "hung"));
+	run_result_clear(&r);
+
+	fx_events(f, RUN0("127", "false")
+	    S_DELIVERED_PLAIN("0.2", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+
+	/* Nothing delivered, a crash: ERROR, never PASS. */
+	fx_events(f, RUN0("3", "false"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_ERROR);
+	assert_string_equal(r.rule, "exit-status");
+	run_result_clear(&r);
+}
+
+/* A deviation excuses its rule only; SNI; a run owns later sessions. */
+static void
+test_deviation_pinned_sni_window(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	memset(&f->dev, 0, sizeof(f->dev));
+	f->dev.scenario = (char *)"test/world";
+	f->dev.policy = -1;
+	f->dev.rule = RULE_NEXT_MX_USED;
+	f->dev.reason = (char *)"documented";
+	f->p.devs = &f->dev;
+	f->p.n_devs = 1;
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	fx_events(f, RUN0("0", "false")
+	    S_DELIVERED_PLAIN("0.2", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "cleartext");
+	run_result_clear(&r);
+	f->p.n_devs = 0;
+
+	/* No SNI where DANE authentication is required. */
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    CONNECT("0.2", "mx1.example.net", "1")
+	    STARTTLS("0.2", "mx1.example.net", "1")
+	    EV("0.2", "smtp.tls", "mx1.example.net", "1",
+		",\"result\":\"ok\",\"sni\":null")
+	    MSG("0.2", "mx1.example.net", "1", "true")
+	    CLOSE("0.3", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "sni");
+	run_result_clear(&r);
+
+	/* A session after the client ended is still its run's. */
+	fx_scenario(f, 1, SCEN_ACT_DEFER);
+	fx_events(f, RUN0("1", "false")
+	    S_DELIVERED_PLAIN("5.0", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, NULL, &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+}
+
 int
 main(void)
 {
@@ -477,6 +596,12 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_events_bad_lines, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(test_mixed_sessions_fail, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_forbidden_then_hang_or_crash,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deviation_pinned_sni_window,
+		setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
