@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -257,6 +258,42 @@ test_threads_file(void **state)
 	assert_int_equal(evlog_open("/nonexistent/dir/x", 0, &l), DL_EIO);
 }
 
+/*
+ * Write errors are counted where the log was opened, also those of a
+ * process forked after (the lab's supervisor writes the servers'
+ * events): a full disk is seen by the scorer, never silent.
+ */
+static void
+test_errors_shared(void **state)
+{
+	struct evlog *log = NULL;
+	struct evlog_ev e;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(evlog_open("/dev/full", 0, &log), 0);
+	evlog_begin(&e, log, "test.one");
+	evlog_end(&e);
+	assert_int_equal(evlog_errors(log), 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		evlog_begin(&e, log, "test.child");
+		evlog_end(&e);
+		evlog_begin(&e, log, "test.child");
+		evlog_end(&e);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(evlog_errors(log), 3);
+	evlog_free(log);
+}
+
 int
 main(void)
 {
@@ -267,6 +304,7 @@ main(void)
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_null_log),
 	    cmocka_unit_test(test_threads_file),
+	    cmocka_unit_test(test_errors_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
