@@ -210,6 +210,9 @@ struct profile_claims {
 		char host[256];	/* no final dot, lower case */
 		enum run_claim claim;
 		char label[64];
+		unsigned n_auth;	/* claims of authenticated TLS */
+		unsigned n_unauth;	/* claims of TLS without it, cleartext
+					 * or a refusal */
 	} host[REPORT_MAX_HOSTS];
 	enum scen_action overall;	/* SCEN_ACT_UNSET if none */
 	char overall_label[64];

@@ -61,10 +61,15 @@ record(struct profile_claims *out, const char *host, enum run_claim claim,
 		memset(&out->host[i], 0, sizeof(out->host[i]));
 		host_copy(out->host[i].host, sizeof(out->host[i].host), host,
 		    strlen(host));
-	} else if (out->host[i].claim == RUN_CLAIM_REFUSE &&
-	    (claim == RUN_CLAIM_ENCRYPT || claim == RUN_CLAIM_PLAIN)) {
-		return;		/* refused, then talked anyway: refused */
 	}
+	/* Every claim counts, whatever the last one says. */
+	if (claim == RUN_CLAIM_AUTH)
+		out->host[i].n_auth++;
+	else if (claim != RUN_CLAIM_NONE)
+		out->host[i].n_unauth++;
+	if (out->host[i].claim == RUN_CLAIM_REFUSE &&
+	    (claim == RUN_CLAIM_ENCRYPT || claim == RUN_CLAIM_PLAIN))
+		return;		/* refused, then talked anyway: refused */
 	if (claim == RUN_CLAIM_NONE) {
 		/* A note: the client's word, where it claimed nothing yet. */
 		if (out->host[i].claim == RUN_CLAIM_NONE)

@@ -147,6 +147,8 @@ struct run_session {
 	 * disclosed in cleartext, accepted or not.
 	 */
 	unsigned plain_tx;
+	bool ehlo_seen;		/* an EHLO reply told whether STARTTLS is on */
+	bool ehlo_offered;	/* ... and it offered STARTTLS */
 	bool starttls_sent;	/* the client sent STARTTLS */
 	int handshake;		/* 0 none, 1 completed, -1 failed */
 	bool closed;		/* an smtp.close was seen */
@@ -168,6 +170,8 @@ struct run_events {
 	size_t n_sessions, cap_sessions;
 	struct run_client_run *runs;
 	size_t n_runs;
+	/* When each timeline phase took effect (phase.start "t"), or -1. */
+	double phase_t[RUN_MAX_CLIENT_RUNS];
 	unsigned bad_lines;	/* lines that were not events */
 	/*
 	 * Why the evidence cannot be trusted, or "": a damaged line, a

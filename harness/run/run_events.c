@@ -174,6 +174,10 @@ smtp_event(struct run_events *ev, struct sess_index *ix, unsigned long line,
 			ss->t_connect = json_number_value(json_object_get(o, "t"));
 	} else if (strcmp(type, "smtp.starttls") == 0) {
 		ss->starttls_sent = true;
+		/* Bytes pipelined after STARTTLS went in cleartext. */
+		v = json_object_get(o, "discarded");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			ss->plain_tx++;
 	} else if (strcmp(type, "smtp.tls") == 0) {
 		if (!need(ev, line, o, "result", JSON_STRING))
 			return;
@@ -188,7 +192,17 @@ smtp_event(struct run_events *ev, struct sess_index *ix, unsigned long line,
 		}
 	} else if (strcmp(type, "smtp.command") == 0) {
 		s = jstr(o, "verb");
-		if (s == NULL || strcasecmp(s, "MAIL") != 0)
+		if (s == NULL)
+			return;
+		if ((strcasecmp(s, "EHLO") == 0 || strcasecmp(s, "HELO") == 0) &&
+		    json_is_boolean(json_object_get(o, "starttls_offered"))) {
+			ss->ehlo_seen = true;
+			ss->ehlo_offered = ss->ehlo_offered || json_is_true(
+			    json_object_get(o, "starttls_offered"));
+		}
+		/* A transaction's envelope or text outside TLS. */
+		if (strcasecmp(s, "MAIL") != 0 && strcasecmp(s, "RCPT") != 0 &&
+		    strcasecmp(s, "DATA") != 0 && strcasecmp(s, "BDAT") != 0)
 			return;
 		if (!need(ev, line, o, "tls", JSON_TRUE))
 			return;
@@ -209,6 +223,11 @@ smtp_event(struct run_events *ev, struct sess_index *ix, unsigned long line,
 			ss->msgs_plain++;
 	} else if (strcmp(type, "smtp.close") == 0) {
 		ss->closed = true;
+		v = json_object_get(o, "starttls_offered");
+		if (json_is_boolean(v)) {
+			ss->ehlo_seen = ss->ehlo_seen || json_is_true(v);
+			ss->ehlo_offered = ss->ehlo_offered || json_is_true(v);
+		}
 	}
 }
 
@@ -237,6 +256,34 @@ client_event(struct run_events *ev, unsigned long line, const char *type,
 	r->ms = (uint64_t)json_integer_value(json_object_get(o, "ms"));
 }
 
+/*
+ * A timeline phase took effect: when (the scorer places sessions by
+ * it), and whether the servers really switched -- a phase the servers
+ * did not switch to leaves every later verdict without its world.
+ */
+static void
+phase_event(struct run_events *ev, unsigned long line, json_t *o)
+{
+	json_int_t i;
+
+	if (!need(ev, line, o, "index", JSON_INTEGER) ||
+	    !need(ev, line, o, "t", JSON_REAL))
+		return;
+	i = json_integer_value(json_object_get(o, "index"));
+	if (i == -1)
+		return;	/* a world served without its timeline */
+	if (i < 0 || i >= RUN_MAX_CLIENT_RUNS) {
+		problem(ev, "event log line %lu: phase %lld out of range", line,
+		    (long long)i);
+		return;
+	}
+	ev->phase_t[i] = json_number_value(json_object_get(o, "t"));
+	if (json_is_false(json_object_get(o, "swapped")))
+		problem(ev, "the servers did not switch to phase %lld (event "
+		    "log line %lu): the world the client met is not the "
+		    "scenario's", (long long)i, line);
+}
+
 static void
 event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
     json_t *o)
@@ -253,6 +300,8 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
 	else if (strcmp(type, "client.start") == 0 ||
 	    strcmp(type, "client.end") == 0)
 		client_event(ev, line, type, o);
+	else if (strcmp(type, "phase.start") == 0)
+		phase_event(ev, line, o);
 }
 
 int
@@ -268,6 +317,9 @@ run_events_read(const char *path, struct run_events *ev,
 	long size;
 
 	memset(ev, 0, sizeof(*ev));
+	for (ln = 0; ln < RUN_MAX_CLIENT_RUNS; ln++)
+		ev->phase_t[ln] = -1;
+	ln = 0;
 	fp = fopen(path, "re");
 	if (fp == NULL) {
 		if (errno == ENOENT)

@@ -190,14 +190,25 @@ in_run(const struct run_events *ev, const struct run_session *ss,
 	    ss->t_connect < run_until(ev, run);
 }
 
-/* The timeline phase in effect at time t (seconds from the start). */
+/*
+ * The timeline phase in effect at time t (seconds from the start): by
+ * the phase.start events where the log has them, else by the plan.
+ */
 static int
-phase_at(const struct scenario *s, double t)
+phase_at(const struct run_score_in *in, double t)
 {
+	const struct scenario *s = in->s;
+	double at;
 	int p = 0;
 
-	while ((size_t)p + 1 < s->n_phases && t >= (double)s->phases[p + 1].at)
+	while ((size_t)p + 1 < s->n_phases) {
+		at = p + 1 < RUN_MAX_CLIENT_RUNS && in->ev->phase_t[p + 1] >= 0
+		    ? in->ev->phase_t[p + 1]
+		    : (double)s->phases[p + 1].at;
+		if (t < at)
+			break;
 		p++;
+	}
 	return p;
 }
 
@@ -206,7 +217,7 @@ static bool
 overran(const struct run_score_in *in, const struct run_session *ss)
 {
 	return in->s->n_phases > 0 && in->phase >= 0 && ss->t_connect >= 0 &&
-	    phase_at(in->s, ss->t_connect) > in->phase;
+	    phase_at(in, ss->t_connect) > in->phase;
 }
 
 static enum run_outcome
@@ -252,6 +263,10 @@ struct score {
 	struct got got[REPORT_MAX_HOSTS];
 	bool offers[REPORT_MAX_HOSTS];
 	unsigned plain_tx[REPORT_MAX_HOSTS];	/* cleartext transactions */
+	unsigned no_offer[REPORT_MAX_HOSTS];	/* sessions told "no STARTTLS" */
+	unsigned n_auth[REPORT_MAX_HOSTS];	/* the client's claims */
+	unsigned n_unauth[REPORT_MAX_HOSTS];
+	bool overrun_delivered;	/* a message in a later phase's world */
 	char claims_problem[384];	/* claims that cannot be placed */
 	struct violation v[MAX_VIOLATIONS];
 	size_t n_v;
@@ -393,8 +408,11 @@ fill_hosts(struct score *sc)
 				h->tls_ok++;
 			else if (ss->handshake < 0)
 				h->tls_failed++;
-			if (!ss->starttls_sent)
+			if (!ss->starttls_sent && ss->ehlo_offered)
 				h->starttls_skipped++;
+			if (!ss->starttls_sent && ss->ehlo_seen &&
+			    !ss->ehlo_offered)
+				sc->no_offer[i]++;
 			if (ss->sni[0] != '\0') {
 				free(h->sni);
 				h->sni = xstrdup(ss->sni);
@@ -410,6 +428,8 @@ fill_hosts(struct score *sc)
 			    (s->hosts[i].cname != NULL &&
 			    same_host(cl.host[j].host, s->hosts[i].cname))) {
 				h->claim = cl.host[j].claim;
+				sc->n_auth[i] += cl.host[j].n_auth;
+				sc->n_unauth[i] += cl.host[j].n_unauth;
 				free(h->claim_text);
 				h->claim_text = cl.host[j].label[0] != '\0'
 				    ? xstrdup(cl.host[j].label)
@@ -477,12 +497,11 @@ host_got(const struct score *sc, size_t i)
 	 * nothing can be told.  TLS, where it claims a session the server
 	 * saw completed (or says nothing about one).
 	 */
-	if (h->starttls_skipped > 0) {
-		if (sc->offers[i])
-			g.plain = true;
-		else if (h->claim == RUN_CLAIM_NONE)
-			g.silent = true;
-	}
+	if (h->starttls_skipped > 0)
+		g.plain = true;	/* the server offered STARTTLS, unused */
+	else if (sc->no_offer[i] > 0 && !sc->offers[i] &&
+	    h->claim == RUN_CLAIM_NONE)
+		g.silent = true;
 	switch (h->claim) {
 	case RUN_CLAIM_AUTH:
 	case RUN_CLAIM_ENCRYPT:
@@ -518,20 +537,32 @@ effective_accept(const struct score *sc, const struct run_host *h)
 {
 	unsigned a = h->accept, c;
 
-	if (sc->res->claimed == SCEN_ACT_UNSET ||
+	if (h->claim == RUN_CLAIM_AUTH)
+		c = SCEN_ACT_BIT(SCEN_ACT_AUTH); /* it authenticated the host */
+	else if (sc->res->claimed == SCEN_ACT_UNSET ||
 	    sc->res->claimed == SCEN_ACT_DEFER)
 		return a;
-	c = SCEN_ACT_BIT(sc->res->claimed);
+	else
+		c = SCEN_ACT_BIT(sc->res->claimed);
 	if ((a & c) != 0 && (a & ~c & ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) != 0)
 		return c | (a & SCEN_ACT_BIT(SCEN_ACT_NEXT_MX));
 	return a;
 }
 
-/* Whether the client says it did not authenticate host h. */
+/*
+ * Whether the client says it did not authenticate host h: its word about
+ * the host, or more TLS there (messages; a probe: handshakes) than it
+ * claims authenticated while it also claimed the opposite once.
+ */
 static bool
 unauthenticated(const struct score *sc, const struct run_host *h)
 {
+	size_t i = (size_t)(h - sc->res->hosts);
+	unsigned tls = sc->in->client->delivers ? h->msgs_tls : h->tls_ok;
+
 	if (h->claim == RUN_CLAIM_ENCRYPT || h->claim == RUN_CLAIM_PLAIN)
+		return true;
+	if (sc->n_unauth[i] > 0 && tls > sc->n_auth[i])
 		return true;
 	/* A delivering client that refused the host and delivered anyway. */
 	return sc->in->client->delivers && h->claim == RUN_CLAIM_REFUSE;
@@ -573,14 +604,18 @@ check_hosts(struct score *sc)
 	}
 }
 
-/* The TLSA base domain of MX host i: its name, or its CNAME target. */
+/*
+ * Whether sni is the TLSA base domain of MX host sh: its name, or, for a
+ * CNAME whose target has the TLSA records, the target (RFC 7672 2.2.2).
+ */
 static bool
 sni_ok(const struct scen_host *sh, const char *sni)
 {
 	if (sni[0] == '\0')
 		return false;
-	return same_host(sni, sh->name) ||
-	    (sh->cname != NULL && same_host(sni, sh->cname));
+	if (sh->cname != NULL && sh->n_tlsa > 0)
+		return same_host(sni, sh->cname);
+	return same_host(sni, sh->name);
 }
 
 /*
@@ -620,46 +655,72 @@ check_sni(struct score *sc)
 /*
  * Sessions of this run that connected after the next phase began (the
  * run outlasted its phase): held to the expectation of the phase whose
- * world they met.
+ * world they met, by the same rules, session by session.  A message
+ * there is a delivery (for undelivered) whatever its verdict.
  */
 static void
 check_overrun(struct score *sc)
 {
 	const struct run_score_in *in = sc->in;
 	const struct scen_expect_policy *ep;
+	const struct run_host *h;
 	enum scen_action dummy;
+	const char *ph;
+	bool plain, tls, unauth;
 	size_t i, j;
 	unsigned a;
 	int p;
 
 	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
 		const struct run_session *ss = &in->ev->sessions[j];
-		bool plain = ss->msgs_plain > 0 || ss->plain_tx > 0;
 
-		if (!in_run(in->ev, ss, in->run) || !overran(in, ss) ||
-		    (!plain && ss->msgs_tls == 0))
+		if (!in_run(in->ev, ss, in->run) || !overran(in, ss))
 			continue;
 		for (i = 0; i < sc->res->n_hosts; i++)
 			if (same_host(ss->host, sc->res->hosts[i].host))
 				break;
 		if (i == sc->res->n_hosts)
 			continue; /* stray_session says so */
-		p = phase_at(in->s, ss->t_connect);
+		h = &sc->res->hosts[i];
+		p = phase_at(in, ss->t_connect);
 		if ((ep = scenario_expect(in->s, in->policy, p)) == NULL)
 			continue;
-		a = host_accept(ep, sc->res->hosts[i].host, &dummy);
-		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
-			violate(sc, RULE_NEXT_MX_USED, &sc->res->hosts[i],
-			    "%s through %s in phase %s, which this run "
-			    "outlasted its own into, where RFC 7672 forbids "
-			    "delivery through this host", verb(sc, !plain),
-			    sc->res->hosts[i].host, in->s->phases[p].name);
+		a = host_accept(ep, h->host, &dummy);
+		ph = in->s->phases[p].name;
+		plain = ss->msgs_plain > 0 || ss->plain_tx > 0 ||
+		    (!in->client->delivers && !ss->starttls_sent &&
+		    ss->ehlo_offered);
+		tls = ss->msgs_tls > 0 || (!in->client->delivers &&
+		    ss->handshake > 0 && h->claim != RUN_CLAIM_REFUSE);
+		unauth = h->claim == RUN_CLAIM_ENCRYPT ||
+		    h->claim == RUN_CLAIM_PLAIN ||
+		    (in->client->delivers && h->claim == RUN_CLAIM_REFUSE);
+		if (ss->msgs_plain > 0 || ss->msgs_tls > 0)
+			sc->overrun_delivered = true;
+		if ((plain || tls) && a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
+			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s in "
+			    "phase %s, which this run outlasted its own into, "
+			    "where RFC 7672 forbids delivery through this host",
+			    verb(sc, !plain), h->host, ph);
 		if (plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
-			violate(sc, RULE_CLEARTEXT, &sc->res->hosts[i], "%s "
-			    "through %s in phase %s, which this run outlasted "
-			    "its own into, where TLS is required",
-			    verb(sc, false), sc->res->hosts[i].host,
-			    in->s->phases[p].name);
+			violate(sc, RULE_CLEARTEXT, h, "%s through %s in phase "
+			    "%s, which this run outlasted its own into, where "
+			    "TLS is required", verb(sc, false), h->host, ph);
+		if (tls && unauth && a != SCEN_ACT_BIT(SCEN_ACT_NEXT_MX) &&
+		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
+		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0)
+			violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated "
+			    "TLS through %s in phase %s, which this run "
+			    "outlasted its own into, where DANE authentication "
+			    "is required", h->host, ph);
+		if (ss->handshake > 0 && (a & SCEN_ACT_BIT(SCEN_ACT_AUTH)) &&
+		    (a & ~(SCEN_ACT_BIT(SCEN_ACT_AUTH) |
+		    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))) == 0 &&
+		    !sni_ok(&in->s->hosts[i], ss->sni))
+			violate(sc, RULE_SNI, h, "TLS with %s%s at %s in phase "
+			    "%s, which this run outlasted its own into, where "
+			    "DANE authentication is required", ss->sni[0]
+				? "SNI " : "no SNI", ss->sni, h->host, ph);
 	}
 }
 
@@ -668,6 +729,8 @@ delivered_anywhere(const struct score *sc)
 {
 	size_t i;
 
+	if (sc->overrun_delivered)
+		return true;
 	for (i = 0; i < sc->res->n_hosts; i++)
 		if (sc->got[i].plain || sc->got[i].tls)
 			return true;
@@ -721,6 +784,12 @@ pass(struct score *sc)
 		if (sc->got[i].plain || sc->got[i].tls)
 			via = &res->hosts[i];
 	report_accept_str(sc->accept, set, sizeof(set));
+	if (via == NULL && sc->overrun_delivered) {
+		verdict(res, RUN_PASS, RULE_NONE, NULL, NULL, "%s: delivered "
+		    "in a later phase's world (the run outlasted its phase), "
+		    "which allows it", set);
+		return;
+	}
 	if (via == NULL) {
 		verdict(res, RUN_PASS, RULE_NONE, NULL, NULL, "nothing "
 		    "delivered: deferred, as expected (%s)", set);
@@ -840,11 +909,9 @@ preconditions(struct score *sc)
 	struct run_result *res = sc->res;
 	const char *stray;
 
-	if (in->ev->problem[0] != '\0' || sc->claims_problem[0] != '\0') {
+	if (in->ev->problem[0] != '\0') {
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
-		    "evidence cannot be trusted: %s", in->ev->problem[0]
-			? in->ev->problem
-			: sc->claims_problem);
+		    "evidence cannot be trusted: %s", in->ev->problem);
 		return false;
 	}
 	if (in->run == NULL || in->run->t_end < 0) {
@@ -945,9 +1012,13 @@ run_score(const struct run_score_in *in, struct run_result *res)
 	check_sni(sc);
 	check_overrun(sc);
 	if (sc->n_v > 0) {
+		/* What the servers saw stands, whatever the output says. */
 		note_after(sc);
 		check_overall(sc);
 		apply_deviations(sc);
+	} else if (sc->claims_problem[0] != '\0') {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: %s", sc->claims_problem);
 	} else {
 		no_host_violation(sc);
 	}

@@ -163,7 +163,15 @@ fx_events(struct fx *f, const char *text)
 	CONNECT(t, h, id) STARTTLS(t, h, id) TLS_OK(t, h, id) CLOSE(t, h, id)
 #define S_TLS_ABORTED(t, h, id)                                              \
 	CONNECT(t, h, id) STARTTLS(t, h, id) TLS_FAIL(t, h, id) CLOSE(t, h, id)
-#define S_QUIT_PLAIN(t, h, id) CONNECT(t, h, id) CLOSE(t, h, id)
+#define EHLO(t, h, id, offered)                                              \
+	EV(t, "smtp.command", h, id, ",\"verb\":\"EHLO\",\"tls\":false,"      \
+	    "\"code\":250,\"starttls_offered\":" offered)
+/* EHLO (STARTTLS not offered), QUIT. */
+#define S_QUIT_PLAIN(t, h, id)                                               \
+	CONNECT(t, h, id) EHLO(t, h, id, "false") CLOSE(t, h, id)
+/* EHLO offering STARTTLS, unused, QUIT. */
+#define S_IGNORES_STARTTLS(t, h, id)                                         \
+	CONNECT(t, h, id) EHLO(t, h, id, "true") CLOSE(t, h, id)
 
 /* Score run 0 under policy with output out. */
 static void
@@ -333,6 +341,25 @@ test_probe_silent_without_starttls_skips(void **state)
 	f->p.delivers = true;
 	score(f, SCEN_POLICY_DANE, "", &r);
 	assert_int_equal(r.verdict, RUN_FAIL);
+	run_result_clear(&r);
+
+	/* A probe that ignores the STARTTLS the server offered. */
+	f->p.delivers = false;
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    S_IGNORES_STARTTLS("0.2", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "", &r);
+	assert_int_equal(r.verdict, RUN_FAIL);
+	assert_string_equal(r.rule, "cleartext");
+	run_result_clear(&r);
+
+	/* A session closed before any EHLO reply tells nothing. */
+	fx_events(f, RUN0("0", "false")
+	    CONNECT("0.2", "mx1.example.net", "1")
+	    CLOSE("0.2", "mx1.example.net", "1")
+	    S_DELIVERED_TLS("0.3", "mx1.example.net", "2"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.verdict, RUN_PASS);
 	run_result_clear(&r);
 }
 
