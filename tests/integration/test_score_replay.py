@@ -58,7 +58,14 @@ def score(danelab, src, scenario, events, client="reference",
     return p.returncode, res, p.stderr
 
 
+SANITIZER = ("Sanitizer", "runtime error:")
+
+
 def check(tap, name, rc, res, err, want, rule):
+    if any(m in err for m in SANITIZER):
+        tap.ok(False, f"{name}: a sanitizer report")
+        tap.diag(dltest.short(err, 2000))
+        return
     if res is None:
         tap.ok(False, f"{name}: no result (exit {rc}: "
                f"{dltest.short(err, 300)})")
