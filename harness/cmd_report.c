@@ -141,7 +141,7 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (report_outputs_map(a.n_formats, a.outputs, a.n_outputs,
 	    paths) != 0) {
-		fprintf(stderr, "%s report: give one --output per format, or "
+		fprintf(stderr, "%s report: give one --output per format (repeat -o FILE), or "
 		    "one fewer for the first to go to standard output (%zu "
 		    "formats, %zu --output)\n", ctx->prog, a.n_formats,
 		    a.n_outputs);

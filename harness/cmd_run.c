@@ -186,7 +186,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 		a->formats[a->n_formats++] = REPORT_TEXT;
 	if (report_outputs_map(a->n_formats, a->outputs, a->n_outputs,
 	    a->paths) != 0)
-		return usage_error(ctx, "give one --output per --format (the "
+		return usage_error(ctx, "give one --output per --format, repeating -o FILE (the "
 		    "first may be left to standard output)");
 	return 0;
 }
@@ -349,6 +349,10 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = select_scenarios(ctx, argc, argv, &sel)) != 0 ||
 	    (rc = load_clients(a.client_name, &reference, &client)) != 0)
 		goto out;
+	dl_diags_init(&d);
+	profile_deviations_check(client, sel.cat, sel.n_cat, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
 	rc = CLI_EXIT_USAGE;
 	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (el <= 0) {

@@ -246,6 +246,22 @@ stage_output(const char *prog, const char *src, const char *prefix, int index)
 	return 0;
 }
 
+/* " (phases: a, b, c)\n", or " (it has no timeline)\n", on stderr. */
+static void
+print_phases(const struct scenario *s)
+{
+	size_t i;
+
+	if (s->n_phases == 0) {
+		fputs(" (it has no timeline)\n", stderr);
+		return;
+	}
+	fputs(" (phases:", stderr);
+	for (i = 0; i < s->n_phases; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", s->phases[i].name);
+	fputs(")\n", stderr);
+}
+
 /* What is scored: loaded from the arguments. */
 struct score_in {
 	struct scenario *s;
@@ -293,9 +309,12 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 	in->phase = -1;
 	dl_diags_init(&d);
 	if (a->cell != NULL) {
-		if (optind != argc || a->events != NULL || a->out != NULL) {
+		if (optind != argc || a->events != NULL || a->out != NULL ||
+		    a->policy >= 0 || a->phase != NULL ||
+		    a->status != INT_MIN || a->timed_out) {
 			fprintf(stderr, "%s score: --cell takes the scenario, "
-			    "events and output from the cell\n", ctx->prog);
+			    "policy, events, outputs and exit statuses from the "
+			    "cell (only --client may change)\n", ctx->prog);
 			goto out;
 		}
 		if (read_cell_file(ctx->prog, a->cell, &scen, &client,
@@ -328,9 +347,25 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 		goto out;
 	if (a->phase != NULL &&
 	    (in->phase = scenario_phase_index(in->s, a->phase)) < 0) {
-		fprintf(stderr, "%s score: %s has no phase \"%s\"\n",
-		    ctx->prog, in->s->id, a->phase);
+		fprintf(stderr, "%s score: %s has no phase \"%s\"", ctx->prog,
+		    in->s->id, a->phase);
+		print_phases(in->s);
 		goto out;
+	}
+	{
+		struct scenario **cat = NULL, **all;
+		size_t n_cat = 0;
+
+		/* Deviations that name nothing (the catalogue, this one). */
+		if (cli_catalogue(ctx, &cat, &n_cat) != 0)
+			n_cat = 0;
+		all = xcalloc(n_cat + 1, sizeof(*all));
+		if (n_cat > 0)
+			memcpy(all, cat, n_cat * sizeof(*all));
+		all[n_cat] = in->s;
+		profile_deviations_check(in->p, all, n_cat + 1, &d);
+		free(all);
+		scenario_list_free(cat, n_cat);
 	}
 	if (access(events, R_OK) != 0) {
 		fprintf(stderr, "%s score: %s: %s\n", ctx->prog, events,
@@ -343,8 +378,9 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 	if (a->cell != NULL)
 		goto out;
 	if (in->s->n_phases > 0 && in->phase < 0) {
-		fprintf(stderr, "%s score: %s has a timeline: give --phase\n",
+		fprintf(stderr, "%s score: %s has a timeline: give --phase",
 		    ctx->prog, in->s->id);
+		print_phases(in->s);
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
@@ -402,6 +438,8 @@ cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 	struct score_in in;
 	struct run_report rep;
 	struct dl_diags d;
+	bool text_out = false;
+	char sum[256];
 	size_t i;
 	int rc;
 
@@ -421,7 +459,7 @@ cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (report_outputs_map(a.n_formats, a.outputs, a.n_outputs,
 	    paths) != 0) {
-		fprintf(stderr, "%s score: give one --output per format, or "
+		fprintf(stderr, "%s score: give one --output per format (repeat -o FILE), or "
 		    "one fewer for the first to go to standard output\n",
 		    ctx->prog);
 		return CLI_EXIT_USAGE;
@@ -432,10 +470,16 @@ cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	score_all(&a, &in, &rep);
 	dl_diags_init(&d);
-	for (i = 0; i < a.n_formats && rc == 0; i++)
+	for (i = 0; i < a.n_formats && rc == 0; i++) {
 		if (report_write_path(&rep, a.formats[i], &a.opts, paths[i],
 		    &d) != 0)
 			rc = CLI_EXIT_USAGE;
+		if (a.formats[i] == REPORT_TEXT && (paths[i] == NULL ||
+		    strcmp(paths[i], "-") == 0))
+			text_out = true;
+	}
+	if (rc == 0 && !text_out)
+		fprintf(stderr, "%s\n", report_summary(&rep, sum, sizeof(sum)));
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	if (rc == 0)

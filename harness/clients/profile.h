@@ -230,6 +230,14 @@ struct profile_claims {
 void profile_read_claims(const struct client_profile *p, const char *output,
     size_t len, const char *first_mx, struct profile_claims *out);
 
+/*
+ * Warn (file:line) about every deviation of p that names no scenario,
+ * or no phase of it, among scenarios[n] (the catalogue): a typo that
+ * would otherwise never apply.  Returns the number of warnings.
+ */
+size_t profile_deviations_check(const struct client_profile *p,
+    struct scenario *const *scenarios, size_t n, struct dl_diags *diags);
+
 /* What exit status st means for p. */
 enum profile_exit profile_exit_meaning(const struct client_profile *p,
     int st);

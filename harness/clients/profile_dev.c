@@ -242,3 +242,50 @@ profile_deviation(const struct client_profile *p, const char *scenario,
 	return profile_deviations(p, scenario, phase, policy, &d, 1) ? d
 								     : NULL;
 }
+
+/* Whether deviation d names scenario s (and, with a phase, one of its). */
+static bool
+dev_names(const struct profile_deviation *d, const struct scenario *s)
+{
+	size_t sl = strlen(d->scenario), i;
+
+	if (d->scenario[sl - 1] == '/')
+		return strncmp(s->id, d->scenario, sl) == 0;
+	if (strcmp(s->id, d->scenario) != 0)
+		return false;
+	if (d->phase == NULL)
+		return true;
+	for (i = 0; i < s->n_phases; i++)
+		if (strcmp(s->phases[i].name, d->phase) == 0)
+			return true;
+	return false;
+}
+
+size_t
+profile_deviations_check(const struct client_profile *p,
+    struct scenario *const *scenarios, size_t n, struct dl_diags *diags)
+{
+	char *path;
+	size_t i, k, warned = 0;
+
+	if (p->n_devs == 0)
+		return 0;
+	path = xasprintf("%.*s.deviations", (int)(strlen(p->file) - 5),
+	    p->file);
+	for (i = 0; i < p->n_devs; i++) {
+		const struct profile_deviation *d = &p->devs[i];
+
+		for (k = 0; k < n; k++)
+			if (dev_names(d, scenarios[k]))
+				break;
+		if (k < n)
+			continue;
+		dl_warn(diags, path, d->line, 1, "'%s%s%s' names no scenario "
+		    "(or phase) of the catalogue: this deviation can never "
+		    "apply", d->scenario, d->phase ? "@" : "",
+		    d->phase ? d->phase : "");
+		warned++;
+	}
+	free(path);
+	return warned;
+}

@@ -289,10 +289,18 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
     json_t *o)
 {
 	const char *type = jstr(o, "ev");
+	json_t *v;
 
 	if (type == NULL) {
 		problem(ev, "event log line %lu: an object without \"ev\"",
 		    line);
+		return;
+	}
+	v = json_object_get(o, "v");
+	if (!json_is_integer(v) ||
+	    json_integer_value(v) != EVLOG_SCHEMA_VERSION) {
+		problem(ev, "event log line %lu: not an event of schema version "
+		    "%d (\"v\")", line, EVLOG_SCHEMA_VERSION);
 		return;
 	}
 	if (strncmp(type, "smtp.", 5) == 0)

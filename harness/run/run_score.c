@@ -527,6 +527,18 @@ verb(const struct score *sc, bool tls)
 	return tls ? "would deliver over TLS" : "would deliver in cleartext";
 }
 
+/* What the client did in cleartext at host i, in words. */
+static const char *
+plain_words(const struct score *sc, size_t i)
+{
+	if (sc->res->hosts[i].msgs_plain > 0)
+		return verb(sc, false);
+	if (sc->plain_tx[i] > 0)
+		return "sent a mail transaction (envelope, text or pipelined "
+		    "bytes) in cleartext";
+	return verb(sc, false);	/* a probe that skipped STARTTLS */
+}
+
 /*
  * The actions host h may see, narrowed to the client's own decision
  * where the set allows more than one reading (RFC 7672 2.2.1: a client
@@ -589,10 +601,11 @@ check_hosts(struct score *sc)
 		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
 			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s, where "
 			    "RFC 7672 forbids delivery through this host",
-			    verb(sc, !g->plain), h->host);
+			    g->plain ? plain_words(sc, i) : verb(sc, true),
+			    h->host);
 		if (g->plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
 			violate(sc, RULE_CLEARTEXT, h, "%s through %s, where "
-			    "TLS is required (%s)", verb(sc, false), h->host,
+			    "TLS is required (%s)", plain_words(sc, i), h->host,
 			    set);
 		if (g->tls && unauthenticated(sc, h) &&
 		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |

@@ -331,6 +331,48 @@ test_deviations(void **state)
 	profile_free(p);
 }
 
+/* Deviations that name no scenario of the catalogue are warned about. */
+static void
+test_deviations_check(void **state)
+{
+	struct client_profile *p;
+	struct scenario a, b, c, *v[3] = { &a, &b, &c };
+	struct scen_phase ph;
+	struct dl_diags d;
+	char *t;
+
+	(void)state;
+	p = load_ok("tests/clients/good/devtest.yaml");
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	memset(&ph, 0, sizeof(ph));
+	ph.name = (char *)"renewed";
+	a.id = (char *)"rollover/stale-tlsa";
+	a.phases = &ph;
+	a.n_phases = 1;
+	b.id = (char *)"ca/intermediate-change";
+	c.id = (char *)"dnssec/missing-ds";
+	dl_diags_init(&d);
+	assert_int_equal(profile_deviations_check(p, v, 3, &d), 0);
+	assert_int_equal(profile_deviations_check(p, v, 2, &d), 1);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "devtest.deviations:5:1: warning: "
+	    "'dnssec/missing-ds' names no scenario"));
+	free(t);
+	dl_diags_clear(&d);
+	/* A phase the scenario does not have. */
+	ph.name = (char *)"other";
+	dl_diags_init(&d);
+	assert_int_equal(profile_deviations_check(p, v, 3, &d), 1);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "devtest.deviations:2:1: warning: "
+	    "'rollover/stale-tlsa@renewed' names no scenario (or phase)"));
+	free(t);
+	dl_diags_clear(&d);
+	profile_free(p);
+}
+
 /* ---- rendering --------------------------------------------------------- */
 
 static const struct profile_vars vars = {
@@ -648,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_bad_profiles),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_deviations),
+	    cmocka_unit_test(test_deviations_check),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_files),
 		cmocka_unit_test(test_available),
