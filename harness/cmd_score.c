@@ -38,16 +38,6 @@ struct score_args {
 	struct report_opts opts;
 };
 
-static int
-policy_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < SCEN_POLICY_COUNT; i++)
-		if (strcmp(s, scen_policy_name((enum scen_policy)i)) == 0)
-			return i;
-	return -1;
-}
 
 /* DIR/cell.json: scenario file, client file, policy. */
 static int
@@ -72,7 +62,7 @@ read_cell_file(const char *prog, const char *dir, char **scen, char **client,
 	c = json_string_value(json_object_get(o, "client"));
 	p = json_string_value(json_object_get(o, "policy"));
 	if (s == NULL || c == NULL || p == NULL ||
-	    (*policy = policy_parse(p)) < 0) {
+	    (*policy = scen_policy_parse(p)) < 0) {
 		fprintf(stderr, "%s score: %s: needs \"scenario\", \"client\" "
 		    "and \"policy\"\n", prog, path);
 		rc = CLI_EXIT_USAGE;
@@ -121,7 +111,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a)
 			a->out = optarg;
 			break;
 		case 'P':
-			if ((a->policy = policy_parse(optarg)) < 0) {
+			if ((a->policy = scen_policy_parse(optarg)) < 0) {
 				fprintf(stderr, "%s score: unknown policy \"%s\" "
 				    "(dane or dane-only)\n", ctx->prog, optarg);
 				return CLI_EXIT_USAGE;

@@ -202,16 +202,6 @@ name_list(const char *const *names, char *buf, size_t len)
 	return buf;
 }
 
-static int
-policy_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < SCEN_POLICY_COUNT; i++)
-		if (strcmp(s, scen_policy_name((enum scen_policy)i)) == 0)
-			return i;
-	return -1;
-}
 
 /* ---- the keys ---------------------------------------------------------- */
 
@@ -426,7 +416,7 @@ policy_key(struct pctx *c, const struct ytree_node *k)
 
 	if (k->type != YTREE_SCALAR)
 		return -1;
-	if ((pol = policy_parse(k->str)) < 0)
+	if ((pol = scen_policy_parse(k->str)) < 0)
 		nerr(c, k, "unknown policy '%s' (known: dane, dane-only)",
 		    k->str);
 	return pol;

@@ -139,14 +139,7 @@ report_action_parse(const char *s)
 int
 report_policy_parse(const char *s)
 {
-	int p;
-
-	if (s == NULL)
-		return -1;
-	for (p = 0; p < SCEN_POLICY_COUNT; p++)
-		if (strcmp(scen_policy_name((enum scen_policy)p), s) == 0)
-			return p;
-	return -1;
+	return scen_policy_parse(s);
 }
 
 bool

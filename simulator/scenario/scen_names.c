@@ -262,6 +262,17 @@ scen_policy_name(enum scen_policy p)
 	return enum_name(&scen_enum_policy, (int)p);
 }
 
+int
+scen_policy_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < SCEN_POLICY_COUNT; i++)
+		if (strcmp(s, scen_policy_name((enum scen_policy)i)) == 0)
+			return i;
+	return -1;
+}
+
 const char *
 scen_dnssec_name(enum scen_dnssec st)
 {

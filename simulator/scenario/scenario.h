@@ -395,6 +395,8 @@ void scenario_schema_markdown(FILE *fp);
 /* Names of enum values, as written in scenario files. */
 const char *scen_action_name(enum scen_action a);
 const char *scen_policy_name(enum scen_policy p);
+/* The reverse of scen_policy_name: the policy, or -1. */
+int scen_policy_parse(const char *s);
 const char *scen_dnssec_name(enum scen_dnssec st);
 const char *scen_ds_name(enum scen_ds ds);
 const char *scen_sig_name(enum scen_sig sig);
