@@ -191,10 +191,9 @@ int run_outcome_parse(const char *s);
 int run_claim_parse(const char *s);
 
 /*
- * An accepted set as text, "opportunistic|auth" (enum order), into buf;
- * "-" for an empty set.  Parse: -1 for a bad word.
+ * An accepted set as written by scen_accept_format ("auth|opportunistic",
+ * "-" for none) back into a set.  Returns 0, or -1 for a bad word.
  */
-char *report_accept_str(unsigned accept, char *buf, size_t len);
 int report_accept_parse(const char *s, unsigned *accept);
 
 /* Counts per verdict. */

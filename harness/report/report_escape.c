@@ -176,7 +176,7 @@ char *
 report_expected_str(const struct run_result *res, char *buf, size_t len)
 {
 	if (res->accept != 0 && (res->accept & (res->accept - 1)) != 0)
-		return report_accept_str(res->accept, buf, len);
+		return scen_accept_format(res->accept, buf, len);
 	snprintf(buf, len, "%s", report_action_str(res->expected));
 	return buf;
 }
@@ -186,7 +186,7 @@ report_host_expected_str(const struct run_host *h, char *buf, size_t len)
 {
 	if (h->expected != SCEN_ACT_UNSET && h->accept != 0 &&
 	    (h->accept & (h->accept - 1)) != 0)
-		return report_accept_str(h->accept, buf, len);
+		return scen_accept_format(h->accept, buf, len);
 	snprintf(buf, len, "%s", report_action_str(h->expected));
 	return buf;
 }

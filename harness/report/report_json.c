@@ -36,7 +36,7 @@ put_accept(struct json_writer *j, const char *key, unsigned accept)
 	char buf[96];
 
 	json_kv_str(j, key, accept == 0 ? NULL
-	    : report_accept_str(accept, buf, sizeof(buf)));
+	    : scen_accept_format(accept, buf, sizeof(buf)));
 }
 
 static void

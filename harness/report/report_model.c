@@ -189,12 +189,6 @@ report_summary(const struct run_report *r, char *buf, size_t len)
 	return buf;
 }
 
-char *
-report_accept_str(unsigned accept, char *buf, size_t len)
-{
-	return scen_accept_format(accept, buf, len);
-}
-
 int
 report_accept_parse(const char *s, unsigned *accept)
 {

@@ -68,7 +68,7 @@ write_yaml(FILE *fp, const struct run_report *r, const struct run_result *res)
 	fprintf(fp, "  verdict: %s\n", run_verdict_name(res->verdict));
 	fprintf(fp, "  expected: %s\n", yaml_action(res->expected));
 	if (res->accept != 0)
-		fprintf(fp, "  accepted: \"%s\"\n", report_accept_str(
+		fprintf(fp, "  accepted: \"%s\"\n", scen_accept_format(
 		    res->accept, buf, sizeof(buf)));
 	fprintf(fp, "  claimed: %s\n", yaml_action(res->claimed));
 	fputs("  observed:\n", fp);

@@ -597,7 +597,7 @@ check_hosts(struct score *sc)
 
 		if (!g->plain && !g->tls)
 			continue;
-		report_accept_str(a, set, sizeof(set));
+		scen_accept_format(a, set, sizeof(set));
 		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
 			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s, where "
 			    "RFC 7672 forbids delivery through this host",
@@ -757,7 +757,7 @@ check_overall(struct score *sc)
 	struct run_result *res = sc->res;
 	char set[96];
 
-	report_accept_str(sc->accept, set, sizeof(set));
+	scen_accept_format(sc->accept, set, sizeof(set));
 	if (!delivered_anywhere(sc) &&
 	    (sc->accept & SCEN_ACT_BIT(SCEN_ACT_DEFER)) == 0)
 		violate(sc, RULE_UNDELIVERED, NULL, "%s, where RFC 7672 "
@@ -796,7 +796,7 @@ pass(struct score *sc)
 	for (i = 0; i < res->n_hosts && via == NULL; i++)
 		if (sc->got[i].plain || sc->got[i].tls)
 			via = &res->hosts[i];
-	report_accept_str(sc->accept, set, sizeof(set));
+	scen_accept_format(sc->accept, set, sizeof(set));
 	if (via == NULL && sc->overrun_delivered) {
 		verdict(res, RUN_PASS, RULE_NONE, NULL, NULL, "%s: delivered "
 		    "in a later phase's world (the run outlasted its phase), "
@@ -816,7 +816,7 @@ pass(struct score *sc)
 		    "did not say it authenticated)", via->host);
 	else
 		verdict(res, RUN_PASS, RULE_NONE, via->host, desc, "%s: %s",
-		    report_accept_str(via->accept &
+		    scen_accept_format(via->accept &
 		    ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX), set, sizeof(set)), desc);
 }
 
