@@ -399,14 +399,8 @@ score_all(const struct score_args *a, struct score_in *in,
 	cell.client = in->p;
 	cell.policy = a->policy >= 0 ? (enum scen_policy)a->policy
 				     : SCEN_POLICY_DANE;
-	rep->schema = REPORT_SCHEMA_VERSION;
-	rep->version = xstrdup(DANELAB_VERSION);
-	rep->isolation = xstrdup("none (scored again)");
-	rep->env_ok = true;
+	run_report_start(in->s, "none (scored again)", rep);
 	rep->shard_k = rep->shard_n = 1;
-	rep->n_scenarios = 1;
-	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
-	run_scenario_from(in->s, &rep->scenarios[0]);
 	run_score_moments(&cell, &in->ev, in->prefix, rep);
 	if (in->phase < 0)
 		return;

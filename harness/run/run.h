@@ -106,6 +106,16 @@ void run_results_fill(const struct run_cell *c, struct run_report *rep,
 /* A scenario's identity and teaching text for a report (rs zeroed first). */
 void run_scenario_from(const struct scenario *s, struct run_scenario *rs);
 
+/*
+ * rep (zeroed first) as the report of one scenario's results: schema,
+ * version, isolation, environment ok, s as its one scenario; no results.
+ */
+void run_report_start(const struct scenario *s, const char *isolation,
+    struct run_report *rep);
+
+/* A copy of name without its final dot (xmalloc). */
+char *run_nodot(const char *name);
+
 /* ---------------------------------------------------------- run_exec.c */
 
 /*

@@ -21,7 +21,6 @@
 
 #include <jansson.h>
 
-#include "danelab_config.h"
 #include "harness/lab/lab.h"
 #include "harness/run/run.h"
 #include "simulator/util/xmem.h"
@@ -53,18 +52,6 @@ read_output(const char *path, size_t *len, bool *truncated)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
-}
-
-/* The domain without its final dot. */
-static char *
-nodot(const char *name)
-{
-	char *r = xstrdup(name);
-	size_t n = strlen(r);
-
-	if (n > 1 && r[n - 1] == '.')
-		r[n - 1] = '\0';
-	return r;
 }
 
 static void
@@ -291,8 +278,8 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 		dl_error(d, cc->cdir, 0, 0, "mkdir: %s", strerror(errno));
 		return DL_EIO;
 	}
-	cc->domain = nodot(s->domain);
-	cc->mx1 = nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
+	cc->domain = run_nodot(s->domain);
+	cc->mx1 = run_nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
 	cc->rcpt = xasprintf("postmaster@%s", cc->domain);
 	memset(&vars, 0, sizeof(vars));
 	vars.domain = cc->domain;
@@ -447,18 +434,11 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 
 	(void)dir;
 	cell_t0 = evlog_now_ns();
-	memset(&rep, 0, sizeof(rep));
 	memset(&files, 0, sizeof(files));
 	memset(&cc, 0, sizeof(cc));
 	memset(&ev, 0, sizeof(ev));
 	dl_diags_init(&d);
-	rep.schema = REPORT_SCHEMA_VERSION;
-	rep.version = xstrdup(DANELAB_VERSION);
-	rep.isolation = xstrdup("namespaces");
-	rep.env_ok = true;
-	rep.n_scenarios = 1;
-	rep.scenarios = xcalloc(1, sizeof(*rep.scenarios));
-	run_scenario_from(c->s, &rep.scenarios[0]);
+	run_report_start(c->s, "namespaces", &rep);
 	if (cell_skipped(c, &rep))
 		goto out;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "danelab_config.h"
 #include "harness/run/run.h"
 #include "simulator/util/xmem.h"
 
@@ -72,6 +73,31 @@ run_scenario_from(const struct scenario *s, struct run_scenario *rs)
 	rs->refs = xcalloc(s->n_refs + 1, sizeof(*rs->refs));
 	for (i = 0; i < s->n_refs; i++)
 		rs->refs[i] = xstrdup(s->refs[i]);
+}
+
+void
+run_report_start(const struct scenario *s, const char *isolation,
+    struct run_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->schema = REPORT_SCHEMA_VERSION;
+	rep->version = xstrdup(DANELAB_VERSION);
+	rep->isolation = xstrdup(isolation);
+	rep->env_ok = true;
+	rep->n_scenarios = 1;
+	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
+	run_scenario_from(s, &rep->scenarios[0]);
+}
+
+char *
+run_nodot(const char *name)
+{
+	char *r = xstrdup(name);
+	size_t n = strlen(r);
+
+	if (n > 1 && r[n - 1] == '.')
+		r[n - 1] = '\0';
+	return r;
 }
 
 static int

@@ -107,17 +107,6 @@ same_host(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-static char *
-nodot_dup(const char *s)
-{
-	char *r = xstrdup(s);
-	size_t n = strlen(r);
-
-	if (n > 1 && r[n - 1] == '.')
-		r[n - 1] = '\0';
-	return r;
-}
-
 static unsigned
 ep_accept(const struct scen_expect_policy *ep)
 {
@@ -365,7 +354,7 @@ fill_hosts(struct score *sc)
 	res->hosts = xcalloc(res->n_hosts ? res->n_hosts : 1,
 	    sizeof(*res->hosts));
 	memset(&cl, 0, sizeof(cl));
-	first = nodot_dup(s->n_hosts > 0 ? s->hosts[0].name : "");
+	first = run_nodot(s->n_hosts > 0 ? s->hosts[0].name : "");
 	if (in->output != NULL)
 		profile_read_claims(in->client, in->output, in->output_len,
 		    first, &cl);
@@ -391,7 +380,7 @@ fill_hosts(struct score *sc)
 	for (i = 0; i < res->n_hosts; i++) {
 		struct run_host *h = &res->hosts[i];
 
-		h->host = nodot_dup(s->hosts[i].name);
+		h->host = run_nodot(s->hosts[i].name);
 		h->accept = host_accept(sc->ep, h->host, &h->expected);
 		sc->offers[i] = host_offers_starttls(s, &s->hosts[i]);
 		for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
