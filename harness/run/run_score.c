@@ -169,16 +169,6 @@ run_until(const struct run_events *ev, const struct run_client_run *run)
 	return until;
 }
 
-static bool
-in_run(const struct run_events *ev, const struct run_session *ss,
-    const struct run_client_run *run)
-{
-	if (run->t_start < 0 || ss->t_connect < 0)
-		return true; /* a hand-written log; a session without connect */
-	return ss->t_connect >= run->t_start &&
-	    ss->t_connect < run_until(ev, run);
-}
-
 /*
  * The timeline phase in effect at time t (seconds from the start): by
  * the phase.start events where the log has them, else by the plan.
@@ -256,11 +246,35 @@ struct score {
 	unsigned n_auth[REPORT_MAX_HOSTS];	/* the client's claims */
 	unsigned n_unauth[REPORT_MAX_HOSTS];
 	bool overrun_delivered;	/* a message in a later phase's world */
+	double until;		/* run_until of in->run */
 	char claims_problem[384];	/* claims that cannot be placed */
 	struct violation v[MAX_VIOLATIONS];
 	size_t n_v;
 	enum profile_exit exit;
 };
+
+/* Whether session ss belongs to the client run being scored. */
+static bool
+in_run(const struct score *sc, const struct run_session *ss)
+{
+	const struct run_client_run *run = sc->in->run;
+
+	if (run->t_start < 0 || ss->t_connect < 0)
+		return true; /* a hand-written log; a session without connect */
+	return ss->t_connect >= run->t_start && ss->t_connect < sc->until;
+}
+
+/* The index of MX host name in the scenario (and res), or n_hosts. */
+static size_t
+host_index(const struct score *sc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sc->res->n_hosts; i++)
+		if (same_host(name, sc->res->hosts[i].host))
+			break;
+	return i;
+}
 
 static struct violation *
 violate(struct score *sc, enum run_rule rule, const struct run_host *h,
@@ -338,6 +352,20 @@ verdict(struct run_result *res, enum run_verdict vd, enum run_rule rule,
 
 /* ---------------------------------------------------------- evidence */
 
+/* The MX host a claim names (by its name or CNAME target), or n_hosts. */
+static size_t
+claim_host(const struct scenario *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_hosts; i++)
+		if (same_host(name, s->hosts[i].name) ||
+		    (s->hosts[i].cname != NULL &&
+		    same_host(name, s->hosts[i].cname)))
+			break;
+	return i;
+}
+
 /* Counts and claims per MX host of the scenario. */
 static void
 fill_hosts(struct score *sc)
@@ -365,18 +393,13 @@ fill_hosts(struct score *sc)
 		snprintf(sc->claims_problem, sizeof(sc->claims_problem), "the "
 		    "client's output makes claims about more than %d hosts",
 		    REPORT_MAX_HOSTS);
-	for (j = 0; j < cl.n && sc->claims_problem[0] == '\0'; j++) {
-		for (i = 0; i < s->n_hosts; i++)
-			if (same_host(cl.host[j].host, s->hosts[i].name) ||
-			    (s->hosts[i].cname != NULL &&
-			    same_host(cl.host[j].host, s->hosts[i].cname)))
-				break;
-		if (i == s->n_hosts && cl.host[j].claim != RUN_CLAIM_NONE)
+	for (j = 0; j < cl.n && sc->claims_problem[0] == '\0'; j++)
+		if (claim_host(s, cl.host[j].host) == s->n_hosts &&
+		    cl.host[j].claim != RUN_CLAIM_NONE)
 			snprintf(sc->claims_problem, sizeof(sc->claims_problem),
 			    "the client claims %s about %s, which is not an MX "
 			    "host of the scenario", run_claim_name(
 			    cl.host[j].claim), cl.host[j].host);
-	}
 	for (i = 0; i < res->n_hosts; i++) {
 		struct run_host *h = &res->hosts[i];
 
@@ -387,7 +410,7 @@ fill_hosts(struct score *sc)
 			const struct run_session *ss = &in->ev->sessions[j];
 
 			if (!same_host(ss->host, h->host) ||
-			    !in_run(in->ev, ss, in->run) || overran(in, ss))
+			    !in_run(sc, ss) || overran(in, ss))
 				continue;
 			h->sessions++;
 			h->msgs_plain += ss->msgs_plain;
@@ -413,9 +436,7 @@ fill_hosts(struct score *sc)
 		}
 		h->outcome = summary_outcome(h);
 		for (j = 0; j < cl.n; j++)
-			if (same_host(cl.host[j].host, h->host) ||
-			    (s->hosts[i].cname != NULL &&
-			    same_host(cl.host[j].host, s->hosts[i].cname))) {
+			if (claim_host(s, cl.host[j].host) == i) {
 				h->claim = cl.host[j].claim;
 				sc->n_auth[i] += cl.host[j].n_auth;
 				sc->n_unauth[i] += cl.host[j].n_unauth;
@@ -433,27 +454,24 @@ fill_hosts(struct score *sc)
  * NULL.
  */
 static const char *
-stray_session(const struct run_score_in *in)
+stray_session(const struct score *sc)
 {
+	const struct run_score_in *in = sc->in;
 	double first = 1e300;
-	size_t i, j;
+	size_t j;
 
 	for (j = 0; j < in->ev->n_runs; j++)
 		if (in->ev->runs[j].t_start >= 0 &&
 		    in->ev->runs[j].t_start < first)
 			first = in->ev->runs[j].t_start;
-	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
+	for (j = 0; j < in->ev->n_sessions; j++) {
 		const struct run_session *ss = &in->ev->sessions[j];
 
 		if (ss->t_connect >= 0 && first < 1e300 &&
 		    ss->t_connect < first)
 			return ss->host;
-		if (!in_run(in->ev, ss, in->run))
-			continue;
-		for (i = 0; i < in->s->n_hosts; i++)
-			if (same_host(ss->host, in->s->hosts[i].name))
-				break;
-		if (i == in->s->n_hosts)
+		if (in_run(sc, ss) &&
+		    host_index(sc, ss->host) == sc->res->n_hosts)
 			return ss->host;
 	}
 	return NULL;
@@ -516,16 +534,26 @@ verb(const struct score *sc, bool tls)
 	return tls ? "would deliver over TLS" : "would deliver in cleartext";
 }
 
-/* What the client did in cleartext at host i, in words. */
+/*
+ * What the client did in cleartext, in words: messages accepted, else
+ * transactions begun, else (a probe that skipped STARTTLS) what it would.
+ */
 static const char *
-plain_words(const struct score *sc, size_t i)
+plain_words(const struct score *sc, unsigned msgs_plain, unsigned plain_tx)
 {
-	if (sc->res->hosts[i].msgs_plain > 0)
-		return verb(sc, false);
-	if (sc->plain_tx[i] > 0)
+	if (msgs_plain == 0 && plain_tx > 0)
 		return "sent a mail transaction (envelope, text or pipelined "
 		    "bytes) in cleartext";
-	return verb(sc, false);	/* a probe that skipped STARTTLS */
+	return verb(sc, false);
+}
+
+/* An accepted set that requires DANE authentication and nothing else. */
+static bool
+auth_only(unsigned a)
+{
+	return (a & SCEN_ACT_BIT(SCEN_ACT_AUTH)) != 0 &&
+	    (a & ~(SCEN_ACT_BIT(SCEN_ACT_AUTH) |
+	    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))) == 0;
 }
 
 /*
@@ -570,40 +598,71 @@ unauthenticated(const struct score *sc, const struct run_host *h)
 }
 
 /*
- * The per-host rules: next-mx-used, cleartext, unauthenticated -- each
- * checked on its own, so that a deviation for one does not hide another.
+ * The per-host rules -- next-mx-used, cleartext, unauthenticated -- for
+ * what host h got under the accepted set a; each checked on its own, so
+ * that a deviation for one does not hide another.  where: "" or " in
+ * phase X, ..." for a session in a later phase's world.
  */
+static void
+host_rules(struct score *sc, const struct run_host *h, unsigned a,
+    const char *plain_desc, bool plain, bool tls, bool unauth,
+    const char *where)
+{
+	char set[96];
+
+	if (!plain && !tls)
+		return;
+	scen_accept_format(a, set, sizeof(set));
+	if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
+		violate(sc, RULE_NEXT_MX_USED, h, "%s through %s%s, where RFC "
+		    "7672 forbids delivery through this host",
+		    plain ? plain_desc : verb(sc, true), h->host, where);
+	if (plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
+		violate(sc, RULE_CLEARTEXT, h, "%s through %s%s, where TLS is "
+		    "required (%s)", plain_desc, h->host, where, set);
+	if (tls && unauth && a != SCEN_ACT_BIT(SCEN_ACT_NEXT_MX) &&
+	    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
+	    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0)
+		violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated TLS "
+		    "through %s%s, where DANE authentication is required (%s)",
+		    h->host, where, set);
+}
+
+/* The per-host rules over what each host got in this run's own phase. */
 static void
 check_hosts(struct score *sc)
 {
-	char set[96];
 	size_t i;
 
 	for (i = 0; i < sc->res->n_hosts; i++) {
 		const struct run_host *h = &sc->res->hosts[i];
-		const struct got *g = &sc->got[i];
-		unsigned a = effective_accept(sc, h);
 
-		if (!g->plain && !g->tls)
-			continue;
-		scen_accept_format(a, set, sizeof(set));
-		if (a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
-			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s, where "
-			    "RFC 7672 forbids delivery through this host",
-			    g->plain ? plain_words(sc, i) : verb(sc, true),
-			    h->host);
-		if (g->plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
-			violate(sc, RULE_CLEARTEXT, h, "%s through %s, where "
-			    "TLS is required (%s)", plain_words(sc, i), h->host,
-			    set);
-		if (g->tls && unauthenticated(sc, h) &&
-		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
-		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0 &&
-		    a != SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
-			violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated "
-			    "TLS through %s, where DANE authentication is "
-			    "required (%s)", h->host, set);
+		host_rules(sc, h, effective_accept(sc, h),
+		    plain_words(sc, h->msgs_plain, sc->plain_tx[i]),
+		    sc->got[i].plain, sc->got[i].tls, unauthenticated(sc, h),
+		    "");
 	}
+}
+
+/*
+ * The accepted set session ss of host i meets: the host's own in this
+ * run's phase; in a later phase's world (the run outlasted its phase),
+ * that phase's, *phase set to it (else -1).  0: no expectation.
+ */
+static unsigned
+session_accept(const struct score *sc, const struct run_session *ss,
+    size_t i, int *phase)
+{
+	const struct scen_expect_policy *ep;
+	enum scen_action dummy;
+
+	*phase = -1;
+	if (!overran(sc->in, ss))
+		return effective_accept(sc, &sc->res->hosts[i]);
+	*phase = phase_at(sc->in, ss->t_connect);
+	ep = scenario_expect(sc->in->s, sc->in->policy, *phase);
+	return ep != NULL ? host_accept(ep, sc->res->hosts[i].host, &dummy)
+			  : 0;
 }
 
 /*
@@ -622,35 +681,36 @@ sni_ok(const struct scen_host *sh, const char *sni)
 
 /*
  * SNI (RFC 7672 8.1): where DANE authentication is required, every
- * completed handshake carries the TLSA base domain.
+ * completed handshake of the run carries the TLSA base domain (once per
+ * host is enough to say so).
  */
 static void
 check_sni(struct score *sc)
 {
 	const struct run_score_in *in = sc->in;
+	bool said[REPORT_MAX_HOSTS] = { false };
+	char where[192];
 	size_t i, j;
+	int p;
 
-	for (i = 0; i < sc->res->n_hosts; i++) {
-		const struct run_host *h = &sc->res->hosts[i];
-		unsigned a = effective_accept(sc, h);
+	for (j = 0; j < in->ev->n_sessions; j++) {
+		const struct run_session *ss = &in->ev->sessions[j];
 
-		if (a & ~(SCEN_ACT_BIT(SCEN_ACT_AUTH) |
-		    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX)) ||
-		    (a & SCEN_ACT_BIT(SCEN_ACT_AUTH)) == 0)
+		if (ss->handshake <= 0 || !in_run(sc, ss) ||
+		    (i = host_index(sc, ss->host)) == sc->res->n_hosts ||
+		    said[i] || !auth_only(session_accept(sc, ss, i, &p)) ||
+		    sni_ok(&in->s->hosts[i], ss->sni))
 			continue;
-		for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
-			const struct run_session *ss = &in->ev->sessions[j];
-
-			if (!same_host(ss->host, h->host) || ss->handshake <= 0 ||
-			    !in_run(in->ev, ss, in->run) || overran(in, ss) ||
-			    sni_ok(&in->s->hosts[i], ss->sni))
-				continue;
-			violate(sc, RULE_SNI, h, "TLS with %s%s%s at %s, where "
-			    "DANE authentication is required: the client must "
-			    "send the TLSA base domain", ss->sni[0] ? "SNI " :
-			    "no SNI", ss->sni, "", h->host);
-			break;
-		}
+		said[i] = true;
+		where[0] = '\0';
+		if (p >= 0)
+			snprintf(where, sizeof(where), " in phase %s, which "
+			    "this run outlasted its own into",
+			    in->s->phases[p].name);
+		violate(sc, RULE_SNI, &sc->res->hosts[i], "TLS with %s%s at "
+		    "%s%s, where DANE authentication is required: the client "
+		    "must send the TLSA base domain", ss->sni[0] ? "SNI " :
+		    "no SNI", ss->sni, sc->res->hosts[i].host, where);
 	}
 }
 
@@ -664,31 +724,22 @@ static void
 check_overrun(struct score *sc)
 {
 	const struct run_score_in *in = sc->in;
-	const struct scen_expect_policy *ep;
 	const struct run_host *h;
-	enum scen_action dummy;
-	const char *ph;
+	char where[192];
 	bool plain, tls, unauth;
 	size_t i, j;
 	unsigned a;
 	int p;
 
-	for (j = 0; in->run != NULL && j < in->ev->n_sessions; j++) {
+	for (j = 0; j < in->ev->n_sessions; j++) {
 		const struct run_session *ss = &in->ev->sessions[j];
 
-		if (!in_run(in->ev, ss, in->run) || !overran(in, ss))
+		if (!in_run(sc, ss) || !overran(in, ss) ||
+		    (i = host_index(sc, ss->host)) == sc->res->n_hosts)
+			continue; /* a stray host: stray_session says so */
+		if ((a = session_accept(sc, ss, i, &p)) == 0)
 			continue;
-		for (i = 0; i < sc->res->n_hosts; i++)
-			if (same_host(ss->host, sc->res->hosts[i].host))
-				break;
-		if (i == sc->res->n_hosts)
-			continue; /* stray_session says so */
 		h = &sc->res->hosts[i];
-		p = phase_at(in, ss->t_connect);
-		if ((ep = scenario_expect(in->s, in->policy, p)) == NULL)
-			continue;
-		a = host_accept(ep, h->host, &dummy);
-		ph = in->s->phases[p].name;
 		plain = ss->msgs_plain > 0 || ss->plain_tx > 0 ||
 		    (!in->client->delivers && !ss->starttls_sent &&
 		    ss->ehlo_offered);
@@ -699,30 +750,10 @@ check_overrun(struct score *sc)
 		    (in->client->delivers && h->claim == RUN_CLAIM_REFUSE);
 		if (ss->msgs_plain > 0 || ss->msgs_tls > 0)
 			sc->overrun_delivered = true;
-		if ((plain || tls) && a == SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))
-			violate(sc, RULE_NEXT_MX_USED, h, "%s through %s in "
-			    "phase %s, which this run outlasted its own into, "
-			    "where RFC 7672 forbids delivery through this host",
-			    verb(sc, !plain), h->host, ph);
-		if (plain && (a & SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC)) == 0)
-			violate(sc, RULE_CLEARTEXT, h, "%s through %s in phase "
-			    "%s, which this run outlasted its own into, where "
-			    "TLS is required", verb(sc, false), h->host, ph);
-		if (tls && unauth && a != SCEN_ACT_BIT(SCEN_ACT_NEXT_MX) &&
-		    (a & (SCEN_ACT_BIT(SCEN_ACT_ENCRYPT) |
-		    SCEN_ACT_BIT(SCEN_ACT_OPPORTUNISTIC))) == 0)
-			violate(sc, RULE_UNAUTHENTICATED, h, "unauthenticated "
-			    "TLS through %s in phase %s, which this run "
-			    "outlasted its own into, where DANE authentication "
-			    "is required", h->host, ph);
-		if (ss->handshake > 0 && (a & SCEN_ACT_BIT(SCEN_ACT_AUTH)) &&
-		    (a & ~(SCEN_ACT_BIT(SCEN_ACT_AUTH) |
-		    SCEN_ACT_BIT(SCEN_ACT_NEXT_MX))) == 0 &&
-		    !sni_ok(&in->s->hosts[i], ss->sni))
-			violate(sc, RULE_SNI, h, "TLS with %s%s at %s in phase "
-			    "%s, which this run outlasted its own into, where "
-			    "DANE authentication is required", ss->sni[0]
-				? "SNI " : "no SNI", ss->sni, h->host, ph);
+		snprintf(where, sizeof(where), " in phase %s, which this run "
+		    "outlasted its own into", in->s->phases[p].name);
+		host_rules(sc, h, a, plain_words(sc, ss->msgs_plain,
+		    ss->plain_tx), plain, tls, unauth, where);
 	}
 }
 
@@ -921,7 +952,7 @@ preconditions(struct score *sc)
 		    "was not run (the lab ended before this moment)");
 		return false;
 	}
-	if ((stray = stray_session(in)) != NULL) {
+	if ((stray = stray_session(sc)) != NULL) {
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
 		    "evidence cannot be trusted: a session at %s that no "
 		    "client run explains (not an MX host of the scenario, or "
@@ -996,6 +1027,8 @@ run_score(const struct run_score_in *in, struct run_result *res)
 		return;
 	}
 	sc->accept = res->accept = ep_accept(sc->ep);
+	if (in->run != NULL)
+		sc->until = run_until(in->ev, in->run);
 	fill_hosts(sc);
 	if (!preconditions(sc)) {
 		free(sc);
