@@ -840,21 +840,31 @@ pass(struct score *sc)
 		    ~SCEN_ACT_BIT(SCEN_ACT_NEXT_MX), set, sizeof(set)), desc);
 }
 
+#define MAX_CELL_DEVIATIONS 16
+
+/* The profile's deviations listed for this cell (at most 16). */
+static size_t
+cell_deviations(const struct run_score_in *in,
+    const struct profile_deviation *devs[MAX_CELL_DEVIATIONS])
+{
+	return profile_deviations(in->client, in->s->id, in->phase >= 0
+		? in->s->phases[in->phase].name
+		: NULL,
+	    in->policy, devs, MAX_CELL_DEVIATIONS);
+}
+
 /* The known deviations: XFAIL, XPASS, or FAIL for what they do not name. */
 static void
 apply_deviations(struct score *sc)
 {
 	const struct run_score_in *in = sc->in;
-	const struct profile_deviation *devs[16];
+	const struct profile_deviation *devs[MAX_CELL_DEVIATIONS];
 	struct run_result *res = sc->res;
 	const struct violation *first = NULL, *excused = NULL;
 	const struct profile_deviation *by = NULL;
 	size_t n, i, k;
 
-	n = profile_deviations(in->client, in->s->id, in->phase >= 0
-		? in->s->phases[in->phase].name
-		: NULL,
-	    in->policy, devs, sizeof(devs) / sizeof(devs[0]));
+	n = cell_deviations(in, devs);
 	for (i = 0; i < sc->n_v; i++) {
 		for (k = 0; k < n; k++)
 			if (devs[k]->rule == (int)sc->v[i].rule)
@@ -892,15 +902,12 @@ static void
 hang(struct score *sc)
 {
 	const struct run_score_in *in = sc->in;
-	const struct profile_deviation *devs[16];
+	const struct profile_deviation *devs[MAX_CELL_DEVIATIONS];
 	size_t n, k;
 
 	verdict(sc->res, RUN_HANG, RULE_TIMEOUT, NULL, NULL, "the client did "
 	    "not finish within %u s", in->client->timeout_s);
-	n = profile_deviations(in->client, in->s->id, in->phase >= 0
-		? in->s->phases[in->phase].name
-		: NULL,
-	    in->policy, devs, sizeof(devs) / sizeof(devs[0]));
+	n = cell_deviations(in, devs);
 	for (k = 0; k < n; k++)
 		if (devs[k]->rule == RULE_TIMEOUT) {
 			sc->res->verdict = RUN_XFAIL;
