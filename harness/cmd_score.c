@@ -342,7 +342,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 		print_phases(in->s);
 		goto out;
 	}
-	{
+	if (in->p->n_devs > 0) {
 		struct scenario **cat = NULL, **all;
 		size_t n_cat = 0;
 
