@@ -55,6 +55,22 @@ enum profile_exit {
 	PROFILE_EXIT_COUNT
 };
 
+/*
+ * What a client is (`kind:`): what its evidence is and how it is scored.
+ */
+enum profile_kind {
+	PROFILE_KIND_PROBE = 0,	/* never sends mail; its claims say what it
+				 * would have done (v1 `delivers: false`) */
+	PROFILE_KIND_MTA,	/* sends the test message; the servers'
+				 * events say what it delivered (v1
+				 * `delivers: true`) */
+	PROFILE_KIND_CHECKER,	/* a DANE checker: scored on its diagnosis
+				 * of the world, one column, no policy */
+	PROFILE_KIND_COUNT
+};
+
+const char *profile_kind_name(enum profile_kind k);
+
 /* A config file rendered into the cell directory before the client runs. */
 struct profile_file {
 	char *path;	/* relative to the cell directory, no "..", no "/" first */
@@ -110,10 +126,13 @@ struct client_profile {
 	struct profile_file *files;
 	size_t n_files;
 	unsigned timeout_s;	/* per client run; default 30 */
+	unsigned version;	/* of the file format: 1 or 2 */
+	enum profile_kind kind;
 	/*
 	 * true: the client sends the test message, so the SMTP events tell
 	 * what it delivered.  false: a probe that never sends mail
-	 * (posttls-finger); its claims say whether it would have.
+	 * (posttls-finger); its claims say whether it would have.  Same as
+	 * kind == PROFILE_KIND_MTA.
 	 */
 	bool delivers;
 	/*

@@ -208,8 +208,15 @@ name_list(const char *const *names, char *buf, size_t len)
 static const char *const top_keys[] = {
 	"version", "name", "description", "requires", "argv", "env", "files",
 	"timeout", "delivers", "policy", "skip-reason", "claims", "exit",
-	"alive", NULL
+	"alive", "kind", NULL
 };
+static const char *const kind_names[] = { "probe", "mta", "checker", NULL };
+
+const char *
+profile_kind_name(enum profile_kind k)
+{
+	return (unsigned)k < PROFILE_KIND_COUNT ? kind_names[k] : "?";
+}
 /* exit: keys, in enum profile_exit order from PROFILE_EXIT_DONE. */
 static const char *const exit_names[] = { "done", "deferred", NULL };
 static const char *const claim_keys[] = {
@@ -697,11 +704,13 @@ load_top(struct pctx *c, struct client_profile *p,
 	v = map_get(root, "version");
 	if (v == NULL)
 		nerr(c, root, "missing key 'version'");
-	else if (get_uint(c, "version", v, 0, 999999, &version) &&
-	    version != 1)
-		nerr(c, v,
-		    "unsupported version %u (this danelab reads version 1)",
-		    version);
+	else if (get_uint(c, "version", v, 0, 999999, &version)) {
+		if (version != 1 && version != 2)
+			nerr(c, v, "unsupported version %u (this danelab "
+			    "reads versions 1 and 2)", version);
+		else
+			p->version = version;
+	}
 
 	v = map_get(root, "name");
 	if (v == NULL)
@@ -738,8 +747,32 @@ load_top(struct pctx *c, struct client_profile *p,
 	if ((v = map_get(root, "timeout")) != NULL)
 		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
 		    &p->timeout_s);
-	if ((v = map_get(root, "delivers")) != NULL)
-		get_bool(c, "delivers", v, &p->delivers);
+	if ((v = map_get(root, "delivers")) != NULL) {
+		if (p->version >= 2)
+			nerr(c, v, "'delivers' is version 1; version 2 says "
+			    "'kind: mta' (delivers) or 'kind: probe'");
+		else if (get_bool(c, "delivers", v, &p->delivers))
+			p->kind = p->delivers ? PROFILE_KIND_MTA
+					      : PROFILE_KIND_PROBE;
+	}
+	if ((v = map_get(root, "kind")) != NULL) {
+		char list[64];
+		int k;
+
+		if (p->version < 2)
+			nerr(c, v, "'kind' needs 'version: 2'");
+		else if (want_scalar(c, "kind", v, "a string")) {
+			if ((k = name_index(kind_names, v->str)) < 0)
+				nerr(c, v, "unknown kind '%s' (known: %s)",
+				    v->str, name_list(kind_names, list,
+				    sizeof(list)));
+			else {
+				p->kind = (enum profile_kind)k;
+				p->delivers = p->kind == PROFILE_KIND_MTA;
+			}
+		}
+	} else if (p->version >= 2)
+		nerr(c, root, "missing key 'kind' (mta, probe or checker)");
 	if ((v = map_get(root, "policy")) != NULL)
 		load_policy(c, p, v, map_get(root, "skip-reason"));
 	if ((v = map_get(root, "skip-reason")) != NULL)
