@@ -206,9 +206,9 @@ name_list(const char *const *names, char *buf, size_t len)
 /* ---- the keys ---------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"version", "name", "description", "requires", "argv", "env", "files",
-	"timeout", "delivers", "policy", "skip-reason", "claims", "exit",
-	"alive", "kind", NULL
+	"version", "name", "kind", "description", "requires", "argv", "env",
+	"files", "timeout", "delivers", "policy", "skip-reason", "claims",
+	"exit", "alive", NULL
 };
 static const char *const kind_names[] = { "probe", "mta", "checker", NULL };
 
