@@ -40,6 +40,9 @@
 #define PROFILE_MAX_RENDERED 4096	/* bytes of one rendered argument */
 #define PROFILE_MAX_TIMEOUT 600		/* seconds */
 #define PROFILE_MAX_EXITS 32		/* declared exit statuses */
+#define PROFILE_MAX_STEPS 16		/* steps of a lifecycle */
+#define PROFILE_MAX_COLLECT 8		/* files one collect step reads */
+#define PROFILE_MAX_DIR_DEPTH 4		/* subdirectories of a file path */
 
 /*
  * What a client's exit status means, as its profile declares it
@@ -71,11 +74,67 @@ enum profile_kind {
 
 const char *profile_kind_name(enum profile_kind k);
 
-/* A config file rendered into the cell directory before the client runs. */
+/*
+ * A file written into the run's directory before the client runs.
+ * Rendered as a template unless raw (then written byte for byte: a
+ * shell script or an Exim config full of braces needs no escaping).
+ */
 struct profile_file {
-	char *path;	/* relative to the cell directory, no "..", no "/" first */
-	char *text;	/* template */
+	char *path;	/* relative to the run directory: no "..", no "/"
+			 * first; subdirectories are made (0700) */
+	char *text;	/* template, or the text itself when raw */
+	bool raw;
+	unsigned mode;	/* 0600 (default), 0644, 0700 or 0755 */
 };
+
+/*
+ * A lifecycle step (profile version 2, `steps:`).  A real MTA is not one
+ * command: it is started as a private instance, given the message,
+ * watched until its log says what became of it, its logs collected, and
+ * stopped.  Steps run in order; once one fails (a start or submit step
+ * exits non-zero, any step times out) the rest are skipped but for the
+ * stop steps, which always run.
+ */
+enum profile_step_kind {
+	PROFILE_STEP_RUN = 0,	/* a command; the last one's exit status is
+				 * the run's (a probe or checker in steps) */
+	PROFILE_STEP_START,	/* start the private instance; must exit 0 */
+	PROFILE_STEP_SUBMIT,	/* hand it the message; must exit 0 */
+	PROFILE_STEP_WAIT,	/* read a log until a line says delivered,
+				 * deferred or bounced */
+	PROFILE_STEP_COLLECT,	/* append files (logs) to the output */
+	PROFILE_STEP_STOP,	/* stop the instance; always runs */
+	PROFILE_STEP_COUNT
+};
+
+/* What a wait step read in the log. */
+enum profile_outcome {
+	PROFILE_OUTCOME_NONE = 0,
+	PROFILE_OUTCOME_DELIVERED,
+	PROFILE_OUTCOME_DEFERRED,
+	PROFILE_OUTCOME_BOUNCED,
+	PROFILE_OUTCOME_COUNT
+};
+
+struct profile_step {
+	enum profile_step_kind kind;
+	char **argv;		/* templates (run, start, submit, stop) */
+	size_t argc;
+	char *input;		/* template: the file on stdin, or NULL
+				 * (/dev/null) */
+	unsigned timeout_s;
+	char *log;		/* wait: the log file (template) */
+	/* wait: one line pattern per outcome (index PROFILE_OUTCOME_*). */
+	char *pattern[PROFILE_OUTCOME_COUNT];
+	regex_t re[PROFILE_OUTCOME_COUNT];
+	char **collect;		/* collect: files (templates) */
+	size_t n_collect;
+	unsigned line;		/* in the profile file */
+};
+
+const char *profile_step_name(enum profile_step_kind k);
+const char *profile_outcome_name(enum profile_outcome o);
+int profile_outcome_parse(const char *s);
 
 /*
  * One output pattern.  Every line of the client's output is matched
@@ -119,8 +178,18 @@ struct client_profile {
 	char *description;
 	char **requires;	/* programs that must be in PATH */
 	size_t n_requires;
-	char **argv;		/* templates; argv[0] is searched in PATH */
+	char **argv;		/* templates; argv[0] is searched in PATH
+				 * (NULL with steps) */
 	size_t argc;
+	/*
+	 * Version 2: the lifecycle instead of argv (n_steps > 0).  timeout_s
+	 * is then the sum of the steps' timeouts: the longest a run can
+	 * take.
+	 */
+	struct profile_step *steps;
+	size_t n_steps;
+	/* `runtime`: seconds one run is expected to take (0: unknown). */
+	unsigned runtime_s;
 	char **env;		/* "NAME=template" */
 	size_t n_env;
 	struct profile_file *files;
@@ -197,6 +266,9 @@ struct profile_vars {
 	const char *mx1;	/* {mx1}: the first MX host */
 	const char *from;	/* {from}: sender address */
 	const char *rcpt;	/* {rcpt}: recipient, postmaster@domain */
+	const char *message;	/* {message}: the test message (RFC 5322) */
+	const char *phase;	/* {phase}: the timeline phase, or "" */
+	const char *scenario;	/* {scenario}: the scenario id */
 };
 
 /* The variable names, NULL-terminated (for the loader's checks). */
@@ -215,9 +287,19 @@ int profile_render_env(const struct client_profile *p,
 void profile_strv_free(char **v);
 
 /*
- * Render the config files into v->dir (mode 0600, O_EXCL, O_NOFOLLOW:
- * an existing file or link is an error).  Returns 0, DL_ERANGE (a file
- * longer than PROFILE_MAX_FILE once rendered) or DL_EIO.
+ * Render n templates tmpl (what names them in diagnostics: "argument",
+ * "step 2 argument") into *out (NULL-terminated, profile_strv_free).
+ */
+int profile_render_strv(const struct client_profile *p, char *const *tmpl,
+    size_t n, const struct profile_vars *v, const char *what, char ***out,
+    struct dl_diags *diags);
+
+/*
+ * Render the config files into v->dir (their mode, default 0600;
+ * O_EXCL, O_NOFOLLOW: an existing file or link is an error; missing
+ * subdirectories made 0700, never through a link).  Returns 0,
+ * DL_ERANGE (a file longer than PROFILE_MAX_FILE once rendered) or
+ * DL_EIO.
  */
 int profile_render_files(const struct client_profile *p,
     const struct profile_vars *v, struct dl_diags *diags);

@@ -208,7 +208,7 @@ name_list(const char *const *names, char *buf, size_t len)
 static const char *const top_keys[] = {
 	"version", "name", "kind", "description", "requires", "argv", "env",
 	"files", "timeout", "delivers", "policy", "skip-reason", "claims",
-	"exit", "alive", NULL
+	"exit", "alive", "steps", "runtime", NULL
 };
 static const char *const kind_names[] = { "probe", "mta", "checker", NULL };
 
@@ -222,7 +222,43 @@ static const char *const exit_names[] = { "done", "deferred", NULL };
 static const char *const claim_keys[] = {
 	"pattern", "claim", "action", "host", "label", NULL
 };
-static const char *const file_keys[] = { "path", "text", NULL };
+static const char *const file_keys[] = {
+	"path", "text", "raw", "mode", NULL
+};
+/* A step's kinds, in enum profile_step_kind order, then its options. */
+static const char *const step_names[] = {
+	"run", "start", "submit", "wait", "collect", "stop", NULL
+};
+static const char *const step_keys[] = {
+	"run", "start", "submit", "wait", "collect", "stop", "timeout",
+	"input", NULL
+};
+static const char *const outcome_names[] = {
+	"", "delivered", "deferred", "bounced", NULL
+};
+static const char *const wait_keys[] = {
+	"log", "delivered", "deferred", "bounced", NULL
+};
+
+const char *
+profile_step_name(enum profile_step_kind k)
+{
+	return (unsigned)k < PROFILE_STEP_COUNT ? step_names[k] : "?";
+}
+
+const char *
+profile_outcome_name(enum profile_outcome o)
+{
+	return (unsigned)o < PROFILE_OUTCOME_COUNT ? outcome_names[o] : "?";
+}
+
+int
+profile_outcome_parse(const char *s)
+{
+	int i = name_index(outcome_names, s);
+
+	return i > 0 ? i : -1;
+}
 /* claim: values, in enum run_claim order. */
 static const char *const claim_names[] = {
 	"none", "auth", "encrypt", "plain", "refuse", NULL
@@ -359,10 +395,20 @@ file_path_ok(struct pctx *c, const struct ytree_node *n)
 	    strncmp(s, "../", 3) == 0 || strstr(s, "/..") != NULL)
 		return !nerr(c, n,
 		    "'path' must not contain '..' ('%s')", s);
-	if (strchr(s, '/') != NULL)
+	if (strstr(s, "//") != NULL || s[strlen(s) - 1] == '/' ||
+	    strncmp(s, "./", 2) == 0 || strstr(s, "/./") != NULL)
 		return !nerr(c, n,
-		    "'path' must be a file name, without subdirectory ('%s')",
-		    s);
+		    "'path' must be a plain relative file name ('%s')", s);
+	{
+		size_t depth = 0;
+		const char *q;
+
+		for (q = s; (q = strchr(q, '/')) != NULL; q++)
+			depth++;
+		if (depth > PROFILE_MAX_DIR_DEPTH)
+			return !nerr(c, n, "'path' has more than %d "
+			    "subdirectories ('%s')", PROFILE_MAX_DIR_DEPTH, s);
+	}
 	if (strlen(s) > 255)
 		return !nerr(c, n, "'path' is too long");
 	return true;
@@ -382,7 +428,7 @@ load_files(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 	}
 	p->files = xcalloc(n->n + 1, sizeof(*p->files));
 	for (i = 0; i < n->n; i++) {
-		const struct ytree_node *m = n->kids[i], *path, *text;
+		const struct ytree_node *m = n->kids[i], *path, *text, *v;
 		struct profile_file *f;
 
 		if (!want_item_map(c, "files", m))
@@ -407,7 +453,35 @@ load_files(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 			continue;
 		}
 		f = &p->files[p->n_files];
-		f->text = get_template(c, "text", text);
+		f->mode = 0600;
+		if ((v = map_get(m, "raw")) != NULL)
+			get_bool(c, "raw", v, &f->raw);
+		if ((v = map_get(m, "mode")) != NULL &&
+		    want_scalar(c, "mode", v, "a mode")) {
+			if (strcmp(v->str, "0600") == 0)
+				f->mode = 0600;
+			else if (strcmp(v->str, "0644") == 0)
+				f->mode = 0644;
+			else if (strcmp(v->str, "0700") == 0)
+				f->mode = 0700;
+			else if (strcmp(v->str, "0755") == 0)
+				f->mode = 0755;
+			else
+				nerr(c, v, "'mode' must be \"0600\", "
+				    "\"0644\", \"0700\" or \"0755\", not "
+				    "'%s'", v->str);
+		}
+		if (p->version < 2 &&
+		    (map_get(m, "raw") != NULL || map_get(m, "mode") != NULL)) {
+			nerr(c, m, "'raw' and 'mode' need 'version: 2'");
+			continue;
+		}
+		if (f->raw) {
+			if (!want_scalar(c, "text", text, "a string"))
+				continue;
+			f->text = xstrdup(text->str);
+		} else
+			f->text = get_template(c, "text", text);
 		if (f->text == NULL)
 			continue;
 		f->path = xstrdup(path->str);
@@ -649,6 +723,150 @@ load_exit(struct pctx *c, struct client_profile *p,
 	}
 }
 
+/* ---- steps (version 2) -------------------------------------------------- */
+
+static void
+load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
+{
+	const struct ytree_node *v;
+	char why[256];
+	int o, rc;
+	bool any = false;
+
+	if (!want_type(c, "wait", n, YTREE_MAP))
+		return;
+	check_keys(c, n, wait_keys, "a wait step");
+	if ((v = map_get(n, "log")) == NULL)
+		nerr(c, n, "a wait step needs 'log' (the file to read)");
+	else
+		st->log = get_template(c, "log", v);
+	for (o = PROFILE_OUTCOME_DELIVERED; o < PROFILE_OUTCOME_COUNT; o++) {
+		if ((v = map_get(n, outcome_names[o])) == NULL)
+			continue;
+		if (!want_scalar(c, outcome_names[o], v, "a pattern"))
+			continue;
+		if (strlen(v->str) > PROFILE_MAX_PATTERN) {
+			nerr(c, v, "'%s' is longer than %d", outcome_names[o],
+			    PROFILE_MAX_PATTERN);
+			continue;
+		}
+		rc = regcomp(&st->re[o], v->str, REG_EXTENDED | REG_NEWLINE |
+		    REG_NOSUB);
+		if (rc != 0) {
+			regerror(rc, &st->re[o], why, sizeof(why));
+			nerr(c, v, "bad pattern: %s", why);
+			continue;
+		}
+		st->pattern[o] = xstrdup(v->str);
+		any = true;
+	}
+	if (!any && map_get(n, "delivered") == NULL)
+		nerr(c, n, "a wait step needs a pattern for 'delivered' "
+		    "(and usually 'deferred' and 'bounced')");
+}
+
+static void
+load_step(struct pctx *c, struct client_profile *p, struct profile_step *st,
+    const struct ytree_node *m)
+{
+	const struct ytree_node *v = NULL, *k = NULL;
+	char list[128];
+	size_t i;
+	int kind = -1, j;
+
+	check_keys(c, m, step_keys, "a step");
+	st->line = m->pos.line;
+	for (i = 0; i + 1 < m->n; i += 2) {
+		if (m->kids[i]->type != YTREE_SCALAR ||
+		    (j = name_index(step_names, m->kids[i]->str)) < 0)
+			continue;
+		if (kind >= 0) {
+			nerr(c, m->kids[i], "a step has one of %s, not both "
+			    "'%s' and '%s'", name_list(step_names, list,
+			    sizeof(list)), step_names[kind], m->kids[i]->str);
+			return;
+		}
+		kind = j;
+		k = m->kids[i];
+		v = m->kids[i + 1];
+	}
+	if (kind < 0) {
+		nerr(c, m, "a step needs one of %s", name_list(step_names,
+		    list, sizeof(list)));
+		return;
+	}
+	st->kind = (enum profile_step_kind)kind;
+	st->timeout_s = st->kind == PROFILE_STEP_WAIT ? 60 : 30;
+	switch (st->kind) {
+	case PROFILE_STEP_WAIT:
+		load_wait(c, st, v);
+		break;
+	case PROFILE_STEP_COLLECT:
+		st->collect = get_strlist(c, "collect", v, PROFILE_MAX_COLLECT,
+		    true, &st->n_collect);
+		if (st->collect != NULL && st->n_collect == 0)
+			nerr(c, v, "'collect' is empty");
+		break;
+	default:
+		st->argv = get_strlist(c, k->str, v, PROFILE_MAX_ARGS, true,
+		    &st->argc);
+		if (st->argv != NULL && st->argc == 0)
+			nerr(c, v, "'%s' is empty", k->str);
+		break;
+	}
+	if ((v = map_get(m, "timeout")) != NULL)
+		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
+		    &st->timeout_s);
+	if ((v = map_get(m, "input")) != NULL) {
+		if (st->kind != PROFILE_STEP_SUBMIT &&
+		    st->kind != PROFILE_STEP_RUN)
+			nerr(c, v, "'input' belongs to a submit or run step");
+		else
+			st->input = get_template(c, "input", v);
+	}
+	(void)p;
+}
+
+static void
+load_steps(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	size_t i, n_wait = 0, n_cmd = 0;
+	unsigned total = 0;
+
+	if (!want_type(c, "steps", n, YTREE_SEQ))
+		return;
+	if (n->n == 0 || n->n > PROFILE_MAX_STEPS) {
+		nerr(c, n, "'steps' has %zu items, 1 to %d", n->n,
+		    PROFILE_MAX_STEPS);
+		return;
+	}
+	p->steps = xcalloc(n->n, sizeof(*p->steps));
+	for (i = 0; i < n->n; i++) {
+		struct profile_step *st = &p->steps[p->n_steps];
+
+		if (!want_item_map(c, "steps", n->kids[i]))
+			continue;
+		p->n_steps++;
+		load_step(c, p, st, n->kids[i]);
+		if (st->kind == PROFILE_STEP_WAIT)
+			n_wait++;
+		if (st->kind == PROFILE_STEP_RUN ||
+		    st->kind == PROFILE_STEP_SUBMIT)
+			n_cmd++;
+		total += st->timeout_s;
+	}
+	if (n_wait > 1)
+		nerr(c, n, "'steps' has %zu wait steps, at most one", n_wait);
+	if (n_wait == 1 && p->kind != PROFILE_KIND_MTA)
+		nerr(c, n, "a wait step (delivered, deferred, bounced) "
+		    "belongs to 'kind: mta'");
+	if (n_cmd == 0 && c->errors == 0)
+		nerr(c, n, "'steps' has no run or submit step: nothing "
+		    "would reach the world");
+	p->timeout_s = total < 1 ? 1 : total;
+}
+
 static void
 load_alive(struct pctx *c, struct client_profile *p,
     const struct ytree_node *n)
@@ -690,7 +908,7 @@ static void
 load_top(struct pctx *c, struct client_profile *p,
     const struct ytree_node *root)
 {
-	const struct ytree_node *v;
+	const struct ytree_node *v, *s;
 	char *stem = profile_stem(c->file);
 	unsigned version;
 	int i;
@@ -725,28 +943,6 @@ load_top(struct pctx *c, struct client_profile *p,
 	}
 	free(stem);
 
-	if ((v = map_get(root, "description")) != NULL &&
-	    want_scalar(c, "description", v, "a string"))
-		p->description = xstrdup(v->str);
-	if ((v = map_get(root, "requires")) != NULL)
-		p->requires = get_strlist(c, "requires", v,
-		    PROFILE_MAX_REQUIRES, false, &p->n_requires);
-	v = map_get(root, "argv");
-	if (v == NULL)
-		nerr(c, root, "missing key 'argv'");
-	else {
-		p->argv = get_strlist(c, "argv", v, PROFILE_MAX_ARGS, true,
-		    &p->argc);
-		if (p->argv != NULL && p->argc == 0)
-			nerr(c, v, "'argv' is empty");
-	}
-	if ((v = map_get(root, "env")) != NULL)
-		load_env(c, p, v);
-	if ((v = map_get(root, "files")) != NULL)
-		load_files(c, p, v);
-	if ((v = map_get(root, "timeout")) != NULL)
-		get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
-		    &p->timeout_s);
 	if ((v = map_get(root, "delivers")) != NULL) {
 		if (p->version >= 2)
 			nerr(c, v, "'delivers' is version 1; version 2 says "
@@ -773,6 +969,44 @@ load_top(struct pctx *c, struct client_profile *p,
 		}
 	} else if (p->version >= 2)
 		nerr(c, root, "missing key 'kind' (mta, probe or checker)");
+	if ((v = map_get(root, "description")) != NULL &&
+	    want_scalar(c, "description", v, "a string"))
+		p->description = xstrdup(v->str);
+	if ((v = map_get(root, "requires")) != NULL)
+		p->requires = get_strlist(c, "requires", v,
+		    PROFILE_MAX_REQUIRES, false, &p->n_requires);
+	v = map_get(root, "argv");
+	if ((s = map_get(root, "steps")) != NULL) {
+		if (p->version < 2)
+			nerr(c, s, "'steps' needs 'version: 2'");
+		else if (v != NULL)
+			nerr(c, v, "a profile has 'argv' or 'steps', not "
+			    "both");
+		else
+			load_steps(c, p, s);
+	} else if (v == NULL)
+		nerr(c, root, "missing key 'argv' (or, version 2, 'steps')");
+	else {
+		p->argv = get_strlist(c, "argv", v, PROFILE_MAX_ARGS, true,
+		    &p->argc);
+		if (p->argv != NULL && p->argc == 0)
+			nerr(c, v, "'argv' is empty");
+	}
+	if ((v = map_get(root, "env")) != NULL)
+		load_env(c, p, v);
+	if ((v = map_get(root, "files")) != NULL)
+		load_files(c, p, v);
+	if ((v = map_get(root, "timeout")) != NULL) {
+		if (p->n_steps > 0)
+			nerr(c, v, "with 'steps', each step has its own "
+			    "'timeout'");
+		else
+			get_uint(c, "timeout", v, 1, PROFILE_MAX_TIMEOUT,
+			    &p->timeout_s);
+	}
+	if ((v = map_get(root, "runtime")) != NULL)
+		get_uint(c, "runtime", v, 1, PROFILE_MAX_TIMEOUT,
+		    &p->runtime_s);
 	if ((v = map_get(root, "policy")) != NULL)
 		load_policy(c, p, v, map_get(root, "skip-reason"));
 	if ((v = map_get(root, "skip-reason")) != NULL)
@@ -873,6 +1107,21 @@ profile_free(struct client_profile *p)
 		free(p->files[i].text);
 	}
 	free(p->files);
+	for (i = 0; i < p->n_steps; i++) {
+		struct profile_step *st = &p->steps[i];
+		int o;
+
+		profile_strv_free(st->argv);
+		free(st->input);
+		free(st->log);
+		for (o = 0; o < PROFILE_OUTCOME_COUNT; o++)
+			if (st->pattern[o] != NULL) {
+				free(st->pattern[o]);
+				regfree(&st->re[o]);
+			}
+		profile_strv_free(st->collect);
+	}
+	free(p->steps);
 	for (i = 0; i < SCEN_POLICY_COUNT; i++) {
 		free(p->policy_value[i]);
 		free(p->skip_reason[i]);

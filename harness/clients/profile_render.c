@@ -22,7 +22,8 @@
 
 const char *const profile_var_names[] = {
 	"domain", "policy", "danelab", "resolver", "anchor", "anchor_ds",
-	"anchor_conf", "mail_config", "dir", "mx1", "from", "rcpt", NULL
+	"anchor_conf", "mail_config", "dir", "mx1", "from", "rcpt", "message",
+	"phase", "scenario", NULL
 };
 
 #define PROFILE_MAX_VAR 32	/* length of a variable name */
@@ -35,7 +36,7 @@ var_value(const struct profile_vars *v, const char *name, size_t len,
 	const char *const vals[] = {
 		v->domain, v->policy, v->danelab, v->resolver, v->anchor,
 		v->anchor_ds, v->anchor_conf, v->mail_config, v->dir, v->mx1,
-		v->from, v->rcpt
+		v->from, v->rcpt, v->message, v->phase, v->scenario
 	};
 	size_t i;
 
@@ -145,9 +146,9 @@ render_one(const char *t, const struct profile_vars *v, size_t max,
 	return 0;
 }
 
-static int
-render_strv(const struct client_profile *p, char *const *tmpl, size_t n,
-    const struct profile_vars *v, const char *what, char ***out,
+int
+profile_render_strv(const struct client_profile *p, char *const *tmpl,
+    size_t n, const struct profile_vars *v, const char *what, char ***out,
     struct dl_diags *diags)
 {
 	char **r = xcalloc(n + 1, sizeof(*r));
@@ -178,16 +179,16 @@ int
 profile_render_argv(const struct client_profile *p,
     const struct profile_vars *v, char ***argv_out, struct dl_diags *diags)
 {
-	return render_strv(p, p->argv, p->argc, v, "argument", argv_out,
-	    diags);
+	return profile_render_strv(p, p->argv, p->argc, v, "argument",
+	    argv_out, diags);
 }
 
 int
 profile_render_env(const struct client_profile *p,
     const struct profile_vars *v, char ***env_out, struct dl_diags *diags)
 {
-	return render_strv(p, p->env, p->n_env, v, "environment entry",
-	    env_out, diags);
+	return profile_render_strv(p, p->env, p->n_env, v,
+	    "environment entry", env_out, diags);
 }
 
 void
@@ -218,6 +219,53 @@ write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Open dir/rel for writing (O_EXCL), making its missing subdirectories
+ * (0700) on the way, never through a symbolic link: every component is
+ * opened relative to its parent with O_NOFOLLOW.  The loader refused
+ * "..", "." and empty components.
+ */
+static int
+open_below(const char *dir, const char *rel, unsigned mode)
+{
+	char comp[256];
+	const char *s = rel, *slash;
+	int dfd, nfd, fd;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (dfd >= 0 && (slash = strchr(s, '/')) != NULL) {
+		size_t len = (size_t)(slash - s);
+
+		if (len == 0 || len >= sizeof(comp)) {
+			close(dfd);
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(comp, s, len);
+		comp[len] = '\0';
+		if (mkdirat(dfd, comp, 0700) != 0 && errno != EEXIST) {
+			close(dfd);
+			return -1;
+		}
+		nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(dfd);
+		dfd = nfd;
+		s = slash + 1;
+	}
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, (mode_t)mode);
+	close(dfd);
+	/* The umask must not take the mode the profile asked for. */
+	if (fd >= 0 && fchmod(fd, (mode_t)mode) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 profile_render_files(const struct client_profile *p,
     const struct profile_vars *v, struct dl_diags *diags)
@@ -229,16 +277,18 @@ profile_render_files(const struct client_profile *p,
 		char *text, *path;
 		int fd, rc;
 
-		rc = render_one(f->text, v, PROFILE_MAX_FILE, &text);
-		if (rc != 0) {
+		if (f->raw)
+			text = xstrdup(f->text);
+		else if ((rc = render_one(f->text, v, PROFILE_MAX_FILE,
+		    &text)) != 0) {
 			dl_error(diags, p->file, 0, 0,
 			    "file '%s' is longer than %d bytes once rendered",
 			    f->path, PROFILE_MAX_FILE);
 			return rc;
 		}
 		path = xasprintf("%s/%s", v->dir ? v->dir : ".", f->path);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
+		fd = open_below(v->dir ? v->dir : ".", f->path,
+		    f->mode ? f->mode : 0600);
 		if (fd < 0 || write_all(fd, text, strlen(text)) != 0 ||
 		    close(fd) != 0) {
 			dl_error(diags, path, 0, 0, "cannot write: %s",

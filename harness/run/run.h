@@ -173,6 +173,13 @@ struct run_client_run {
 	int status;		/* exit status, 128+N for signal N, -1 */
 	bool timed_out;
 	uint64_t ms;
+	/*
+	 * A lifecycle (profile steps): the step that failed or timed out
+	 * ("start", "wait"), or "", and what the wait step read in the log
+	 * (enum profile_outcome).
+	 */
+	char step[16];
+	int outcome;
 };
 
 struct run_events {
@@ -282,15 +289,21 @@ void run_score(const struct run_score_in *in, struct run_result *res);
 /* -------------------------------------------------------- run_client.c */
 
 /*
- * The hidden verb `danelab __client`: run a command at given moments.
- *   __client --events FILE --t0 NS --out PREFIX --timeout S
- *            --at MS[,MS...] -- ARGV...
- * At each moment (milliseconds after t0, CLOCK_MONOTONIC nanoseconds):
- * a client.start event, the command with stdin /dev/null and stdout +
- * stderr into PREFIX.<i>.out, in a process group of its own, killed
- * (SIGTERM, then SIGKILL) after the timeout, then a client.end event.
- * SIGTERM or SIGINT to the runner kills the command and ends it.
- * Exit 0, or 2 on usage errors.
+ * The hidden verb `danelab __client`: run a client at given moments.
+ *   __client --events FILE --t0 NS --plan FILE
+ * The plan (JSON, written by run_cell) lists the runs: {"runs": [{
+ * "at_ms", "out", "env": ["NAME=value"...], "headers": bool, "steps":
+ * [{"kind": "run|start|submit|wait|collect|stop", "argv": [...],
+ * "input", "timeout_ms", "log", "delivered", "deferred", "bounced",
+ * "collect": [...]}]}]}, every template already rendered.  At each
+ * moment (milliseconds after t0, CLOCK_MONOTONIC nanoseconds): a
+ * client.start event, the steps (each command with stdin from its input
+ * or /dev/null, stdout + stderr into "out", in a process group of its
+ * own, killed (SIGTERM, then SIGKILL) after its timeout; a wait step
+ * reads its log until a line matches an outcome's pattern), then a
+ * client.end event with the status, the step that failed or timed out
+ * and the outcome.  SIGTERM or SIGINT to the runner kills the command
+ * and ends it.  Exit 0, or 2 on usage errors or a bad plan.
  */
 int run_client_main(int argc, char **argv);
 

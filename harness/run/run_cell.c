@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -216,73 +217,159 @@ write_results(const struct run_report *rep, const char *path)
 
 /* What the client runner is started with, rendered for one cell. */
 struct cell_client {
-	char cdir[PATH_MAX + 32];	/* {dir}: the client's files */
-	char t0s[32], tos[16], at[1024];
-	char *domain, *mx1, *rcpt;
-	char **cargv;	/* the client's argv, rendered */
-	char **penv;	/* the profile's environment, rendered */
-	char **cenv;	/* the lab's variables, then the profile's */
-	char **argv;	/* danelab __client ... -- cargv */
+	char cdir[PATH_MAX + 32];	/* the client's directory */
+	char plan[PATH_MAX + 48];	/* the runner's plan (JSON) */
+	char t0s[32];
+	char **cenv;	/* the lab's variables */
+	char *argv[9];	/* danelab __client ... NULL */
 };
 
 static void
 cell_client_clear(struct cell_client *cc)
 {
-	profile_strv_free(cc->cargv);
-	profile_strv_free(cc->penv);
 	lab_env_free(cc->cenv);
-	free(cc->argv);
-	free(cc->domain);
-	free(cc->mx1);
-	free(cc->rcpt);
 	memset(cc, 0, sizeof(*cc));
 }
 
-/* "0" or "0,20150,40150": the moments the client runs at, in ms. */
-static void
-moments(const struct scenario *s, char *at, size_t len)
+/*
+ * When run i starts, in ms after t0: a timeline's phase offset plus a
+ * margin (the servers swap the phase's world in first), or 0.
+ */
+static uint64_t
+moment_ms(const struct scenario *s, size_t i)
 {
-	size_t n = s->n_phases > 0 ? s->n_phases : 1, i, k;
+	uint64_t ms;
 
-	at[0] = '\0';
-	for (i = 0, k = 0; i < n && k < len - 16; i++) {
-		unsigned long long ms = s->n_phases > 0
-		    ? (unsigned long long)s->phases[i].at * 1000
-		    : 0;
+	if (s->n_phases == 0)
+		return 0;
+	ms = (uint64_t)s->phases[i].at * 1000;
+	if (i > 0 || ms > 0)
+		ms += RUN_PHASE_MARGIN_MS;
+	return ms;
+}
 
-		if (i > 0 || ms > 0)
-			ms += RUN_PHASE_MARGIN_MS;
-		k += (size_t)snprintf(at + k, len - k, "%s%llu",
-		    i > 0 ? "," : "", ms);
+/* The test message of a run, RFC 5322, written to path. */
+static int
+write_message(const char *path, const struct run_cell *c, const char *from,
+    const char *rcpt, const char *phase, size_t i)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *fp;
+	int rc;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	fp = fopen(path, "wxe");
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "From: danelab <%s>\r\nTo: <%s>\r\n"
+	    "Subject: danelab test: %s (%s%s%s)\r\nDate: %s\r\n"
+	    "Message-ID: <danelab.%ld.%zu@client.lab>\r\n\r\n"
+	    "A test message of danelab, scenario %s, policy %s, run %zu.\r\n",
+	    from, rcpt, c->s->id, scen_policy_name(c->policy),
+	    phase[0] ? ", phase " : "", phase, date, (long)now, i, c->s->id,
+	    scen_policy_name(c->policy), i);
+	rc = ferror(fp);
+	if (fclose(fp) != 0 || rc != 0)
+		return -1;
+	chmod(path, 0644);
+	return 0;
+}
+
+static json_t *
+strv_json(char **v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* One step of the plan, its templates rendered. */
+static int
+plan_step(const struct client_profile *p, const struct profile_step *st,
+    size_t k, const struct profile_vars *v, json_t **out, struct dl_diags *d)
+{
+	json_t *o = json_object();
+	char **strv = NULL, what[48];
+	int rc = 0, i;
+
+	json_object_set_new(o, "kind", json_string(profile_step_name(
+	    st->kind)));
+	json_object_set_new(o, "timeout_ms", json_integer(
+	    (json_int_t)st->timeout_s * 1000));
+	snprintf(what, sizeof(what), "step %zu argument", k + 1);
+	if (st->argv != NULL && (rc = profile_render_strv(p, st->argv,
+	    st->argc, v, what, &strv, d)) == 0) {
+		json_object_set_new(o, "argv", strv_json(strv));
+		profile_strv_free(strv);
 	}
+	snprintf(what, sizeof(what), "step %zu file", k + 1);
+	if (rc == 0 && st->collect != NULL && (rc = profile_render_strv(p,
+	    st->collect, st->n_collect, v, what, &strv, d)) == 0) {
+		json_object_set_new(o, "collect", strv_json(strv));
+		profile_strv_free(strv);
+	}
+	if (rc == 0 && (st->input != NULL || st->log != NULL)) {
+		char *t[1] = { st->input != NULL ? st->input : st->log };
+
+		if ((rc = profile_render_strv(p, t, 1, v, what, &strv,
+		    d)) == 0) {
+			json_object_set_new(o, st->input ? "input" : "log",
+			    json_string(strv[0]));
+			profile_strv_free(strv);
+		}
+	}
+	for (i = PROFILE_OUTCOME_DELIVERED; i < PROFILE_OUTCOME_COUNT; i++)
+		if (st->pattern[i] != NULL)
+			json_object_set_new(o, profile_outcome_name(
+			    (enum profile_outcome)i),
+			    json_string(st->pattern[i]));
+	if (rc != 0) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
 }
 
 /*
- * Render the client of c (its files into its directory, argv, env) and
- * the runner's command line around it.  Returns 0 or DL_E* with
- * diagnostics; cell_client_clear after either.
+ * Run i of the plan: a fresh directory client/<i> (a real MTA starts
+ * every phase from a fresh instance), the profile's files rendered
+ * into it, the message, the environment (the profile's, then the
+ * cell's values as DANELAB_* variables), the steps.
  */
 static int
-client_prepare(const struct run_cell *c, const struct run_opts *o,
-    const struct lab_files *files, char *events, char *prefix, uint64_t t0,
-    struct cell_client *cc, struct dl_diags *d)
+plan_run(const struct run_cell *c, const struct run_opts *o,
+    const struct lab_files *files, const char *cdir, const char *prefix,
+    size_t i, json_t **out, struct dl_diags *d)
 {
 	const struct scenario *s = c->s;
 	const struct client_profile *p = c->client;
 	struct profile_vars vars;
-	size_t n = 0, i, k = 0;
+	char rdir[PATH_MAX + 96], msg[PATH_MAX + 96], outp[PATH_MAX + 96];
+	char *domain, *mx1, *rcpt, **penv = NULL, **argv = NULL;
+	const char *phase = s->n_phases > 0 ? s->phases[i].name : "";
+	json_t *run = NULL, *steps, *env, *st;
+	size_t k;
 	int rc;
 
-	snprintf(cc->cdir, sizeof(cc->cdir), "%s/client", files->dir);
-	if (mkdir(cc->cdir, 0700) != 0) {
-		dl_error(d, cc->cdir, 0, 0, "mkdir: %s", strerror(errno));
+	snprintf(rdir, sizeof(rdir), "%s/%zu", cdir, i);
+	snprintf(msg, sizeof(msg), "%s/message.%zu.eml", cdir, i);
+	snprintf(outp, sizeof(outp), "%s.%zu.out", prefix, i);
+	if (mkdir(rdir, 0755) != 0) {
+		dl_error(d, rdir, 0, 0, "mkdir: %s", strerror(errno));
 		return DL_EIO;
 	}
-	cc->domain = run_nodot(s->domain);
-	cc->mx1 = run_nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
-	cc->rcpt = xasprintf("postmaster@%s", cc->domain);
+	domain = run_nodot(s->domain);
+	mx1 = run_nodot(s->n_hosts > 0 ? s->hosts[0].name : s->domain);
+	rcpt = xasprintf("postmaster@%s", domain);
 	memset(&vars, 0, sizeof(vars));
-	vars.domain = cc->domain;
+	vars.domain = domain;
 	vars.policy = p->policy_value[c->policy];
 	vars.danelab = o->danelab;
 	vars.resolver = WORLD_RESOLVER_ADDR;
@@ -290,37 +377,119 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 	vars.anchor_ds = files->root_ds;
 	vars.anchor_conf = files->anchor_conf;
 	vars.mail_config = files->mail_config;
-	vars.dir = cc->cdir;
-	vars.mx1 = cc->mx1;
+	vars.dir = rdir;
+	vars.mx1 = mx1;
 	vars.from = "danelab@client.lab";
-	vars.rcpt = cc->rcpt;
+	vars.rcpt = rcpt;
+	vars.message = msg;
+	vars.phase = phase;
+	vars.scenario = s->id;
+	if (write_message(msg, c, vars.from, rcpt, phase, i) != 0) {
+		dl_error(d, msg, 0, 0, "cannot write: %s", strerror(errno));
+		rc = DL_EIO;
+		goto out;
+	}
 	if ((rc = profile_render_files(p, &vars, d)) != 0 ||
-	    (rc = profile_render_argv(p, &vars, &cc->cargv, d)) != 0 ||
-	    (rc = profile_render_env(p, &vars, &cc->penv, d)) != 0)
-		return rc;
-	cc->cenv = lab_env_new(files, s->id, cc->penv);
+	    (rc = profile_render_env(p, &vars, &penv, d)) != 0)
+		goto out;
+	run = json_object();
+	json_object_set_new(run, "at_ms", json_integer(
+	    (json_int_t)moment_ms(s, i)));
+	json_object_set_new(run, "out", json_string(outp));
+	json_object_set_new(run, "headers", json_boolean(p->n_steps > 0));
+	env = strv_json(penv);
+	json_array_append_new(env, json_sprintf("DANELAB_DOMAIN=%s", domain));
+	json_array_append_new(env, json_sprintf("DANELAB_POLICY=%s",
+	    scen_policy_name(c->policy)));
+	json_array_append_new(env, json_sprintf("DANELAB_CLIENT_POLICY=%s",
+	    vars.policy));
+	json_array_append_new(env, json_sprintf("DANELAB_DIR=%s", rdir));
+	json_array_append_new(env, json_sprintf("DANELAB_PHASE=%s", phase));
+	json_array_append_new(env, json_sprintf("DANELAB_RUN=%zu", i));
+	json_array_append_new(env, json_sprintf("DANELAB_MX1=%s", mx1));
+	json_array_append_new(env, json_sprintf("DANELAB_FROM=%s",
+	    vars.from));
+	json_array_append_new(env, json_sprintf("DANELAB_RCPT=%s", rcpt));
+	json_array_append_new(env, json_sprintf("DANELAB_MESSAGE=%s", msg));
+	json_array_append_new(env, json_sprintf("DANELAB_CLIENT=%s",
+	    p->name));
+	json_object_set_new(run, "env", env);
+	steps = json_array();
+	json_object_set_new(run, "steps", steps);
+	if (p->n_steps == 0) {
+		/* Version 1: one command, its timeout the profile's. */
+		if ((rc = profile_render_argv(p, &vars, &argv, d)) != 0)
+			goto out;
+		st = json_object();
+		json_object_set_new(st, "kind", json_string("run"));
+		json_object_set_new(st, "argv", strv_json(argv));
+		json_object_set_new(st, "timeout_ms", json_integer(
+		    (json_int_t)p->timeout_s * 1000));
+		json_array_append_new(steps, st);
+	}
+	for (k = 0; k < p->n_steps; k++) {
+		if ((rc = plan_step(p, &p->steps[k], k, &vars, &st, d)) != 0)
+			goto out;
+		json_array_append_new(steps, st);
+	}
+	*out = run;
+	run = NULL;
+out:
+	json_decref(run);
+	profile_strv_free(penv);
+	profile_strv_free(argv);
+	free(domain);
+	free(mx1);
+	free(rcpt);
+	return rc;
+}
 
-	moments(s, cc->at, sizeof(cc->at));
+/*
+ * Render the client of c, one fresh directory and plan entry per
+ * moment, into the plan file the runner reads, and the runner's command
+ * line.  Returns 0 or DL_E* with diagnostics; cell_client_clear after
+ * either.
+ */
+static int
+client_prepare(const struct run_cell *c, const struct run_opts *o,
+    const struct lab_files *files, char *events, char *prefix, uint64_t t0,
+    struct cell_client *cc, struct dl_diags *d)
+{
+	const struct scenario *s = c->s;
+	size_t n = s->n_phases > 0 ? s->n_phases : 1, i, k = 0;
+	json_t *plan, *runs, *run = NULL;
+	int rc = 0;
+
+	snprintf(cc->cdir, sizeof(cc->cdir), "%s/client", files->dir);
+	snprintf(cc->plan, sizeof(cc->plan), "%s/plan.json", cc->cdir);
+	if (mkdir(cc->cdir, 0755) != 0) {
+		dl_error(d, cc->cdir, 0, 0, "mkdir: %s", strerror(errno));
+		return DL_EIO;
+	}
+	plan = json_object();
+	runs = json_array();
+	json_object_set_new(plan, "runs", runs);
+	for (i = 0; i < n && rc == 0; i++)
+		if ((rc = plan_run(c, o, files, cc->cdir, prefix, i, &run,
+		    d)) == 0)
+			json_array_append_new(runs, run);
+	if (rc == 0 && json_dump_file(plan, cc->plan, JSON_INDENT(1)) != 0) {
+		dl_error(d, cc->plan, 0, 0, "cannot write");
+		rc = DL_EIO;
+	}
+	json_decref(plan);
+	if (rc != 0)
+		return rc;
+	cc->cenv = lab_env_new(files, s->id, NULL);
 	snprintf(cc->t0s, sizeof(cc->t0s), "%llu", (unsigned long long)t0);
-	snprintf(cc->tos, sizeof(cc->tos), "%u", p->timeout_s);
-	while (cc->cargv[n] != NULL)
-		n++;
-	cc->argv = xcalloc(n + 16, sizeof(*cc->argv));
 	cc->argv[k++] = (char *)o->danelab;
 	cc->argv[k++] = (char *)"__client";
 	cc->argv[k++] = (char *)"--events";
 	cc->argv[k++] = events;
 	cc->argv[k++] = (char *)"--t0";
 	cc->argv[k++] = cc->t0s;
-	cc->argv[k++] = (char *)"--out";
-	cc->argv[k++] = prefix;
-	cc->argv[k++] = (char *)"--timeout";
-	cc->argv[k++] = cc->tos;
-	cc->argv[k++] = (char *)"--at";
-	cc->argv[k++] = cc->at;
-	cc->argv[k++] = (char *)"--";
-	for (i = 0; i < n; i++)
-		cc->argv[k++] = cc->cargv[i];
+	cc->argv[k++] = (char *)"--plan";
+	cc->argv[k++] = cc->plan;
 	cc->argv[k] = NULL;
 	return 0;
 }

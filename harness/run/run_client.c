@@ -2,6 +2,10 @@
  * run_client.c -- the client runner, `danelab __client` (run.h): runs a
  * client at the moments a cell probes its world, inside the lab, and
  * writes client.start / client.end events (EVENTS.md) around each run.
+ * What to run comes as a plan (JSON, written by the worker, run.h): per
+ * run its moment, output file, environment and steps -- one command for
+ * a plain client, a lifecycle (start, submit, wait, collect, stop) for a
+ * real MTA.
  *
  * It is the lab's command (lab.h), so it runs as pid 2 of the cell's
  * pid namespace, with the lab's resolv.conf and anchor mounted.  The
@@ -13,8 +17,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <regex.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +29,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "harness/run/run.h"
 #include "simulator/events/events.h"
+#include "simulator/util/xmem.h"
 
-#define RUNNER_MAX_AT 64
+#define RUNNER_MAX_PLAN (1024 * 1024)	/* bytes of the plan file */
+#define RUNNER_WAIT_POLL_MS 100
+#define RUNNER_MAX_COLLECT (256 * 1024)	/* bytes of one collected file */
 #define RUNNER_KILL_GRACE_MS 1000
 
 static volatile sig_atomic_t runner_stop;
@@ -36,31 +47,6 @@ runner_on_signal(int sig)
 {
 	(void)sig;
 	runner_stop = 1;
-}
-
-static int
-parse_at(const char *arg, uint64_t *at, size_t *n)
-{
-	const char *p = arg;
-	char *end;
-	unsigned long long v;
-
-	*n = 0;
-	while (*p != '\0') {
-		if (*n == RUNNER_MAX_AT)
-			return -1;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno != 0 || end == p || v > 86400ULL * 1000 * 2)
-			return -1;
-		at[(*n)++] = v;
-		if (*end == ',')
-			end++;
-		else if (*end != '\0')
-			return -1;
-		p = end;
-	}
-	return *n > 0 ? 0 : -1;
 }
 
 /* Sleep until monotonic time t_ns, or until a stop signal. */
@@ -114,19 +100,53 @@ sink_pump(struct out_sink *o)
 	}
 }
 
+/* Write s to the output (a header of the runner's own), within the cap. */
+static void
+sink_write(struct out_sink *o, const char *s, size_t n)
+{
+	size_t room = o->kept < RUN_MAX_CLIENT_OUTPUT
+	    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
+	    : 0;
+	size_t w = n < room ? n : room;
+
+	if (w > 0 && o->fd >= 0 && write(o->fd, s, w) == (ssize_t)w)
+		o->kept += w;
+	o->dropped += n - w;
+}
+
+static void sink_printf(struct out_sink *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sink_printf(struct out_sink *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sink_write(o, buf, (size_t)n < sizeof(buf) ? (size_t)n
+							    : sizeof(buf) - 1);
+}
+
+/*
+ * Start argv with stdin from input (NULL: /dev/null), stdout and stderr
+ * into a pipe the caller copies into o, env added to the environment.
+ */
 static pid_t
-spawn(char **argv, const char *out_path, struct out_sink *o)
+spawn(char **argv, const char *input, char **env, struct out_sink *o)
 {
 	sigset_t none;
 	pid_t pid;
 	int fd, p[2];
+	size_t i;
 
-	o->rfd = o->fd = -1;
-	o->kept = o->dropped = 0;
+	o->rfd = -1;
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
-	o->fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600);
 	pid = fork();
 	if (pid != 0) {
 		close(p[1]);
@@ -142,14 +162,21 @@ spawn(char **argv, const char *out_path, struct out_sink *o)
 	setpgid(0, 0);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		dup2(fd, 0);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		putenv(env[i]);
 	dup2(p[1], 1);
 	dup2(p[1], 2);
+	fd = open(input != NULL ? input : "/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dprintf(2, "danelab: cannot open %s: %s\n", input,
+		    strerror(errno));
+		_exit(126);
+	}
+	dup2(fd, 0);
 	execvp(argv[0], argv);
 	dprintf(2, "danelab: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -171,7 +198,7 @@ status_of(int ws)
  */
 static int
 wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out,
-    struct out_sink *o)
+    struct out_sink *o, bool reap_group)
 {
 	uint64_t deadline = evlog_now_ns() + timeout_ms * 1000000ULL;
 	uint64_t now, kill_at = 0;
@@ -218,8 +245,13 @@ wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out,
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	/* Whatever the client left in its group goes with it. */
-	kill(-pid, SIGKILL);
+	/*
+	 * Whatever the command left in its group goes with it -- but for a
+	 * start step, whose daemon is the point (it ends with the stop step,
+	 * or with the lab's pid namespace at the latest).
+	 */
+	if (reap_group || *timed_out)
+		kill(-pid, SIGKILL);
 	/* What is left in the pipe: until EOF, a second at most. */
 	for (now = evlog_now_ns(), kill_at = now + 1000000000ULL;
 	    open_pipe && now < kill_at; now = evlog_now_ns()) {
@@ -230,14 +262,413 @@ wait_client(pid_t pid, uint64_t timeout_ms, bool *timed_out,
 	}
 	if (o->rfd >= 0)
 		close(o->rfd);
-	if (o->fd >= 0) {
-		if (o->dropped > 0)
-			dprintf(o->fd, "\n[danelab: %llu more bytes of output "
-			    "not kept]\n", (unsigned long long)o->dropped);
-		close(o->fd);
-	}
-	o->rfd = o->fd = -1;
+	o->rfd = -1;
 	return status_of(ws);
+}
+
+/* ---- the plan ----------------------------------------------------------- */
+
+struct plan_step {
+	enum profile_step_kind kind;
+	char **argv;		/* NULL-terminated */
+	char *input;
+	uint64_t timeout_ms;
+	char *log;
+	regex_t re[PROFILE_OUTCOME_COUNT];
+	bool has_re[PROFILE_OUTCOME_COUNT];
+	char **collect;		/* NULL-terminated */
+};
+
+struct plan_run {
+	uint64_t at_ms;
+	char *out;
+	char **env;		/* NULL-terminated */
+	struct plan_step *steps;
+	size_t n_steps;
+	bool headers;		/* a lifecycle: say in the output which step
+				 * printed what */
+};
+
+struct plan {
+	struct plan_run *runs;
+	size_t n_runs;
+};
+
+static char **
+json_strv(json_t *a, size_t max)
+{
+	char **v;
+	size_t i, n;
+
+	if (!json_is_array(a) || (n = json_array_size(a)) > max)
+		return NULL;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+
+		v[i] = xstrdup(s != NULL ? s : "");
+	}
+	return v;
+}
+
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+plan_free(struct plan *pl)
+{
+	size_t i, j;
+	int o;
+
+	for (i = 0; i < pl->n_runs; i++) {
+		struct plan_run *r = &pl->runs[i];
+
+		for (j = 0; j < r->n_steps; j++) {
+			struct plan_step *st = &r->steps[j];
+
+			strv_free(st->argv);
+			free(st->input);
+			free(st->log);
+			strv_free(st->collect);
+			for (o = 0; o < PROFILE_OUTCOME_COUNT; o++)
+				if (st->has_re[o])
+					regfree(&st->re[o]);
+		}
+		free(r->steps);
+		free(r->out);
+		strv_free(r->env);
+	}
+	free(pl->runs);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static int
+plan_step_load(json_t *js, struct plan_step *st)
+{
+	const char *k = json_string_value(json_object_get(js, "kind"));
+	const char *s;
+	json_t *o;
+	int i;
+
+	for (i = 0; i < PROFILE_STEP_COUNT; i++)
+		if (k != NULL && strcmp(k, profile_step_name(
+		    (enum profile_step_kind)i)) == 0)
+			break;
+	if (i == PROFILE_STEP_COUNT)
+		return -1;
+	st->kind = (enum profile_step_kind)i;
+	st->timeout_ms = (uint64_t)json_integer_value(json_object_get(js,
+	    "timeout_ms"));
+	if (st->timeout_ms == 0 ||
+	    st->timeout_ms > PROFILE_MAX_TIMEOUT * 1000ULL)
+		return -1;
+	if ((s = json_string_value(json_object_get(js, "input"))) != NULL)
+		st->input = xstrdup(s);
+	if ((s = json_string_value(json_object_get(js, "log"))) != NULL)
+		st->log = xstrdup(s);
+	o = json_object_get(js, "argv");
+	if (o != NULL && ((st->argv = json_strv(o, PROFILE_MAX_ARGS)) ==
+	    NULL || st->argv[0] == NULL))
+		return -1;
+	o = json_object_get(js, "collect");
+	if (o != NULL && (st->collect = json_strv(o, PROFILE_MAX_COLLECT)) ==
+	    NULL)
+		return -1;
+	for (i = PROFILE_OUTCOME_DELIVERED; i < PROFILE_OUTCOME_COUNT; i++) {
+		s = json_string_value(json_object_get(js,
+		    profile_outcome_name((enum profile_outcome)i)));
+		if (s == NULL)
+			continue;
+		if (regcomp(&st->re[i], s, REG_EXTENDED | REG_NEWLINE |
+		    REG_NOSUB) != 0)
+			return -1;
+		st->has_re[i] = true;
+	}
+	switch (st->kind) {
+	case PROFILE_STEP_WAIT:
+		return st->log != NULL ? 0 : -1;
+	case PROFILE_STEP_COLLECT:
+		return st->collect != NULL ? 0 : -1;
+	default:
+		return st->argv != NULL ? 0 : -1;
+	}
+}
+
+/* Read the plan file; -1 if it is not what the worker writes. */
+static int
+plan_load(const char *path, struct plan *pl)
+{
+	json_error_t jerr;
+	json_t *root, *runs, *r, *steps;
+	size_t i, j;
+	const char *s;
+
+	memset(pl, 0, sizeof(*pl));
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return -1;
+	runs = json_object_get(root, "runs");
+	if (!json_is_array(runs) || json_array_size(runs) == 0 ||
+	    json_array_size(runs) > RUN_MAX_CLIENT_RUNS)
+		goto bad;
+	pl->runs = xcalloc(json_array_size(runs), sizeof(*pl->runs));
+	json_array_foreach(runs, i, r) {
+		struct plan_run *pr = &pl->runs[pl->n_runs++];
+
+		pr->at_ms = (uint64_t)json_integer_value(json_object_get(r,
+		    "at_ms"));
+		if (pr->at_ms > 86400ULL * 1000 * 2)
+			goto bad;
+		if ((s = json_string_value(json_object_get(r, "out"))) == NULL)
+			goto bad;
+		pr->out = xstrdup(s);
+		pr->headers = json_is_true(json_object_get(r, "headers"));
+		if ((pr->env = json_strv(json_object_get(r, "env"),
+		    256)) == NULL)
+			goto bad;
+		steps = json_object_get(r, "steps");
+		if (!json_is_array(steps) || json_array_size(steps) == 0 ||
+		    json_array_size(steps) > PROFILE_MAX_STEPS)
+			goto bad;
+		pr->steps = xcalloc(json_array_size(steps),
+		    sizeof(*pr->steps));
+		for (j = 0; j < json_array_size(steps); j++) {
+			pr->n_steps++;
+			if (plan_step_load(json_array_get(steps, j),
+			    &pr->steps[j]) != 0)
+				goto bad;
+		}
+	}
+	json_decref(root);
+	return 0;
+bad:
+	json_decref(root);
+	plan_free(pl);
+	return -1;
+}
+
+/* ---- one run ------------------------------------------------------------ */
+
+/* What became of one client run. */
+struct run_state {
+	int status;		/* the run's exit status, -1: none */
+	bool timed_out;
+	bool failed;		/* a start or submit step failed */
+	const char *step;	/* the step that failed or timed out */
+	enum profile_outcome outcome;
+	const char *argv0;
+};
+
+static double
+secs_since(uint64_t t_ns)
+{
+	return (double)(evlog_now_ns() - t_ns) / 1e9;
+}
+
+/* "postfix -c /x/etc start", shortened to fit a header line. */
+static void
+argv_line(char **argv, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; argv[i] != NULL && o + 1 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " " : "",
+		    argv[i]);
+}
+
+static void
+step_command(struct plan_run *r, struct plan_step *st, struct out_sink *o,
+    struct run_state *rs)
+{
+	const char *name = profile_step_name(st->kind);
+	char line[512];
+	uint64_t t = evlog_now_ns();
+	bool timed_out = false;
+	pid_t pid;
+	int status;
+
+	if (r->headers) {
+		argv_line(st->argv, line, sizeof(line));
+		sink_printf(o, "[danelab] %s: %s\n", name, line);
+	}
+	pid = spawn(st->argv, st->input, r->env, o);
+	status = pid < 0 ? -1 : wait_client(pid, st->timeout_ms, &timed_out, o,
+	    st->kind != PROFILE_STEP_START);
+	if (r->headers) {
+		if (timed_out)
+			sink_printf(o, "[danelab] %s: killed after %.1f s "
+			    "(its timeout)\n", name, secs_since(t));
+		else
+			sink_printf(o, "[danelab] %s: exit %d (%.1f s)\n",
+			    name, status, secs_since(t));
+	}
+	if (timed_out) {
+		rs->timed_out = true;
+		rs->step = name;
+		return;
+	}
+	switch (st->kind) {
+	case PROFILE_STEP_RUN:
+		rs->status = status;
+		break;
+	case PROFILE_STEP_START:
+	case PROFILE_STEP_SUBMIT:
+		if (status != 0) {
+			rs->failed = true;
+			rs->status = status;
+			rs->step = name;
+		} else if (rs->status < 0)
+			rs->status = 0;
+		break;
+	default:
+		break;		/* stop: the lab's end kills what is left */
+	}
+}
+
+/*
+ * Read new complete lines of the log from *off; the first line that
+ * matches an outcome's pattern decides.
+ */
+static enum profile_outcome
+wait_scan(struct plan_step *st, int fd, char *buf, size_t *have)
+{
+	ssize_t n;
+	size_t start, i;
+	int o;
+
+	while ((n = read(fd, buf + *have, 8191 - *have)) > 0) {
+		*have += (size_t)n;
+		buf[*have] = '\0';
+		for (start = 0, i = 0; i < *have; i++) {
+			if (buf[i] != '\n')
+				continue;
+			buf[i] = '\0';
+			for (o = PROFILE_OUTCOME_DELIVERED;
+			    o < PROFILE_OUTCOME_COUNT; o++)
+				if (st->has_re[o] && regexec(&st->re[o],
+				    buf + start, 0, NULL, 0) == 0)
+					return (enum profile_outcome)o;
+			start = i + 1;
+		}
+		/* A line longer than the buffer is cut, not waited for. */
+		if (start == 0 && *have == 8191)
+			start = *have;
+		memmove(buf, buf + start, *have - start);
+		*have -= start;
+	}
+	return PROFILE_OUTCOME_NONE;
+}
+
+static void
+step_wait(struct plan_run *r, struct plan_step *st, struct out_sink *o,
+    struct run_state *rs)
+{
+	uint64_t t = evlog_now_ns();
+	uint64_t deadline = t + st->timeout_ms * 1000000ULL;
+	enum profile_outcome got = PROFILE_OUTCOME_NONE;
+	char buf[8192];
+	size_t have = 0;
+	int fd = -1;
+
+	while (!runner_stop && evlog_now_ns() < deadline) {
+		if (fd < 0)
+			fd = open(st->log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && (got = wait_scan(st, fd, buf, &have)) !=
+		    PROFILE_OUTCOME_NONE)
+			break;
+		usleep(RUNNER_WAIT_POLL_MS * 1000);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (got == PROFILE_OUTCOME_NONE) {
+		if (!runner_stop) {
+			rs->timed_out = true;
+			rs->step = "wait";
+		}
+		sink_printf(o, "[danelab] wait: nothing in %s said delivered, "
+		    "deferred or bounced after %.1f s\n", st->log,
+		    secs_since(t));
+		return;
+	}
+	rs->outcome = got;
+	if (rs->status < 0)
+		rs->status = 0;
+	if (r->headers)
+		sink_printf(o, "[danelab] wait: %s (%.1f s)\n",
+		    profile_outcome_name(got), secs_since(t));
+}
+
+/* Append each file (at most RUNNER_MAX_COLLECT bytes of it). */
+static void
+step_collect(struct plan_step *st, struct out_sink *o)
+{
+	char buf[16384];
+	size_t i, total;
+	ssize_t n;
+	int fd;
+
+	for (i = 0; st->collect[i] != NULL; i++) {
+		fd = open(st->collect[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			sink_printf(o, "[danelab] collect: %s: %s\n",
+			    st->collect[i], strerror(errno));
+			continue;
+		}
+		sink_printf(o, "[danelab] collect: %s\n", st->collect[i]);
+		total = 0;
+		while (total < RUNNER_MAX_COLLECT &&
+		    (n = read(fd, buf, sizeof(buf))) > 0) {
+			sink_write(o, buf, (size_t)n);
+			total += (size_t)n;
+		}
+		close(fd);
+		if (total > 0 && buf[(total - 1) % sizeof(buf)] != '\n')
+			sink_write(o, "\n", 1);
+	}
+}
+
+static void
+run_one(struct plan_run *r, struct run_state *rs)
+{
+	struct out_sink o;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.rfd = -1;
+	o.fd = open(r->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	for (i = 0; i < r->n_steps; i++) {
+		struct plan_step *st = &r->steps[i];
+
+		/* Once one failed, only the stop steps run. */
+		if ((rs->failed || rs->timed_out || runner_stop) &&
+		    st->kind != PROFILE_STEP_STOP)
+			continue;
+		switch (st->kind) {
+		case PROFILE_STEP_WAIT:
+			step_wait(r, st, &o, rs);
+			break;
+		case PROFILE_STEP_COLLECT:
+			step_collect(st, &o);
+			break;
+		default:
+			step_command(r, st, &o, rs);
+			break;
+		}
+	}
+	if (o.fd >= 0) {
+		if (o.dropped > 0)
+			dprintf(o.fd, "\n[danelab: %llu more bytes of output "
+			    "not kept]\n", (unsigned long long)o.dropped);
+		close(o.fd);
+	}
 }
 
 int
@@ -246,24 +677,18 @@ run_client_main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"events", required_argument, NULL, 'e'},
 	    {"t0", required_argument, NULL, 't'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"at", required_argument, NULL, 'a'},
+	    {"plan", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *events = NULL, *out = NULL;
-	uint64_t at[RUNNER_MAX_AT], t0 = 0, start_ns;
-	unsigned long timeout_s = 30;
-	size_t n_at = 0, i;
+	const char *events = NULL, *plan_path = NULL;
+	uint64_t t0 = 0, start_ns;
 	struct evlog *log = NULL;
 	struct evlog_ev e;
 	struct sigaction sa;
-	char path[4096];
+	struct plan pl;
 	char *end;
-	struct out_sink sink;
-	bool timed_out;
+	size_t i, j;
 	int c, st;
-	pid_t pid;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -277,27 +702,21 @@ run_client_main(int argc, char **argv)
 			if (errno != 0 || *end != '\0')
 				return 2;
 			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'T':
-			errno = 0;
-			timeout_s = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || timeout_s == 0 ||
-			    timeout_s > PROFILE_MAX_TIMEOUT)
-				return 2;
-			break;
-		case 'a':
-			if (parse_at(optarg, at, &n_at) != 0)
-				return 2;
+		case 'p':
+			plan_path = optarg;
 			break;
 		default:
 			return 2;
 		}
 	}
-	if (events == NULL || out == NULL || n_at == 0 || optind >= argc) {
+	if (events == NULL || plan_path == NULL || optind != argc) {
 		fprintf(stderr, "danelab __client: usage: --events FILE --t0 NS "
-		    "--out PREFIX --timeout S --at MS[,MS...] -- ARGV...\n");
+		    "--plan FILE\n");
+		return 2;
+	}
+	if (plan_load(plan_path, &pl) != 0) {
+		fprintf(stderr, "danelab __client: %s: not a valid plan\n",
+		    plan_path);
 		return 2;
 	}
 	if (t0 == 0)
@@ -305,6 +724,7 @@ run_client_main(int argc, char **argv)
 	if (evlog_open(events, t0, &log) != 0) {
 		fprintf(stderr, "danelab __client: %s: %s\n", events,
 		    strerror(errno));
+		plan_free(&pl);
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -314,36 +734,43 @@ run_client_main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; i < n_at && !runner_stop; i++) {
-		sleep_until(t0 + at[i] * 1000000ULL);
+	for (i = 0; i < pl.n_runs && !runner_stop; i++) {
+		struct plan_run *r = &pl.runs[i];
+		struct run_state rs;
+
+		sleep_until(t0 + r->at_ms * 1000000ULL);
 		if (runner_stop)
 			break;
-		snprintf(path, sizeof(path), "%s.%zu.out", out, i);
+		memset(&rs, 0, sizeof(rs));
+		rs.status = -1;
+		for (j = 0; j < r->n_steps; j++)
+			if (r->steps[j].argv != NULL) {
+				rs.argv0 = r->steps[j].argv[0];
+				break;
+			}
 		evlog_begin(&e, log, "client.start");
 		evlog_int(&e, "run", (long long)i);
-		evlog_int(&e, "at_ms", (long long)at[i]);
-		evlog_str(&e, "argv0", argv[optind]);
+		evlog_int(&e, "at_ms", (long long)r->at_ms);
+		evlog_str(&e, "argv0", rs.argv0 ? rs.argv0 : "");
 		evlog_end(&e);
 		start_ns = evlog_now_ns();
-		pid = spawn(argv + optind, path, &sink);
-		if (pid < 0) {
-			st = -1;
-			timed_out = false;
-			if (sink.fd >= 0)
-				close(sink.fd);
-		} else {
-			st = wait_client(pid, timeout_s * 1000ULL, &timed_out,
-			    &sink);
-		}
+		run_one(r, &rs);
 		evlog_begin(&e, log, "client.end");
 		evlog_int(&e, "run", (long long)i);
-		evlog_int(&e, "status", st);
-		evlog_bool(&e, "timed_out", timed_out);
-		evlog_bool(&e, "interrupted", runner_stop != 0 && !timed_out);
+		evlog_int(&e, "status", rs.status);
+		evlog_bool(&e, "timed_out", rs.timed_out);
+		evlog_bool(&e, "interrupted", runner_stop != 0 &&
+		    !rs.timed_out);
 		evlog_int(&e, "ms",
 		    (long long)((evlog_now_ns() - start_ns) / 1000000ULL));
+		if (rs.step != NULL)
+			evlog_str(&e, "step", rs.step);
+		if (rs.outcome != PROFILE_OUTCOME_NONE)
+			evlog_str(&e, "outcome",
+			    profile_outcome_name(rs.outcome));
 		evlog_end(&e);
 	}
+	plan_free(&pl);
 	/* Events lost: the evidence is incomplete, and the worker must know. */
 	st = evlog_errors(log) > 0 ? RUN_CLIENT_EVLOG_ERRORS : 0;
 	evlog_free(log);

@@ -236,6 +236,8 @@ client_event(struct run_events *ev, unsigned long line, const char *type,
     json_t *o)
 {
 	struct run_client_run *r;
+	const char *v;
+	int k = 0;
 
 	if (!need(ev, line, o, "run", JSON_INTEGER) ||
 	    !need(ev, line, o, "t", JSON_REAL))
@@ -254,6 +256,17 @@ client_event(struct run_events *ev, unsigned long line, const char *type,
 	r->status = (int)json_integer_value(json_object_get(o, "status"));
 	r->timed_out = json_is_true(json_object_get(o, "timed_out"));
 	r->ms = (uint64_t)json_integer_value(json_object_get(o, "ms"));
+	v = json_string_value(json_object_get(o, "step"));
+	if (v != NULL)
+		snprintf(r->step, sizeof(r->step), "%s", v);
+	v = json_string_value(json_object_get(o, "outcome"));
+	if (v != NULL && (k = profile_outcome_parse(v)) < 0) {
+		problem(ev, "line %lu: client.end has an unknown outcome '%.32s'",
+		    line, v);
+		return;
+	}
+	if (v != NULL)
+		r->outcome = k;
 }
 
 /*

@@ -897,6 +897,28 @@ apply_deviations(struct score *sc)
 	}
 }
 
+/*
+ * What the run's end means.  A lifecycle's wait step read the outcome in
+ * the MTA's own log: delivered is done (the events say where and how),
+ * deferred or bounced is the MTA's word that it delivered nothing.  A
+ * start or submit step that failed leaves no verdict (ERROR, like an
+ * undeclared exit status).  Otherwise the profile's exit statuses.
+ */
+static enum profile_exit
+run_exit_meaning(const struct run_score_in *in)
+{
+	const struct run_client_run *r = in->run;
+
+	if (r->outcome == PROFILE_OUTCOME_DELIVERED)
+		return PROFILE_EXIT_DONE;
+	if (r->outcome == PROFILE_OUTCOME_DEFERRED ||
+	    r->outcome == PROFILE_OUTCOME_BOUNCED)
+		return PROFILE_EXIT_DEFERRED;
+	if (r->step[0] != '\0' && !r->timed_out)
+		return PROFILE_EXIT_UNDECLARED;
+	return profile_exit_meaning(in->client, r->status);
+}
+
 /* HANG, excused only by a "timeout" deviation. */
 static void
 hang(struct score *sc)
@@ -905,8 +927,14 @@ hang(struct score *sc)
 	const struct profile_deviation *devs[MAX_CELL_DEVIATIONS];
 	size_t n, k;
 
-	verdict(sc->res, RUN_HANG, RULE_TIMEOUT, NULL, NULL, "the client did "
-	    "not finish within %u s", in->client->timeout_s);
+	if (in->run->step[0] != '\0')
+		verdict(sc->res, RUN_HANG, RULE_TIMEOUT, NULL, NULL, "the "
+		    "client's %s step did not finish within its timeout",
+		    in->run->step);
+	else
+		verdict(sc->res, RUN_HANG, RULE_TIMEOUT, NULL, NULL, "the "
+		    "client did not finish within %u s",
+		    in->client->timeout_s);
 	n = cell_deviations(in, devs);
 	for (k = 0; k < n; k++)
 		if (devs[k]->rule == RULE_TIMEOUT) {
@@ -925,9 +953,16 @@ note_after(struct score *sc)
 	char note[256] = "";
 	size_t i, n;
 
-	if (res->timed_out)
+	if (res->timed_out && sc->in->run->step[0] != '\0')
+		snprintf(note, sizeof(note), "; then its %s step hung and was "
+		    "killed", sc->in->run->step);
+	else if (res->timed_out)
 		snprintf(note, sizeof(note), "; then it hung and was killed "
 		    "after %u s", sc->in->client->timeout_s);
+	else if (sc->exit == PROFILE_EXIT_UNDECLARED &&
+	    sc->in->run->step[0] != '\0')
+		snprintf(note, sizeof(note), "; then its %s step exited %d",
+		    sc->in->run->step, res->exit_status);
 	else if (sc->exit == PROFILE_EXIT_UNDECLARED)
 		snprintf(note, sizeof(note), "; then it exited %d, which its "
 		    "profile does not declare", res->exit_status);
@@ -979,6 +1014,15 @@ no_host_violation(struct score *sc)
 
 	if (res->timed_out) {
 		hang(sc);
+		return;
+	}
+	if (sc->exit == PROFILE_EXIT_UNDECLARED && in->run->step[0] != '\0') {
+		verdict(res, RUN_ERROR, res->exit_status == 126 ||
+		    res->exit_status == 127 ? RULE_CANNOT_START :
+		    RULE_EXIT_STATUS, NULL, NULL, "the client's %s step "
+		    "exited %d: its instance did not start or did not take "
+		    "the message (see its output)", in->run->step,
+		    res->exit_status);
 		return;
 	}
 	if (sc->exit == PROFILE_EXIT_UNDECLARED) {
@@ -1041,7 +1085,7 @@ run_score(const struct run_score_in *in, struct run_result *res)
 		free(sc);
 		return;
 	}
-	sc->exit = profile_exit_meaning(in->client, res->exit_status);
+	sc->exit = run_exit_meaning(in);
 	if (sc->exit == PROFILE_EXIT_DEFERRED && res->claimed == SCEN_ACT_UNSET)
 		res->claimed = SCEN_ACT_DEFER;
 	for (i = 0; i < res->n_hosts; i++)
