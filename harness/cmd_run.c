@@ -254,21 +254,21 @@ run_sel_clear(struct run_sel *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The reference profile and the client's ($DANELAB_CLIENTS first). */
+/*
+ * The reference profile and the client's (the directories of
+ * $DANELAB_CLIENTS first, then the built-in ones).
+ */
 static int
 load_clients(const char *name, struct client_profile **reference,
     struct client_profile **client)
 {
-	const char *dir = getenv("DANELAB_CLIENTS");
 	struct dl_diags d;
 	int rc = 0;
 
-	if (dir == NULL || *dir == '\0')
-		dir = DANELAB_CLIENTS_DIR;
 	dl_diags_init(&d);
-	if (profile_find(dir, "reference", reference, &d) != 0 ||
+	if (profile_find(NULL, "reference", reference, &d) != 0 ||
 	    (strcmp(name, "reference") != 0 &&
-		profile_find(dir, name, client, &d) != 0))
+		profile_find(NULL, name, client, &d) != 0))
 		rc = CLI_EXIT_USAGE;
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);

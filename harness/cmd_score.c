@@ -292,7 +292,6 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 {
 	char *scen = NULL, *client = a->client ? xstrdup(a->client) : NULL;
 	char events[PATH_MAX + 32];
-	const char *dir = getenv("DANELAB_CLIENTS");
 	struct dl_diags d;
 	int rc = CLI_EXIT_USAGE, index;
 
@@ -331,8 +330,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 	}
 	if (cli_scenario(ctx, scen, &in->s) != 0)
 		goto out;
-	if (profile_find(dir != NULL && *dir != '\0' ? dir
-	    : DANELAB_CLIENTS_DIR, client ? client : "reference", &in->p,
+	if (profile_find(NULL, client ? client : "reference", &in->p,
 	    &d) != 0)
 		goto out;
 	if (a->phase != NULL &&

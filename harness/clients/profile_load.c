@@ -1153,28 +1153,42 @@ strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "a, b, c": the profiles of dir, sorted. */
+/* "a, b, c": the profiles of the directories of path (':'), sorted. */
 static char *
-known_profiles(const char *dir)
+known_profiles(const char *path)
 {
-	char *names[128], *list;
-	size_t n = 0, i, total = 1;
+	char *names[128], *list, dir[4096];
+	size_t n = 0, i, j, total = 1;
+	const char *s = path;
 	struct dirent *e;
-	DIR *d = opendir(dir);
+	DIR *d;
 
-	if (d == NULL)
-		return xstrdup("none");
-	while ((e = readdir(d)) != NULL && n < 128) {
-		size_t len = strlen(e->d_name);
+	for (;;) {
+		size_t dl = strcspn(s, ":");
 
-		if (len > 5 && e->d_name[0] != '.' &&
-		    strcmp(e->d_name + len - 5, ".yaml") == 0) {
-			names[n] = xstrndup(e->d_name, len - 5);
+		snprintf(dir, sizeof(dir), "%.*s", (int)dl, s);
+		d = dl > 0 ? opendir(dir) : NULL;
+		while (d != NULL && (e = readdir(d)) != NULL && n < 128) {
+			size_t len = strlen(e->d_name);
+
+			if (len <= 5 || e->d_name[0] == '.' ||
+			    strcmp(e->d_name + len - 5, ".yaml") != 0)
+				continue;
+			for (j = 0; j < n; j++)
+				if (strlen(names[j]) == len - 5 &&
+				    strncmp(names[j], e->d_name, len - 5) == 0)
+					break;
+			if (j < n)
+				continue;
+			names[n++] = xstrndup(e->d_name, len - 5);
 			total += len;
-			n++;
 		}
+		if (d != NULL)
+			closedir(d);
+		if (s[dl] == '\0')
+			break;
+		s += dl + 1;
 	}
-	closedir(d);
 	if (n == 0)
 		return xstrdup("none");
 	qsort(names, n, sizeof(*names), strp_cmp);
@@ -1193,32 +1207,54 @@ profile_find(const char *dir, const char *name, struct client_profile **out,
     struct dl_diags *diags)
 {
 	size_t len = strlen(name), i;
-	char *path, *list;
+	char *path = NULL, *search, *list;
+	const char *env, *s;
 	int rc;
 
 	if (strchr(name, '/') != NULL ||
 	    (len > 5 && strcmp(name + len - 5, ".yaml") == 0))
 		return profile_load(name, out, diags);
-	if (dir == NULL)
-		dir = getenv("DANELAB_CLIENTS");
-	if (dir == NULL)
-		dir = DANELAB_CLIENTS_DIR;
+	/*
+	 * $DANELAB_CLIENTS is a search path in front of the built-in
+	 * profiles: a user's own profiles add to them (and may shadow one).
+	 */
+	if (dir != NULL)
+		search = xstrdup(dir);
+	else if ((env = getenv("DANELAB_CLIENTS")) != NULL && env[0] != '\0')
+		search = xasprintf("%s:%s", env, DANELAB_CLIENTS_DIR);
+	else
+		search = xstrdup(DANELAB_CLIENTS_DIR);
 	for (i = 0; i < len; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
 		    (name[i] >= 'A' && name[i] <= 'Z') ||
 		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
 		    name[i] == '_' || name[i] == '.'))
 			break;
-	path = xasprintf("%s/%s.yaml", dir, name);
-	if (len == 0 || len > PROFILE_MAX_NAME || i < len || name[0] == '.' ||
-	    access(path, F_OK) != 0) {
-		list = known_profiles(dir);
-		dl_error(diags, dir, 0, 0,
+	if (len > 0 && len <= PROFILE_MAX_NAME && i == len && name[0] != '.')
+		for (s = search;;) {
+			size_t dl = strcspn(s, ":");
+
+			if (dl > 0) {
+				path = xasprintf("%.*s/%s.yaml", (int)dl, s,
+				    name);
+				if (access(path, F_OK) == 0)
+					break;
+				free(path);
+				path = NULL;
+			}
+			if (s[dl] == '\0')
+				break;
+			s += dl + 1;
+		}
+	if (path == NULL) {
+		list = known_profiles(search);
+		dl_error(diags, search, 0, 0,
 		    "unknown client '%s' (known clients: %s)", name, list);
 		free(list);
-		free(path);
+		free(search);
 		return DL_ENOENT;
 	}
+	free(search);
 	rc = profile_load(path, out, diags);
 	free(path);
 	return rc;

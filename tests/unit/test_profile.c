@@ -161,16 +161,45 @@ test_find(void **state)
 	    "harness/clients/reference.yaml", &p, &d), 0);
 	profile_free(p);
 	p = NULL;
-	assert_int_equal(profile_find("harness/clients", "exim", &p, &d),
+	assert_int_equal(profile_find("harness/clients", "nosuch", &p, &d),
 	    DL_ENOENT);
 	assert_null(p);
 	/* A name with a '/' is a path: this one does not exist. */
 	assert_int_equal(profile_find("harness/clients", "../etc/x", &p, &d),
 	    DL_ENOENT);
 	t = tu_diags_text(&d);
-	assert_non_null(strstr(t, "error: unknown client 'exim' (known "
-	    "clients: posttls-finger, reference, swaks)\n"));
+	assert_non_null(strstr(t, "error: unknown client 'nosuch' (known "
+	    "clients: "));
+	assert_non_null(strstr(t, "posttls-finger, reference, swaks"));
 	free(t);
+	dl_diags_clear(&d);
+
+	/*
+	 * $DANELAB_CLIENTS is a search path in front of the built-in
+	 * profiles: a user's profile adds to them (the reference client is
+	 * still found), one of the same name shadows the built-in one, and
+	 * an unknown name lists both.
+	 */
+	dl_diags_init(&d);
+	setenv("DANELAB_CLIENTS", "/nonexistent:tests/clients/search", 1);
+	assert_int_equal(profile_find(NULL, "mine", &p, &d), 0);
+	assert_string_equal(p->file, "tests/clients/search/mine.yaml");
+	profile_free(p);
+	p = NULL;
+	assert_int_equal(profile_find(NULL, "swaks", &p, &d), 0);
+	assert_string_equal(p->description, "the user's own swaks");
+	profile_free(p);
+	p = NULL;
+	assert_int_equal(profile_find(NULL, "reference", &p, &d), 0);
+	assert_non_null(strstr(p->file, "harness/clients/reference.yaml"));
+	profile_free(p);
+	p = NULL;
+	assert_int_equal(profile_find(NULL, "nosuch", &p, &d), DL_ENOENT);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "mine, "));
+	assert_non_null(strstr(t, "reference"));
+	free(t);
+	unsetenv("DANELAB_CLIENTS");
 	dl_diags_clear(&d);
 }
 
