@@ -21,6 +21,12 @@
  * A scenario with a timeline plays it (timeline.h) from the moment the
  * servers are up, each phase announced on stderr (not with --quiet);
  * --phase NAME serves one phase for good, --no-timeline the first.
+ *
+ * With --client NAME, instead of a command: the client's profile,
+ * rendered, run once in the world exactly as `danelab run` runs it (a
+ * timeline: once per phase), its whole output, the evidence and the
+ * verdict printed, and the cell's directory (rendered files, plan,
+ * events, outputs) left for inspection.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,8 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "harness/cli.h"
 #include "harness/lab/lab.h"
+#include "harness/report/report.h"
+#include "harness/run/run.h"
 #include "simulator/util/xmem.h"
 
 struct shell {
@@ -107,6 +118,120 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	(void)supervisor;
 }
 
+/* Print out (a client's whole output) with a margin. */
+static void
+print_output(const char *out)
+{
+	const char *p = out, *nl;
+
+	if (out == NULL || *out == '\0') {
+		printf("  (no output)\n");
+		return;
+	}
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		printf("  | %.*s\n", (int)(nl ? (size_t)(nl - p) : strlen(p)),
+		    p);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/*
+ * --client: the profile run once in the world as `danelab run` does
+ * (the same cell code), every directory kept.
+ */
+static int
+shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
+    int policy, const char *keep_dir)
+{
+	struct client_profile *p = NULL;
+	struct run_cell cell;
+	struct run_report rep;
+	struct report_opts ro;
+	struct run_opts o;
+	struct dl_diags d;
+	char exe[PATH_MAX], root[PATH_MAX];
+	ssize_t el;
+	size_t i;
+	int rc = CLI_EXIT_USAGE;
+
+	memset(&rep, 0, sizeof(rep));
+	dl_diags_init(&d);
+	if (profile_find(NULL, name, &p, &d) != 0)
+		goto out;
+	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (el <= 0) {
+		fprintf(stderr, "%s shell: cannot find this executable: %s\n",
+		    ctx->prog, strerror(errno));
+		goto out;
+	}
+	exe[el] = '\0';
+	if (keep_dir != NULL) {
+		if (!cli_dir_writable(keep_dir)) {
+			fprintf(stderr, "%s shell: --keep-dir %s is not a "
+			    "writable directory\n", ctx->prog, keep_dir);
+			goto out;
+		}
+		snprintf(root, sizeof(root), "%s", keep_dir);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(root, sizeof(root), "%s/danelab-shell-XXXXXX",
+		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+		if (mkdtemp(root) == NULL) {
+			fprintf(stderr, "%s shell: %s: %s\n", ctx->prog, root,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.fixtures_dir = ctx->fixtures_dir;
+	o.danelab = exe;
+	o.jobs = 1;
+	o.shard_k = o.shard_n = 1;
+	o.policies[policy] = true;
+	o.keep = o.keep_all = true;
+	o.keep_root = root;
+	o.color = ctx->color;
+	memset(&cell, 0, sizeof(cell));
+	cell.s = s;
+	cell.client = p;
+	cell.policy = (enum scen_policy)policy;
+	cell.report = true;
+	fprintf(stderr, "danelab shell: running %s (%s) in %s, policy %s%s\n",
+	    p->name, profile_kind_name(p->kind), s->id,
+	    scen_policy_name(cell.policy), s->n_phases > 0 ?
+	    ", once per phase of the timeline" : "");
+	if (run_execute(&cell, 1, &o, &rep, &d) != 0)
+		goto out;
+	for (i = 0; i < rep.n_results; i++) {
+		const struct run_result *r = &rep.results[i];
+
+		printf("== %s%s%s: output of the client\n", s->id,
+		    r->phase ? " phase " : "", r->phase ? r->phase : "");
+		print_output(r->output);
+	}
+	printf("\n");
+	memset(&ro, 0, sizeof(ro));
+	ro.verbose = true;
+	ro.color = ctx->color;
+	report_write(&rep, REPORT_TEXT, &ro, stdout);
+	fflush(stdout);
+	fprintf(stderr, "danelab shell: the cell (rendered files in "
+	    "client/<run>/, plan.json, events.jsonl, outputs) is kept in "
+	    "%s\n", rep.n_results > 0 && rep.results[0].kept_dir ?
+	    rep.results[0].kept_dir : root);
+	rc = report_exit_code(&rep);
+out:
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	report_clear(&rep);
+	profile_free(p);
+	return rc;
+}
+
 int
 cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -116,8 +241,13 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"events", required_argument, NULL, 'e'},
 	    {"no-timeline", no_argument, NULL, 'T'},
 	    {"maildir", required_argument, NULL, 'M'},
+	    {"client", required_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'P'},
+	    {"keep-dir", required_argument, NULL, 'K'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *client = NULL, *keep_dir = NULL;
+	int policy = SCEN_POLICY_DANE;
 	const struct cli_verb *v = cli_verb_find("shell");
 	const char *phase = NULL, *events = NULL, *shell_path;
 	char *shell_argv[2], **env = NULL;
@@ -145,6 +275,20 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		case 'T':
 			no_timeline = true;
 			break;
+		case 'c':
+			client = optarg;
+			break;
+		case 'P':
+			if ((policy = scen_policy_parse(optarg)) < 0) {
+				fprintf(stderr, "%s %s: unknown policy '%s' "
+				    "(dane or dane-only)\n", ctx->prog,
+				    v->name, optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'K':
+			keep_dir = optarg;
+			break;
 		case 'M':
 			if (!cli_dir_writable(optarg)) {
 				fprintf(stderr, "%s %s: --maildir %s is not a "
@@ -163,8 +307,27 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		cli_verb_usage(ctx, v, false);
 		return CLI_EXIT_USAGE;
 	}
+	if (client == NULL && (keep_dir != NULL || policy !=
+	    SCEN_POLICY_DANE)) {
+		fprintf(stderr, "%s %s: --policy and --keep-dir go with "
+		    "--client\n", ctx->prog, v->name);
+		return CLI_EXIT_USAGE;
+	}
+	if (client != NULL && (argc - optind > 1 || phase != NULL ||
+	    no_timeline || events != NULL || sh.so.maildir != NULL)) {
+		fprintf(stderr, "%s %s: --client runs the profile as 'danelab "
+		    "run' does: no COMMAND, --phase, --no-timeline, --events "
+		    "or --maildir with it (the cell's directory keeps its "
+		    "events)\n", ctx->prog, v->name);
+		return CLI_EXIT_USAGE;
+	}
 	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
 		return rc;
+	if (client != NULL) {
+		rc = shell_client(ctx, s, client, policy, keep_dir);
+		scenario_free(s);
+		return rc;
+	}
 
 	dl_diags_init(&d);
 	memset(&spec, 0, sizeof(spec));

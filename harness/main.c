@@ -100,11 +100,21 @@ static const struct cli_verb verbs[] = {
 	  "                       libunbound's log (why answers are bogus)\n"
 	  "      --maildir DIR    store each message the SMTP servers accept\n"
 	  "                       in DIR, with its envelope\n"
+	  "  -c, --client NAME    instead of a command: run client profile\n"
+	  "                       NAME once in the world, as 'danelab run'\n"
+	  "                       does (once per phase of a timeline); print\n"
+	  "                       its whole output, the evidence and the\n"
+	  "                       verdict; keep the cell's directory (the\n"
+	  "                       rendered files, plan, events, outputs)\n"
+	  "  -P, --policy P       with --client: dane (default) or dane-only\n"
+	  "      --keep-dir DIR   with --client: keep the cell in DIR\n"
+	  "                       (default: a new $TMPDIR/danelab-shell-*)\n"
 	  "\n"
 	  "Example:\n"
 	  "  danelab serve dnssec/missing-ds &\n"
 	  "  dig +dnssec @127.53.53.53 -p 5300 example.net MX\n" },
-	{ "shell", cmd_shell, "SCENARIO [OPTIONS] [-- COMMAND [ARGS...]]",
+	{ "shell", cmd_shell,
+	  "SCENARIO [OPTIONS] [-- COMMAND [ARGS...] | --client NAME]",
 	  "a shell or a command inside an isolated world",
 	  "Runs $SHELL (or /bin/sh), or COMMAND with its arguments (never\n"
 	  "through a shell), in fresh network, mount and pid namespaces that\n"
@@ -143,6 +153,15 @@ static const struct cli_verb verbs[] = {
 	  "  -e, --events FILE    append the servers' events (JSON lines)\n"
 	  "      --maildir DIR    store each message the SMTP servers accept\n"
 	  "                       in DIR, with its envelope\n"
+	  "  -c, --client NAME    instead of a command: run client profile\n"
+	  "                       NAME once in the world, as 'danelab run'\n"
+	  "                       does (once per phase of a timeline); print\n"
+	  "                       its whole output, the evidence and the\n"
+	  "                       verdict; keep the cell's directory (the\n"
+	  "                       rendered files, plan, events, outputs)\n"
+	  "  -P, --policy P       with --client: dane (default) or dane-only\n"
+	  "      --keep-dir DIR   with --client: keep the cell in DIR\n"
+	  "                       (default: a new $TMPDIR/danelab-shell-*)\n"
 	  "\n"
 	  "Examples:\n"
 	  "  danelab shell dnssec/missing-ds\n"
@@ -150,7 +169,8 @@ static const struct cli_verb verbs[] = {
 	  "      sh -c 'delv -a \"$DANELAB_ANCHOR\" +root=. example.net MX'\n"
 	  "  danelab shell dnssec/ds-mismatch -- dig example.net MX\n"
 	  "  danelab shell control/valid-dane-ee -- \\\n"
-	  "      posttls-finger -c -l dane -P /etc/ssl/certs example.net\n" },
+	  "      posttls-finger -c -l dane -P /etc/ssl/certs example.net\n"
+	  "  danelab shell rollover/late-introduction --client postfix-mta\n" },
 	{ "probe", cmd_probe, "DOMAIN [OPTIONS]",
 	  "the reference RFC 7672 client: look up, decide, deliver",
 	  "Delivers one small test message to postmaster@DOMAIN the way an\n"

@@ -63,6 +63,7 @@ struct run_opts {
 	unsigned shard_k, shard_n;	/* 1/1: everything */
 	bool policies[SCEN_POLICY_COUNT];
 	bool keep;		/* keep failed cells' directories */
+	bool keep_all;		/* ... and those of every other cell */
 	const char *keep_root;	/* where kept cells go */
 	bool progress;		/* a progress line on stderr (a TTY) */
 	bool color;

@@ -641,7 +641,8 @@ lab_error:
 	lab_error_results(c, &rep, &d, rc);
 	keep = true;
 out:
-	if (keep && o->keep && files.dir[0] != '\0' && o->keep_root != NULL)
+	if ((keep || o->keep_all) && o->keep && files.dir[0] != '\0' &&
+	    o->keep_root != NULL)
 		keep_cell(c, o, &files, &rep);
 	if (files.dir[0] != '\0')
 		lab_files_remove(&files);
