@@ -93,7 +93,7 @@ struct profile_file {
  * watched until its log says what became of it, its logs collected, and
  * stopped.  Steps run in order; once one fails (a start or submit step
  * exits non-zero, any step times out) the rest are skipped but for the
- * stop steps, which always run.
+ * collect and stop steps, which always run.
  */
 enum profile_step_kind {
 	PROFILE_STEP_RUN = 0,	/* a command; the last one's exit status is
@@ -102,7 +102,8 @@ enum profile_step_kind {
 	PROFILE_STEP_SUBMIT,	/* hand it the message; must exit 0 */
 	PROFILE_STEP_WAIT,	/* read a log until a line says delivered,
 				 * deferred or bounced */
-	PROFILE_STEP_COLLECT,	/* append files (logs) to the output */
+	PROFILE_STEP_COLLECT,	/* append files (logs) to the output; always
+				 * runs */
 	PROFILE_STEP_STOP,	/* stop the instance; always runs */
 	PROFILE_STEP_COUNT
 };

@@ -647,9 +647,13 @@ run_one(struct plan_run *r, struct run_state *rs)
 	for (i = 0; i < r->n_steps; i++) {
 		struct plan_step *st = &r->steps[i];
 
-		/* Once one failed, only the stop steps run. */
+		/*
+		 * Once one failed, only the collect steps (its logs say why)
+		 * and the stop steps run.
+		 */
 		if ((rs->failed || rs->timed_out || runner_stop) &&
-		    st->kind != PROFILE_STEP_STOP)
+		    st->kind != PROFILE_STEP_STOP &&
+		    st->kind != PROFILE_STEP_COLLECT)
 			continue;
 		switch (st->kind) {
 		case PROFILE_STEP_WAIT:
