@@ -1,5 +1,7 @@
 /*
- * cmd_check.c -- `danelab check`: validate scenario files.
+ * cmd_check.c -- `danelab check`: validate scenario files, and with
+ * --client a client profile (its file, its deviations against the
+ * catalogue, its expected run time against the timelines).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "harness/cli.h"
+#include "harness/clients/profile.h"
 
 /*
  * One expectation that accepts more than one action: where it is, what
@@ -65,8 +68,11 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		{ "warnings-as-errors", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "schema", no_argument, NULL, 's' },
+		{ "client", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct client_profile *prof = NULL;
+	const char *client = NULL;
 	const struct cli_verb *v = cli_verb_find("check");
 	struct dl_diags d;
 	struct scenario **list, *s;
@@ -74,7 +80,7 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	bool werror = false, quiet = false;
 	int c, a;
 
-	while ((c = getopt_long(argc, argv, "Wq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Wqc:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'W':
 			werror = true;
@@ -85,21 +91,40 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		case 's':
 			scenario_schema_markdown(stdout);
 			return CLI_EXIT_OK;
+		case 'c':
+			client = optarg;
+			break;
 		default:
 			cli_verb_usage(ctx, v, false);
 			return CLI_EXIT_USAGE;
 		}
 	}
 	dl_diags_init(&d);
-	if (optind >= argc) {
-		/* The whole catalogue. */
+	if (client != NULL && profile_find(NULL, client, &prof, &d) != 0) {
+		dl_diags_print(&d, stderr);
+		dl_diags_clear(&d);
+		return CLI_EXIT_USAGE;
+	}
+	if (optind >= argc || prof != NULL) {
+		/* The whole catalogue (a profile is checked against it). */
 		list = NULL;
 		n = 0;
 		scenario_load_dir(ctx->scenarios_dir, ctx->fixtures_dir,
 		    &list, &n, &d);
-		files += n;
-		for (i = 0; !quiet && i < n; i++)
-			check_explain_sets(stdout, list[i]);
+		if (optind >= argc) {
+			files += n;
+			for (i = 0; !quiet && i < n; i++)
+				check_explain_sets(stdout, list[i]);
+		}
+		if (prof != NULL) {
+			profile_deviations_check(prof, list, n, &d);
+			profile_runtime_check(prof, list, n, 1.0, &d);
+			if (!quiet)
+				printf("%s: profile %s (%s), %zu deviation%s\n",
+				    prof->file, prof->name,
+				    profile_kind_name(prof->kind), prof->n_devs,
+				    prof->n_devs == 1 ? "" : "s");
+		}
 		scenario_list_free(list, n);
 	}
 	for (a = optind; a < argc; a++) {
@@ -137,5 +162,6 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		    d.warnings == 1 ? "" : "s");
 	i = d.errors + (werror ? d.warnings : 0);
 	dl_diags_clear(&d);
+	profile_free(prof);
 	return i > 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }

@@ -351,6 +351,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	dl_diags_init(&d);
 	profile_deviations_check(client, sel.cat, sel.n_cat, &d);
+	profile_runtime_check(client, sel.sel, sel.n_sel, 1.0, &d);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	rc = CLI_EXIT_USAGE;

@@ -16,13 +16,19 @@
 #include "harness/run/run.h"
 
 static const struct cli_verb verbs[] = {
-	{ "check", cmd_check, "[FILE|DIR...]",
-	  "validate scenario files (default: the catalogue)",
+	{ "check", cmd_check, "[FILE|DIR...] [--client NAME]",
+	  "validate scenario files (default: the catalogue) or a profile",
 	  "Loads every scenario file given (directories are searched for\n"
 	  "*.yaml recursively) and reports every problem as\n"
 	  "file:line:col: error: message.  Exit 0 when clean, 2 on any error.\n"
+	  "With --client NAME (a profile name or a .yaml path), the client\n"
+	  "profile is loaded and checked too, against the catalogue: its\n"
+	  "deviations must name scenarios that exist, and its 'runtime' must\n"
+	  "fit between the phases of every timeline (else a warning says\n"
+	  "which and the --time-scale that fits).\n"
 	  "\n"
 	  "Options:\n"
+	  "  -c, --client NAME         check this client profile too\n"
 	  "  -W, --warnings-as-errors  exit 2 on warnings too\n"
 	  "  -q, --quiet               print nothing but diagnostics\n"
 	  "  --schema                  print the scenario format reference\n"

@@ -15,6 +15,7 @@
  */
 #include "harness/clients/profile_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,5 +288,50 @@ profile_deviations_check(const struct client_profile *p,
 		warned++;
 	}
 	free(path);
+	return warned;
+}
+
+size_t
+profile_runtime_check(const struct client_profile *p,
+    struct scenario *const *scenarios, size_t n, double scale,
+    struct dl_diags *diags)
+{
+	size_t i, k, warned = 0;
+	double gap, tight, need;
+	const char *from = NULL, *to = NULL;
+
+	if (p->runtime_s == 0)
+		return 0;
+	for (k = 0; k < n; k++) {
+		const struct scenario *s = scenarios[k];
+
+		tight = -1;
+		for (i = 0; i + 1 < s->n_phases; i++) {
+			/*
+			 * A run starts RUN_PHASE_MARGIN_MS into its phase
+			 * and must end before the next one starts.
+			 */
+			gap = (double)(s->phases[i + 1].at - s->phases[i].at) *
+			    scale - RUN_PHASE_MARGIN_MS / 1000.0;
+			if (tight < 0 || gap < tight) {
+				tight = gap;
+				from = s->phases[i].name;
+				to = s->phases[i + 1].name;
+			}
+		}
+		if (tight < 0 || tight >= (double)p->runtime_s)
+			continue;
+		/* The factor F with gap * F - margin >= runtime, rounded up. */
+		need = ((double)p->runtime_s + RUN_PHASE_MARGIN_MS / 1000.0) /
+		    ((tight + RUN_PHASE_MARGIN_MS / 1000.0) / scale);
+		need = ceil(need * 10) / 10;
+		dl_warn(diags, p->file, 0, 0, "%s runs about %u s (its "
+		    "'runtime'), but in %s phase %s leaves it %.1f s before "
+		    "phase %s starts: its run would overrun and the later "
+		    "phases be ERROR; run with --time-scale %.1f or more",
+		    p->name, p->runtime_s, s->id, from, tight, to,
+		    need);
+		warned++;
+	}
 	return warned;
 }
