@@ -24,6 +24,19 @@ report, and every result's verdict and rule are checked:
                           delivers to a forbidden host, FAIL next-mx-used (not
                           XFAIL); where it only leaves the mail undelivered, XFAIL
 
+Real MTAs are driven through lifecycle steps (profile version 2: start,
+submit, wait for the log's word, collect, stop); fake ones, with
+fake-mta.py as their submit step, check that lifecycle's scoring:
+
+  mta-start-fails         start step exits 1: ERROR exit-status, the reason
+                          names the start step, the collect step still ran
+  mta-lies                log says status=sent, nothing was delivered: FAIL
+                          undelivered
+  mta-never-decides       the log never says: HANG timeout, the wait step
+  mta-plain-deferred      cleartext, then the log says deferred: FAIL cleartext
+  mta-fresh               mkdir {dir}/state in its start step: PASS in every
+                          phase of a timeline (a fresh directory per run)
+
 The clients never run as root while it can be helped: as root, with
 runuser, danelab runs as `nobody` (in a user namespace of its own), if
 nobody can reach the binary and the scripts; else as the current user.
@@ -68,6 +81,13 @@ CASES = {
                        "next-mx-used", "no-deviation"),
                       ("starttls/handshake-failure", "XFAIL", "undelivered",
                        None)],
+    "mta-start-fails": [(AUTH, "ERROR", "exit-status", "start-step")],
+    "mta-lies": [(AUTH, "FAIL", "undelivered", "collected")],
+    "mta-never-decides": [(AUTH, "HANG", "timeout", "wait-step")],
+    "mta-plain-deferred": [(AUTH, "FAIL", "cleartext", None)],
+    "mta-fresh": [("rollover/correct@" + p, "PASS", None, None)
+                  for p in ("old-key", "next-published", "switched",
+                            "old-retired")],
 }
 
 
@@ -147,6 +167,16 @@ def check(tap, name, case, x, secs):
     elif ok and extra == "no-deviation":
         ok = not x.get("deviation")
         desc += " (the undelivered deviation does not excuse it)"
+    elif ok and extra == "start-step":
+        ok = ("start step exited 1" in (x.get("reason") or "") and
+              "[danelab] collect:" in (x.get("output") or ""))
+        desc += " (the reason names the start step; the log was collected)"
+    elif ok and extra == "wait-step":
+        ok = "wait step" in (x.get("reason") or "")
+        desc += " (the reason names the wait step)"
+    elif ok and extra == "collected":
+        ok = "fake-mta: to=<" in (x.get("output") or "")
+        desc += " (its log collected into the output)"
     elif ok and extra == "junk":
         mx1 = (x.get("hosts") or [{}])[0]
         ok = mx1.get("sessions", 0) >= 4097 and secs < MAX_WALL_JUNK
@@ -176,7 +206,7 @@ def main():
     with dltest.TempDir(prefix="danelab-wrong-") as tmp:
         os.chmod(tmp, 0o777)
         for name, cases in CASES.items():
-            sids = [c[0] for c in cases]
+            sids = sorted({c[0].split("@")[0] for c in cases})
             res, secs, r = run_client(danelab, src, wrong, pre, tmp, name,
                                       sids)
             tap.diag(f"{name}: {secs:.1f} s, exit {r.returncode}")
@@ -186,7 +216,9 @@ def main():
                 tap.diag(dltest.short(r.stdout) + dltest.short(r.stderr))
                 continue
             for case in cases:
-                got = [x for x in res if x.get("scenario") == case[0]
+                sid, _, phase = case[0].partition("@")
+                got = [x for x in res if x.get("scenario") == sid
+                       and (not phase or x.get("phase") == phase)
                        and x.get("client") in (None, name)]
                 if len(got) != 1:
                     tap.ok(False, f"{name} in {case[0]}: one result "
