@@ -233,6 +233,9 @@ write_header(FILE *fp, const struct run_report *r)
 	else
 		fprintf(fp, "<tr><td>shard</td><td>%u/%u</td></tr>\n",
 		    r->shard_k, r->shard_n);
+	if (report_time_scale(r) != 1.0)
+		fprintf(fp, "<tr><td>time scale</td><td>%g (every timeline's "
+		    "offsets and TTLs)</td></tr>\n", report_time_scale(r));
 	fprintf(fp, "<tr><td>environment</td><td class=\"%s\">%s</td></tr>\n",
 	    r->env_ok ? "PASS" : "ERROR", r->env_ok ? "ok" : "broken");
 	fputs("</table>\n<p class=\"summary\">", fp);

@@ -215,6 +215,12 @@ report_accept_parse(const char *s, unsigned *accept)
 	return 0;
 }
 
+double
+report_time_scale(const struct run_report *r)
+{
+	return r->time_scale > 0 ? r->time_scale : 1.0;
+}
+
 const struct run_scenario *
 report_scenario(const struct run_report *r, const char *id)
 {
@@ -379,6 +385,17 @@ report_merge(struct run_report *dst, struct run_report *src,
 		return dl_error(diags, file, 0, 0,
 		    "schema %u does not merge with schema %u", src->schema,
 		    dst->schema);
+	/*
+	 * A phase at 20 s of a run at --time-scale 2 is not the phase at
+	 * 20 s of another: the worlds and caches differ, so one matrix of
+	 * both would compare unlike things.  Rerun one of them instead.
+	 */
+	if (report_time_scale(dst) != report_time_scale(src))
+		return dl_error(diags, file, 0, 0,
+		    "time scale %g does not merge with time scale %g: its "
+		    "timelines ran at another speed (rerun it with "
+		    "--time-scale %g)", report_time_scale(src),
+		    report_time_scale(dst), report_time_scale(dst));
 	if (dst->n_results + src->n_results > REPORT_MAX_RESULTS)
 		return dl_error(diags, file, 0, 0,
 		    "more than %d results when merged", REPORT_MAX_RESULTS);

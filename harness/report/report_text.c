@@ -166,6 +166,10 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 	}
 	if (r->interrupted)
 		fputs("INTERRUPTED: not every cell ran\n\n", fp);
+	/* Phase offsets below are as played, not as the files say. */
+	if (report_time_scale(r) != 1.0)
+		fprintf(fp, "time scale %g: every timeline's offsets and TTLs "
+		    "x%g\n\n", report_time_scale(r), report_time_scale(r));
 
 	for (i = 0; i < r->n_results; i++) {
 		const struct run_result *res = &r->results[i];
