@@ -108,6 +108,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"no-progress", no_argument, NULL, 'N'},
 	    {"list", no_argument, NULL, 'l'},
+	    {"time-scale", required_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -119,6 +120,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	o->policies[SCEN_POLICY_DANE] = o->policies[SCEN_POLICY_DANE_ONLY] =
 	    true;
 	o->shard_k = o->shard_n = 1;
+	o->time_scale = 1.0;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	while ((c = getopt_long(argc, argv, "c:P:j:s:f:o:kvl", opts, NULL)) !=
@@ -176,6 +178,11 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 			break;
 		case 'l':
 			a->list_only = true;
+			break;
+		case 'T':
+			if (cli_time_scale(ctx, "run", optarg,
+			    &o->time_scale) != 0)
+				return CLI_EXIT_USAGE;
 			break;
 		default:
 			cli_verb_usage(ctx, cli_verb_find("run"), false);
@@ -238,6 +245,23 @@ select_scenarios(struct cli_ctx *ctx, int argc, char **argv,
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/*
+ * --time-scale: the selected scenarios' timelines stretched, once, here
+ * (every cell, the schedule and the report read them).  The controls
+ * of the environment check have no timeline.  0 or CLI_EXIT_USAGE.
+ */
+static int
+scale_scenarios(struct run_sel *r, double f)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->n_sel; i++)
+		if (cli_scenario_scale(r->sel[i], f) != 0)
+			rc = CLI_EXIT_USAGE;
+	return rc;
 }
 
 static void
@@ -347,6 +371,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0)
 		return rc;
 	if ((rc = select_scenarios(ctx, argc, argv, &sel)) != 0 ||
+	    (rc = scale_scenarios(&sel, o.time_scale)) != 0 ||
 	    (rc = load_clients(a.client_name, &reference, &client)) != 0)
 		goto out;
 	dl_diags_init(&d);

@@ -66,6 +66,12 @@ struct run_opts {
 	const char *keep_root;	/* where kept cells go */
 	bool progress;		/* a progress line on stderr (a TTY) */
 	bool color;
+	/*
+	 * --time-scale: the factor the scenarios' timelines were stretched
+	 * by before planning (scenario_time_scale), for the report; 1
+	 * without.  Nothing in the run multiplies by it again.
+	 */
+	double time_scale;
 };
 
 /* ---------------------------------------------------------- run_plan.c */
@@ -215,7 +221,8 @@ bool run_score_moments(const struct run_cell *c, const struct run_events *ev,
 
 /*
  * The file a kept cell's directory holds to be scored again (`danelab
- * score --cell DIR`): {"scenario": FILE, "client": FILE, "policy": P}.
+ * score --cell DIR`): {"scenario": FILE, "client": FILE, "policy": P,
+ * "time_scale": F} (F: --time-scale, applied again to the file).
  */
 #define RUN_CELL_FILE "cell.json"
 

@@ -84,6 +84,7 @@ run_report_start(const struct scenario *s, const char *isolation,
 	rep->version = xstrdup(DANELAB_VERSION);
 	rep->isolation = xstrdup(isolation);
 	rep->env_ok = true;
+	rep->time_scale = s->time_scale;
 	rep->n_scenarios = 1;
 	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
 	run_scenario_from(s, &rep->scenarios[0]);
