@@ -102,8 +102,9 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	if (sh->so.timeline != NULL)
 		fprintf(stderr,
 		    "danelab shell: playing the timeline (%zu phases, the "
-		    "last at %u s)\n",
-		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at);
+		    "last at %u s; time scale %g)\n",
+		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at,
+		    sh->s->time_scale);
 	(void)supervisor;
 }
 
@@ -115,6 +116,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"phase", required_argument, NULL, 'p'},
 	    {"events", required_argument, NULL, 'e'},
 	    {"no-timeline", no_argument, NULL, 'T'},
+	    {"time-scale", required_argument, NULL, 'F'},
 	    {"maildir", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -123,6 +125,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	char *shell_argv[2], **env = NULL;
 	struct scenario *s = NULL;
 	bool no_timeline = false;
+	double time_scale = 1.0;
 	struct lab_spec spec;
 	struct shell sh;
 	struct dl_diags d;
@@ -145,6 +148,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		case 'T':
 			no_timeline = true;
 			break;
+		case 'F':
+			if (cli_time_scale(ctx, v->name, optarg,
+			    &time_scale) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		case 'M':
 			if (!cli_dir_writable(optarg)) {
 				fprintf(stderr, "%s %s: --maildir %s is not a "
@@ -165,6 +173,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
 		return rc;
+	/* As `run --time-scale` plays it: a cell reproduced by hand. */
+	if (cli_scenario_scale(s, time_scale) != 0) {
+		scenario_free(s);
+		return CLI_EXIT_USAGE;
+	}
 
 	dl_diags_init(&d);
 	memset(&spec, 0, sizeof(spec));
