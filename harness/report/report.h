@@ -204,6 +204,17 @@ int report_accept_parse(const char *s, unsigned *accept);
 
 /* Counts per verdict. */
 void report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT]);
+/* The same for one client's results (a multi-client run's summaries). */
+void report_count_client(const struct run_report *r, const char *client,
+    size_t counts[RUN_VERDICT_COUNT]);
+
+/*
+ * The distinct clients of r's results, in name order, into v (room for
+ * max; borrowed from r).  Returns how many it found: more than max
+ * when some did not fit (a lower bound then).
+ */
+size_t report_clients(const struct run_report *r, const char **v,
+    size_t max);
 
 /*
  * The exit code for r (BRIEF): 0 every result as expected (PASS, XFAIL,
@@ -218,6 +229,9 @@ int report_exit_code(const struct run_report *r);
  * Returns buf.
  */
 char *report_summary(const struct run_report *r, char *buf, size_t len);
+/* The same line from counts (report_count_client). */
+char *report_summary_counts(const size_t counts[RUN_VERDICT_COUNT],
+    char *buf, size_t len);
 
 /* r's time scale, 1 when unset (0). */
 double report_time_scale(const struct run_report *r);

@@ -662,6 +662,12 @@ test_html(void **state)
 	assert_non_null(strstr(h, "3 passed, 1 failed, 1 error, 1 hang, 1 skipped"));
 	assert_non_null(strstr(h, "</html>\n"));
 	assert_null(strstr(h, "time scale"));
+	/* The summary row: one cell per client over its policies. */
+	assert_non_null(strstr(h, "<tr class=\"clients\"><th>summary per "
+	    "client</th><td colspan=\"1\" class=\"FAIL\">exim: 0 passed, 0 "
+	    "failed, 1 error, 1 hang"));
+	assert_non_null(strstr(h, "<td colspan=\"2\" class=\"FAIL\">"
+	    "postfix: 3 passed, 1 failed,"));
 	r.time_scale = 0.5;
 	free(h);
 	h = render(&r, REPORT_HTML, false);
@@ -707,6 +713,11 @@ test_text(void **state)
 	assert_int_equal(count_str(t, "    exit:"), 6);
 	assert_null(strstr(t, "\x1b"));	/* no colour, no client escapes */
 	assert_null(strstr(t, "time scale"));	/* shown only when != 1 */
+	/* Two clients: a summary each, in name order, before the run's. */
+	assert_non_null(strstr(t, "\n\nclient exim: 0 passed, 0 failed, 1 "
+	    "error, 1 hang, 0 skipped, 0 xfail, 0 xpass\nclient postfix: 3 "
+	    "passed, 1 failed, 0 error, 0 hang, 1 skipped, 1 xfail, 1 xpass\n"
+	    "3 passed"));
 	free(t);
 	r.time_scale = 2;
 	t = render(&r, REPORT_TEXT, false);
