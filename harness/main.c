@@ -199,7 +199,7 @@ static const struct cli_verb verbs[] = {
 	  "  danelab shell control/unsigned -- \\\n"
 	  "      danelab probe --policy dane-only example.net\n" },
 	{ "run", cmd_run, "[SCENARIO...] [OPTIONS]",
-	  "run a client against scenarios and score it against RFC 7672",
+	  "run clients against scenarios, scored against RFC 7672",
 	  "Runs the client in every scenario given (ids, catalogue folders\n"
 	  "such as dnssec/, or scenario files; default: the whole catalogue)\n"
 	  "under both policies, each (scenario, client, policy) cell in fresh\n"
@@ -222,9 +222,16 @@ static const struct cli_verb verbs[] = {
 	  "cell is ERROR.\n"
 	  "\n"
 	  "Options:\n"
-	  "  -c, --client NAME      the client profile (harness/clients/NAME.yaml,\n"
+	  "  -c, --client NAME[,NAME...]\n"
+	  "                         the client profile (harness/clients/NAME.yaml,\n"
 	  "                         or a path; default: reference, the built-in\n"
-	  "                         client); reference, posttls-finger, swaks\n"
+	  "                         client); reference, posttls-finger, swaks;\n"
+	  "                         several (at most 16): every client over the\n"
+	  "                         same worlds, their cells in one --jobs pool,\n"
+	  "                         the environment check once, one report with\n"
+	  "                         a column per client and policy and a summary\n"
+	  "                         per client (as 'report merge' of one run per\n"
+	  "                         client would make)\n"
 	  "  -P, --policy POLICY    dane, dane-only or both (default both)\n"
 	  "  -j, --jobs N           cells at once (default: the number of CPUs);\n"
 	  "                         timeline cells wait for the clock and run\n"
@@ -259,6 +266,7 @@ static const struct cli_verb verbs[] = {
 	  "  danelab run --client posttls-finger --format text,html -o card.html\n"
 	  "  danelab run dnssec/ rollover/late-introduction --policy dane\n"
 	  "  danelab run --client posttls-finger --time-scale 2 rollover/\n"
+	  "  danelab run --client reference,posttls-finger,swaks -f html -o m.html\n"
 	  "  danelab run --shard 1/2 --format json -o 1.json   (and 2/2)\n" },
 	{ "score", cmd_score, "SCENARIO --events FILE [OPTIONS] | --cell DIR",
 	  "score evidence again: a kept cell, or a hand-written event log",
@@ -296,11 +304,15 @@ static const struct cli_verb verbs[] = {
 	  "  danelab score control/valid-dane-ee --events ev.jsonl --status 0 \\\n"
 	  "      --client swaks --client-output out.txt --format json\n" },
 	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
-	  "merge JSON reports of shards, or render a JSON report again",
-	  "  merge FILE...  read the JSON reports of the shards of one run\n"
-	  "                 (danelab run --shard K/N --format json), merge\n"
-	  "                 them into one report (a result found twice is\n"
-	  "                 an error) and write it; default format json\n"
+	  "merge JSON reports (shards, clients), or render one again",
+	  "  merge FILE...  read JSON reports (danelab run --format json)\n"
+	  "                 and merge them into one: the shards of one run\n"
+	  "                 (--shard K/N), or runs of different clients over\n"
+	  "                 the same scenarios, one matrix with a column per\n"
+	  "                 client and policy (what run --client a,b makes\n"
+	  "                 in one go); a result found twice, or reports at\n"
+	  "                 different --time-scale, are an error; default\n"
+	  "                 format json\n"
 	  "  show FILE      render one JSON report again; default format\n"
 	  "                 text\n"
 	  "\n"
@@ -324,6 +336,8 @@ static const struct cli_verb verbs[] = {
 	  "\n"
 	  "Examples:\n"
 	  "  danelab report merge shard-*.json --output run.json\n"
+	  "  danelab report merge reference.json exim.json --format html \\\n"
+	  "      --output matrix.html\n"
 	  "  danelab report merge shard-*.json --format json,html,junit \\\n"
 	  "      --output run.json --output run.html --output junit.xml\n"
 	  "  danelab report show run.json --verbose\n"
