@@ -21,6 +21,7 @@
 Needs root (namespaces).  args: DANELAB SOURCE_ROOT
 """
 
+import copy
 import json
 import os
 import re
@@ -49,7 +50,8 @@ def refkept(src, tmp):
 
 
 def normal(rep):
-    """A report without what differs from run to run."""
+    """A copy of rep without what differs from run to run."""
+    rep = copy.deepcopy(rep)
     for k in ("started", "duration_ms", "shard", "jobs"):
         rep.pop(k, None)
     for r in rep["results"]:
