@@ -54,6 +54,34 @@ cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
 	return 0;
 }
 
+int
+cli_time_scale(const struct cli_ctx *ctx, const char *verb, const char *arg,
+    double *out)
+{
+	if (scen_time_scale_parse(arg, out) != 0) {
+		fprintf(stderr, "%s %s: --time-scale wants a plain decimal "
+		    "number from %g to %g (2, 0.5), not '%s'\n", ctx->prog,
+		    verb, SCEN_TIME_SCALE_MIN, SCEN_TIME_SCALE_MAX, arg);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+cli_scenario_scale(struct scenario *s, double f)
+{
+	struct dl_diags d;
+	int rc;
+
+	if (f == 1.0)
+		return 0;
+	dl_diags_init(&d);
+	rc = scenario_time_scale(s, f, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	return rc != 0 ? CLI_EXIT_USAGE : 0;
+}
+
 bool
 cli_dir_writable(const char *path)
 {

@@ -88,6 +88,20 @@ int cmd_score(struct cli_ctx *ctx, int argc, char **argv);
 int cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
     const char *arg, uint16_t *out);
 
+/*
+ * --time-scale F of verb: a plain decimal from SCEN_TIME_SCALE_MIN to
+ * SCEN_TIME_SCALE_MAX (scen_time_scale_parse).  0 and *out, or the
+ * error printed and CLI_EXIT_USAGE.
+ */
+int cli_time_scale(const struct cli_ctx *ctx, const char *verb,
+    const char *arg, double *out);
+
+/*
+ * Stretch the timeline of s by f (scenario_time_scale), printing its
+ * diagnostics (file:line:col).  0, or CLI_EXIT_USAGE on an error.
+ */
+int cli_scenario_scale(struct scenario *s, double f);
+
 /* True if path is a directory this process may write into. */
 bool cli_dir_writable(const char *path);
 

@@ -77,7 +77,9 @@ usage_error(struct cli_ctx *ctx, const char *fmt, ...)
 
 /* What the command line asks for. */
 struct run_args {
-	const char *client_name;
+	char *client_names[RUN_MAX_CLIENTS];	/* --client a,b,c */
+	size_t n_clients;
+	char *client_arg;	/* owns the words above */
 	enum report_format formats[RUN_MAX_FORMATS];
 	size_t n_formats;
 	char *outputs[RUN_MAX_FORMATS];
@@ -91,6 +93,38 @@ struct run_sel {
 	struct scenario **cat, **sel, **ctl, **extra;
 	size_t n_cat, n_sel, n_ctl, n_extra;
 };
+
+/*
+ * --client a,b,c: every client over the same worlds, in one report.
+ * Names (or profile paths) once each, at most RUN_MAX_CLIENTS; a later
+ * --client replaces an earlier one.  0 or CLI_EXIT_USAGE (said why).
+ */
+static int
+parse_clients(struct cli_ctx *ctx, const char *arg, struct run_args *a)
+{
+	char *w, *save = NULL;
+	size_t i;
+
+	free(a->client_arg);
+	a->client_arg = xstrdup(arg);
+	a->n_clients = 0;
+	for (w = strtok_r(a->client_arg, ",", &save); w != NULL;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (a->n_clients == RUN_MAX_CLIENTS)
+			return usage_error(ctx, "--client %s: at most %d "
+			    "clients", arg, RUN_MAX_CLIENTS);
+		for (i = 0; i < a->n_clients; i++)
+			if (strcmp(a->client_names[i], w) == 0)
+				return usage_error(ctx, "--client %s: %s is "
+				    "named twice", arg, w);
+		a->client_names[a->n_clients++] = w;
+	}
+	if (a->n_clients == 0 || arg[0] == ',' ||
+	    arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") != NULL)
+		return usage_error(ctx, "--client %s: a client name, or "
+		    "names separated by commas (reference,swaks)", arg);
+	return 0;
+}
 
 /* Options into a and o; 0 or CLI_EXIT_USAGE (said why). */
 static int
@@ -108,6 +142,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"no-progress", no_argument, NULL, 'N'},
 	    {"list", no_argument, NULL, 'l'},
+	    {"time-scale", required_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -115,17 +150,18 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	long ncpu;
 	int c;
 
-	a->client_name = "reference";
 	o->policies[SCEN_POLICY_DANE] = o->policies[SCEN_POLICY_DANE_ONLY] =
 	    true;
 	o->shard_k = o->shard_n = 1;
+	o->time_scale = 1.0;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	while ((c = getopt_long(argc, argv, "c:P:j:s:f:o:kvl", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'c':
-			a->client_name = optarg;
+			if (parse_clients(ctx, optarg, a) != 0)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'P':
 			if (strcmp(optarg, "both") == 0)
@@ -177,11 +213,18 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 		case 'l':
 			a->list_only = true;
 			break;
+		case 'T':
+			if (cli_time_scale(ctx, "run", optarg,
+			    &o->time_scale) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		default:
 			cli_verb_usage(ctx, cli_verb_find("run"), false);
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (a->n_clients == 0)
+		a->client_names[a->n_clients++] = (char *)"reference";
 	if (a->n_formats == 0)
 		a->formats[a->n_formats++] = REPORT_TEXT;
 	if (report_outputs_map(a->n_formats, a->outputs, a->n_outputs,
@@ -240,6 +283,23 @@ select_scenarios(struct cli_ctx *ctx, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * --time-scale: the selected scenarios' timelines stretched, once, here
+ * (every cell, the schedule and the report read them).  The controls
+ * of the environment check have no timeline.  0 or CLI_EXIT_USAGE.
+ */
+static int
+scale_scenarios(struct run_sel *r, double f)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->n_sel; i++)
+		if (cli_scenario_scale(r->sel[i], f) != 0)
+			rc = CLI_EXIT_USAGE;
+	return rc;
+}
+
 static void
 run_sel_clear(struct run_sel *r)
 {
@@ -255,25 +315,51 @@ run_sel_clear(struct run_sel *r)
 }
 
 /*
- * The reference profile and the client's (the directories of
- * $DANELAB_CLIENTS first, then the built-in ones).
+ * The reference profile, then each client's (the directories of
+ * $DANELAB_CLIENTS first, then the built-in ones):
+ * clients[i] is the reference itself where it is named, so that the
+ * environment check reuses its cells.  Two names that load the same
+ * profile name (a path and a name) are refused: their results would
+ * collide in the report.  0 or CLI_EXIT_USAGE.
  */
 static int
-load_clients(const char *name, struct client_profile **reference,
-    struct client_profile **client)
+load_clients(const struct run_args *a, struct client_profile **reference,
+    struct client_profile **clients)
 {
 	struct dl_diags d;
+	size_t i, j;
 	int rc = 0;
 
 	dl_diags_init(&d);
-	if (profile_find(NULL, "reference", reference, &d) != 0 ||
-	    (strcmp(name, "reference") != 0 &&
-		profile_find(NULL, name, client, &d) != 0))
+	if (profile_find(NULL, "reference", reference, &d) != 0)
 		rc = CLI_EXIT_USAGE;
+	for (i = 0; i < a->n_clients && rc == 0; i++) {
+		if (strcmp(a->client_names[i], "reference") == 0) {
+			clients[i] = *reference;
+			continue;
+		}
+		if (profile_find(NULL, a->client_names[i], &clients[i],
+		    &d) != 0) {
+			rc = CLI_EXIT_USAGE;
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(clients[j]->name, clients[i]->name) == 0) {
+				dl_error(&d, clients[i]->file, 0, 0, "profile "
+				    "%s is named twice in --client",
+				    clients[i]->name);
+				rc = CLI_EXIT_USAGE;
+			}
+		if (strcmp(clients[i]->name, "reference") == 0 &&
+		    clients[i] != *reference) {
+			dl_error(&d, clients[i]->file, 0, 0, "a profile "
+			    "named reference that is not the reference "
+			    "client");
+			rc = CLI_EXIT_USAGE;
+		}
+	}
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
-	if (*client == NULL)
-		*client = *reference;
 	return rc;
 }
 
@@ -330,13 +416,14 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct run_args a;
 	struct run_sel sel;
-	struct client_profile *client = NULL, *reference = NULL;
+	struct client_profile *clients[RUN_MAX_CLIENTS] = { NULL };
+	struct client_profile *reference = NULL;
 	struct run_cell *cells = NULL;
 	struct run_report rep;
 	struct run_opts o;
 	struct dl_diags d;
 	char exe[PATH_MAX], keep_root[PATH_MAX];
-	size_t n_cells;
+	size_t n_cells, i;
 	ssize_t el;
 	int rc;
 
@@ -344,14 +431,20 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&sel, 0, sizeof(sel));
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0)
+	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0) {
+		free(a.client_arg);
 		return rc;
+	}
 	if ((rc = select_scenarios(ctx, argc, argv, &sel)) != 0 ||
-	    (rc = load_clients(a.client_name, &reference, &client)) != 0)
+	    (rc = scale_scenarios(&sel, o.time_scale)) != 0 ||
+	    (rc = load_clients(&a, &reference, clients)) != 0)
 		goto out;
 	dl_diags_init(&d);
-	profile_deviations_check(client, sel.cat, sel.n_cat, &d);
-	profile_runtime_check(client, sel.sel, sel.n_sel, 1.0, &d);
+	for (i = 0; i < a.n_clients; i++) {
+		profile_deviations_check(clients[i], sel.cat, sel.n_cat, &d);
+		profile_runtime_check(clients[i], sel.sel, sel.n_sel,
+		    o.time_scale, &d);
+	}
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	rc = CLI_EXIT_USAGE;
@@ -367,7 +460,9 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	o.color = ctx->color;
 	o.progress = !a.no_progress && !a.list_only && isatty(STDERR_FILENO);
 
-	n_cells = run_plan(sel.sel, sel.n_sel, client, reference, sel.ctl,
+	n_cells = run_plan(sel.sel, sel.n_sel,
+	    (const struct client_profile *const *)clients, a.n_clients,
+	    reference, sel.ctl,
 	    sel.n_ctl, &o, &cells);
 	if (a.list_only) {
 		list_cells(cells, n_cells);
@@ -404,9 +499,11 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 out:
 	report_clear(&rep);
 	free(cells);
-	if (client != reference)
-		profile_free(client);
+	for (i = 0; i < a.n_clients; i++)
+		if (clients[i] != reference)
+			profile_free(clients[i]);
 	profile_free(reference);
+	free(a.client_arg);
 	run_sel_clear(&sel);
 	return rc;
 }

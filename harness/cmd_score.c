@@ -39,11 +39,15 @@ struct score_args {
 };
 
 
-/* DIR/cell.json: scenario file, client file, policy. */
+/*
+ * DIR/cell.json: scenario file, client file, policy, time scale (absent
+ * in cells kept before it: 1).
+ */
 static int
 read_cell_file(const char *prog, const char *dir, char **scen, char **client,
-    int *policy)
+    int *policy, double *time_scale)
 {
+	json_t *ts;
 	char path[PATH_MAX + 32];
 	json_error_t err;
 	json_t *o;
@@ -61,7 +65,16 @@ read_cell_file(const char *prog, const char *dir, char **scen, char **client,
 	s = json_string_value(json_object_get(o, "scenario"));
 	c = json_string_value(json_object_get(o, "client"));
 	p = json_string_value(json_object_get(o, "policy"));
-	if (s == NULL || c == NULL || p == NULL ||
+	ts = json_object_get(o, "time_scale");
+	*time_scale = ts != NULL ? json_number_value(ts) : 1.0;
+	if (ts != NULL && (!json_is_number(ts) ||
+	    *time_scale < SCEN_TIME_SCALE_MIN ||
+	    *time_scale > SCEN_TIME_SCALE_MAX)) {
+		fprintf(stderr, "%s score: %s: \"time_scale\" is not a number "
+		    "from %g to %g\n", prog, path, SCEN_TIME_SCALE_MIN,
+		    SCEN_TIME_SCALE_MAX);
+		rc = CLI_EXIT_USAGE;
+	} else if (s == NULL || c == NULL || p == NULL ||
 	    (*policy = scen_policy_parse(p)) < 0) {
 		fprintf(stderr, "%s score: %s: needs \"scenario\", \"client\" "
 		    "and \"policy\"\n", prog, path);
@@ -292,6 +305,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 {
 	char *scen = NULL, *client = a->client ? xstrdup(a->client) : NULL;
 	char events[PATH_MAX + 32];
+	double time_scale = 1.0;
 	struct dl_diags d;
 	int rc = CLI_EXIT_USAGE, index;
 
@@ -307,7 +321,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 			goto out;
 		}
 		if (read_cell_file(ctx->prog, a->cell, &scen, &client,
-		    &a->policy) != 0)
+		    &a->policy, &time_scale) != 0)
 			goto out;
 		snprintf(events, sizeof(events), "%s/events.jsonl", a->cell);
 		snprintf(in->prefix, sizeof(in->prefix), "%s/client", a->cell);
@@ -328,7 +342,8 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 		}
 		snprintf(in->prefix, sizeof(in->prefix), "%s/client", in->tmp);
 	}
-	if (cli_scenario(ctx, scen, &in->s) != 0)
+	if (cli_scenario(ctx, scen, &in->s) != 0 ||
+	    cli_scenario_scale(in->s, time_scale) != 0)
 		goto out;
 	if (profile_find(NULL, client ? client : "reference", &in->p,
 	    &d) != 0)

@@ -69,6 +69,9 @@ serve_print(const struct serve *sv, pid_t supervisor)
 	if (sv->so.timeline != NULL) {
 		printf("timeline (played from the moment the servers are "
 		       "up; phases are cumulative):\n");
+		if (sv->s->time_scale != 1.0)
+			printf("  time scale %g: offsets and TTLs as played, "
+			    "not as the file says\n", sv->s->time_scale);
 		for (i = 0; i < sv->s->n_phases; i++)
 			printf("  at %5u s  %s\n", sv->s->phases[i].at,
 			    sv->s->phases[i].name);
@@ -244,6 +247,7 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    {"events", required_argument, NULL, 'e'},
 	    {"phase", required_argument, NULL, 'p'},
 	    {"no-timeline", no_argument, NULL, 'T'},
+	    {"time-scale", required_argument, NULL, 'F'},
 	    {"smtp-port", required_argument, NULL, 'S'},
 	    {"no-smtp", no_argument, NULL, 'N'},
 	    {"resolver-log", required_argument, NULL, 'L'},
@@ -256,6 +260,7 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct lab_spec spec;
 	struct serve sv;
 	bool no_timeline = false;
+	double time_scale = 1.0;
 	struct dl_diags d;
 	uint16_t port = 0, smtp_port = 0;
 	int c, rc, status = 0;
@@ -281,6 +286,11 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'T':
 			no_timeline = true;
+			break;
+		case 'F':
+			if (cli_time_scale(ctx, v->name, optarg,
+			    &time_scale) != 0)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'S':
 			if (cli_port(ctx, v->name, "smtp-port", optarg,
@@ -313,6 +323,11 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
 		return rc;
+	/* As `run --time-scale` plays it: a cell reproduced by hand. */
+	if (cli_scenario_scale(s, time_scale) != 0) {
+		scenario_free(s);
+		return CLI_EXIT_USAGE;
+	}
 
 	dl_diags_init(&d);
 	sv.s = s;

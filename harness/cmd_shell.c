@@ -113,8 +113,9 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 	if (sh->so.timeline != NULL)
 		fprintf(stderr,
 		    "danelab shell: playing the timeline (%zu phases, the "
-		    "last at %u s)\n",
-		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at);
+		    "last at %u s; time scale %g)\n",
+		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at,
+		    sh->s->time_scale);
 	(void)supervisor;
 }
 
@@ -144,7 +145,7 @@ print_output(const char *out)
  */
 static int
 shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
-    int policy, const char *keep_dir)
+    int policy, const char *keep_dir, double time_scale)
 {
 	struct client_profile *p = NULL;
 	struct run_cell cell;
@@ -194,6 +195,7 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	o.policies[policy] = true;
 	o.keep = o.keep_all = true;
 	o.keep_root = root;
+	o.time_scale = time_scale;
 	o.color = ctx->color;
 	memset(&cell, 0, sizeof(cell));
 	cell.s = s;
@@ -240,6 +242,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"phase", required_argument, NULL, 'p'},
 	    {"events", required_argument, NULL, 'e'},
 	    {"no-timeline", no_argument, NULL, 'T'},
+	    {"time-scale", required_argument, NULL, 'F'},
 	    {"maildir", required_argument, NULL, 'M'},
 	    {"client", required_argument, NULL, 'c'},
 	    {"policy", required_argument, NULL, 'P'},
@@ -253,6 +256,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	char *shell_argv[2], **env = NULL;
 	struct scenario *s = NULL;
 	bool no_timeline = false;
+	double time_scale = 1.0;
 	struct lab_spec spec;
 	struct shell sh;
 	struct dl_diags d;
@@ -289,6 +293,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		case 'K':
 			keep_dir = optarg;
 			break;
+		case 'F':
+			if (cli_time_scale(ctx, v->name, optarg,
+			    &time_scale) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		case 'M':
 			if (!cli_dir_writable(optarg)) {
 				fprintf(stderr, "%s %s: --maildir %s is not a "
@@ -323,8 +332,14 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
 		return rc;
+	/* As `run --time-scale` plays it: a cell reproduced by hand. */
+	if (cli_scenario_scale(s, time_scale) != 0) {
+		scenario_free(s);
+		return CLI_EXIT_USAGE;
+	}
 	if (client != NULL) {
-		rc = shell_client(ctx, s, client, policy, keep_dir);
+		rc = shell_client(ctx, s, client, policy, keep_dir,
+		    time_scale);
 		scenario_free(s);
 		return rc;
 	}

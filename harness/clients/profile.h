@@ -341,11 +341,12 @@ size_t profile_deviations_check(const struct client_profile *p,
     struct scenario *const *scenarios, size_t n, struct dl_diags *diags);
 
 /*
- * Warn about every timeline of scenarios[n] whose tightest gap between
- * two phases (times scale, less the margin a run starts after its
- * phase) is shorter than p's expected run time: its runs would overrun
- * into the next phase.  The warning names the scenario, the phases and
- * the --time-scale that would fit.  Nothing without `runtime`.
+ * Warn about every timeline of scenarios[n] (as they will run: already
+ * scaled by scale, scenario_time_scale) whose tightest gap between two
+ * phases, less the margin a run starts after its phase, is shorter than
+ * p's expected run time: its runs would overrun into the next phase.
+ * The warning names the scenario, the phases and the --time-scale that
+ * would fit.  Nothing without `runtime`.
  */
 size_t profile_runtime_check(const struct client_profile *p,
     struct scenario *const *scenarios, size_t n, double scale,

@@ -311,8 +311,8 @@ profile_runtime_check(const struct client_profile *p,
 			 * A run starts RUN_PHASE_MARGIN_MS into its phase
 			 * and must end before the next one starts.
 			 */
-			gap = (double)(s->phases[i + 1].at - s->phases[i].at) *
-			    scale - RUN_PHASE_MARGIN_MS / 1000.0;
+			gap = (double)(s->phases[i + 1].at - s->phases[i].at) -
+			    RUN_PHASE_MARGIN_MS / 1000.0;
 			if (tight < 0 || gap < tight) {
 				tight = gap;
 				from = s->phases[i].name;
@@ -321,7 +321,10 @@ profile_runtime_check(const struct client_profile *p,
 		}
 		if (tight < 0 || tight >= (double)p->runtime_s)
 			continue;
-		/* The factor F with gap * F - margin >= runtime, rounded up. */
+		/*
+		 * The factor F with (the phases' distance at factor 1) * F
+		 * - margin >= runtime, rounded up.
+		 */
 		need = ((double)p->runtime_s + RUN_PHASE_MARGIN_MS / 1000.0) /
 		    ((tight + RUN_PHASE_MARGIN_MS / 1000.0) / scale);
 		need = ceil(need * 10) / 10;

@@ -175,6 +175,12 @@ struct run_report {
 	bool env_ok;
 	char *env_message;	/* or NULL */
 	bool interrupted;	/* Ctrl-C: not every cell ran */
+	/*
+	 * --time-scale: the factor every timeline was stretched by (offsets
+	 * and TTLs, scenario_time_scale); 1 without.  Results at different
+	 * factors do not merge.  0 is taken as 1 (a report built by hand).
+	 */
+	double time_scale;
 	struct run_scenario *scenarios;
 	size_t n_scenarios;
 	struct run_result *results;
@@ -198,6 +204,17 @@ int report_accept_parse(const char *s, unsigned *accept);
 
 /* Counts per verdict. */
 void report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT]);
+/* The same for one client's results (a multi-client run's summaries). */
+void report_count_client(const struct run_report *r, const char *client,
+    size_t counts[RUN_VERDICT_COUNT]);
+
+/*
+ * The distinct clients of r's results, in name order, into v (room for
+ * max; borrowed from r).  Returns how many it found: more than max
+ * when some did not fit (a lower bound then).
+ */
+size_t report_clients(const struct run_report *r, const char **v,
+    size_t max);
 
 /*
  * The exit code for r (BRIEF): 0 every result as expected (PASS, XFAIL,
@@ -212,6 +229,12 @@ int report_exit_code(const struct run_report *r);
  * Returns buf.
  */
 char *report_summary(const struct run_report *r, char *buf, size_t len);
+/* The same line from counts (report_count_client). */
+char *report_summary_counts(const size_t counts[RUN_VERDICT_COUNT],
+    char *buf, size_t len);
+
+/* r's time scale, 1 when unset (0). */
+double report_time_scale(const struct run_report *r);
 
 /* Find a scenario of r by id, or NULL. */
 const struct run_scenario *report_scenario(const struct run_report *r,
@@ -222,7 +245,8 @@ void report_clear(struct run_report *r);
 void run_result_clear(struct run_result *res);
 
 /*
- * Merge src into dst (both from the same danelab schema): results are
+ * Merge src into dst (both from the same danelab schema and time scale;
+ * anything else is an error, since the timelines differ): results are
  * appended (a result whose scenario, client, policy and phase dst has
  * already is an error), scenarios added once, env_ok and-ed, durations
  * taken as the longest, started the earliest; shard becomes 0/0.

@@ -185,6 +185,37 @@ res_pcmp(const void *a, const void *b)
 	return report_result_cmp(*x, *y);
 }
 
+/*
+ * The summary row: each client's counts over the columns it has (its
+ * policies; columns are sorted by client, so a client's are adjacent).
+ */
+static void
+write_client_row(FILE *fp, const struct run_report *r,
+    const struct html_col *cols, size_t n_cols)
+{
+	size_t c = 0, k, counts[RUN_VERDICT_COUNT];
+	char sum[256];
+
+	if (n_cols == 0)
+		return;
+	fputs("<tr class=\"clients\"><th>summary per client</th>", fp);
+	while (c < n_cols) {
+		for (k = c + 1; k < n_cols &&
+		    strcmp(cols[k].client, cols[c].client) == 0; k++)
+			;
+		report_count_client(r, cols[c].client, counts);
+		fprintf(fp, "<td colspan=\"%zu\" class=\"%s\">", k - c,
+		    counts[RUN_FAIL] + counts[RUN_XPASS] + counts[RUN_HANG] +
+		    counts[RUN_ERROR] > 0 ? "FAIL" : "PASS");
+		put(fp, cols[c].client);
+		fputs(": ", fp);
+		put(fp, report_summary_counts(counts, sum, sizeof(sum)));
+		fputs("</td>", fp);
+		c = k;
+	}
+	fputs("</tr>\n", fp);
+}
+
 static size_t
 folder_len(const char *id)
 {
@@ -233,6 +264,9 @@ write_header(FILE *fp, const struct run_report *r)
 	else
 		fprintf(fp, "<tr><td>shard</td><td>%u/%u</td></tr>\n",
 		    r->shard_k, r->shard_n);
+	if (report_time_scale(r) != 1.0)
+		fprintf(fp, "<tr><td>time scale</td><td>%g (every timeline's "
+		    "offsets and TTLs)</td></tr>\n", report_time_scale(r));
 	fprintf(fp, "<tr><td>environment</td><td class=\"%s\">%s</td></tr>\n",
 	    r->env_ok ? "PASS" : "ERROR", r->env_ok ? "ok" : "broken");
 	fputs("</table>\n<p class=\"summary\">", fp);
@@ -278,7 +312,9 @@ report_write_html(const struct run_report *r, FILE *fp)
 		fprintf(fp, "<br><small>%s</small></th>",
 		    scen_policy_name(cols[c].policy));
 	}
-	fputs("</tr></thead>\n<tbody>\n", fp);
+	fputs("</tr>\n", fp);
+	write_client_row(fp, r, cols, n_cols);
+	fputs("</thead>\n<tbody>\n", fp);
 	for (i = 0; i < n;) {
 		const struct run_scenario *s;
 

@@ -92,4 +92,10 @@ int report_write_junit(const struct run_report *r, FILE *fp);
 int report_write_tap(const struct run_report *r, FILE *fp);
 int report_write_html(const struct run_report *r, FILE *fp);
 
+/*
+ * Clients a report gives a summary each (text lines, an HTML row);
+ * with more, none: such a report is not read client by client.
+ */
+#define REPORT_MAX_CLIENT_COLS 64
+
 #endif /* DL_HARNESS_REPORT_INTERNAL_H */

@@ -145,6 +145,7 @@ report_write_json(const struct run_report *r, FILE *fp)
 	put_str(&j, "message", r->env_message);
 	json_obj_end(&j);
 	json_kv_bool(&j, "interrupted", r->interrupted);
+	json_kv_real(&j, "time_scale", report_time_scale(r));
 
 	/* Derived, for readers that only want the totals; not read back. */
 	report_count(r, c);

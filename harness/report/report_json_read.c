@@ -331,6 +331,35 @@ rd_bool(struct rd *rd, const json_t *obj, const char *key, bool *out)
 }
 
 /*
+ * "time_scale": a number in the range --time-scale accepts; absent (a
+ * report from before the field), 1.
+ */
+static int
+rd_time_scale(struct rd *rd, const json_t *obj, double *out)
+{
+	json_t *v;
+	int rc;
+
+	*out = 1.0;
+	if ((rc = rd_member(rd, obj, "time_scale", true, &v)) != 0 ||
+	    v == NULL)
+		return rc;
+	rd_push_key(rd, "time_scale");
+	if (!json_is_number(v))
+		rc = rd_error(rd, "expected a number, found %s",
+		    json_type_word(v));
+	else if (json_number_value(v) < SCEN_TIME_SCALE_MIN ||
+	    json_number_value(v) > SCEN_TIME_SCALE_MAX)
+		rc = rd_error(rd, "%g is out of range %g..%g",
+		    json_number_value(v), SCEN_TIME_SCALE_MIN,
+		    SCEN_TIME_SCALE_MAX);
+	else
+		*out = json_number_value(v);
+	rd_pop(rd);
+	return rc;
+}
+
+/*
  * An enumeration word read through parse (nullable: null gives
  * null_value).  what names the enumeration in the message.
  */
@@ -649,7 +678,8 @@ read_report(struct rd *rd, const json_t *root, struct run_report *r)
 	rd_pop(rd);
 	if (rc != 0)
 		return rc;
-	if ((rc = rd_bool(rd, root, "interrupted", &r->interrupted)) != 0)
+	if ((rc = rd_bool(rd, root, "interrupted", &r->interrupted)) != 0 ||
+	    (rc = rd_time_scale(rd, root, &r->time_scale)) != 0)
 		return rc;
 
 	if ((rc = rd_array(rd, root, "scenarios", REPORT_MAX_RESULTS,

@@ -159,6 +159,45 @@ report_count(const struct run_report *r, size_t counts[RUN_VERDICT_COUNT])
 			counts[r->results[i].verdict]++;
 }
 
+void
+report_count_client(const struct run_report *r, const char *client,
+    size_t counts[RUN_VERDICT_COUNT])
+{
+	size_t i;
+
+	memset(counts, 0, sizeof(counts[0]) * RUN_VERDICT_COUNT);
+	for (i = 0; i < r->n_results; i++)
+		if ((unsigned)r->results[i].verdict < RUN_VERDICT_COUNT &&
+		    r->results[i].client != NULL &&
+		    strcmp(r->results[i].client, client) == 0)
+			counts[r->results[i].verdict]++;
+}
+
+size_t
+report_clients(const struct run_report *r, const char **v, size_t max)
+{
+	size_t n = 0, i, k, j;
+	const char *c;
+
+	for (i = 0; i < r->n_results; i++) {
+		if ((c = r->results[i].client) == NULL)
+			continue;
+		for (k = 0; k < n && k < max; k++)
+			if (strcmp(v[k], c) == 0)
+				break;
+		if (k < n && k < max)
+			continue;
+		/* Insertion in name order; past max, only counted. */
+		if (n < max) {
+			for (j = n; j > 0 && strcmp(v[j - 1], c) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = c;
+		}
+		n++;
+	}
+	return n;
+}
+
 int
 report_exit_code(const struct run_report *r)
 {
@@ -178,9 +217,16 @@ report_summary(const struct run_report *r, char *buf, size_t len)
 {
 	size_t c[RUN_VERDICT_COUNT];
 
+	report_count(r, c);
+	return report_summary_counts(c, buf, len);
+}
+
+char *
+report_summary_counts(const size_t c[RUN_VERDICT_COUNT], char *buf,
+    size_t len)
+{
 	if (len == 0)
 		return buf;
-	report_count(r, c);
 	/* Disjoint: every result is counted once, under its own verdict. */
 	snprintf(buf, len, "%zu passed, %zu failed, %zu error, %zu hang, "
 	    "%zu skipped, %zu xfail, %zu xpass", c[RUN_PASS], c[RUN_FAIL],
@@ -213,6 +259,12 @@ report_accept_parse(const char *s, unsigned *accept)
 			return -1;
 	}
 	return 0;
+}
+
+double
+report_time_scale(const struct run_report *r)
+{
+	return r->time_scale > 0 ? r->time_scale : 1.0;
 }
 
 const struct run_scenario *
@@ -379,6 +431,17 @@ report_merge(struct run_report *dst, struct run_report *src,
 		return dl_error(diags, file, 0, 0,
 		    "schema %u does not merge with schema %u", src->schema,
 		    dst->schema);
+	/*
+	 * A phase at 20 s of a run at --time-scale 2 is not the phase at
+	 * 20 s of another: the worlds and caches differ, so one matrix of
+	 * both would compare unlike things.  Rerun one of them instead.
+	 */
+	if (report_time_scale(dst) != report_time_scale(src))
+		return dl_error(diags, file, 0, 0,
+		    "time scale %g does not merge with time scale %g: its "
+		    "timelines ran at another speed (rerun it with "
+		    "--time-scale %g)", report_time_scale(src),
+		    report_time_scale(dst), report_time_scale(dst));
 	if (dst->n_results + src->n_results > REPORT_MAX_RESULTS)
 		return dl_error(diags, file, 0, 0,
 		    "more than %d results when merged", REPORT_MAX_RESULTS);

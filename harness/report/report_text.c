@@ -138,6 +138,29 @@ write_evidence(FILE *fp, const struct run_report *r,
 	}
 }
 
+/*
+ * One summary line per client when there are several (--client a,b,c or
+ * merged reports), before the run's own, which stays the last line.
+ */
+static void
+write_client_summaries(FILE *fp, const struct run_report *r)
+{
+	const char *cl[REPORT_MAX_CLIENT_COLS];
+	size_t n, i, c[RUN_VERDICT_COUNT];
+	char sum[256];
+
+	n = report_clients(r, cl, REPORT_MAX_CLIENT_COLS);
+	if (n < 2 || n > REPORT_MAX_CLIENT_COLS)
+		return;
+	for (i = 0; i < n; i++) {
+		report_count_client(r, cl[i], c);
+		fputs("client ", fp);
+		put_safe(fp, cl[i]);
+		fprintf(fp, ": %s\n", report_summary_counts(c, sum,
+		    sizeof(sum)));
+	}
+}
+
 int
 report_write_text(const struct run_report *r, const struct report_opts *o,
     FILE *fp)
@@ -166,6 +189,10 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 	}
 	if (r->interrupted)
 		fputs("INTERRUPTED: not every cell ran\n\n", fp);
+	/* Phase offsets below are as played, not as the files say. */
+	if (report_time_scale(r) != 1.0)
+		fprintf(fp, "time scale %g: every timeline's offsets and TTLs "
+		    "x%g\n\n", report_time_scale(r), report_time_scale(r));
 
 	for (i = 0; i < r->n_results; i++) {
 		const struct run_result *res = &r->results[i];
@@ -188,6 +215,7 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 	}
 	if (r->n_results > 0)
 		fputc('\n', fp);
+	write_client_summaries(fp, r);
 	fprintf(fp, "%s\n", report_summary(r, sum, sizeof(sum)));
 	return ferror(fp) ? DL_EIO : 0;
 }

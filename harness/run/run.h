@@ -67,6 +67,12 @@ struct run_opts {
 	const char *keep_root;	/* where kept cells go */
 	bool progress;		/* a progress line on stderr (a TTY) */
 	bool color;
+	/*
+	 * --time-scale: the factor the scenarios' timelines were stretched
+	 * by before planning (scenario_time_scale), for the report; 1
+	 * without.  Nothing in the run multiplies by it again.
+	 */
+	double time_scale;
 };
 
 /* ---------------------------------------------------------- run_plan.c */
@@ -77,18 +83,23 @@ struct run_opts {
  */
 bool run_is_control(const struct scenario *s);
 
+#define RUN_MAX_CLIENTS 16	/* --client a,b,c */
+
 /*
- * The cells of scenarios (n) x client x policies, keeping those of shard
- * K of N (cells are numbered in (scenario id, policy) order and dealt
- * round-robin, so every shard gets its share of timelines), then the
- * environment check: control scenarios x reference client x policy
- * dane, added as env_check cells (and not reported) unless such a cell
- * is already in the plan (it is then marked env_check).  Order: env
- * check cells first, then timeline cells (the longest first), then the
- * rest in id order.  Returns the number of cells, *out from xmalloc.
+ * The cells of scenarios (n) x clients (n_clients, distinct) x the
+ * policies each client is scored under (today every client's: both, or
+ * --policy), keeping those of shard K of N (cells are numbered in
+ * (scenario id, client, policy) order and dealt round-robin, so every
+ * shard gets its share of timelines), then the environment check:
+ * control scenarios x reference client x policy dane, added once as
+ * env_check cells (and not reported) unless such a cell is already in
+ * the plan (it is then marked env_check).  Order: env check cells
+ * first, then timeline cells (the longest first), then the rest in id
+ * order; every client's cells share the one --jobs pool.  Returns the
+ * number of cells, *out from xmalloc.
  */
 size_t run_plan(struct scenario *const *scenarios, size_t n,
-    const struct client_profile *client,
+    const struct client_profile *const *clients, size_t n_clients,
     const struct client_profile *reference,
     struct scenario *const *controls, size_t n_controls,
     const struct run_opts *o, struct run_cell **out);
@@ -223,7 +234,8 @@ bool run_score_moments(const struct run_cell *c, const struct run_events *ev,
 
 /*
  * The file a kept cell's directory holds to be scored again (`danelab
- * score --cell DIR`): {"scenario": FILE, "client": FILE, "policy": P}.
+ * score --cell DIR`): {"scenario": FILE, "client": FILE, "policy": P,
+ * "time_scale": F} (F: --time-scale, applied again to the file).
  */
 #define RUN_CELL_FILE "cell.json"
 

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,44 +69,72 @@ cell_name(const struct run_cell *c, char *buf, size_t len)
 }
 
 /*
+ * The run of phase i, if it ended after phase i + 1 started: what the
+ * scenario cannot have assumed.  NULL when it ended in time.
+ */
+static const struct run_client_run *
+overran(const struct scenario *s, const struct run_events *ev, size_t i)
+{
+	size_t j;
+
+	if (i + 1 >= s->n_phases)
+		return NULL;
+	for (j = 0; j < ev->n_runs; j++)
+		if (ev->runs[j].index == (int)i && ev->runs[j].t_end >= 0 &&
+		    ev->runs[j].t_end > (double)s->phases[i + 1].at)
+			return &ev->runs[j];
+	return NULL;
+}
+
+/*
  * A timeline's client runs must each end before the next phase starts:
  * a run that overlaps the next phase may have looked records up in the
  * next phase's world, and every later phase then starts from a resolver
  * cache the scenario does not describe.  late: the phase whose run
- * overran first, or -1.  Results of the phases after it become ERROR
- * (the machine was too slow for the timeline, not the client wrong).
- * Returns the new late.
+ * overran first, or -1.  Results of the phases after it become ERROR,
+ * saying which run overran, by how much, and the --time-scale that
+ * gives it room: the client was slower than the timeline, which is
+ * neither its verdict nor the lab's fault.  Returns the new late.
  */
 static int
 timeline_overrun(const struct scenario *s, const struct run_events *ev,
     size_t i, struct run_result *r, int late)
 {
-	size_t j;
+	const struct run_client_run *run;
+	double gap, took, need;
+	char hint[160];
 
 	if (s->n_phases == 0)
 		return late;
-	if (late >= 0) {
-		free(r->reason);
-		r->reason = xasprintf("not scored: the client run of phase "
-		    "%s overran the start of the next phase (the machine was "
-		    "too slow for the timeline), so the resolver's cache is "
-		    "not what this phase assumes", s->phases[late].name);
-		r->verdict = RUN_ERROR;
-		free(r->deviation);
-		free(r->rule);
-		free(r->rule_ref);
-		free(r->rule_host);
-		free(r->observed);
-		r->deviation = r->rule = r->rule_ref = r->rule_host = NULL;
-		r->observed = NULL;
-		return late;
-	}
-	if (i + 1 >= s->n_phases)
-		return late;
-	for (j = 0; j < ev->n_runs; j++)
-		if (ev->runs[j].index == (int)i && ev->runs[j].t_end >= 0 &&
-		    ev->runs[j].t_end > (double)s->phases[i + 1].at)
-			return (int)i;
+	if (late < 0)
+		return overran(s, ev, i) != NULL ? (int)i : late;
+	run = overran(s, ev, (size_t)late);
+	gap = (double)s->phases[late + 1].at - s->phases[late].at;
+	took = run->t_end - (double)s->phases[late].at;
+	/* The factor that fits the run in its gap, with a second to spare. */
+	need = s->time_scale * (took + 1.0) / (gap > 0 ? gap : 1.0);
+	need = ceil(need * 10 - 1e-9) / 10;	/* 1.9 stays 1.9 */
+	if (need <= SCEN_TIME_SCALE_MAX)
+		snprintf(hint, sizeof(hint), "; try --time-scale %g", need);
+	else
+		snprintf(hint, sizeof(hint), "; even --time-scale %g does not "
+		    "fit the client in this timeline", SCEN_TIME_SCALE_MAX);
+	free(r->reason);
+	r->reason = xasprintf("not scored: the client run of phase %s ended "
+	    "%.1f s after phase '%s' started at %u s (the run took %.1f s, "
+	    "the phases are %.0f s apart), so the resolver's cache is not "
+	    "what this phase assumes%s", s->phases[late].name,
+	    run->t_end - (double)s->phases[late + 1].at,
+	    s->phases[late + 1].name, s->phases[late + 1].at,
+	    run->t_start >= 0 ? run->t_end - run->t_start : took, gap, hint);
+	r->verdict = RUN_ERROR;
+	free(r->deviation);
+	free(r->rule);
+	free(r->rule_ref);
+	free(r->rule_host);
+	free(r->observed);
+	r->deviation = r->rule = r->rule_ref = r->rule_host = NULL;
+	r->observed = NULL;
 	return late;
 }
 
@@ -188,9 +217,10 @@ write_cell_file(const struct run_cell *c, const char *dir)
 	    realpath(c->client->file, pabs) == NULL)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, RUN_CELL_FILE);
-	o = json_pack("{s:s, s:s, s:s, s:s}", "scenario", sabs,
+	/* The time scale too: the file alone has the unscaled timeline. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:f}", "scenario", sabs,
 	    "scenario_id", c->s->id, "client", pabs, "policy",
-	    scen_policy_name(c->policy));
+	    scen_policy_name(c->policy), "time_scale", c->s->time_scale);
 	if (o != NULL)
 		json_dump_file(o, path, JSON_INDENT(2));
 	json_decref(o);

@@ -458,6 +458,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 	rep->jobs = o->jobs;
 	rep->shard_k = o->shard_k;
 	rep->shard_n = o->shard_n;
+	rep->time_scale = o->time_scale;
 
 	/* The environment check first (its cells come first), then the rest. */
 	while (n_env < n && cells[n_env].env_check)

@@ -84,6 +84,7 @@ run_report_start(const struct scenario *s, const char *isolation,
 	rep->version = xstrdup(DANELAB_VERSION);
 	rep->isolation = xstrdup(isolation);
 	rep->env_ok = true;
+	rep->time_scale = s->time_scale;
 	rep->n_scenarios = 1;
 	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
 	run_scenario_from(s, &rep->scenarios[0]);
@@ -108,6 +109,9 @@ cell_cmp_id(const void *a, const void *b)
 
 	if (r != 0)
 		return r;
+	if (x->client != y->client &&
+	    (r = strcmp(x->client->name, y->client->name)) != 0)
+		return r;
 	return (int)x->policy - (int)y->policy;
 }
 
@@ -129,26 +133,45 @@ cell_cmp_start(const void *a, const void *b)
 	return cell_cmp_id(a, b);
 }
 
+/*
+ * The policies client c is scored under.  One place, so that a kind of
+ * profile scored once (not per policy) changes only this.
+ */
+static size_t
+client_policies(const struct client_profile *c, const struct run_opts *o,
+    enum scen_policy *out)
+{
+	size_t n = 0, p;
+
+	(void)c;
+	for (p = 0; p < SCEN_POLICY_COUNT; p++)
+		if (o->policies[p])
+			out[n++] = (enum scen_policy)p;
+	return n;
+}
+
 size_t
 run_plan(struct scenario *const *scenarios, size_t n,
-    const struct client_profile *client,
+    const struct client_profile *const *clients, size_t n_clients,
     const struct client_profile *reference,
     struct scenario *const *controls, size_t n_controls,
     const struct run_opts *o, struct run_cell **out)
 {
+	enum scen_policy pol[SCEN_POLICY_COUNT];
 	struct run_cell *all, *cells;
-	size_t n_all = 0, n_cells = 0, i, j, p;
+	size_t n_all = 0, n_cells = 0, i, j, k, p, np;
 
-	all = xcalloc(n * SCEN_POLICY_COUNT + 1, sizeof(*all));
+	all = xcalloc(n * n_clients * SCEN_POLICY_COUNT + 1, sizeof(*all));
 	for (i = 0; i < n; i++)
-		for (p = 0; p < SCEN_POLICY_COUNT; p++) {
-			if (!o->policies[p])
-				continue;
-			all[n_all].s = scenarios[i];
-			all[n_all].client = client;
-			all[n_all].policy = (enum scen_policy)p;
-			all[n_all].report = true;
-			n_all++;
+		for (k = 0; k < n_clients; k++) {
+			np = client_policies(clients[k], o, pol);
+			for (p = 0; p < np; p++) {
+				all[n_all].s = scenarios[i];
+				all[n_all].client = clients[k];
+				all[n_all].policy = pol[p];
+				all[n_all].report = true;
+				n_all++;
+			}
 		}
 	qsort(all, n_all, sizeof(*all), cell_cmp_id);
 

@@ -179,6 +179,7 @@ scenario_load_buffer(const char *name, const char *buf, size_t len,
 		return rc == DL_ENOMEM ? rc : DL_EINVAL;
 	s = xcalloc(1, sizeof(*s));
 	s->file = xstrdup(name);
+	s->time_scale = 1.0;
 	scen_decode(&ctx, root, s);
 	ytree_free(root);
 	scen_check(&ctx, s);

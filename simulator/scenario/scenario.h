@@ -42,6 +42,13 @@
 #define SCEN_MAX_PHASES		32
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
 #define SCEN_MAX_TTL		604800	/* seconds */
+/*
+ * --time-scale: below 0.1 the 5 s phase gaps of the catalogue shrink
+ * under a second, which no client run fits; above 20 a rollover lasts
+ * an hour and a TTL of the catalogue's 3600 s becomes 20 hours.
+ */
+#define SCEN_TIME_SCALE_MIN	0.1
+#define SCEN_TIME_SCALE_MAX	20.0
 
 /* Where an element was written; line and col are 1-based, 0 = unknown. */
 struct scen_pos {
@@ -320,6 +327,12 @@ struct scenario {
 	struct scen_phase *phases;
 	size_t n_phases;
 	struct scen_expect expect;
+	/*
+	 * The factor scenario_time_scale stretched the timeline by; 1 as
+	 * loaded.  Reports and kept cells record it, so that a result at
+	 * "20 s" can be read against the file's "10".
+	 */
+	double time_scale;
 };
 
 /*
@@ -380,6 +393,34 @@ const struct scen_zone *scenario_zone_for(const struct scenario *s,
  */
 const struct scen_expect_policy *scenario_expect(const struct scenario *s,
     enum scen_policy policy, int phase);
+
+/*
+ * Parse a time-scale factor ("2", "0.5", "1.5"): a plain decimal number
+ * from SCEN_TIME_SCALE_MIN to SCEN_TIME_SCALE_MAX; no "inf", "nan", hex
+ * or trailing garbage.  Returns 0 and *out, or -1 (nothing set).
+ */
+int scen_time_scale_parse(const char *arg, double *out);
+
+/*
+ * Stretch (f > 1) or shrink (f < 1) the timeline of s by f: every phase
+ * offset, and every TTL of the world (the world's and each zone's
+ * default, which is also the SOA minimum, hence negative caching; each
+ * extra record's; each host's TLSA TTL, also as a phase changes it), so
+ * that every relation the timeline rests on ("published two TTLs before
+ * the switch") holds as written.  This is the one place time is scaled:
+ * the worlds, the player's schedule, the client's moments, the overrun
+ * check, reports and `explain` all read the scaled scenario.  A scenario
+ * without timeline is left as it is (time plays no part in it: its one
+ * client run starts on an empty cache).
+ *
+ * Values are whole seconds, so each is rounded to the nearest; a
+ * factor that leaves any value fractional gets one warning saying so.
+ * Errors, at the value's position, leave s untouched: a TTL below 1 s
+ * or above 2^31-1 (RFC 2181 8), an offset past SCEN_MAX_OFFSET, two
+ * phases at the same second.  f must be in the range above.  Returns
+ * 0 or DL_EINVAL.  Applying it twice multiplies the factors.
+ */
+int scenario_time_scale(struct scenario *s, double f, struct dl_diags *diags);
 
 /* Index of the phase called name, or -1. */
 int scenario_phase_index(const struct scenario *s, const char *name);

@@ -3,6 +3,7 @@
  */
 #include "simulator/util/json.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -147,6 +148,17 @@ json_int(struct json_writer *j, long long v)
 }
 
 void
+json_real(struct json_writer *j, double v)
+{
+	if (!isfinite(v)) {
+		json_null(j);
+		return;
+	}
+	json_sep(j);
+	fprintf(j->fp, "%.6g", v);
+}
+
+void
 json_bool(struct json_writer *j, bool v)
 {
 	json_sep(j);
@@ -172,6 +184,13 @@ json_kv_int(struct json_writer *j, const char *key, long long v)
 {
 	json_key(j, key);
 	json_int(j, v);
+}
+
+void
+json_kv_real(struct json_writer *j, const char *key, double v)
+{
+	json_key(j, key);
+	json_real(j, v);
 }
 
 void

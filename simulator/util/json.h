@@ -33,11 +33,17 @@ void json_str(struct json_writer *j, const char *s);	/* NULL -> null */
 void json_int(struct json_writer *j, long long v);
 void json_bool(struct json_writer *j, bool v);
 void json_null(struct json_writer *j);
+/*
+ * A finite number, shortest of "%.6g" (6 significant digits: a value
+ * read back from it writes the same bytes); non-finite: null.
+ */
+void json_real(struct json_writer *j, double v);
 
 /* Shorthands for "key": value. */
 void json_kv_str(struct json_writer *j, const char *key, const char *s);
 void json_kv_int(struct json_writer *j, const char *key, long long v);
 void json_kv_bool(struct json_writer *j, const char *key, bool v);
+void json_kv_real(struct json_writer *j, const char *key, double v);
 
 /* Write s as a JSON string literal (with quotes) to fp. */
 void json_fput_string(FILE *fp, const char *s);

@@ -287,6 +287,7 @@ test_json_round_trip(void **state)
 	assert_null(strstr(first, "\xff"));
 	assert_non_null(strstr(first, "\\u0001\\u001b[31m"));
 	assert_non_null(strstr(first, "\"schema\": 2"));
+	assert_non_null(strstr(first, "\"time_scale\": 1,"));
 	path = temp_file(first, strlen(first), ".json");
 	dl_diags_init(&d);
 	assert_int_equal(report_read_json(path, &back, &d), 0);
@@ -315,6 +316,22 @@ test_json_round_trip(void **state)
 		free(a);
 		free(b);
 	}
+	unlink(path);
+	free(path);
+	free(first);
+	dl_diags_clear(&d);
+	report_clear(&back);
+
+	/* A time scale reads back as written, and writes the same bytes. */
+	r.time_scale = 1.5;
+	first = render(&r, REPORT_JSON, false);
+	assert_non_null(strstr(first, "\"time_scale\": 1.5,"));
+	path = temp_file(first, strlen(first), ".json");
+	assert_int_equal(report_read_json(path, &back, &d), 0);
+	assert_true(back.time_scale == 1.5);
+	second = render(&back, REPORT_JSON, false);
+	assert_string_equal(first, second);
+	free(second);
 	unlink(path);
 	free(path);
 	free(first);
@@ -448,6 +465,14 @@ test_json_read_errors(void **state)
 	expect_read_error(bad, "duplicate");
 	free(bad);
 
+	bad = replace(good, "\"time_scale\": 1", "\"time_scale\": 50");
+	assert_int_equal(expect_read_error(bad, "time_scale: 50 is out of "
+	    "range 0.1..20"), line_of(bad, "\"time_scale\""));
+	free(bad);
+	bad = replace(good, "\"time_scale\": 1", "\"time_scale\": \"2\"");
+	expect_read_error(bad, "time_scale: expected a number");
+	free(bad);
+
 	good[strlen(good) / 2] = '\0';
 	expect_read_error(good, "not valid JSON");
 	expect_read_error("[1, 2]", "a report is a JSON object");
@@ -493,6 +518,17 @@ test_merge(void **state)
 	b.env_message = xstrdup("control/valid-dane-ee failed");
 	report_count(&a, ca);
 	report_count(&b, cb);
+
+	/* Another time scale is rejected and leaves dst as it was. */
+	b.time_scale = 2;
+	dl_diags_init(&d);
+	assert_int_equal(report_merge(&a, &b, "b.json", &d), DL_EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.v[0].msg, "time scale 2 does not merge with "
+	    "time scale 1"));
+	assert_int_equal(a.n_results, 5);
+	dl_diags_clear(&d);
+	b.time_scale = 1;
 
 	/* A duplicate is rejected and leaves dst as it was. */
 	build(&c);
@@ -625,6 +661,17 @@ test_html(void **state)
 	    "<small>during</small></summary>"));
 	assert_non_null(strstr(h, "3 passed, 1 failed, 1 error, 1 hang, 1 skipped"));
 	assert_non_null(strstr(h, "</html>\n"));
+	assert_null(strstr(h, "time scale"));
+	/* The summary row: one cell per client over its policies. */
+	assert_non_null(strstr(h, "<tr class=\"clients\"><th>summary per "
+	    "client</th><td colspan=\"1\" class=\"FAIL\">exim: 0 passed, 0 "
+	    "failed, 1 error, 1 hang"));
+	assert_non_null(strstr(h, "<td colspan=\"2\" class=\"FAIL\">"
+	    "postfix: 3 passed, 1 failed,"));
+	r.time_scale = 0.5;
+	free(h);
+	h = render(&r, REPORT_HTML, false);
+	assert_non_null(strstr(h, "<tr><td>time scale</td><td>0.5 "));
 	if (have_python()) {
 		path = temp_file(h, strlen(h), ".html");
 		cmd = xasprintf("python3 -c 'import html.parser,sys\n"
@@ -665,6 +712,17 @@ test_text(void **state)
 	/* Evidence only for the 6 results that are not PASS. */
 	assert_int_equal(count_str(t, "    exit:"), 6);
 	assert_null(strstr(t, "\x1b"));	/* no colour, no client escapes */
+	assert_null(strstr(t, "time scale"));	/* shown only when != 1 */
+	/* Two clients: a summary each, in name order, before the run's. */
+	assert_non_null(strstr(t, "\n\nclient exim: 0 passed, 0 failed, 1 "
+	    "error, 1 hang, 0 skipped, 0 xfail, 0 xpass\nclient postfix: 3 "
+	    "passed, 1 failed, 0 error, 0 hang, 1 skipped, 1 xfail, 1 xpass\n"
+	    "3 passed"));
+	free(t);
+	r.time_scale = 2;
+	t = render(&r, REPORT_TEXT, false);
+	assert_non_null(strstr(t, "time scale 2: every timeline's offsets "
+	    "and TTLs x2\n"));
 	free(t);
 	free(last);
 

@@ -595,10 +595,69 @@ test_deviation_pinned_sni_window(void **state)
 	run_result_clear(&r);
 }
 
+/*
+ * A phase's client run that ends after the next phase started: the
+ * later phases are ERROR, saying which run overran, by how much, and
+ * the time scale that fits it; the overrunning phase itself is scored.
+ */
+static void
+test_timeline_overrun(void **state)
+{
+	struct fx *f = *state;
+	struct scen_phase ph[3];
+	struct run_cell c;
+	struct run_report rep;
+
+	fx_scenario(f, 1, SCEN_ACT_AUTH);
+	memset(ph, 0, sizeof(ph));
+	ph[0].name = (char *)"old";
+	ph[1].name = (char *)"switched";
+	ph[1].at = 5;
+	ph[2].name = (char *)"late";
+	ph[2].at = 10;
+	f->s.phases = ph;
+	f->s.n_phases = 3;
+	f->s.time_scale = 1;
+	fx_events(f,
+	    "{\"v\":1,\"t\":0.10,\"ev\":\"client.start\",\"run\":0}\n"
+	    S_DELIVERED_TLS("0.5", "mx1.example.net", "1")
+	    "{\"v\":1,\"t\":8.50,\"ev\":\"client.end\",\"run\":0,"
+	    "\"status\":0,\"timed_out\":false,\"ms\":8400}\n"
+	    "{\"v\":1,\"t\":8.60,\"ev\":\"client.start\",\"run\":1}\n"
+	    "{\"v\":1,\"t\":9.00,\"ev\":\"client.end\",\"run\":1,"
+	    "\"status\":0,\"timed_out\":false,\"ms\":400}\n");
+	memset(&c, 0, sizeof(c));
+	c.s = &f->s;
+	c.client = &f->p;
+	c.policy = SCEN_POLICY_DANE;
+	memset(&rep, 0, sizeof(rep));
+	run_score_moments(&c, &f->ev, "/nonexistent/client", &rep);
+	assert_int_equal(rep.n_results, 3);
+	assert_int_equal(rep.results[0].verdict, RUN_PASS);
+	assert_int_equal(rep.results[1].verdict, RUN_ERROR);
+	assert_int_equal(rep.results[2].verdict, RUN_ERROR);
+	assert_non_null(strstr(rep.results[1].reason, "the client run of "
+	    "phase old ended 3.5 s after phase 'switched' started at 5 s "
+	    "(the run took 8.4 s, the phases are 5 s apart)"));
+	assert_non_null(strstr(rep.results[2].reason, "try --time-scale 1.9"));
+	assert_null(strstr(rep.results[1].reason, "machine"));
+	report_clear(&rep);
+
+	/* At --time-scale 1.5 already, the hint is the whole factor. */
+	f->s.time_scale = 1.5;
+	run_score_moments(&c, &f->ev, "/nonexistent/client", &rep);
+	assert_non_null(strstr(rep.results[1].reason, "try --time-scale 2.9"));
+	report_clear(&rep);
+	f->s.phases = NULL;
+	f->s.n_phases = 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_timeline_overrun, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_delivered_tls_passes,
 		setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_defer_world_delivered_fails,

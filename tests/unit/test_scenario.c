@@ -902,6 +902,151 @@ test_readme_reference(void **state)
 	free(readme);
 }
 
+/*
+ * --time-scale: every offset and TTL of a timeline scenario scaled, the
+ * inherited ones (0) left to inherit; bounds refused with s untouched.
+ */
+#define TIMED \
+	HEAD \
+	"domain: example.net\n" \
+	"zones:\n" \
+	"  - name: example.net\n" \
+	"    ttl: 30\n" \
+	"    records:\n" \
+	"      - { name: txt, type: TXT, data: '\"x\"', ttl: 7 }\n" \
+	"      - { name: other, type: TXT, data: '\"y\"' }\n" \
+	"mx:\n" \
+	"  - { host: mx1.example.net, addresses: [127.0.1.25]," \
+	" chain: [mx-cur, int-r3], tlsa-ttl: 20," \
+	" tlsa: [{ usage: 3, selector: 1, matching: 1, cert: mx-cur }] }\n" \
+	"timeline:\n" \
+	"  - { phase: one, at: 0 }\n" \
+	"  - phase: two\n" \
+	"    at: 5\n" \
+	"    hosts: [{ host: mx1.example.net, tlsa-ttl: 3 }]\n" \
+	"  - { phase: three, at: 45 }\n" \
+	EXPECT1
+
+static void
+test_time_scale(void **state)
+{
+	const struct scen_zone *z;
+	struct scenario *s;
+	struct dl_diags d;
+	double f;
+	char *t;
+
+	(void)state;
+	s = load_ok(TIMED);
+	z = scenario_zone(s, "example.net.");
+	assert_non_null(z);
+	assert_int_equal(s->ttl, 3600);
+	dl_diags_init(&d);
+	assert_int_equal(scenario_time_scale(s, 2, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_true(s->time_scale == 2.0);
+	assert_int_equal(s->ttl, 7200);
+	assert_int_equal(z->ttl, 60);
+	assert_int_equal(z->records[0].ttl, 14);
+	assert_int_equal(z->records[1].ttl, 0);	/* still the zone's */
+	assert_int_equal(s->hosts[0].tlsa_ttl, 40);
+	assert_int_equal(s->phases[0].at, 0);
+	assert_int_equal(s->phases[1].at, 10);
+	assert_int_equal(s->phases[2].at, 90);
+	assert_int_equal(s->phases[1].hosts[0].tlsa_ttl, 6);
+	/* Twice: the factors multiply. */
+	assert_int_equal(scenario_time_scale(s, 0.5, &d), 0);
+	assert_true(s->time_scale == 1.0);
+	assert_int_equal(s->phases[2].at, 45);
+	assert_int_equal(s->hosts[0].tlsa_ttl, 20);
+	scenario_free(s);
+
+	/* Fractional results are rounded, with one warning. */
+	s = load_ok(TIMED);
+	assert_int_equal(scenario_time_scale(s, 1.5, &d), 0);
+	assert_int_equal(s->phases[1].at, 8);	/* 7.5 */
+	assert_int_equal(s->phases[1].hosts[0].tlsa_ttl, 5);	/* 4.5 */
+	assert_int_equal(s->hosts[0].tlsa_ttl, 30);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].level, DL_DIAG_WARNING);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "4 values rounded to whole seconds (first: the TTL of txt.example.net. TXT, 7 s, is 10.50 s, now 11 s)"));
+	free(t);
+	dl_diags_clear(&d);
+	scenario_free(s);
+
+	/*
+	 * 0.1: the phase's TLSA TTL 3 becomes 0.3 s, below 1 s; refused at
+	 * its position, and nothing changed.
+	 */
+	s = load_ok(TIMED);
+	assert_int_equal(scenario_time_scale(s, 0.1, &d), DL_EINVAL);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "inline.yaml:19:13: error: time scale 0.1: "));
+	assert_non_null(strstr(t, "the TLSA TTL of mx1.example.net. in "
+	    "phase two, 3 s, becomes 0.30 s, below 1 s (scale by at least "
+	    "0.17)"));
+	free(t);
+	dl_diags_clear(&d);
+	assert_int_equal(s->hosts[0].tlsa_ttl, 20);
+	assert_int_equal(s->phases[2].at, 45);
+	assert_true(s->time_scale == 1.0);
+	/* Out of range factors. */
+	assert_int_equal(scenario_time_scale(s, 25, &d), DL_EINVAL);
+	assert_int_equal(scenario_time_scale(s, 0.05, &d), DL_EINVAL);
+	dl_diags_clear(&d);
+	scenario_free(s);
+
+	/* Offsets past SCEN_MAX_OFFSET. */
+	s = load_ok(HEAD
+	    "domain: example.net\n"
+	    "mx:\n"
+	    "  - { host: mx1.example.net, addresses: [127.0.1.25],"
+	    " chain: [mx-cur, int-r3] }\n"
+	    "timeline:\n"
+	    "  - { phase: one, at: 0 }\n"
+	    "  - { phase: two, at: 50000 }\n"
+	    EXPECT1);
+	assert_int_equal(scenario_time_scale(s, 2, &d), DL_EINVAL);
+	t = tu_diags_text(&d);
+	assert_non_null(strstr(t, "the offset of phase two, 50000 s, "
+	    "becomes 100000 s, past the 86400 s"));
+	free(t);
+	dl_diags_clear(&d);
+	assert_int_equal(s->phases[1].at, 50000);
+	scenario_free(s);
+
+	/* Without timeline: nothing is time. */
+	s = load_ok(HEAD
+	    "domain: example.net\n"
+	    "mx:\n"
+	    "  - { host: mx1.example.net, addresses: [127.0.1.25],"
+	    " chain: [mx-cur, int-r3] }\n"
+	    EXPECT1);
+	assert_int_equal(scenario_time_scale(s, 3, &d), 0);
+	assert_int_equal(s->ttl, 3600);
+	assert_true(s->time_scale == 3.0);
+	scenario_free(s);
+
+	/* The parser: plain decimals in range, nothing else. */
+	assert_int_equal(scen_time_scale_parse("2", &f), 0);
+	assert_true(f == 2.0);
+	assert_int_equal(scen_time_scale_parse("0.1", &f), 0);
+	assert_int_equal(scen_time_scale_parse("20", &f), 0);
+	assert_int_equal(scen_time_scale_parse("20.01", &f), -1);
+	assert_int_equal(scen_time_scale_parse("0.09", &f), -1);
+	assert_int_equal(scen_time_scale_parse("0", &f), -1);
+	assert_int_equal(scen_time_scale_parse("-2", &f), -1);
+	assert_int_equal(scen_time_scale_parse("inf", &f), -1);
+	assert_int_equal(scen_time_scale_parse("nan", &f), -1);
+	assert_int_equal(scen_time_scale_parse("1e1", &f), -1);
+	assert_int_equal(scen_time_scale_parse("0x2", &f), -1);
+	assert_int_equal(scen_time_scale_parse(" 2", &f), -1);
+	assert_int_equal(scen_time_scale_parse("2x", &f), -1);
+	assert_int_equal(scen_time_scale_parse("", &f), -1);
+	assert_int_equal(scen_time_scale_parse("1..2", &f), -1);
+}
+
 int
 main(void)
 {
@@ -921,6 +1066,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_readme_reference),
+		cmocka_unit_test(test_time_scale),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

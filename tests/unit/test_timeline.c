@@ -322,6 +322,53 @@ test_player(void **state)
 	tl_worlds_free(tw);
 }
 
+/*
+ * --time-scale 2: the schedule, the TLSA TTL and the SOA minimum
+ * (negative caching) of the worlds built all follow the one scaling.
+ */
+static void
+test_time_scaled(void **state)
+{
+	static const uint64_t at[] = {0, 2000, 4000, 18000};
+	struct tl_step steps[SCEN_MAX_PHASES];
+	struct scenario *s = NULL;
+	struct tl_worlds *tw = NULL;
+	const struct world *w;
+	struct dl_diags d;
+	ldns_rr *soa;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load("integration/worlds/timeline/"
+	    "late-introduction-fast.yaml", &s), 0);
+	dl_diags_init(&d);
+	assert_int_equal(scenario_time_scale(s, 2, &d), 0);
+	assert_int_equal(tl_schedule(s, steps), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(steps[i].at_ms, at[i]);
+	assert_int_equal(tl_phase_at(s, 17999), 2);
+	assert_int_equal(tl_phase_at(s, 18000), 3);
+	assert_int_equal(tl_worlds_build(s, env("DANELAB_FIXTURES",
+	    "fixtures"), 1700000000, &tw, &d), 0);
+	dl_diags_clear(&d);
+	for (i = 0; i < tw->n; i++) {
+		w = tl_worlds_get(tw, (int)i);
+		assert_int_equal(w->hosts[0].tlsa_ttl, 6);
+		assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(
+		    w->hosts[0].tlsa_rrs, 0)), 6);
+	}
+	w = tl_worlds_get(tw, 0);
+	for (i = 0; i < w->n_zones; i++) {
+		soa = ldns_zone_soa(w->zones[i].zone);
+		assert_int_equal(ldns_rr_ttl(soa), 7200);
+		/* The SOA minimum: how long a "no such record" is cached. */
+		assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)),
+		    7200);
+	}
+	tl_worlds_free(tw);
+	scenario_free(s);
+}
+
 int
 main(void)
 {
@@ -331,6 +378,7 @@ main(void)
 	    cmocka_unit_test(test_schedule_unsorted),
 	    cmocka_unit_test(test_worlds),
 	    cmocka_unit_test(test_player),
+	    cmocka_unit_test(test_time_scaled),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
