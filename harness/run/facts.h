@@ -58,7 +58,7 @@ struct world_facts {
 /*
  * Derive the facts of s at phase (-1: a scenario without timeline, or
  * the baseline) into out.  fixtures_dir: where fixture certificates are
- * (NULL: the built-in fixtures).  Never fails: what cannot be derived
+ * (NULL: $DANELAB_FIXTURES, else the built-in ones).  Never fails: what cannot be derived
  * is FACT_UNKNOWN with its reason in why.
  */
 void facts_derive(const struct scenario *s, int phase,

@@ -465,6 +465,8 @@ facts_derive(const struct scenario *s, int phase, const char *fixtures_dir,
 	size_t i;
 
 	if (fixtures_dir == NULL)
+		fixtures_dir = getenv("DANELAB_FIXTURES");
+	if (fixtures_dir == NULL)
 		fixtures_dir = DANELAB_FIXTURES_DIR;
 	memset(out, 0, sizeof(*out));
 	out->n = s->n_hosts < REPORT_MAX_HOSTS ? s->n_hosts : REPORT_MAX_HOSTS;
