@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/x509.h>
 
 #include "danelab_config.h"
 
 #include "simulator/pki/pki.h"
+#include "simulator/util/xmem.h"
 #include "simulator/zone/world.h"
 
 /* ---- vocabulary -------------------------------------------------------- */
@@ -307,6 +309,85 @@ tlsa_phase_seen(const struct scenario *s, const struct scen_host *h, int p)
 	return seen;
 }
 
+/* TLSA records written as zone records, parsed for the derivation. */
+struct extra_tlsa {
+	struct scen_tlsa t[SCEN_MAX_TLSA];
+	uint8_t data[SCEN_MAX_TLSA][SCEN_MAX_TLSA_DATA];
+	size_t n;
+};
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A CNAME host without TLSA records of its own (they would live at the
+ * target): the records its scenario writes at the original name,
+ * _<port>._tcp.<name>, as zone records (RFC 7672 2.2.2: looked up there
+ * after none at the target).  Records that do not parse are marked
+ * unusable, as a client would treat malformed data.
+ */
+static void
+original_name_tlsa(const struct scenario *s, const struct scen_host *h,
+    struct extra_tlsa *x)
+{
+	char owner[300];
+	size_t z, r;
+
+	x->n = 0;
+	snprintf(owner, sizeof(owner), "_%u._tcp.%s", h->port ? h->port : 25,
+	    h->name);
+	for (z = 0; z < s->n_zones; z++)
+		for (r = 0; r < s->zones[z].n_records; r++) {
+			const struct scen_record *rec = &s->zones[z].records[r];
+			struct scen_tlsa *t = &x->t[x->n];
+			unsigned u, sel, m;
+			int off = 0, hi, lo;
+			const char *p;
+			size_t len = 0;
+
+			if (x->n == SCEN_MAX_TLSA ||
+			    strcasecmp(rec->type, "TLSA") != 0 ||
+			    strcasecmp(rec->owner, owner) != 0)
+				continue;
+			memset(t, 0, sizeof(*t));
+			t->data = x->data[x->n];
+			x->n++;
+			if (sscanf(rec->rdata, "%u %u %u %n", &u, &sel, &m,
+			    &off) != 3 || u > 255 || sel > 255 || m > 255) {
+				t->unusable = true;
+				continue;
+			}
+			t->usage = (uint8_t)u;
+			t->selector = (uint8_t)sel;
+			t->mtype = (uint8_t)m;
+			for (p = rec->rdata + off; *p != '\0' &&
+			    len < SCEN_MAX_TLSA_DATA; p += 2) {
+				while (*p == ' ')
+					p++;
+				if (*p == '\0')
+					break;
+				if ((hi = hexval(p[0])) < 0 ||
+				    (lo = hexval(p[1])) < 0) {
+					t->unusable = true;
+					break;
+				}
+				t->data[len++] = (uint8_t)(hi << 4 | lo);
+			}
+			t->data_len = len;
+			if (len == 0)
+				t->unusable = true;
+		}
+}
+
 static void
 set(struct host_facts *f, enum fact_key k, const char *v, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
@@ -351,7 +432,7 @@ dane_accept(const struct scenario *s, int phase, const char *host)
 
 static void
 host_facts(const struct scenario *s, int phase, const char *fixtures,
-    const struct scen_host *h, struct host_facts *f)
+    const struct scen_host *h, struct host_facts *f, struct extra_tlsa *x)
 {
 	struct world_host_state cur, seen;
 	enum scen_starttls mode = starttls_mode(s, h);
@@ -382,6 +463,11 @@ host_facts(const struct scenario *s, int phase, const char *fixtures,
 		seen.n_tlsa = 0;
 	} else {
 		(void)world_host_state_at(s, h, sp, &seen);
+		if (seen.n_tlsa == 0 && h->cname != NULL) {
+			original_name_tlsa(s, h, x);
+			seen.tlsa = x->t;
+			seen.n_tlsa = x->n;
+		}
 		if (tlsa == SCEN_DNSSEC_SECURE && seen.n_tlsa == 0)
 			set(f, FACT_TLSA, "none", "a signed proof that there "
 			    "are no TLSA records");
@@ -462,6 +548,7 @@ void
 facts_derive(const struct scenario *s, int phase, const char *fixtures_dir,
     struct world_facts *out)
 {
+	struct extra_tlsa *x = xcalloc(1, sizeof(*x));
 	size_t i;
 
 	if (fixtures_dir == NULL)
@@ -472,7 +559,8 @@ facts_derive(const struct scenario *s, int phase, const char *fixtures_dir,
 	out->n = s->n_hosts < REPORT_MAX_HOSTS ? s->n_hosts : REPORT_MAX_HOSTS;
 	for (i = 0; i < out->n; i++)
 		host_facts(s, phase, fixtures_dir, &s->hosts[i],
-		    &out->host[i]);
+		    &out->host[i], x);
+	free(x);
 }
 
 char *

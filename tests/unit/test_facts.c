@@ -88,6 +88,10 @@ test_match(void **st)
 	check("rollover/late-introduction", 2, "mx=secure address=secure "
 	    "tlsa=secure usable=yes match=no starttls=yes chain=yes "
 	    "auth=no");
+	/* A CNAME host: the records at the original name (zone records). */
+	check("cname/tlsa-at-original", -1, "mx=secure address=secure "
+	    "tlsa=secure usable=yes match=yes starttls=yes chain=yes "
+	    "auth=yes");
 	check("rollover/late-introduction", 3, "mx=secure address=secure "
 	    "tlsa=secure usable=yes match=yes starttls=yes chain=yes "
 	    "auth=yes");
