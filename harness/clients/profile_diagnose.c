@@ -5,7 +5,8 @@
  * Owns: splitting output into lines (bounded, as profile_claims.c),
  * matching each line against the rules in order (the first that
  * matches applies), the current host, and the codes per host (a later
- * code for a key replaces an earlier one).  Does not own: the verdict
+ * code for a key replaces an earlier one, except that match=yes
+ * stands).  Does not own: the verdict
  * (harness/run/run_score.c compares the codes with the world's facts,
  * harness/run/facts.h).
  */
@@ -72,10 +73,19 @@ diagnose_line(const struct client_profile *p, const char *line,
 		if ((h = dhost_slot(out, cur)) == REPORT_MAX_HOSTS)
 			return;
 		for (j = 0; j < d->n_codes; j++) {
-			out->host[h].value[d->key[j]] = d->value[j];
+			const char *was = out->host[h].value[d->key[j]];
 			char *dst = out->host[h].line[d->key[j]];
 			size_t n = strlen(line);
 
+			/*
+			 * One matching usable record is enough (RFC 6698 4.1,
+			 * RFC 7671 8): a checker that reports record by
+			 * record has found a match once it said so once.
+			 */
+			if (d->key[j] == FACT_MATCH && was != NULL &&
+			    strcmp(was, "yes") == 0)
+				continue;
+			out->host[h].value[d->key[j]] = d->value[j];
 			/* Cut: the line is evidence shown, not parsed. */
 			if (n >= sizeof(out->host[h].line[0]))
 				n = sizeof(out->host[h].line[0]) - 1;
