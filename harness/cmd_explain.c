@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness/cli.h"
+#include "harness/run/facts.h"
 
 #define WRAP 72
 
@@ -224,8 +225,29 @@ explain_fault(FILE *fp, const struct scen_fault *f)
 		explain_wrap(fp, f->note, 8);
 }
 
+/* What a DANE checker must diagnose (facts.h), per host. */
 static void
-explain(FILE *fp, const struct scenario *s)
+explain_diagnosis(FILE *fp, const struct scenario *s, int phase,
+    const char *fixtures)
+{
+	struct world_facts wf;
+	char buf[512];
+	size_t i;
+	int k;
+
+	facts_derive(s, phase, fixtures, &wf);
+	for (i = 0; i < wf.n; i++) {
+		fprintf(fp, "    %s: %s\n", wf.host[i].host,
+		    facts_format(&wf.host[i], buf, sizeof(buf)));
+		for (k = 0; k < FACT_COUNT; k++)
+			if (wf.host[i].why[k][0] != '\0')
+				fprintf(fp, "      %s: %s\n", fact_key_name(k),
+				    wf.host[i].why[k]);
+	}
+}
+
+static void
+explain(FILE *fp, const struct scenario *s, const char *fixtures)
 {
 	size_t i, k;
 
@@ -274,6 +296,14 @@ explain(FILE *fp, const struct scenario *s)
 		if (st->tlsa != SCEN_DNSSEC_UNSET)
 			fprintf(fp, "    TLSA %-28s %s\n", st->host,
 			    scen_dnssec_name(st->tlsa));
+	}
+	fputs("  What a DANE checker must diagnose (codes: "
+	    "harness/clients/DIAGNOSIS.md):\n", fp);
+	if (s->n_phases == 0)
+		explain_diagnosis(fp, s, -1, fixtures);
+	for (i = 0; i < s->n_phases; i++) {
+		fprintf(fp, "   phase %s:\n", s->phases[i].name);
+		explain_diagnosis(fp, s, (int)i, fixtures);
 	}
 
 	fprintf(fp, "\nThe world\n  mail domain %s\n", s->domain);
@@ -339,7 +369,7 @@ cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cli_scenario(ctx, argv[1], &s)) != 0)
 		return rc;
-	explain(stdout, s);
+	explain(stdout, s, ctx->fixtures_dir);
 	scenario_free(s);
 	return CLI_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/cli.h"
+#include "harness/run/facts.h"
 #include "simulator/util/json.h"
 
 /*
@@ -98,6 +99,42 @@ list_json_expect(struct json_writer *j, const struct scenario *s, int phase)
 	json_obj_end(j);
 }
 
+/*
+ * What a DANE checker must diagnose at phase, per MX host (facts.h):
+ * [{"host": H, "facts": {"mx": "secure", ... "match": null}, "why":
+ * {"tlsa": "SERVFAIL or no answer"}}]; null: the key does not apply.
+ */
+static void
+list_json_diagnosis(struct json_writer *j, const struct scenario *s,
+    int phase)
+{
+	struct world_facts wf;
+	size_t i;
+	int k;
+
+	facts_derive(s, phase, NULL, &wf);
+	json_arr_begin(j);
+	for (i = 0; i < wf.n; i++) {
+		const struct host_facts *f = &wf.host[i];
+
+		json_obj_begin(j);
+		json_kv_str(j, "host", f->host);
+		json_key(j, "facts");
+		json_obj_begin(j);
+		for (k = 0; k < FACT_COUNT; k++)
+			json_kv_str(j, fact_key_name(k), f->v[k]);
+		json_obj_end(j);
+		json_key(j, "why");
+		json_obj_begin(j);
+		for (k = 0; k < FACT_COUNT; k++)
+			if (f->why[k][0] != '\0')
+				json_kv_str(j, fact_key_name(k), f->why[k]);
+		json_obj_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void
 list_json_one(struct json_writer *j, const struct scenario *s)
 {
@@ -142,6 +179,8 @@ list_json_one(struct json_writer *j, const struct scenario *s)
 	json_arr_end(j);
 	json_key(j, "expect");
 	list_json_expect(j, s, s->n_phases > 0 ? 0 : -1);
+	json_key(j, "diagnosis");
+	list_json_diagnosis(j, s, s->n_phases > 0 ? 0 : -1);
 	json_key(j, "phases");
 	json_arr_begin(j);
 	for (i = 0; i < s->n_phases; i++) {
@@ -150,6 +189,8 @@ list_json_one(struct json_writer *j, const struct scenario *s)
 		json_kv_int(j, "at", s->phases[i].at);
 		json_key(j, "expect");
 		list_json_expect(j, s, (int)i);
+		json_key(j, "diagnosis");
+		list_json_diagnosis(j, s, (int)i);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

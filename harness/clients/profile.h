@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "harness/report/report.h"
+#include "harness/run/facts.h"
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
 
@@ -43,6 +44,8 @@
 #define PROFILE_MAX_STEPS 16		/* steps of a lifecycle */
 #define PROFILE_MAX_COLLECT 8		/* files one collect step reads */
 #define PROFILE_MAX_DIR_DEPTH 4		/* subdirectories of a file path */
+#define PROFILE_MAX_DIAGNOSES 32	/* diagnosis rules of a checker */
+#define PROFILE_MAX_CODES 8		/* codes one rule sets */
 
 /*
  * What a client's exit status means, as its profile declares it
@@ -164,6 +167,21 @@ struct profile_claim {
 				 * ("Verified"); NULL: the matched text */
 };
 
+/*
+ * One diagnosis rule of a checker (`diagnoses:`): a line matching
+ * pattern sets the codes key=value (facts.h, harness/clients/
+ * DIAGNOSIS.md) for a host, as claims do: the host named by group
+ * host_group, else the current host.
+ */
+struct profile_diagnosis {
+	char *pattern;		/* POSIX extended regex, as written */
+	regex_t re;
+	unsigned host_group;	/* 1..9, or 0 */
+	size_t n_codes;		/* 0: the line only names the host */
+	int key[PROFILE_MAX_CODES];		/* enum fact_key */
+	const char *value[PROFILE_MAX_CODES];	/* static (facts.h) */
+};
+
 struct profile_deviation {
 	char *scenario;		/* id, or a prefix ending in '/' ("ca/") */
 	char *phase;		/* NULL: every phase */
@@ -225,6 +243,15 @@ struct client_profile {
 	regex_t alive_re;
 	struct profile_deviation *devs;	/* from <name>.deviations */
 	size_t n_devs;
+	/* A checker (version 2, kind checker): its diagnosis rules. */
+	struct profile_diagnosis *diagnoses;
+	size_t n_diagnoses;
+	/*
+	 * The keys it always reports (`reports:`, bits 1 << enum fact_key):
+	 * one of them undiagnosed for a host it diagnosed, where the fact
+	 * is definite, is a failure.
+	 */
+	unsigned reports;
 };
 
 /*
@@ -331,6 +358,28 @@ struct profile_claims {
  */
 void profile_read_claims(const struct client_profile *p, const char *output,
     size_t len, const char *first_mx, struct profile_claims *out);
+
+/* What a checker diagnosed, read from its output (profile_diagnose.c). */
+struct profile_diagnosed {
+	size_t n;
+	struct {
+		char host[256];	/* no final dot, lower case */
+		const char *value[FACT_COUNT];	/* NULL: not diagnosed */
+		char line[FACT_COUNT][96];	/* the line that said it */
+	} host[REPORT_MAX_HOSTS];
+	unsigned dropped;	/* diagnoses about more hosts than fit */
+};
+
+/*
+ * Read diagnoses from output (len bytes), as profile_read_claims reads
+ * claims: per line the first rule that matches applies; a rule without
+ * host group is about the current host (first_mx before any line named
+ * one); a later code for a key replaces an earlier one.  The first MX
+ * is always in out (host[0]), diagnosed or not.
+ */
+void profile_read_diagnoses(const struct client_profile *p,
+    const char *output, size_t len, const char *first_mx,
+    struct profile_diagnosed *out);
 
 /*
  * Warn (file:line) about every deviation of p that names no scenario,

@@ -208,7 +208,7 @@ name_list(const char *const *names, char *buf, size_t len)
 static const char *const top_keys[] = {
 	"version", "name", "kind", "description", "requires", "argv", "env",
 	"files", "timeout", "delivers", "policy", "skip-reason", "claims",
-	"exit", "alive", "steps", "runtime", NULL
+	"exit", "alive", "steps", "runtime", "diagnoses", "reports", NULL
 };
 static const char *const kind_names[] = { "probe", "mta", "checker", NULL };
 
@@ -890,6 +890,209 @@ load_alive(struct pctx *c, struct client_profile *p,
 	p->alive = xstrdup(n->str);
 }
 
+/* ---- checkers: diagnoses, reports ------------------------------------ */
+
+static const char *const diagnosis_keys[] = {
+	"pattern", "set", "host", NULL
+};
+
+/* The key of a diagnosis code or of `reports`, or -1 (reported). */
+static int
+fact_key_of(struct pctx *c, const struct ytree_node *n, const char *s,
+    size_t len)
+{
+	char list[128] = "";
+	size_t o = 0;
+	int k;
+
+	if ((k = fact_key_parse(s, len)) >= 0)
+		return k;
+	for (k = 0; k < FACT_COUNT && o < sizeof(list); k++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+		    k ? ", " : "", fact_key_name((enum fact_key)k));
+	nerr(c, n, "unknown diagnosis key '%.*s' (known: %s)", (int)len, s,
+	    list);
+	return -1;
+}
+
+/* One code "key=value" into d's next slot. */
+static void
+load_code(struct pctx *c, struct profile_diagnosis *d,
+    const struct ytree_node *n)
+{
+	const char *eq, *v;
+	size_t j;
+	int k;
+
+	if (!want_scalar(c, "set", n, "a code key=value"))
+		return;
+	if ((eq = strchr(n->str, '=')) == NULL) {
+		nerr(c, n, "'%s' is not a code key=value (tlsa=bogus)",
+		    n->str);
+		return;
+	}
+	if ((k = fact_key_of(c, n, n->str, (size_t)(eq - n->str))) < 0)
+		return;
+	if ((v = fact_value_parse((enum fact_key)k, eq + 1)) == NULL) {
+		nerr(c, n, "unknown value '%s' for '%s' (known: %s)", eq + 1,
+		    fact_key_name((enum fact_key)k),
+		    fact_values((enum fact_key)k));
+		return;
+	}
+	for (j = 0; j < d->n_codes; j++)
+		if (d->key[j] == k) {
+			nerr(c, n, "'%s' is set twice in one rule",
+			    fact_key_name((enum fact_key)k));
+			return;
+		}
+	d->key[d->n_codes] = k;
+	d->value[d->n_codes++] = v;
+}
+
+static void
+load_diagnosis(struct pctx *c, struct profile_diagnosis *d,
+    const struct ytree_node *m, bool *ok)
+{
+	const struct ytree_node *pat = map_get(m, "pattern");
+	const struct ytree_node *set = map_get(m, "set");
+	const struct ytree_node *hn = map_get(m, "host");
+	size_t i;
+	int rc;
+
+	*ok = false;
+	check_keys(c, m, diagnosis_keys, "a diagnosis");
+	if (pat == NULL || set == NULL) {
+		nerr(c, m, "a diagnosis needs 'pattern' and 'set'");
+		return;
+	}
+	if (!want_scalar(c, "pattern", pat, "a string"))
+		return;
+	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
+		nerr(c, pat, "'pattern' is longer than %d",
+		    PROFILE_MAX_PATTERN);
+		return;
+	}
+	rc = regcomp(&d->re, pat->str, REG_EXTENDED | REG_NEWLINE);
+	if (rc != 0) {
+		char why[256];
+
+		regerror(rc, &d->re, why, sizeof(why));
+		nerr(c, pat, "bad pattern: %s", why);
+		return;
+	}
+	d->pattern = xstrdup(pat->str);
+	*ok = true;		/* regex compiled: the caller frees it */
+	if (want_type(c, "set", set, YTREE_SEQ)) {
+		if (set->n > PROFILE_MAX_CODES)
+			nerr(c, set, "'set' has %zu codes, at most %d",
+			    set->n, PROFILE_MAX_CODES);
+		else
+			for (i = 0; i < set->n; i++)
+				load_code(c, d, set->kids[i]);
+	}
+	if (hn != NULL && get_uint(c, "host", hn, 1, 9, &d->host_group) &&
+	    d->host_group > d->re.re_nsub)
+		nerr(c, hn,
+		    "'host' is group %u, but the pattern has %zu group%s",
+		    d->host_group, d->re.re_nsub,
+		    d->re.re_nsub == 1 ? "" : "s");
+	if (set->type == YTREE_SEQ && set->n == 0 && hn == NULL)
+		nerr(c, set, "an empty 'set' needs 'host' (the line names the "
+		    "host the next lines are about)");
+}
+
+/* diagnoses: [{pattern, set: [codes], host}]; only for a checker. */
+static void
+load_diagnoses(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	size_t i;
+
+	if (p->kind != PROFILE_KIND_CHECKER) {
+		nerr(c, n, "'diagnoses' needs 'kind: checker'");
+		return;
+	}
+	if (!want_type(c, "diagnoses", n, YTREE_SEQ))
+		return;
+	if (n->n > PROFILE_MAX_DIAGNOSES) {
+		nerr(c, n, "'diagnoses' has %zu items, at most %d",
+		    n->n, PROFILE_MAX_DIAGNOSES);
+		return;
+	}
+	p->diagnoses = xcalloc(n->n + 1, sizeof(*p->diagnoses));
+	for (i = 0; i < n->n; i++) {
+		bool ok;
+
+		if (!want_item_map(c, "diagnoses", n->kids[i]))
+			continue;
+		memset(&p->diagnoses[p->n_diagnoses], 0,
+		    sizeof(p->diagnoses[0]));
+		load_diagnosis(c, &p->diagnoses[p->n_diagnoses], n->kids[i],
+		    &ok);
+		if (ok)
+			p->n_diagnoses++;
+	}
+}
+
+/* reports: [tlsa, match]: the keys a checker always diagnoses. */
+static void
+load_reports(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	size_t i;
+	int k;
+
+	if (p->kind != PROFILE_KIND_CHECKER) {
+		nerr(c, n, "'reports' needs 'kind: checker'");
+		return;
+	}
+	if (!want_type(c, "reports", n, YTREE_SEQ))
+		return;
+	for (i = 0; i < n->n; i++) {
+		const struct ytree_node *it = n->kids[i];
+
+		if (!want_scalar(c, "reports", it, "a diagnosis key"))
+			continue;
+		if ((k = fact_key_of(c, it, it->str, strlen(it->str))) < 0)
+			continue;
+		if (p->reports & (1u << k))
+			nerr(c, it, "'%s' is listed twice", it->str);
+		p->reports |= 1u << k;
+	}
+}
+
+/* A checker says what it diagnoses; every key it reports, some rule sets. */
+static void
+check_checker(struct pctx *c, const struct client_profile *p,
+    const struct ytree_node *root)
+{
+	const struct ytree_node *r = map_get(root, "reports");
+	size_t i, j;
+	int k;
+
+	if (p->kind != PROFILE_KIND_CHECKER)
+		return;
+	if (map_get(root, "diagnoses") == NULL)
+		nerr(c, root, "a checker needs 'diagnoses' (output lines to "
+		    "diagnosis codes)");
+	if (map_get(root, "claims") != NULL)
+		nerr(c, map_get(root, "claims"), "a checker is scored on "
+		    "'diagnoses', not 'claims'");
+	for (k = 0; r != NULL && k < FACT_COUNT; k++) {
+		bool found = false;
+
+		if (!(p->reports & (1u << k)))
+			continue;
+		for (i = 0; i < p->n_diagnoses && !found; i++)
+			for (j = 0; j < p->diagnoses[i].n_codes; j++)
+				if (p->diagnoses[i].key[j] == k)
+					found = true;
+		if (!found)
+			nerr(c, r, "'reports' lists '%s', but no diagnosis "
+			    "sets it", fact_key_name((enum fact_key)k));
+	}
+}
+
 /* The file name of path without directory and without ".yaml". */
 static char *
 profile_stem(const char *path)
@@ -1022,6 +1225,11 @@ load_top(struct pctx *c, struct client_profile *p,
 	}
 	if ((v = map_get(root, "alive")) != NULL)
 		load_alive(c, p, v);
+	if ((v = map_get(root, "diagnoses")) != NULL)
+		load_diagnoses(c, p, v);
+	if ((v = map_get(root, "reports")) != NULL)
+		load_reports(c, p, v);
+	check_checker(c, p, root);
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -1142,6 +1350,11 @@ profile_free(struct client_profile *p)
 		free(p->devs[i].reason);
 	}
 	free(p->devs);
+	for (i = 0; i < p->n_diagnoses; i++) {
+		free(p->diagnoses[i].pattern);
+		regfree(&p->diagnoses[i].re);
+	}
+	free(p->diagnoses);
 	free(p);
 }
 

@@ -256,6 +256,8 @@ enum run_rule {
 	RULE_DECISION,		/* the client's own decision is not accepted */
 	RULE_SNI,		/* no SNI, or not the TLSA base domain, where
 				 * DANE authentication is required */
+	RULE_DIAGNOSIS,		/* a checker's diagnosis code differs from
+				 * the world's fact (facts.h) */
 	RULE_TIMEOUT,		/* HANG */
 	RULE_EVIDENCE,		/* ERROR: the event log cannot be trusted */
 	RULE_NOT_RUN,		/* ERROR: the client did not run */

@@ -54,6 +54,8 @@ static const struct {
 	    true },
 	[RULE_DECISION] = { "decision", "RFC 7672 2.2", true },
 	[RULE_SNI] = { "sni", "RFC 7672 8.1", true },
+	[RULE_DIAGNOSIS] = { "diagnosis", "RFC 7672 2.1.1, 2.2, 3.1.3; RFC "
+	    "7671 9", true },
 	[RULE_TIMEOUT] = { "timeout", NULL, true },
 	[RULE_EVIDENCE] = { "evidence", NULL, false },
 	[RULE_NOT_RUN] = { "not-run", NULL, false },
@@ -1056,6 +1058,171 @@ no_host_violation(struct score *sc)
 	apply_deviations(sc);
 }
 
+/* ---------------------------------------------------------- checkers */
+
+/* What each key is about, for the reasons. */
+static const char *const fact_nouns[FACT_COUNT] = {
+	[FACT_MX] = "MX RRset",
+	[FACT_ADDRESS] = "address RRset",
+	[FACT_TLSA] = "TLSA RRset",
+	[FACT_USABLE] = "usable TLSA records",
+	[FACT_MATCH] = "match of a usable record with the chain",
+	[FACT_STARTTLS] = "STARTTLS offer",
+	[FACT_CHAIN] = "certificate chain presented",
+	[FACT_AUTH] = "DANE authentication",
+};
+
+/* Whether the server saw a handshake begin at host i (a chain went out). */
+static bool
+tls_seen(const struct score *sc, size_t i)
+{
+	const struct run_host *h = &sc->res->hosts[i];
+
+	return h->tls_ok > 0 || h->tls_failed > 0;
+}
+
+/*
+ * A checker's codes against the world's facts, key by key, at every
+ * host it diagnosed (and the first MX): a code that differs, a key it
+ * reports left undiagnosed where the fact is definite, or a verdict on
+ * the chain at a host whose server never began a handshake with it.
+ * A handshake the checker aborted once it had the chain counts: the
+ * server sent it.
+ */
+static void
+check_diagnosis(struct score *sc, char *codes, size_t codes_len)
+{
+	const struct run_score_in *in = sc->in;
+	const struct scenario *s = in->s;
+	struct profile_diagnosed *dg = xcalloc(1, sizeof(*dg));
+	struct world_facts *wf = xcalloc(1, sizeof(*wf));
+	char *first, buf[256];
+	size_t j, i, o = 0;
+	int k;
+
+	facts_derive(s, in->phase, NULL, wf);
+	first = run_nodot(s->n_hosts > 0 ? s->hosts[0].name : "");
+	profile_read_diagnoses(in->client, in->output, in->output_len, first,
+	    dg);
+	free(first);
+	codes[0] = '\0';
+	if (dg->dropped > 0)
+		snprintf(sc->claims_problem, sizeof(sc->claims_problem), "the "
+		    "client's output diagnoses more than %d hosts",
+		    REPORT_MAX_HOSTS);
+	for (j = 0; j < dg->n && sc->claims_problem[0] == '\0'; j++) {
+		const struct host_facts *f;
+		struct run_host *h;
+		bool any = false;
+
+		if ((i = claim_host(s, dg->host[j].host)) >= sc->res->n_hosts) {
+			snprintf(sc->claims_problem, sizeof(sc->claims_problem),
+			    "the client diagnoses %s, which is not an MX host "
+			    "of the scenario", dg->host[j].host);
+			break;
+		}
+		f = &wf->host[i];
+		h = &sc->res->hosts[i];
+		for (k = 0; k < FACT_COUNT; k++) {
+			const char *d = dg->host[j].value[k], *fv = f->v[k];
+			bool definite = fv != NULL &&
+			    strcmp(fv, FACT_UNKNOWN) != 0;
+
+			if (d == NULL) {
+				if ((in->client->reports & (1u << k)) &&
+				    definite)
+					violate(sc, RULE_DIAGNOSIS, h, "no "
+					    "diagnosis of %s at %s, where the "
+					    "world's %s is %s%s%s%s",
+					    fact_key_name(k), h->host,
+					    fact_nouns[k], fv, f->why[k][0] ?
+					    " (" : "", f->why[k], f->why[k][0]
+					    ? ")" : "");
+				continue;
+			}
+			any = true;
+			if (o < codes_len)
+				o += (size_t)snprintf(codes + o, codes_len - o,
+				    "%s%s: %s=%s", o ? ", " : "", h->host,
+				    fact_key_name(k), d);
+			if ((k == FACT_MATCH || k == FACT_AUTH ||
+			    (k == FACT_CHAIN && strcmp(d, "yes") == 0)) &&
+			    !tls_seen(sc, i)) {
+				violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed "
+				    "%s at %s, but the server saw no TLS "
+				    "handshake begin there: the diagnosis "
+				    "rests on no chain this world presented",
+				    fact_key_name(k), d, h->host);
+				continue;
+			}
+			if (!definite || fact_accepts(k, fv, d))
+				continue;
+			violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s at "
+			    "%s, the world's %s is %s%s%s%s (line: %s)",
+			    fact_key_name(k), d, h->host, fact_nouns[k], fv,
+			    f->why[k][0] ? " (" : "", f->why[k],
+			    f->why[k][0] ? ")" : "", dg->host[j].line[k]);
+		}
+		if (any) {
+			size_t n = 0;
+
+			buf[0] = '\0';
+			for (k = 0; k < FACT_COUNT; k++)
+				if (dg->host[j].value[k] != NULL &&
+				    n < sizeof(buf))
+					n += (size_t)snprintf(buf + n,
+					    sizeof(buf) - n, "%s%s=%s",
+					    n ? " " : "", fact_key_name(k),
+					    dg->host[j].value[k]);
+			free(h->claim_text);
+			h->claim_text = xstrdup(buf);
+		}
+	}
+	free(dg);
+	free(wf);
+}
+
+/*
+ * A checker: no delivery rules (it delivers nothing and decides
+ * nothing about delivery); its diagnosis against the world's facts.
+ */
+static void
+score_checker(struct score *sc)
+{
+	const struct run_score_in *in = sc->in;
+	struct run_result *res = sc->res;
+	char codes[768];
+
+	if (res->timed_out) {
+		hang(sc);
+		return;
+	}
+	if (sc->exit == PROFILE_EXIT_UNDECLARED) {
+		verdict(res, RUN_ERROR, res->exit_status == 126 ||
+		    res->exit_status == 127 ? RULE_CANNOT_START :
+		    RULE_EXIT_STATUS, NULL, NULL, "the checker exited %d, "
+		    "which its profile does not declare", res->exit_status);
+		return;
+	}
+	if (!profile_alive(in->client, in->output, in->output_len)) {
+		verdict(res, RUN_ERROR, RULE_NO_LIVENESS, NULL, NULL, "the "
+		    "checker's output lacks the line its profile requires "
+		    "(/%s/): it did not run as expected", in->client->alive);
+		return;
+	}
+	check_diagnosis(sc, codes, sizeof(codes));
+	if (sc->claims_problem[0] != '\0') {
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: %s", sc->claims_problem);
+		return;
+	}
+	if (sc->n_v == 0)
+		verdict(res, RUN_PASS, RULE_NONE, NULL, NULL, "the diagnosis "
+		    "agrees with the world: %s", codes[0] ? codes :
+		    "nothing diagnosed");
+	apply_deviations(sc);
+}
+
 void
 run_score(const struct run_score_in *in, struct run_result *res)
 {
@@ -1086,6 +1253,11 @@ run_score(const struct run_score_in *in, struct run_result *res)
 		return;
 	}
 	sc->exit = run_exit_meaning(in);
+	if (in->client->kind == PROFILE_KIND_CHECKER) {
+		score_checker(sc);
+		free(sc);
+		return;
+	}
 	if (sc->exit == PROFILE_EXIT_DEFERRED && res->claimed == SCEN_ACT_UNSET)
 		res->claimed = SCEN_ACT_DEFER;
 	for (i = 0; i < res->n_hosts; i++)

@@ -710,6 +710,73 @@ test_claims_rules(void **state)
 	profile_free(p);
 }
 
+/* The codes a checker's sample gives host 0 (first MX mx1), as text. */
+static void
+check_diagnoses(const char *profile, const char *sample, const char *want)
+{
+	struct client_profile *p = load_ok(profile);
+	struct profile_diagnosed *dg = calloc(1, sizeof(*dg));
+	char path[PATH_MAX], *out, got[256] = "";
+	size_t len, o = 0;
+	int k;
+
+	assert_non_null(dg);
+	snprintf(path, sizeof(path), "tests/clients/samples/%s", sample);
+	out = tu_read_text(path, &len);
+	if (out == NULL)
+		fail_msg("cannot read %s", path);
+	profile_read_diagnoses(p, out, len, "mx1.example.net", dg);
+	free(out);
+	assert_true(dg->n >= 1);
+	assert_string_equal(dg->host[0].host, "mx1.example.net");
+	for (k = 0; k < FACT_COUNT; k++)
+		if (dg->host[0].value[k] != NULL)
+			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s=%s",
+			    o ? " " : "", fact_key_name(k),
+			    dg->host[0].value[k]);
+	if (strcmp(got, want) != 0)
+		print_message("# %s with %s: %s\n", sample, profile, got);
+	assert_string_equal(got, want);
+	free(dg);
+	profile_free(p);
+}
+
+/* Real checker outputs, captured with danelab shell in the worlds. */
+static void
+test_diagnoses_checkers(void **state)
+{
+	(void)state;
+	check_diagnoses("harness/clients/ldns-dane.yaml",
+	    "checker-ldns-dane-tlsa_servfail.out", "tlsa=bogus");
+	check_diagnoses("harness/clients/ldns-dane.yaml",
+	    "checker-ldns-dane-tlsa_nodata.out", "tlsa=none");
+	check_diagnoses("harness/clients/ldns-dane.yaml",
+	    "checker-ldns-dane-dnssec_missing-ds.out",
+	    "address=insecure tlsa=insecure");
+	check_diagnoses("harness/clients/ldns-dane.yaml",
+	    "checker-ldns-dane-control_valid-dane-ee.out", "");
+	check_diagnoses("harness/clients/danetool.yaml",
+	    "checker-danetool-control_valid-dane-ee.out",
+	    "tlsa=secure chain=yes");
+	check_diagnoses("harness/clients/danetool.yaml",
+	    "checker-danetool-tlsa_servfail.out", "tlsa=none");
+	check_diagnoses("harness/clients/danetool.yaml",
+	    "checker-danetool-dnssec_tlsa-rrsig-expired.out", "tlsa=bogus");
+	check_diagnoses("harness/clients/danetool.yaml",
+	    "checker-danetool-dnssec_missing-ds.out", "tlsa=insecure");
+	check_diagnoses("harness/clients/danetool.yaml",
+	    "checker-danetool-starttls_not-offered.out", "");
+	check_diagnoses("harness/clients/hash-slinger.yaml",
+	    "checker-tlsa-control_valid-dane-ee.out", "match=yes chain=yes");
+	check_diagnoses("harness/clients/hash-slinger.yaml",
+	    "checker-tlsa-mx_primary-broken-backup-valid.out",
+	    "match=no chain=yes");
+	check_diagnoses("harness/clients/hash-slinger.yaml",
+	    "checker-tlsa-tlsa_pkix-only.out", "");
+	check_diagnoses("harness/clients/hash-slinger.yaml",
+	    "checker-tlsa-starttls_not-offered.out", "chain=no");
+}
+
 int
 main(void)
 {
@@ -726,6 +793,7 @@ main(void)
 		cmocka_unit_test(test_claims_posttls_finger),
 		cmocka_unit_test(test_claims_reference),
 		cmocka_unit_test(test_claims_swaks),
+		cmocka_unit_test(test_diagnoses_checkers),
 		cmocka_unit_test(test_claims_rules),
 	};
 	const char *tests_dir = getenv("DANELAB_TESTS");

@@ -1,0 +1,129 @@
+/*
+ * profile_diagnose.c -- what a DANE checker diagnosed, read from its
+ * output through the `diagnoses` rules of its profile.
+ *
+ * Owns: splitting output into lines (bounded, as profile_claims.c),
+ * matching each line against the rules in order (the first that
+ * matches applies), the current host, and the codes per host (a later
+ * code for a key replaces an earlier one, except that match=yes
+ * stands).  Does not own: the verdict
+ * (harness/run/run_score.c compares the codes with the world's facts,
+ * harness/run/facts.h).
+ */
+#include "harness/clients/profile_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DIAG_MAX_LINE 4096	/* longer lines are matched truncated */
+
+/* Copy a host name: lower case, no final dot, bounded. */
+static void
+dhost_copy(char *dst, size_t len, const char *src, size_t n)
+{
+	size_t i;
+
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	while (i > 0 && dst[i - 1] == '.')
+		i--;
+	dst[i] = '\0';
+}
+
+/* The slot of host in out, added if new; NULL when out is full. */
+static size_t
+dhost_slot(struct profile_diagnosed *out, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->host[i].host, host) == 0)
+			return i;
+	if (out->n == REPORT_MAX_HOSTS) {
+		out->dropped++;	/* the scorer will not trust it */
+		return REPORT_MAX_HOSTS;
+	}
+	memset(&out->host[i], 0, sizeof(out->host[i]));
+	snprintf(out->host[i].host, sizeof(out->host[i].host), "%s", host);
+	out->n++;
+	return i;
+}
+
+static void
+diagnose_line(const struct client_profile *p, const char *line,
+    struct profile_diagnosed *out, char *cur, size_t curlen)
+{
+	regmatch_t m[10];
+	size_t i, j, h;
+
+	for (i = 0; i < p->n_diagnoses; i++) {
+		const struct profile_diagnosis *d = &p->diagnoses[i];
+
+		if (regexec(&d->re, line, 10, m, 0) != 0)
+			continue;
+		if (d->host_group > 0 && m[d->host_group].rm_so >= 0)
+			dhost_copy(cur, curlen, line + m[d->host_group].rm_so,
+			    (size_t)(m[d->host_group].rm_eo -
+			    m[d->host_group].rm_so));
+		if (d->n_codes == 0 || cur[0] == '\0')
+			return;
+		if ((h = dhost_slot(out, cur)) == REPORT_MAX_HOSTS)
+			return;
+		for (j = 0; j < d->n_codes; j++) {
+			const char *was = out->host[h].value[d->key[j]];
+			char *dst = out->host[h].line[d->key[j]];
+			size_t n = strlen(line);
+
+			/*
+			 * One matching usable record is enough (RFC 6698 4.1,
+			 * RFC 7671 8): a checker that reports record by
+			 * record has found a match once it said so once.
+			 */
+			if (d->key[j] == FACT_MATCH && was != NULL &&
+			    strcmp(was, "yes") == 0)
+				continue;
+			out->host[h].value[d->key[j]] = d->value[j];
+			/* Cut: the line is evidence shown, not parsed. */
+			if (n >= sizeof(out->host[h].line[0]))
+				n = sizeof(out->host[h].line[0]) - 1;
+			memcpy(dst, line, n);
+			dst[n] = '\0';
+		}
+		return;
+	}
+}
+
+void
+profile_read_diagnoses(const struct client_profile *p, const char *output,
+    size_t len, const char *first_mx, struct profile_diagnosed *out)
+{
+	char line[DIAG_MAX_LINE + 1];
+	char cur[256];
+	size_t i = 0;
+
+	memset(out, 0, sizeof(*out));
+	dhost_copy(cur, sizeof(cur), first_mx ? first_mx : "",
+	    first_mx ? strlen(first_mx) : 0);
+	if (cur[0] != '\0')
+		(void)dhost_slot(out, cur);
+	while (output != NULL && i < len) {
+		const char *nl = memchr(output + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - output) : len;
+		size_t n = end - i, k, o = 0;
+
+		if (n > DIAG_MAX_LINE)
+			n = DIAG_MAX_LINE;
+		/* NUL bytes would end the line early: drop them. */
+		for (k = 0; k < n; k++)
+			if (output[i + k] != '\0')
+				line[o++] = output[i + k];
+		if (o > 0 && line[o - 1] == '\r')
+			o--;
+		line[o] = '\0';
+		diagnose_line(p, line, out, cur, sizeof(cur));
+		i = end + 1;
+	}
+}
