@@ -1177,7 +1177,7 @@ load_top(struct pctx *c, struct client_profile *p,
 		p->description = xstrdup(v->str);
 	if ((v = map_get(root, "requires")) != NULL)
 		p->requires = get_strlist(c, "requires", v,
-		    PROFILE_MAX_REQUIRES, false, &p->n_requires);
+		    PROFILE_MAX_REQUIRES, true, &p->n_requires);
 	v = map_get(root, "argv");
 	if ((s = map_get(root, "steps")) != NULL) {
 		if (p->version < 2)

@@ -28,7 +28,12 @@ const char *const profile_var_names[] = {
 
 #define PROFILE_MAX_VAR 32	/* length of a variable name */
 
-/* The value of variable name (len bytes); NULL if there is none. */
+/*
+ * The value of variable name (len bytes); NULL if there is none.
+ * "env:NAME" is danelab's own environment variable NAME (empty when
+ * unset): how a profile finds a client installed off PATH
+ * ({env:DANELAB_EXIM}).
+ */
 static const char *
 var_value(const struct profile_vars *v, const char *name, size_t len,
     bool *known)
@@ -38,14 +43,36 @@ var_value(const struct profile_vars *v, const char *name, size_t len,
 		v->anchor_ds, v->anchor_conf, v->mail_config, v->dir, v->mx1,
 		v->from, v->rcpt, v->message, v->phase, v->scenario
 	};
+	char env[PROFILE_MAX_VAR + 1];
+	const char *e;
 	size_t i;
 
+	if (len > 4 && memcmp(name, "env:", 4) == 0) {
+		if (len - 4 > PROFILE_MAX_VAR)
+			goto unknown;
+		for (i = 4; i < len; i++)
+			if (!((name[i] >= 'A' && name[i] <= 'Z') ||
+			    (name[i] >= 'a' && name[i] <= 'z') ||
+			    (name[i] >= '0' && name[i] <= '9') ||
+			    name[i] == '_') || (i == 4 && name[i] >= '0' &&
+			    name[i] <= '9'))
+				goto unknown;
+		memcpy(env, name + 4, len - 4);
+		env[len - 4] = '\0';
+		*known = true;
+		/* Checking only (no variables): the environment is not read. */
+		if (v->dir == NULL && v->domain == NULL)
+			return "";
+		e = getenv(env);
+		return e != NULL ? e : "";
+	}
 	for (i = 0; profile_var_names[i] != NULL; i++)
 		if (strlen(profile_var_names[i]) == len &&
 		    memcmp(profile_var_names[i], name, len) == 0) {
 			*known = true;
 			return vals[i] ? vals[i] : "";
 		}
+unknown:
 	*known = false;
 	return NULL;
 }
@@ -338,20 +365,59 @@ find_program(const char *prog)
 	return false;
 }
 
+/* The first "{env:NAME}" of t whose NAME is not set: NAME...; or NULL. */
+static const char *
+unset_env(const char *t)
+{
+	const char *q;
+	char name[PROFILE_MAX_VAR + 1];
+	size_t n;
+
+	for (q = t; (q = strstr(q, "{env:")) != NULL; q += 5) {
+		n = strcspn(q + 5, "}");
+		if (n == 0 || n > PROFILE_MAX_VAR)
+			continue;
+		memcpy(name, q + 5, n);
+		name[n] = '\0';
+		if (getenv(name) == NULL)
+			return q + 5;
+	}
+	return NULL;
+}
+
 bool
 profile_available(const struct client_profile *p, char *why, size_t len)
 {
+	static const struct profile_vars envonly = { .domain = "" };
 	size_t i;
 
-	for (i = 0; i < p->n_requires; i++)
-		if (!find_program(p->requires[i])) {
-			if (why != NULL && len > 0)
+	for (i = 0; i < p->n_requires; i++) {
+		char *prog = NULL;
+		bool ok;
+
+		/* Only {env:NAME} means anything here. */
+		if (render_one(p->requires[i], &envonly, PROFILE_MAX_RENDERED,
+		    &prog) != 0)
+			prog = xstrdup(p->requires[i]);
+		ok = find_program(prog);
+		if (!ok && why != NULL && len > 0) {
+			const char *unset = unset_env(p->requires[i]);
+
+			if (unset != NULL)
+				snprintf(why, len, "%s not installed (%s; "
+				    "$%.*s is not set: see the profile's "
+				    "description)", prog, strchr(prog, '/') ?
+				    "not an executable file" : "not in PATH",
+				    (int)strcspn(unset, "}"), unset);
+			else
 				snprintf(why, len, "%s not installed (%s)",
-				    p->requires[i],
-				    strchr(p->requires[i], '/') ?
+				    prog, strchr(prog, '/') ?
 				    "not an executable file" : "not in PATH");
-			return false;
 		}
+		free(prog);
+		if (!ok)
+			return false;
+	}
 	if (why != NULL && len > 0)
 		why[0] = '\0';
 	return true;
