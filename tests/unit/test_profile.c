@@ -31,6 +31,7 @@
 
 #include "danelab_config.h"
 #include "harness/clients/profile.h"
+#include "harness/clients/profile_internal.h"
 #include "harness/run/run.h"
 #include "simulator/util/diag.h"
 
@@ -539,7 +540,54 @@ test_available(void **state)
 	if (saved != NULL)
 		setenv("PATH", saved, 1);
 	free(saved);
+	/*
+	 * {env:NAME}: a client off PATH (Exim from $DANELAB_EXIM); unset,
+	 * the reason names the variable.
+	 */
+	free(p->requires[0]);
+	p->requires[0] = strdup("{env:DANELAB_TEST_ROOT}/sh");
+	unsetenv("DANELAB_TEST_ROOT");
+	assert_false(profile_available(p, why, sizeof(why)));
+	assert_string_equal(why, "/sh not installed (not an executable "
+	    "file; $DANELAB_TEST_ROOT is not set: see the profile's "
+	    "description)");
+	setenv("DANELAB_TEST_ROOT", "/bin", 1);
+	assert_true(profile_available(p, why, sizeof(why)));
+	unsetenv("DANELAB_TEST_ROOT");
 	profile_free(p);
+}
+
+/* {env:NAME} renders danelab's environment; a bad name is refused. */
+static void
+test_render_env_var(void **state)
+{
+	struct client_profile p;
+	struct profile_vars v = { .domain = "example.net", .dir = "/d" };
+	char *t[] = { "{env:DANELAB_TEST_X}/bin:{domain}:{env:DANELAB_NOPE}",
+		      NULL };
+	char **out = NULL, why[128];
+	struct dl_diags d;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.file = "x.yaml";
+	dl_diags_init(&d);
+	setenv("DANELAB_TEST_X", "/opt/x", 1);
+	unsetenv("DANELAB_NOPE");
+	assert_int_equal(profile_render_strv(&p, t, 1, &v, "argument", &out,
+	    &d), 0);
+	assert_string_equal(out[0], "/opt/x/bin:example.net:");
+	profile_strv_free(out);
+	unsetenv("DANELAB_TEST_X");
+	assert_int_equal(profile_template_check("{env:}", why, sizeof(why)),
+	    DL_EINVAL);
+	assert_int_equal(profile_template_check("{env:9X}", why,
+	    sizeof(why)), DL_EINVAL);
+	assert_int_equal(profile_template_check("{env:A-B}", why,
+	    sizeof(why)), DL_EINVAL);
+	assert_int_equal(profile_template_check("{env:DANELAB_EXIM}", why,
+	    sizeof(why)), 0);
+	dl_diags_clear(&d);
 }
 
 /* ---- claims on real output --------------------------------------------- */
@@ -790,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_files),
 		cmocka_unit_test(test_available),
+		cmocka_unit_test(test_render_env_var),
 		cmocka_unit_test(test_claims_posttls_finger),
 		cmocka_unit_test(test_claims_reference),
 		cmocka_unit_test(test_claims_swaks),
