@@ -165,3 +165,18 @@ cli_accept_text(enum scen_action primary, unsigned accept, char *buf,
 		    scen_accept_format(others, rest, sizeof(rest)));
 	return buf;
 }
+
+int
+cli_self_exe(const struct cli_ctx *ctx, const char *verb, char *buf,
+    size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n <= 0) {
+		fprintf(stderr, "%s %s: cannot find this executable: %s\n",
+		    ctx->prog, verb, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	buf[n] = '\0';
+	return 0;
+}

@@ -102,6 +102,15 @@ int cli_time_scale(const struct cli_ctx *ctx, const char *verb,
  */
 int cli_scenario_scale(struct scenario *s, double f);
 
+/*
+ * The absolute path of the running executable into buf (len bytes):
+ * what `run` hands its workers and the client runner.  0, or
+ * CLI_EXIT_USAGE after a message "PROG VERB: cannot find this
+ * executable".
+ */
+int cli_self_exe(const struct cli_ctx *ctx, const char *verb, char *buf,
+    size_t len);
+
 /* True if path is a directory this process may write into. */
 bool cli_dir_writable(const char *path);
 

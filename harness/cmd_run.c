@@ -424,7 +424,6 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct dl_diags d;
 	char exe[PATH_MAX], keep_root[PATH_MAX];
 	size_t n_cells, i;
-	ssize_t el;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -448,13 +447,8 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
 	rc = CLI_EXIT_USAGE;
-	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (el <= 0) {
-		fprintf(stderr, "%s run: cannot find this executable: %s\n",
-		    ctx->prog, strerror(errno));
+	if (cli_self_exe(ctx, "run", exe, sizeof(exe)) != 0)
 		goto out;
-	}
-	exe[el] = '\0';
 	o.danelab = exe;
 	o.fixtures_dir = ctx->fixtures_dir;
 	o.color = ctx->color;

@@ -154,7 +154,6 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	struct run_opts o;
 	struct dl_diags d;
 	char exe[PATH_MAX], root[PATH_MAX];
-	ssize_t el;
 	size_t i;
 	int rc = CLI_EXIT_USAGE;
 
@@ -162,13 +161,8 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	dl_diags_init(&d);
 	if (profile_find(NULL, name, &p, &d) != 0)
 		goto out;
-	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (el <= 0) {
-		fprintf(stderr, "%s shell: cannot find this executable: %s\n",
-		    ctx->prog, strerror(errno));
+	if (cli_self_exe(ctx, "shell", exe, sizeof(exe)) != 0)
 		goto out;
-	}
-	exe[el] = '\0';
 	if (keep_dir != NULL) {
 		if (!cli_dir_writable(keep_dir)) {
 			fprintf(stderr, "%s shell: --keep-dir %s is not a "

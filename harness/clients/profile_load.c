@@ -564,6 +564,33 @@ load_skip(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 	}
 }
 
+/*
+ * A line pattern: a string of at most PROFILE_MAX_PATTERN bytes that
+ * compiles (REG_EXTENDED | REG_NEWLINE) into *re.  Returns a copy of it
+ * (the caller then owns *re too), or NULL with the error reported.
+ */
+static char *
+get_pattern(struct pctx *c, const struct ytree_node *pat, regex_t *re)
+{
+	char why[256];
+	int rc;
+
+	if (!want_scalar(c, "pattern", pat, "a string"))
+		return NULL;
+	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
+		nerr(c, pat, "'pattern' is longer than %d",
+		    PROFILE_MAX_PATTERN);
+		return NULL;
+	}
+	rc = regcomp(re, pat->str, REG_EXTENDED | REG_NEWLINE);
+	if (rc != 0) {
+		regerror(rc, re, why, sizeof(why));
+		nerr(c, pat, "bad pattern: %s", why);
+		return NULL;
+	}
+	return xstrdup(pat->str);
+}
+
 static void
 load_claim(struct pctx *c, struct profile_claim *cl, const struct ytree_node *m,
     bool *ok)
@@ -574,7 +601,7 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct ytree_node *m,
 	const struct ytree_node *hn = map_get(m, "host");
 	const struct ytree_node *ln = map_get(m, "label");
 	char list[128];
-	int rc, i;
+	int i;
 
 	*ok = false;
 	check_keys(c, m, claim_keys, "a claim");
@@ -588,22 +615,8 @@ load_claim(struct pctx *c, struct profile_claim *cl, const struct ytree_node *m,
 		    "(overall)");
 		return;
 	}
-	if (!want_scalar(c, "pattern", pat, "a string"))
+	if ((cl->pattern = get_pattern(c, pat, &cl->re)) == NULL)
 		return;
-	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, pat, "'pattern' is longer than %d",
-		    PROFILE_MAX_PATTERN);
-		return;
-	}
-	rc = regcomp(&cl->re, pat->str, REG_EXTENDED | REG_NEWLINE);
-	if (rc != 0) {
-		char why[256];
-
-		regerror(rc, &cl->re, why, sizeof(why));
-		nerr(c, pat, "bad pattern: %s", why);
-		return;
-	}
-	cl->pattern = xstrdup(pat->str);
 	*ok = true;		/* regex compiled: the caller frees it */
 	if (cn != NULL) {
 		if (!want_scalar(c, "claim", cn, "a claim name"))
@@ -957,7 +970,6 @@ load_diagnosis(struct pctx *c, struct profile_diagnosis *d,
 	const struct ytree_node *set = map_get(m, "set");
 	const struct ytree_node *hn = map_get(m, "host");
 	size_t i;
-	int rc;
 
 	*ok = false;
 	check_keys(c, m, diagnosis_keys, "a diagnosis");
@@ -965,22 +977,8 @@ load_diagnosis(struct pctx *c, struct profile_diagnosis *d,
 		nerr(c, m, "a diagnosis needs 'pattern' and 'set'");
 		return;
 	}
-	if (!want_scalar(c, "pattern", pat, "a string"))
+	if ((d->pattern = get_pattern(c, pat, &d->re)) == NULL)
 		return;
-	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, pat, "'pattern' is longer than %d",
-		    PROFILE_MAX_PATTERN);
-		return;
-	}
-	rc = regcomp(&d->re, pat->str, REG_EXTENDED | REG_NEWLINE);
-	if (rc != 0) {
-		char why[256];
-
-		regerror(rc, &d->re, why, sizeof(why));
-		nerr(c, pat, "bad pattern: %s", why);
-		return;
-	}
-	d->pattern = xstrdup(pat->str);
 	*ok = true;		/* regex compiled: the caller frees it */
 	if (want_type(c, "set", set, YTREE_SEQ)) {
 		if (set->n > PROFILE_MAX_CODES)
