@@ -237,6 +237,36 @@ def main():
         else []
     verbs = sorted(set(listed) | set(VERBS_AT_LEAST))
     tap.diag(f"verbs: {verbs}")
+    # check --client: a profile checked against the catalogue
+    for name in ("reference", "postfix-mta", "exim", "posttls-finger"):
+        exit_is(dl("check", "-q", "--client", name), 0,
+                f"danelab check --client {name}")
+    bad = os.path.join(src, "tests", "clients", "bad", "steps.yaml")
+    r = dl("check", "-q", "--client", bad)
+    exit_is(r, 2, "danelab check --client on a broken lifecycle")
+    tap.ok(re.search(re.escape(bad) + r":\d+:\d+: error: ", r.stderr),
+           "broken profile reported as file:line:col: error: ...")
+    with dltest.TempDir() as tmp:
+        slow = os.path.join(tmp, "slow.yaml")
+        with open(os.path.join(src, "harness", "clients",
+                               "postfix-mta.yaml")) as fp:
+            text = fp.read()
+        with open(slow, "w") as fp:
+            fp.write(text.replace("name: postfix-mta", "name: slow")
+                     .replace("runtime: 6", "runtime: 12"))
+        r = dl("check", "-q", "--client", slow)
+        tap.ok(r.returncode == 0 and "rollover/late-introduction phase "
+               "old-key leaves it 4.8 s" in r.stderr and
+               "--time-scale 2.5 or more" in r.stderr,
+               "check --client warns when a profile's runtime (12 s) does "
+               "not fit a timeline's phases (5 s apart): --time-scale 2.5")
+        if r.returncode != 0 or "--time-scale" not in r.stderr:
+            tap.diag(dltest.short(r.stderr))
+    # shell --client: its options go together, no COMMAND beside it
+    exit_is(dl("shell", "control/valid-dane-ee", "--policy", "dane-only"),
+            2, "danelab shell --policy without --client")
+    exit_is(dl("shell", "control/valid-dane-ee", "--client", "reference",
+               "--", "true"), 2, "danelab shell --client with a COMMAND")
     exit_is(dl("-h"), 0, "danelab -h")
     exit_is(dl("help"), 0, "danelab help")
     r = dl("--version")
