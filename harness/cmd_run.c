@@ -476,12 +476,13 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		o.keep_root = keep_root;
 	}
 	dl_diags_init(&d);
-	if (run_execute(cells, n_cells, &o, &rep, &d) != 0) {
-		dl_diags_print(&d, stderr);
-		dl_diags_clear(&d);
+	rc = run_execute(cells, n_cells, &o, &rep, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	if (rc != 0) {
+		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	dl_diags_clear(&d);
 	if ((rc = write_reports(ctx, &a, &rep)) != 0)
 		goto out;
 	if (o.keep && rmdir(keep_root) != 0)

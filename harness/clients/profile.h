@@ -401,6 +401,9 @@ size_t profile_runtime_check(const struct client_profile *p,
     struct scenario *const *scenarios, size_t n, double scale,
     struct dl_diags *diags);
 
+/* Whether p's lifecycle has a wait step (its runs must read an outcome). */
+bool profile_has_wait(const struct client_profile *p);
+
 /* What exit status st means for p. */
 enum profile_exit profile_exit_meaning(const struct client_profile *p,
     int st);

@@ -246,6 +246,17 @@ profile_step_name(enum profile_step_kind k)
 	return (unsigned)k < PROFILE_STEP_COUNT ? step_names[k] : "?";
 }
 
+bool
+profile_has_wait(const struct client_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps; i++)
+		if (p->steps[i].kind == PROFILE_STEP_WAIT)
+			return true;
+	return false;
+}
+
 const char *
 profile_outcome_name(enum profile_outcome o)
 {
@@ -773,9 +784,10 @@ load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
 		st->pattern[o] = xstrdup(v->str);
 		any = true;
 	}
-	if (!any && map_get(n, "delivered") == NULL)
+	if (map_get(n, "delivered") == NULL)
 		nerr(c, n, "a wait step needs a pattern for 'delivered' "
 		    "(and usually 'deferred' and 'bounced')");
+	(void)any;
 }
 
 static void
@@ -874,6 +886,13 @@ load_steps(struct pctx *c, struct client_profile *p,
 	if (n_wait == 1 && p->kind != PROFILE_KIND_MTA)
 		nerr(c, n, "a wait step (delivered, deferred, bounced) "
 		    "belongs to 'kind: mta'");
+	/*
+	 * An MTA's lifecycle without a wait step would stop the instance
+	 * before it tried to deliver: nothing to score.
+	 */
+	if (n_wait == 0 && p->kind == PROFILE_KIND_MTA && c->errors == 0)
+		nerr(c, n, "an MTA's 'steps' need a wait step: what its log "
+		    "says became of the message");
 	if (n_cmd == 0 && c->errors == 0)
 		nerr(c, n, "'steps' has no run or submit step: nothing "
 		    "would reach the world");

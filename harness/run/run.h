@@ -192,6 +192,7 @@ struct run_client_run {
 	 */
 	char step[16];
 	int outcome;
+	bool interrupted;	/* stopped (Ctrl-C, SIGTERM, a deadline) */
 };
 
 struct run_events {

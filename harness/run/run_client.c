@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -456,6 +457,28 @@ bad:
 
 /* ---- one run ------------------------------------------------------------ */
 
+/*
+ * Open a file the client wrote (its log) for reading: never through a
+ * symbolic link, never blocking on a FIFO, only a regular file.  -1
+ * (errno) otherwise.
+ */
+static int
+open_log(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 /* What became of one client run. */
 struct run_state {
 	int status;		/* the run's exit status, -1: none */
@@ -580,7 +603,7 @@ step_wait(struct plan_run *r, struct plan_step *st, struct out_sink *o,
 
 	while (!runner_stop && evlog_now_ns() < deadline) {
 		if (fd < 0)
-			fd = open(st->log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			fd = open_log(st->log);
 		if (fd >= 0 && (got = wait_scan(st, fd, buf, &have)) !=
 		    PROFILE_OUTCOME_NONE)
 			break;
@@ -616,10 +639,11 @@ step_collect(struct plan_step *st, struct out_sink *o)
 	int fd;
 
 	for (i = 0; st->collect[i] != NULL; i++) {
-		fd = open(st->collect[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = open_log(st->collect[i]);
 		if (fd < 0) {
 			sink_printf(o, "[danelab] collect: %s: %s\n",
-			    st->collect[i], strerror(errno));
+			    st->collect[i], errno == EINVAL ? "not a regular "
+			    "file" : strerror(errno));
 			continue;
 		}
 		sink_printf(o, "[danelab] collect: %s\n", st->collect[i]);

@@ -259,6 +259,13 @@ client_event(struct run_events *ev, unsigned long line, const char *type,
 	v = json_string_value(json_object_get(o, "step"));
 	if (v != NULL)
 		snprintf(r->step, sizeof(r->step), "%s", v);
+	r->interrupted = json_is_true(json_object_get(o, "interrupted"));
+	if (json_object_get(o, "outcome") != NULL &&
+	    !json_is_string(json_object_get(o, "outcome"))) {
+		problem(ev, "line %lu: client.end has an outcome that is not "
+		    "a string", line);
+		return;
+	}
 	v = json_string_value(json_object_get(o, "outcome"));
 	if (v != NULL && (k = profile_outcome_parse(v)) < 0) {
 		problem(ev, "line %lu: client.end has an unknown outcome '%.32s'",

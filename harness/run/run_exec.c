@@ -406,6 +406,40 @@ env_check(struct exec *x, struct run_report *rep)
 	}
 }
 
+/*
+ * An MTA that drops privileges (Postfix's daemons, Exim's delivery
+ * process) reaches its files in the run's directory as another user:
+ * every directory above it must be searchable by others.  A $TMPDIR of
+ * mode 0700 (mktemp -d, Python's tempfile) breaks them in a way their
+ * own logs explain only as "Permission denied": say it once, up front.
+ */
+static void
+tmp_searchable(const char *dir, const struct run_cell *cells, size_t n,
+    struct dl_diags *diags)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cells[i].client->n_steps > 0)
+			break;
+	if (i == n)
+		return;
+	snprintf(path, sizeof(path), "%s", dir);
+	while ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		*slash = '\0';
+		if (stat(path, &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+			dl_warn(diags, path, 0, 0, "not searchable by other "
+			    "users (mode %04o): %s drops privileges and will "
+			    "not reach its files below it; use a TMPDIR whose "
+			    "every directory has o+x", (unsigned)(st.st_mode &
+			    07777), cells[i].client->name);
+			return;
+		}
+	}
+}
+
 int
 run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
     struct run_report *rep, struct dl_diags *diags)
@@ -432,6 +466,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 		    strerror(errno));
 	}
 	chmod(x.dir, 0755);
+	tmp_searchable(x.dir, cells, n, diags);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

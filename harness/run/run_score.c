@@ -790,6 +790,17 @@ check_overall(struct score *sc)
 	    (sc->accept & SCEN_ACT_BIT(res->claimed)) == 0)
 		violate(sc, RULE_DECISION, NULL, "the client decided %s, where "
 		    "RFC 7672 expects %s", scen_action_name(res->claimed), set);
+	/*
+	 * A bounce is a permanent failure: the sender is told the mail is
+	 * lost.  Every failure RFC 7672 knows is temporary (2.1.1, 2.2: a
+	 * lookup failure, no usable TLSA under mandatory DANE, a failed
+	 * authentication): defer, keep the message queued.
+	 */
+	if (sc->in->run->outcome == PROFILE_OUTCOME_BOUNCED)
+		violate(sc, RULE_DECISION, NULL, "the client bounced the "
+		    "message (a permanent failure, in its own log), where RFC "
+		    "7672 expects %s: a DANE failure is temporary, the message "
+		    "stays queued (defer)", set);
 }
 
 /* The host a probe was silent at (no STARTTLS offered), or NULL. */
@@ -911,13 +922,14 @@ run_exit_meaning(const struct run_score_in *in)
 {
 	const struct run_client_run *r = in->run;
 
+	/* A failed step stands, whatever an outcome says. */
+	if (r->step[0] != '\0' && !r->timed_out)
+		return PROFILE_EXIT_UNDECLARED;
 	if (r->outcome == PROFILE_OUTCOME_DELIVERED)
 		return PROFILE_EXIT_DONE;
 	if (r->outcome == PROFILE_OUTCOME_DEFERRED ||
 	    r->outcome == PROFILE_OUTCOME_BOUNCED)
 		return PROFILE_EXIT_DEFERRED;
-	if (r->step[0] != '\0' && !r->timed_out)
-		return PROFILE_EXIT_UNDECLARED;
 	return profile_exit_meaning(in->client, r->status);
 }
 
@@ -1016,6 +1028,20 @@ no_host_violation(struct score *sc)
 
 	if (res->timed_out) {
 		hang(sc);
+		return;
+	}
+	if (in->run->interrupted) {
+		verdict(res, RUN_ERROR, RULE_NOT_RUN, NULL, NULL, "the client "
+		    "run was interrupted before it ended (Ctrl-C, SIGTERM, or "
+		    "the cell's deadline): no verdict");
+		return;
+	}
+	if (profile_has_wait(in->client) &&
+	    in->run->outcome == PROFILE_OUTCOME_NONE &&
+	    in->run->step[0] == '\0') {
+		verdict(res, RUN_ERROR, RULE_EXIT_STATUS, NULL, NULL, "the "
+		    "client's lifecycle ended without its wait step reading an "
+		    "outcome (delivered, deferred or bounced) in its log");
 		return;
 	}
 	if (sc->exit == PROFILE_EXIT_UNDECLARED && in->run->step[0] != '\0') {
@@ -1155,6 +1181,24 @@ check_diagnosis(struct score *sc, char *codes, size_t codes_len)
 				    fact_key_name(k), d, h->host);
 				continue;
 			}
+			/*
+			 * "Matched", "authenticated", "usable" where the
+			 * world has no secure TLSA RRset to speak of: the
+			 * checker trusted records no validator would (RFC
+			 * 7672 2.1.1, 2.2).
+			 */
+			if (fv == NULL && strcmp(d, "yes") == 0 &&
+			    (k == FACT_MATCH || k == FACT_AUTH ||
+			    k == FACT_USABLE)) {
+				violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s "
+				    "at %s, but the world has no secure, usable "
+				    "TLSA RRset there to %s (TLSA: %s) (line: %s)",
+				    fact_key_name(k), d, h->host, k == FACT_AUTH
+				    ? "authenticate with" : k == FACT_MATCH ?
+				    "match" : "use", f->v[FACT_TLSA] ?
+				    f->v[FACT_TLSA] : "n/a", dg->host[j].line[k]);
+				continue;
+			}
 			if (!definite || fact_accepts(k, fv, d))
 				continue;
 			violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s at "
@@ -1269,6 +1313,20 @@ run_score(const struct run_score_in *in, struct run_result *res)
 	check_hosts(sc);
 	check_sni(sc);
 	check_overrun(sc);
+	if (sc->n_v == 0 && in->run->outcome == PROFILE_OUTCOME_DELIVERED &&
+	    !delivered_anywhere(sc)) {
+		/*
+		 * The MTA's own log says delivered, but no server of the
+		 * world accepted a message in this run: it went somewhere the
+		 * lab does not see (or the log lies).
+		 */
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: the client's log says "
+		    "delivered, but no server of the world accepted a message "
+		    "from it");
+		free(sc);
+		return;
+	}
 	if (sc->n_v > 0) {
 		/* What the servers saw stands, whatever the output says. */
 		note_after(sc);
