@@ -308,8 +308,8 @@ void run_score(const struct run_score_in *in, struct run_result *res);
  * The hidden verb `danelab __client`: run a client at given moments.
  *   __client --events FILE --t0 NS --plan FILE
  * The plan (JSON, written by run_cell) lists the runs: {"runs": [{
- * "at_ms", "out", "env": ["NAME=value"...], "headers": bool, "steps":
- * [{"kind": "run|start|submit|wait|collect|stop", "argv": [...],
+ * "at_ms", "out", "dir" (the commands' working directory), "env":
+ * ["NAME=value"...], "headers": bool, "steps": [{"kind": "run|start|submit|wait|collect|stop", "argv": [...],
  * "input", "timeout_ms", "log", "delivered", "deferred", "bounced",
  * "collect": [...]}]}]}, every template already rendered.  At each
  * moment (milliseconds after t0, CLOCK_MONOTONIC nanoseconds): a

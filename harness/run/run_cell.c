@@ -426,6 +426,7 @@ plan_run(const struct run_cell *c, const struct run_opts *o,
 	json_object_set_new(run, "at_ms", json_integer(
 	    (json_int_t)moment_ms(s, i)));
 	json_object_set_new(run, "out", json_string(outp));
+	json_object_set_new(run, "dir", json_string(rdir));
 	json_object_set_new(run, "headers", json_boolean(p->n_steps > 0));
 	env = strv_json(penv);
 	json_array_append_new(env, json_sprintf("DANELAB_DOMAIN=%s", domain));

@@ -138,7 +138,8 @@ sink_printf(struct out_sink *o, const char *fmt, ...)
  * into a pipe the caller copies into o, env added to the environment.
  */
 static pid_t
-spawn(char **argv, const char *input, char **env, struct out_sink *o)
+spawn(char **argv, const char *input, char **env, const char *dir,
+    struct out_sink *o)
 {
 	sigset_t none;
 	pid_t pid;
@@ -171,6 +172,15 @@ spawn(char **argv, const char *input, char **env, struct out_sink *o)
 		putenv(env[i]);
 	dup2(p[1], 1);
 	dup2(p[1], 2);
+	/*
+	 * In the run's own directory: what a client leaves in its working
+	 * directory (danetool's certificate files) stays in the cell.
+	 */
+	if (dir != NULL && chdir(dir) != 0) {
+		dprintf(2, "danelab: cannot enter %s: %s\n", dir,
+		    strerror(errno));
+		_exit(126);
+	}
 	fd = open(input != NULL ? input : "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		dprintf(2, "danelab: cannot open %s: %s\n", input,
@@ -283,6 +293,7 @@ struct plan_step {
 struct plan_run {
 	uint64_t at_ms;
 	char *out;
+	char *dir;		/* the run's directory: the commands' cwd */
 	char **env;		/* NULL-terminated */
 	struct plan_step *steps;
 	size_t n_steps;
@@ -344,6 +355,7 @@ plan_free(struct plan *pl)
 		}
 		free(r->steps);
 		free(r->out);
+		free(r->dir);
 		strv_free(r->env);
 	}
 	free(pl->runs);
@@ -430,6 +442,8 @@ plan_load(const char *path, struct plan *pl)
 		if ((s = json_string_value(json_object_get(r, "out"))) == NULL)
 			goto bad;
 		pr->out = xstrdup(s);
+		if ((s = json_string_value(json_object_get(r, "dir"))) != NULL)
+			pr->dir = xstrdup(s);
 		pr->headers = json_is_true(json_object_get(r, "headers"));
 		if ((pr->env = json_strv(json_object_get(r, "env"),
 		    256)) == NULL)
@@ -522,7 +536,7 @@ step_command(struct plan_run *r, struct plan_step *st, struct out_sink *o,
 		argv_line(st->argv, line, sizeof(line));
 		sink_printf(o, "[danelab] %s: %s\n", name, line);
 	}
-	pid = spawn(st->argv, st->input, r->env, o);
+	pid = spawn(st->argv, st->input, r->env, r->dir, o);
 	status = pid < 0 ? -1 : wait_client(pid, st->timeout_ms, &timed_out, o,
 	    st->kind != PROFILE_STEP_START);
 	if (r->headers) {
