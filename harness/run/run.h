@@ -310,8 +310,9 @@ void run_score(const struct run_score_in *in, struct run_result *res);
  * The plan (JSON, written by run_cell) lists the runs: {"runs": [{
  * "at_ms", "out", "dir" (the commands' working directory), "env":
  * ["NAME=value"...], "headers": bool, "steps": [{"kind":
- * "run|start|submit|wait|collect|stop", "argv": [...], "input", "timeout_ms", "log", "delivered", "deferred", "bounced",
- * "collect": [...]}]}]}, every template already rendered.  At each
+ * "run|start|submit|wait|collect|stop", "argv": [...], "input",
+ * "timeout_ms", "log", "delivered", "deferred", "bounced", "collect":
+ * [...]}]}]}, every template already rendered.  At each
  * moment (milliseconds after t0, CLOCK_MONOTONIC nanoseconds): a
  * client.start event, the steps (each command with stdin from its input
  * or /dev/null, stdout + stderr into "out", in a process group of its
