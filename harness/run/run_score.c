@@ -1136,16 +1136,23 @@ check_diagnosis(struct score *sc, char *codes, size_t codes_len)
 		snprintf(sc->claims_problem, sizeof(sc->claims_problem), "the "
 		    "client's output diagnoses more than %d hosts",
 		    REPORT_MAX_HOSTS);
-	for (j = 0; j < dg->n && sc->claims_problem[0] == '\0'; j++) {
+	for (j = 0; j < dg->n && dg->dropped == 0; j++) {
 		const struct host_facts *f;
 		struct run_host *h;
 		bool any = false;
 
+		/*
+		 * A host that is not an MX host makes the output suspect,
+		 * but the diagnoses of the real hosts are still judged: a
+		 * stray line cannot hide a wrong one (score_checker).
+		 */
 		if ((i = claim_host(s, dg->host[j].host)) >= sc->res->n_hosts) {
-			snprintf(sc->claims_problem, sizeof(sc->claims_problem),
-			    "the client diagnoses %s, which is not an MX host "
-			    "of the scenario", dg->host[j].host);
-			break;
+			if (sc->claims_problem[0] == '\0')
+				snprintf(sc->claims_problem,
+				    sizeof(sc->claims_problem), "the client "
+				    "diagnoses %s, which is not an MX host of "
+				    "the scenario", dg->host[j].host);
+			continue;
 		}
 		f = &wf->host[i];
 		h = &sc->res->hosts[i];
@@ -1255,7 +1262,7 @@ score_checker(struct score *sc)
 		return;
 	}
 	check_diagnosis(sc, codes, sizeof(codes));
-	if (sc->claims_problem[0] != '\0') {
+	if (sc->claims_problem[0] != '\0' && sc->n_v == 0) {
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
 		    "evidence cannot be trusted: %s", sc->claims_problem);
 		return;
