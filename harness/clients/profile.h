@@ -366,6 +366,12 @@ struct profile_diagnosed {
 		char host[256];	/* no final dot, lower case */
 		const char *value[FACT_COUNT];	/* NULL: not diagnosed */
 		char line[FACT_COUNT][96];	/* the line that said it */
+		/*
+		 * The first different word a later line replaced (a checker
+		 * that said "bogus", then "no TLSA records"): judged too.
+		 */
+		const char *other[FACT_COUNT];
+		char other_line[FACT_COUNT][96];
 	} host[REPORT_MAX_HOSTS];
 	unsigned dropped;	/* diagnoses about more hosts than fit */
 };
@@ -374,7 +380,8 @@ struct profile_diagnosed {
  * Read diagnoses from output (len bytes), as profile_read_claims reads
  * claims: per line the first rule that matches applies; a rule without
  * host group is about the current host (first_mx before any line named
- * one); a later code for a key replaces an earlier one.  The first MX
+ * one); a later code for a key replaces an earlier one, which is kept
+ * in other (the first that differed) to be judged as well.  The first MX
  * is always in out (host[0]), diagnosed or not.
  */
 void profile_read_diagnoses(const struct client_profile *p,

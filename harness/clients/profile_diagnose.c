@@ -85,6 +85,12 @@ diagnose_line(const struct client_profile *p, const char *line,
 			if (d->key[j] == FACT_MATCH && was != NULL &&
 			    strcmp(was, "yes") == 0)
 				continue;
+			if (was != NULL && strcmp(was, d->value[j]) != 0 &&
+			    out->host[h].other[d->key[j]] == NULL) {
+				out->host[h].other[d->key[j]] = was;
+				memcpy(out->host[h].other_line[d->key[j]], dst,
+				    sizeof(out->host[h].other_line[0]));
+			}
 			out->host[h].value[d->key[j]] = d->value[j];
 			/* Cut: the line is evidence shown, not parsed. */
 			if (n >= sizeof(out->host[h].line[0]))

@@ -1115,6 +1115,52 @@ tls_seen(const struct score *sc, size_t i)
  * A handshake the checker aborted once it had the chain counts: the
  * server sent it.
  */
+/* One diagnosis code d (from line) about key k of host i, judged. */
+static void
+judge_code(struct score *sc, size_t i, const struct host_facts *f, int k,
+    const char *d, const char *line)
+{
+	struct run_host *h = &sc->res->hosts[i];
+	const char *fv = f->v[k];
+	bool definite = fv != NULL && strcmp(fv, FACT_UNKNOWN) != 0;
+
+	if ((k == FACT_MATCH || k == FACT_AUTH ||
+	    (k == FACT_CHAIN && strcmp(d, "yes") == 0)) &&
+	    !tls_seen(sc, i)) {
+		violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed "
+		    "%s at %s, but the server saw no TLS "
+		    "handshake begin there: the diagnosis "
+		    "rests on no chain this world presented",
+		    fact_key_name(k), d, h->host);
+		return;
+	}
+	/*
+	 * "Matched", "authenticated", "usable" where the
+	 * world has no secure TLSA RRset to speak of: the
+	 * checker trusted records no validator would (RFC
+	 * 7672 2.1.1, 2.2).
+	 */
+	if (fv == NULL && strcmp(d, "yes") == 0 &&
+	    (k == FACT_MATCH || k == FACT_AUTH ||
+	    k == FACT_USABLE)) {
+		violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s "
+		    "at %s, but the world has no secure, usable "
+		    "TLSA RRset there to %s (TLSA: %s) (line: %s)",
+		    fact_key_name(k), d, h->host, k == FACT_AUTH
+		    ? "authenticate with" : k == FACT_MATCH ?
+		    "match" : "use", f->v[FACT_TLSA] ?
+		    f->v[FACT_TLSA] : "n/a", line);
+		return;
+	}
+	if (!definite || fact_accepts(k, fv, d))
+		return;
+	violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s at "
+	    "%s, the world's %s is %s%s%s%s (line: %s)",
+	    fact_key_name(k), d, h->host, fact_nouns[k], fv,
+	    f->why[k][0] ? " (" : "", f->why[k],
+	    f->why[k][0] ? ")" : "", line);
+}
+
 static void
 check_diagnosis(struct score *sc, char *codes, size_t codes_len)
 {
@@ -1178,41 +1224,16 @@ check_diagnosis(struct score *sc, char *codes, size_t codes_len)
 				o += (size_t)snprintf(codes + o, codes_len - o,
 				    "%s%s: %s=%s", o ? ", " : "", h->host,
 				    fact_key_name(k), d);
-			if ((k == FACT_MATCH || k == FACT_AUTH ||
-			    (k == FACT_CHAIN && strcmp(d, "yes") == 0)) &&
-			    !tls_seen(sc, i)) {
-				violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed "
-				    "%s at %s, but the server saw no TLS "
-				    "handshake begin there: the diagnosis "
-				    "rests on no chain this world presented",
-				    fact_key_name(k), d, h->host);
-				continue;
-			}
+			judge_code(sc, i, &wf->host[i], k, d,
+			    dg->host[j].line[k]);
 			/*
-			 * "Matched", "authenticated", "usable" where the
-			 * world has no secure TLSA RRset to speak of: the
-			 * checker trusted records no validator would (RFC
-			 * 7672 2.1.1, 2.2).
+			 * An earlier, different word about the same key is
+			 * judged too: a later line does not erase it.
 			 */
-			if (fv == NULL && strcmp(d, "yes") == 0 &&
-			    (k == FACT_MATCH || k == FACT_AUTH ||
-			    k == FACT_USABLE)) {
-				violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s "
-				    "at %s, but the world has no secure, usable "
-				    "TLSA RRset there to %s (TLSA: %s) (line: %s)",
-				    fact_key_name(k), d, h->host, k == FACT_AUTH
-				    ? "authenticate with" : k == FACT_MATCH ?
-				    "match" : "use", f->v[FACT_TLSA] ?
-				    f->v[FACT_TLSA] : "n/a", dg->host[j].line[k]);
-				continue;
-			}
-			if (!definite || fact_accepts(k, fv, d))
-				continue;
-			violate(sc, RULE_DIAGNOSIS, h, "%s: diagnosed %s at "
-			    "%s, the world's %s is %s%s%s%s (line: %s)",
-			    fact_key_name(k), d, h->host, fact_nouns[k], fv,
-			    f->why[k][0] ? " (" : "", f->why[k],
-			    f->why[k][0] ? ")" : "", dg->host[j].line[k]);
+			if (dg->host[j].other[k] != NULL)
+				judge_code(sc, i, &wf->host[i], k,
+				    dg->host[j].other[k],
+				    dg->host[j].other_line[k]);
 		}
 		if (any) {
 			size_t n = 0;
