@@ -1342,11 +1342,15 @@ run_score(const struct run_score_in *in, struct run_result *res)
 	check_sni(sc);
 	check_overrun(sc);
 	if (sc->n_v == 0 && in->run->outcome == PROFILE_OUTCOME_DELIVERED &&
-	    !delivered_anywhere(sc)) {
+	    !delivered_anywhere(sc) &&
+	    (sc->accept & SCEN_ACT_BIT(SCEN_ACT_DEFER)) != 0) {
 		/*
 		 * The MTA's own log says delivered, but no server of the
 		 * world accepted a message in this run: it went somewhere the
-		 * lab does not see (or the log lies).
+		 * lab does not see (or the log lies).  Where a delivery is
+		 * due, that is FAIL undelivered (check_overall): the servers'
+		 * evidence stands; where nothing delivered would pass, the
+		 * log's word cannot be squared with the evidence.
 		 */
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
 		    "evidence cannot be trusted: the client's log says "
