@@ -15,11 +15,8 @@
 #include <ctype.h>
 #include <string.h>
 
-#define CLAIM_MAX_LINE 4096	/* longer lines are matched truncated */
-
-/* Copy a host name: lower case, no final dot, bounded. */
-static void
-host_copy(char *dst, size_t len, const char *src, size_t n)
+void
+profile_host_copy(char *dst, size_t len, const char *src, size_t n)
 {
 	size_t i;
 
@@ -59,7 +56,7 @@ record(struct profile_claims *out, const char *host, enum run_claim claim,
 		}
 		out->n++;
 		memset(&out->host[i], 0, sizeof(out->host[i]));
-		host_copy(out->host[i].host, sizeof(out->host[i].host), host,
+		profile_host_copy(out->host[i].host, sizeof(out->host[i].host), host,
 		    strlen(host));
 	}
 	/* Every claim counts, whatever the last one says. */
@@ -98,7 +95,7 @@ claim_line(const struct client_profile *p, const char *line,
 		if (regexec(&c->re, line, 10, m, 0) != 0)
 			continue;
 		if (c->host_group > 0 && m[c->host_group].rm_so >= 0) {
-			host_copy(cur, curlen, line + m[c->host_group].rm_so,
+			profile_host_copy(cur, curlen, line + m[c->host_group].rm_so,
 			    (size_t)(m[c->host_group].rm_eo -
 			    m[c->host_group].rm_so));
 		}
@@ -124,33 +121,55 @@ claim_line(const struct client_profile *p, const char *line,
 	}
 }
 
+/* profile_read_claims's state from one line to the next. */
+struct claim_walk {
+	const struct client_profile *p;
+	struct profile_claims *out;
+	char cur[256];
+};
+
+static void
+claim_walk_line(const char *line, void *arg)
+{
+	struct claim_walk *w = arg;
+
+	claim_line(w->p, line, w->out, w->cur, sizeof(w->cur));
+}
+
 void
 profile_read_claims(const struct client_profile *p, const char *output,
     size_t len, const char *first_mx, struct profile_claims *out)
 {
-	char line[CLAIM_MAX_LINE + 1];
-	char cur[256];
-	size_t i = 0;
+	struct claim_walk w = { .p = p, .out = out };
 
 	memset(out, 0, sizeof(*out));
 	out->overall = SCEN_ACT_UNSET;
-	host_copy(cur, sizeof(cur), first_mx ? first_mx : "",
+	profile_host_copy(w.cur, sizeof(w.cur), first_mx ? first_mx : "",
 	    first_mx ? strlen(first_mx) : 0);
+	profile_each_line(output, len, claim_walk_line, &w);
+}
+
+void
+profile_each_line(const char *output, size_t len,
+    void (*fn)(const char *line, void *arg), void *arg)
+{
+	char line[PROFILE_MAX_LINE + 1];
+	size_t i = 0;
+
 	while (output != NULL && i < len) {
 		const char *nl = memchr(output + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - output) : len;
 		size_t n = end - i, k, o = 0;
 
-		if (n > CLAIM_MAX_LINE)
-			n = CLAIM_MAX_LINE;
-		/* NUL bytes would end the line early: drop them. */
+		if (n > PROFILE_MAX_LINE)
+			n = PROFILE_MAX_LINE;
 		for (k = 0; k < n; k++)
 			if (output[i + k] != '\0')
 				line[o++] = output[i + k];
 		if (o > 0 && line[o - 1] == '\r')
 			o--;
 		line[o] = '\0';
-		claim_line(p, line, out, cur, sizeof(cur));
+		fn(line, arg);
 		i = end + 1;
 	}
 }

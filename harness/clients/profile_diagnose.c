@@ -12,26 +12,8 @@
  */
 #include "harness/clients/profile_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-#define DIAG_MAX_LINE 4096	/* longer lines are matched truncated */
-
-/* Copy a host name: lower case, no final dot, bounded. */
-static void
-dhost_copy(char *dst, size_t len, const char *src, size_t n)
-{
-	size_t i;
-
-	if (n >= len)
-		n = len - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	while (i > 0 && dst[i - 1] == '.')
-		i--;
-	dst[i] = '\0';
-}
 
 /* The slot of host in out, added if new; NULL when out is full. */
 static size_t
@@ -65,7 +47,7 @@ diagnose_line(const struct client_profile *p, const char *line,
 		if (regexec(&d->re, line, 10, m, 0) != 0)
 			continue;
 		if (d->host_group > 0 && m[d->host_group].rm_so >= 0)
-			dhost_copy(cur, curlen, line + m[d->host_group].rm_so,
+			profile_host_copy(cur, curlen, line + m[d->host_group].rm_so,
 			    (size_t)(m[d->host_group].rm_eo -
 			    m[d->host_group].rm_so));
 		if (d->n_codes == 0 || cur[0] == '\0')
@@ -102,34 +84,31 @@ diagnose_line(const struct client_profile *p, const char *line,
 	}
 }
 
+/* profile_read_diagnoses's state from one line to the next. */
+struct diag_walk {
+	const struct client_profile *p;
+	struct profile_diagnosed *out;
+	char cur[256];
+};
+
+static void
+diag_walk_line(const char *line, void *arg)
+{
+	struct diag_walk *w = arg;
+
+	diagnose_line(w->p, line, w->out, w->cur, sizeof(w->cur));
+}
+
 void
 profile_read_diagnoses(const struct client_profile *p, const char *output,
     size_t len, const char *first_mx, struct profile_diagnosed *out)
 {
-	char line[DIAG_MAX_LINE + 1];
-	char cur[256];
-	size_t i = 0;
+	struct diag_walk w = { .p = p, .out = out };
 
 	memset(out, 0, sizeof(*out));
-	dhost_copy(cur, sizeof(cur), first_mx ? first_mx : "",
+	profile_host_copy(w.cur, sizeof(w.cur), first_mx ? first_mx : "",
 	    first_mx ? strlen(first_mx) : 0);
-	if (cur[0] != '\0')
-		(void)dhost_slot(out, cur);
-	while (output != NULL && i < len) {
-		const char *nl = memchr(output + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - output) : len;
-		size_t n = end - i, k, o = 0;
-
-		if (n > DIAG_MAX_LINE)
-			n = DIAG_MAX_LINE;
-		/* NUL bytes would end the line early: drop them. */
-		for (k = 0; k < n; k++)
-			if (output[i + k] != '\0')
-				line[o++] = output[i + k];
-		if (o > 0 && line[o - 1] == '\r')
-			o--;
-		line[o] = '\0';
-		diagnose_line(p, line, out, cur, sizeof(cur));
-		i = end + 1;
-	}
+	if (w.cur[0] != '\0')
+		(void)dhost_slot(out, w.cur);
+	profile_each_line(output, len, diag_walk_line, &w);
 }

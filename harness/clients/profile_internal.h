@@ -26,4 +26,17 @@ int profile_template_check(const char *t, char *why, size_t len);
 int profile_dev_parse(struct client_profile *p, const char *path,
     const char *text, size_t len, struct dl_diags *diags);
 
+/* Copy a host name (n bytes of src): lower case, no final dot, bounded. */
+void profile_host_copy(char *dst, size_t len, const char *src, size_t n);
+
+#define PROFILE_MAX_LINE 4096	/* longer lines are matched truncated */
+
+/*
+ * Call fn(line, arg) for every line of output (len bytes): at most
+ * PROFILE_MAX_LINE bytes of it, NUL bytes dropped (they would end it
+ * early), a final '\r' dropped.
+ */
+void profile_each_line(const char *output, size_t len,
+    void (*fn)(const char *line, void *arg), void *arg);
+
 #endif /* DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H */
