@@ -209,23 +209,6 @@ starttls_mode(const struct scenario *s, const struct scen_host *h)
 }
 
 /*
- * A record a client uses in SMTP: usage DANE-TA or DANE-EE (3.1.3),
- * a known selector and matching type, data of the digest's length, not
- * marked unusable by the author (RFC 6698 4.1).
- */
-static bool
-tlsa_usable(const struct scen_tlsa *t)
-{
-	if (t->unusable || t->usage < 2 || t->usage > 3 || t->selector > 1 ||
-	    t->mtype > 2)
-		return false;
-	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
-	    (t->mtype == 2 && t->data_len != 64)))
-		return false;
-	return true;
-}
-
-/*
  * Whether t survives digest agility (RFC 7671 9): no usable record of
  * its usage and selector has a stronger matching type.
  */
@@ -235,7 +218,7 @@ tlsa_strongest(const struct scen_tlsa *v, size_t n, const struct scen_tlsa *t)
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		if (tlsa_usable(&v[j]) && v[j].usage == t->usage &&
+		if (scen_tlsa_usable(&v[j]) && v[j].usage == t->usage &&
 		    v[j].selector == t->selector && v[j].mtype > t->mtype)
 			return false;
 	return true;
@@ -482,7 +465,7 @@ host_facts(const struct scenario *s, int phase, const char *fixtures,
 	}
 	if (f->v[FACT_TLSA] != NULL && strcmp(f->v[FACT_TLSA], "secure") == 0) {
 		for (i = 0; i < seen.n_tlsa; i++)
-			usable = usable || tlsa_usable(&seen.tlsa[i]);
+			usable = usable || scen_tlsa_usable(&seen.tlsa[i]);
 		set(f, FACT_USABLE, usable ? "yes" : "no", usable ? NULL :
 		    "only usages 0/1, unknown parameters or malformed data "
 		    "(RFC 7672 3.1.3, RFC 6698 4.1)");
@@ -509,7 +492,7 @@ host_facts(const struct scenario *s, int phase, const char *fixtures,
 		size_t c;
 		int r;
 
-		if (!tlsa_usable(t) || !tlsa_strongest(seen.tlsa,
+		if (!scen_tlsa_usable(t) || !tlsa_strongest(seen.tlsa,
 		    seen.n_tlsa, t))
 			continue;
 		for (c = t->usage == 3 ? 0 : 1; c < (t->usage == 3 ? 1 :

@@ -373,9 +373,8 @@ check_fault(struct scen_ctx *ctx, struct scenario *s, struct scen_fault *f)
 
 /* ---- digest agility -------------------------------------------------- */
 
-/* A record a client would use: usage 2/3, selector 0/1, known digest. */
-static bool
-tlsa_counts(const struct scen_tlsa *t)
+bool
+scen_tlsa_usable(const struct scen_tlsa *t)
 {
 	if (t->unusable || t->usage < 2 || t->usage > 3 || t->selector > 1 ||
 	    t->mtype > 2)
@@ -403,12 +402,12 @@ check_digest_agility(struct scen_ctx *ctx, const struct scen_tlsa *v, size_t n)
 		const struct scen_tlsa *t = &v[i], *best = NULL;
 		bool same = false;
 
-		if (!tlsa_counts(t))
+		if (!scen_tlsa_usable(t))
 			continue;
 		for (j = 0; j < n; j++) {
 			const struct scen_tlsa *o = &v[j];
 
-			if (!tlsa_counts(o) || o->usage != t->usage ||
+			if (!scen_tlsa_usable(o) || o->usage != t->usage ||
 			    o->selector != t->selector || o->mtype <= t->mtype)
 				continue;
 			if (best == NULL || o->mtype > best->mtype)
@@ -419,7 +418,7 @@ check_digest_agility(struct scen_ctx *ctx, const struct scen_tlsa *v, size_t n)
 		for (j = 0; j < n; j++) {
 			const struct scen_tlsa *o = &v[j];
 
-			if (tlsa_counts(o) && o->usage == t->usage &&
+			if (scen_tlsa_usable(o) && o->usage == t->usage &&
 			    o->selector == t->selector &&
 			    o->mtype == best->mtype && o->cert != NULL &&
 			    t->cert != NULL && strcmp(o->cert, t->cert) == 0)

@@ -353,6 +353,13 @@ int scenario_load_buffer(const char *name, const char *buf, size_t len,
 void scenario_free(struct scenario *s);
 
 /*
+ * Whether t is a record an RFC 7672 client uses: usage DANE-TA(2) or
+ * DANE-EE(3) (3.1.3), selector 0/1, matching type 0/1/2 with data of
+ * the digest's length, not marked unusable by the author.
+ */
+bool scen_tlsa_usable(const struct scen_tlsa *t);
+
+/*
  * Load every *.yaml below dir (recursively, sorted by path), check each,
  * and check the set: ids unique, id matches the file's path relative to
  * dir ("dnssec/missing-ds" lives in dnssec/missing-ds.yaml).  On success
