@@ -64,10 +64,18 @@ diagnose_line(const struct client_profile *p, const char *line,
 			 * RFC 7671 8): a checker that reports record by
 			 * record has found a match once it said so once.
 			 */
-			if (d->key[j] == FACT_MATCH && was != NULL &&
-			    strcmp(was, "yes") == 0)
+			bool any_one = d->key[j] == FACT_MATCH ||
+			    d->key[j] == FACT_AUTH;
+
+			if (any_one && was != NULL && strcmp(was, "yes") == 0)
 				continue;
+			/*
+			 * A "no" for one record, then a "yes" for another:
+			 * the yes is the checker's word (one record that
+			 * matches authenticates), not a contradiction.
+			 */
 			if (was != NULL && strcmp(was, d->value[j]) != 0 &&
+			    !(any_one && strcmp(d->value[j], "yes") == 0) &&
 			    out->host[h].other[d->key[j]] == NULL) {
 				out->host[h].other[d->key[j]] = was;
 				memcpy(out->host[h].other_line[d->key[j]], dst,
