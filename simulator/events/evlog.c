@@ -2,8 +2,11 @@
  * evlog.c -- the JSON-lines event log (see events.h).
  *
  * Owns: formatting one event into a bounded buffer, JSON string
- * escaping, and the single write(2) per event.  Does not own: what the
- * events mean (EVENTS.md, and the servers that emit them).
+ * escaping, the single write(2) per event, the failed state a write
+ * error latches and the size limit.  Does not own: what the events mean
+ * (EVENTS.md, and the servers that emit them), nor telling anyone that
+ * the log is incomplete (evlog_trouble gives the words; the program
+ * says them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,11 +27,30 @@
 /* Room kept for the closing ,"truncated":true}\n in every event. */
 #define EVLOG_RESERVE 24
 
+/*
+ * Room kept below the limit for the final log.truncated event: its
+ * fields are fixed, so it always fits (about 80 bytes).
+ */
+#define EVLOG_MARK_ROOM 160
+
+enum evlog_state { EVLOG_OPEN, EVLOG_FULL, EVLOG_FAILED };
+
 struct evlog {
 	int fd;
 	bool owns_fd;
 	uint64_t t0_ns;
-	atomic_uint_fast64_t errors;
+	uint64_t limit;			/* bytes; 0: none */
+	atomic_int state;		/* enum evlog_state; leaves OPEN once */
+	atomic_int err;			/* errno of the first write error */
+	atomic_uint_fast64_t errors;	/* events lost to write errors */
+	atomic_uint_fast64_t dropped;	/* events not written: full */
+	/*
+	 * Bytes in the file as far as this log knows: its size at open,
+	 * plus every line written or about to be (reserved before the
+	 * write, so that threads never pass the limit together), raised to
+	 * the file offset after each write (what others appended).
+	 */
+	atomic_uint_fast64_t size;
 };
 
 uint64_t
@@ -54,7 +79,11 @@ evlog_alloc(int fd, bool owns, uint64_t t0_ns)
 	l->fd = fd;
 	l->owns_fd = owns;
 	l->t0_ns = t0_ns != 0 ? t0_ns : evlog_now_ns();
+	atomic_init(&l->state, EVLOG_OPEN);
+	atomic_init(&l->err, 0);
 	atomic_init(&l->errors, 0);
+	atomic_init(&l->dropped, 0);
+	atomic_init(&l->size, 0);
 	return l;
 }
 
@@ -75,9 +104,11 @@ int
 evlog_open(const char *path, uint64_t t0_ns, struct evlog **out)
 {
 	struct evlog *l;
+	struct stat st;
 	int fd, saved;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Read too: a line written short is cut off again (evlog_cut). */
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return DL_EIO;
 	if ((l = evlog_alloc(fd, true, t0_ns)) == NULL) {
@@ -86,7 +117,19 @@ evlog_open(const char *path, uint64_t t0_ns, struct evlog **out)
 		errno = saved;
 		return DL_ENOMEM;
 	}
+	l->limit = EVLOG_DEFAULT_LIMIT;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		atomic_store(&l->size, (uint64_t)st.st_size);
 	*out = l;
+	return 0;
+}
+
+int
+evlog_set_limit(struct evlog *l, uint64_t limit)
+{
+	if (limit != 0 && (limit < EVLOG_MIN_LIMIT || limit > EVLOG_MAX_LIMIT))
+		return DL_ERANGE;
+	l->limit = limit;
 	return 0;
 }
 
@@ -104,6 +147,57 @@ uint64_t
 evlog_errors(const struct evlog *l)
 {
 	return l != NULL ? atomic_load(&l->errors) : 0;
+}
+
+int
+evlog_failed(const struct evlog *l)
+{
+	if (l == NULL || atomic_load(&l->state) != EVLOG_FAILED)
+		return 0;
+	return atomic_load(&l->err);
+}
+
+bool
+evlog_full(const struct evlog *l)
+{
+	return l != NULL && atomic_load(&l->state) == EVLOG_FULL;
+}
+
+uint64_t
+evlog_dropped(const struct evlog *l)
+{
+	return l != NULL ? atomic_load(&l->dropped) : 0;
+}
+
+bool
+evlog_trouble(const struct evlog *l, char *buf, size_t len)
+{
+	unsigned long long n;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (l == NULL)
+		return false;
+	if (evlog_failed(l) != 0) {
+		n = (unsigned long long)evlog_errors(l);
+		snprintf(buf, len, "could not be written: %s (%llu event%s "
+		    "lost)", strerror(evlog_failed(l)), n, n == 1 ? "" : "s");
+		return true;
+	}
+	if (evlog_full(l)) {
+		n = (unsigned long long)evlog_dropped(l);
+		snprintf(buf, len, "reached its size limit of %llu bytes "
+		    "(%llu event%s not written)", (unsigned long long)l->limit,
+		    n, n == 1 ? "" : "s");
+		return true;
+	}
+	if ((n = (unsigned long long)evlog_errors(l)) > 0) {
+		/* Cannot happen without a failed state; said all the same. */
+		snprintf(buf, len, "could not be written (%llu event%s lost)",
+		    n, n == 1 ? "" : "s");
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -312,14 +406,171 @@ evlog_raw(struct evlog_ev *e, const char *key, const char *json)
 	}
 }
 
+/*
+ * Why a write came back short, which write(2) does not say (the next
+ * write would): the file system is full, the file reached
+ * RLIMIT_FSIZE, or something else.
+ */
+static int
+evlog_short_errno(int fd)
+{
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat st;
+
+	if (fstatvfs(fd, &vfs) == 0 && vfs.f_bavail == 0)
+		return ENOSPC;
+	if (fstat(fd, &st) == 0 && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && (rlim_t)st.st_size >= rl.rlim_cur)
+		return EFBIG;
+	return EIO;
+}
+
+/*
+ * Cut what follows the file's last newline: the part of a line that
+ * was written short.  Every line is one write(2) on an O_APPEND
+ * descriptor, which the kernel never interleaves, so whole lines of
+ * other writers end with their newline and stay.  A piece of a line is
+ * shorter than EVLOG_MAX_LINE, so the newline before it is within that
+ * much of the end; a file without one there is not an event log and is
+ * left alone, as is anything that is not a regular file.
+ */
+static void
+evlog_cut(int fd)
+{
+	char buf[EVLOG_MAX_LINE];
+	struct stat st;
+	off_t from, n;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return;
+	from = st.st_size > (off_t)sizeof(buf) ? st.st_size -
+	    (off_t)sizeof(buf) : 0;
+	n = st.st_size - from;
+	if (pread(fd, buf, (size_t)n, from) != (ssize_t)n)
+		return;
+	while (n > 0 && buf[n - 1] != '\n')
+		n--;
+	if (n == 0 && from > 0)
+		return;
+	if (from + n < st.st_size && ftruncate(fd, from + n) != 0)
+		return;	/* nothing better to do: the log has failed */
+}
+
+/* The log failed with err: the first failure latches, with its errno. */
+static void
+evlog_fail(struct evlog *l, int err)
+{
+	int expect = EVLOG_OPEN;
+
+	if (atomic_compare_exchange_strong(&l->state, &expect, EVLOG_FAILED))
+		atomic_store(&l->err, err);
+	else if (expect == EVLOG_FULL) {
+		/* The final event could not be written: failed after all. */
+		atomic_store(&l->err, err);
+		atomic_store(&l->state, EVLOG_FAILED);
+	}
+}
+
+/*
+ * One line, whole or not at all: one write(2); a write that fails or
+ * comes back short fails the log, and what it wrote of the line is cut
+ * off again.  Returns true if the line was written.
+ */
+static bool
+evlog_write_line(struct evlog *l, const char *line, size_t len)
+{
+	ssize_t w;
+	off_t end;
+	uint64_t seen, cur;
+
+	do
+		w = write(l->fd, line, len);
+	while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)len) {
+		/* What other processes appended counts toward the limit. */
+		if (l->limit != 0 && (end = lseek(l->fd, 0, SEEK_CUR)) > 0) {
+			seen = (uint64_t)end;
+			cur = atomic_load(&l->size);
+			while (cur < seen && !atomic_compare_exchange_weak(
+			    &l->size, &cur, seen))
+				;
+		}
+		return true;
+	}
+	if (w < 0) {
+		evlog_fail(l, errno != 0 ? errno : EIO);
+		return false;
+	}
+	evlog_fail(l, evlog_short_errno(l->fd));
+	if (w > 0)
+		evlog_cut(l->fd);
+	return false;
+}
+
+/*
+ * The log is full: the one final event that says so, written by the
+ * writer that filled it (into the room kept for it).
+ */
+static void
+evlog_mark_full(struct evlog *l)
+{
+	char line[EVLOG_MARK_ROOM];
+	uint64_t t = evlog_now_ns();
+	int n;
+
+	t = t >= l->t0_ns ? t - l->t0_ns : 0;
+	n = snprintf(line, sizeof(line), "{\"v\":%d,\"t\":%llu.%06llu,"
+	    "\"ev\":\"log.truncated\",\"limit\":%llu}\n",
+	    EVLOG_SCHEMA_VERSION, (unsigned long long)(t / 1000000000u),
+	    (unsigned long long)(t % 1000000000u / 1000u),
+	    (unsigned long long)l->limit);
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		atomic_fetch_add(&l->size, (uint64_t)n);
+		(void)evlog_write_line(l, line, (size_t)n);
+	}
+}
+
+/*
+ * Whether a line of len bytes may be written: the log has not failed,
+ * and it fits under the limit with room for the final event (reserved
+ * now).  The line that does not fit makes the log full.
+ */
+static bool
+evlog_admit(struct evlog *l, size_t len)
+{
+	int expect = EVLOG_OPEN;
+	uint64_t pos;
+
+	switch (atomic_load(&l->state)) {
+	case EVLOG_FAILED:
+		atomic_fetch_add(&l->errors, 1);
+		return false;
+	case EVLOG_FULL:
+		atomic_fetch_add(&l->dropped, 1);
+		return false;
+	default:
+		break;
+	}
+	if (l->limit == 0)
+		return true;
+	pos = atomic_fetch_add(&l->size, (uint64_t)len);
+	if (pos + len + EVLOG_MARK_ROOM <= l->limit)
+		return true;
+	atomic_fetch_sub(&l->size, (uint64_t)len);
+	atomic_fetch_add(&l->dropped, 1);
+	if (atomic_compare_exchange_strong(&l->state, &expect, EVLOG_FULL))
+		evlog_mark_full(l);
+	return false;
+}
+
 void
 evlog_end(struct evlog_ev *e)
 {
 	static const char trunc[] = ",\"truncated\":true";
-	size_t off = 0;
-	ssize_t w;
+	struct evlog *l = e->log;
 
-	if (e->log == NULL)
+	if (l == NULL)
 		return;
 	/* EVLOG_RESERVE keeps room for these, whatever happened before. */
 	if (e->truncated) {
@@ -328,15 +579,9 @@ evlog_end(struct evlog_ev *e)
 	}
 	e->buf[e->len++] = '}';
 	e->buf[e->len++] = '\n';
-	while (off < e->len) {
-		w = write(e->log->fd, e->buf + off, e->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			atomic_fetch_add(&e->log->errors, 1);
-			break;
-		}
-		off += (size_t)w;
-	}
 	e->log = NULL; /* a second evlog_end writes nothing */
+	if (!evlog_admit(l, e->len))
+		return;
+	if (!evlog_write_line(l, e->buf, e->len))
+		atomic_fetch_add(&l->errors, 1);
 }

@@ -4,7 +4,9 @@
  * Lines are read back from a pipe or a file and checked byte for byte:
  * the common fields, escaping (RFC 8259, invalid UTF-8 replaced),
  * truncation that keeps the line valid JSON, a NULL log doing nothing,
- * and several threads writing at once without interleaving.
+ * several threads writing at once without interleaving, and no silent
+ * loss: a write error latches the log (no half line left, nothing
+ * after), a size limit ends the log with one log.truncated event.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,7 +16,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +300,229 @@ test_errors_shared(void **state)
 	evlog_free(log);
 }
 
+
+/* A fresh empty temporary file; its path in path. */
+static void
+tmpfile_path(char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/danelab-test-events-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/*
+ * Read path back: every line must be a whole event ({"v":1,... }\n);
+ * returns the number of lines, the last one in last (if not NULL).
+ */
+static int
+whole_lines(const char *path, char *last, size_t len)
+{
+	char line[EVLOG_MAX_LINE + 2];
+	FILE *fp;
+	int n = 0;
+
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		size_t l = strlen(line);
+
+		assert_true(strncmp(line, "{\"v\":1,", 7) == 0);
+		assert_true(l > 2 && strcmp(line + l - 2, "}\n") == 0);
+		if (last != NULL)
+			snprintf(last, len, "%s", line);
+		n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+static void
+pad_event(struct evlog *l, int i, size_t pad_len)
+{
+	struct evlog_ev e;
+	char pad[1024];
+
+	memset(pad, 'p', pad_len);
+	pad[pad_len] = '\0';
+	evlog_begin(&e, l, "t");
+	evlog_int(&e, "i", i);
+	evlog_str(&e, "pad", pad);
+	evlog_end(&e);
+}
+
+/*
+ * A write error latches: /dev/full refuses the first event, and the
+ * log says why (ENOSPC) and writes nothing after.
+ */
+static void
+test_failed_latches(void **state)
+{
+	struct evlog *l = NULL;
+	char why[256];
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(evlog_open("/dev/full", 0, &l), 0);
+	assert_int_equal(evlog_failed(l), 0);
+	assert_false(evlog_trouble(l, why, sizeof(why)));
+	assert_string_equal(why, "");
+	pad_event(l, 0, 10);
+	assert_int_equal(evlog_failed(l), ENOSPC);
+	pad_event(l, 1, 10);
+	assert_int_equal(evlog_errors(l), 2);
+	assert_false(evlog_full(l));
+	assert_true(evlog_trouble(l, why, sizeof(why)));
+	assert_non_null(strstr(why, strerror(ENOSPC)));
+	assert_non_null(strstr(why, "2 events lost"));
+	evlog_free(l);
+}
+
+/*
+ * In a child with RLIMIT_FSIZE (SIGXFSZ ignored, so write(2) comes back
+ * short, then fails with EFBIG): three events of 300 bytes fit in 1000,
+ * the fourth is written in part.  Exit 0 when the log says EFBIG and
+ * lost the fourth, and, the limit lifted ("space returned"), writes
+ * nothing more.
+ */
+static int
+fsize_child(const char *path)
+{
+	struct rlimit rl;
+	struct evlog *l = NULL;
+	int i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 10;
+	rl.rlim_cur = 1000;
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 11;
+	if (evlog_open(path, 0, &l) != 0)
+		return 12;
+	for (i = 0; i < 5; i++)
+		pad_event(l, i, 300 - 45);
+	if (evlog_failed(l) != EFBIG)
+		return 13;
+	if (evlog_errors(l) != 2)
+		return 14;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 15;
+	pad_event(l, 5, 10);
+	if (evlog_errors(l) != 3)
+		return 16;
+	evlog_free(l);
+	return 0;
+}
+
+static void
+test_whole_lines_fsize(void **state)
+{
+	char path[64];
+	struct stat st;
+	pid_t pid;
+	int ws;
+
+	(void)state;
+	tmpfile_path(path, sizeof(path));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fsize_child(path));
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+	/* Three whole lines, no piece of the fourth, nothing after. */
+	assert_int_equal(whole_lines(path, NULL, 0), 3);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size < 1000);
+	unlink(path);
+}
+
+/*
+ * The size limit: events until the next would not fit, then one
+ * log.truncated event, then nothing; the file stays within the limit.
+ */
+static void
+test_limit(void **state)
+{
+	char path[64], last[512], why[256];
+	struct evlog *l = NULL;
+	struct stat st;
+	int i, n;
+
+	(void)state;
+	tmpfile_path(path, sizeof(path));
+	assert_int_equal(evlog_open(path, 0, &l), 0);
+	assert_int_equal(evlog_set_limit(l, 100), DL_ERANGE);
+	assert_int_equal(evlog_set_limit(l, EVLOG_MAX_LIMIT + 1), DL_ERANGE);
+	assert_int_equal(evlog_set_limit(l, EVLOG_MIN_LIMIT), 0);
+	for (i = 0; i < 100; i++)
+		pad_event(l, i, 60);
+	assert_true(evlog_full(l));
+	assert_int_equal(evlog_failed(l), 0);
+	assert_int_equal(evlog_errors(l), 0);
+	assert_true(evlog_dropped(l) > 0);
+	assert_true(evlog_trouble(l, why, sizeof(why)));
+	assert_non_null(strstr(why, "size limit of 4096 bytes"));
+	evlog_free(l);
+	n = whole_lines(path, last, sizeof(last));
+	assert_true(n > 10 && n < 100);
+	assert_non_null(strstr(last, "\"ev\":\"log.truncated\",\"limit\":4096}"));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size <= 4096);
+
+	/* A second log on the full file counts what is there already. */
+	assert_int_equal(evlog_open(path, 0, &l), 0);
+	assert_int_equal(evlog_set_limit(l, EVLOG_MIN_LIMIT), 0);
+	pad_event(l, 0, 60);
+	assert_true(evlog_full(l));
+	evlog_free(l);
+	assert_int_equal(whole_lines(path, NULL, 0), n + 1);
+	unlink(path);
+}
+
+/* Threads filling a limited log together: one final event, all whole. */
+static void
+test_limit_threads(void **state)
+{
+	char path[64], line[EVLOG_MAX_LINE + 2];
+	struct evlog *l = NULL;
+	pthread_t th[THREADS];
+	struct stat st;
+	FILE *fp;
+	int i, marks = 0;
+
+	(void)state;
+	tmpfile_path(path, sizeof(path));
+	assert_int_equal(evlog_open(path, 0, &l), 0);
+	assert_int_equal(evlog_set_limit(l, 64 * 1024), 0);
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, writer, l), 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	assert_true(evlog_full(l));
+	assert_int_equal(evlog_errors(l), 0);
+	evlog_free(l);
+	whole_lines(path, NULL, 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strstr(line, "\"log.truncated\"") != NULL)
+			marks++;
+	fclose(fp);
+	assert_int_equal(marks, 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size <= 64 * 1024);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -305,6 +534,10 @@ main(void)
 	    cmocka_unit_test(test_null_log),
 	    cmocka_unit_test(test_threads_file),
 	    cmocka_unit_test(test_errors_shared),
+	    cmocka_unit_test(test_failed_latches),
+	    cmocka_unit_test(test_whole_lines_fsize),
+	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_limit_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
