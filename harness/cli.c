@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/cli.h"
+#include "simulator/events/events.h"
 
 /* A catalogue id: [a-z0-9-]+ segments joined by '/', no "..". */
 static bool
@@ -52,6 +53,54 @@ cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
 	}
 	*out = (uint16_t)v;
 	return 0;
+}
+
+int
+cli_size(const struct cli_ctx *ctx, const char *verb, const char *opt,
+    const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t unit = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		unit = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		unit = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		unit = 1024 * 1024 * 1024, end++;
+	if (errno != 0 || *arg < '0' || *arg > '9' || *end != '\0' ||
+	    v > max / unit || v * unit < min || v * unit > max) {
+		fprintf(stderr, "%s %s: --%s wants a size from %llu to %llu "
+		    "bytes (a number, or with K, M or G: 64M), not '%s'\n",
+		    ctx->prog, verb, opt, (unsigned long long)min,
+		    (unsigned long long)max, arg);
+		return CLI_EXIT_USAGE;
+	}
+	*out = v * unit;
+	return 0;
+}
+
+bool
+cli_events_end(const struct cli_ctx *ctx, const char *verb,
+    const char *path, const struct evlog *log)
+{
+	char why[256];
+
+	if (!evlog_trouble(log, why, sizeof(why)))
+		return false;
+	if (evlog_failed(log) != 0) {
+		fprintf(stderr, "%s %s: error: %s: the event log %s; it stopped "
+		    "at the first error, every line in it is whole\n",
+		    ctx->prog, verb, path, why);
+		return true;
+	}
+	fprintf(stderr, "%s %s: warning: %s: the event log %s; its last "
+	    "event is log.truncated (--events-limit)\n", ctx->prog, verb,
+	    path, why);
+	return false;
 }
 
 int

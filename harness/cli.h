@@ -97,6 +97,25 @@ int cli_time_scale(const struct cli_ctx *ctx, const char *verb,
     const char *arg, double *out);
 
 /*
+ * A size in bytes given to option --opt of verb: digits with an
+ * optional K, M or G (KiB, MiB, GiB), from min to max.  0 and *out, or
+ * the error printed and CLI_EXIT_USAGE (*out untouched).
+ */
+int cli_size(const struct cli_ctx *ctx, const char *verb, const char *opt,
+    const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+
+struct evlog;
+
+/*
+ * At the end of verb (serve, shell) with --events path: say on stderr
+ * whether its log is incomplete.  Returns true after an error (a write
+ * error: the exit status must say so), false when complete or after a
+ * warning (the size limit, which the log itself records).
+ */
+bool cli_events_end(const struct cli_ctx *ctx, const char *verb,
+    const char *path, const struct evlog *log);
+
+/*
  * Stretch the timeline of s by f (scenario_time_scale), printing its
  * diagnostics (file:line:col).  0, or CLI_EXIT_USAGE on an error.
  */

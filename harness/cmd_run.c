@@ -18,6 +18,7 @@
 #include "danelab_config.h"
 #include "harness/cli.h"
 #include "harness/run/run.h"
+#include "simulator/events/events.h"
 #include "simulator/util/xmem.h"
 
 #define RUN_MAX_FORMATS REPORT_FORMAT_COUNT
@@ -143,6 +144,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"no-progress", no_argument, NULL, 'N'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"time-scale", required_argument, NULL, 'T'},
+	    {"events-limit", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -216,6 +218,12 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 		case 'T':
 			if (cli_time_scale(ctx, "run", optarg,
 			    &o->time_scale) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'E':
+			if (cli_size(ctx, "run", "events-limit", optarg,
+			    EVLOG_MIN_LIMIT, RUN_MAX_EVENTS_FILE,
+			    &o->events_limit) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

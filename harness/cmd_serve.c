@@ -252,6 +252,7 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    {"no-smtp", no_argument, NULL, 'N'},
 	    {"resolver-log", required_argument, NULL, 'L'},
 	    {"maildir", required_argument, NULL, 'M'},
+	    {"events-limit", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_verb *v = cli_verb_find("serve");
@@ -263,6 +264,8 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	double time_scale = 1.0;
 	struct dl_diags d;
 	uint16_t port = 0, smtp_port = 0;
+	uint64_t limit = 0;
+	bool lost = false;
 	int c, rc, status = 0;
 
 	memset(&sv, 0, sizeof(sv));
@@ -303,6 +306,11 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		case 'L':
 			sv.so.resolver_log = optarg;
 			break;
+		case 'E':
+			if (cli_size(ctx, v->name, "events-limit", optarg,
+			    EVLOG_MIN_LIMIT, EVLOG_MAX_LIMIT, &limit) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		case 'M':
 			if (!cli_dir_writable(optarg)) {
 				fprintf(stderr, "%s %s: --maildir %s is not a "
@@ -319,6 +327,11 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1) {
 		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if (limit != 0 && events == NULL) {
+		fprintf(stderr, "%s %s: --events-limit goes with --events\n",
+		    ctx->prog, v->name);
 		return CLI_EXIT_USAGE;
 	}
 	if ((rc = cli_scenario(ctx, argv[optind], &s)) != 0)
@@ -341,6 +354,8 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	sv.so.upstream = sv.so.port == 53 ? RESOLVER_HINTS : RESOLVER_STUBS;
 	rc = lab_prep_open(s, ctx->fixtures_dir, sv.phase, !no_timeline,
 	    events, &sv.so, &sv.lp, &d);
+	if (rc == 0 && limit != 0)
+		(void)evlog_set_limit(sv.lp.log, limit);
 	sv.w = sv.lp.w;
 	sv.first_phase = sv.lp.first_phase;
 	if (sv.lp.tw != NULL) {
@@ -358,11 +373,13 @@ cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		spec.arg = &sv;
 		rc = lab_run(&spec, &status, &d);
 	}
-	lab_prep_clear(&sv.lp);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
+	if (rc == 0 && events != NULL)
+		lost = cli_events_end(ctx, v->name, events, sv.lp.log);
+	lab_prep_clear(&sv.lp);
 	scenario_free(s);
 	if (rc != 0)
 		return CLI_EXIT_USAGE;
-	return status == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	return status == 0 && !lost ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -241,6 +241,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"client", required_argument, NULL, 'c'},
 	    {"policy", required_argument, NULL, 'P'},
 	    {"keep-dir", required_argument, NULL, 'K'},
+	    {"events-limit", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *client = NULL, *keep_dir = NULL;
@@ -254,6 +255,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	struct lab_spec spec;
 	struct shell sh;
 	struct dl_diags d;
+	uint64_t limit = 0;
 	int c, rc, status = CLI_EXIT_USAGE;
 
 	memset(&sh, 0, sizeof(sh));
@@ -287,6 +289,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		case 'K':
 			keep_dir = optarg;
 			break;
+		case 'E':
+			if (cli_size(ctx, v->name, "events-limit", optarg,
+			    EVLOG_MIN_LIMIT, EVLOG_MAX_LIMIT, &limit) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		case 'F':
 			if (cli_time_scale(ctx, v->name, optarg,
 			    &time_scale) != 0)
@@ -308,6 +315,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind < 1) {
 		cli_verb_usage(ctx, v, false);
+		return CLI_EXIT_USAGE;
+	}
+	if (limit != 0 && events == NULL) {
+		fprintf(stderr, "%s %s: --events-limit goes with --events\n",
+		    ctx->prog, v->name);
 		return CLI_EXIT_USAGE;
 	}
 	if (client == NULL && (keep_dir != NULL || policy !=
@@ -356,6 +368,8 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	sh.so.upstream = RESOLVER_HINTS;
 	rc = lab_prep_open(s, ctx->fixtures_dir, phase, !no_timeline, events,
 	    &sh.so, &sh.lp, &d);
+	if (rc == 0 && limit != 0)
+		(void)evlog_set_limit(sh.lp.log, limit);
 	sh.w = sh.lp.w;
 	sh.first_phase = sh.lp.first_phase;
 	if (sh.lp.tw != NULL) {
@@ -372,9 +386,13 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		spec.arg = &sh;
 		rc = lab_run(&spec, &status, &d);
 	}
-	lab_prep_clear(&sh.lp);
 	dl_diags_print(&d, stderr);
 	dl_diags_clear(&d);
+	/* Events lost: an error even when the command succeeded. */
+	if (rc == 0 && events != NULL &&
+	    cli_events_end(ctx, v->name, events, sh.lp.log) && status == 0)
+		status = CLI_EXIT_FAIL;
+	lab_prep_clear(&sh.lp);
 	lab_env_free(env);
 	scenario_free(s);
 	/* A command that cannot be run: 127 or 126, as a shell says. */

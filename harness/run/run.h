@@ -44,7 +44,14 @@
  */
 #define RUN_PHASE_MARGIN_MS 150
 #define RUN_CELL_SLACK_S 30	/* cell deadline past its last client run */
+/*
+ * A cell's event log: its size limit by default and at most (--events-
+ * limit), and what run_events_read reads: the limit, plus the lines the
+ * client runner, which counts the file's size as it saw it after its
+ * own last write, may add past it (a few, of at most EVLOG_MAX_LINE).
+ */
 #define RUN_MAX_EVENTS_FILE (64 * 1024 * 1024)
+#define RUN_EVENTS_SLACK (1024 * 1024)
 
 /* One cell: a scenario, a client, a policy. */
 struct run_cell {
@@ -73,6 +80,8 @@ struct run_opts {
 	 * without.  Nothing in the run multiplies by it again.
 	 */
 	double time_scale;
+	/* --events-limit: a cell's event log's size limit in bytes. */
+	uint64_t events_limit;
 };
 
 /* ---------------------------------------------------------- run_plan.c */
@@ -193,6 +202,13 @@ struct run_client_run {
 	char step[16];
 	int outcome;
 	bool interrupted;	/* stopped (Ctrl-C, SIGTERM, a deadline) */
+	/*
+	 * The output on disk: bytes kept (at most RUN_MAX_CLIENT_OUTPUT),
+	 * bytes read past the cap and dropped, and why it could not be
+	 * stored ("PATH: No space left on device"), or "".
+	 */
+	uint64_t out_kept, out_dropped;
+	char out_error[256];
 };
 
 struct run_events {
@@ -216,8 +232,9 @@ struct run_events {
  * Read an event log (EVENTS.md).  Sessions are assembled from smtp.*
  * events by (host, session); client runs from client.start/client.end.
  * A missing file is an empty log.  Returns 0 (problems with the content
- * are in ev->problem), DL_EIO, or DL_ERANGE when the file is larger
- * than RUN_MAX_EVENTS_FILE.  Free with run_events_clear.
+ * are in ev->problem, a log.truncated event among them), DL_EIO, or
+ * DL_ERANGE when the file is larger than RUN_MAX_EVENTS_FILE +
+ * RUN_EVENTS_SLACK.  Free with run_events_clear.
  */
 int run_events_read(const char *path, struct run_events *ev,
     struct dl_diags *diags);
@@ -306,7 +323,7 @@ void run_score(const struct run_score_in *in, struct run_result *res);
 
 /*
  * The hidden verb `danelab __client`: run a client at given moments.
- *   __client --events FILE --t0 NS --plan FILE
+ *   __client --events FILE [--events-limit BYTES] --t0 NS --plan FILE
  * The plan (JSON, written by run_cell) lists the runs: {"runs": [{
  * "at_ms", "out", "dir" (the commands' working directory), "env":
  * ["NAME=value"...], "headers": bool, "steps": [{"kind":
@@ -324,9 +341,16 @@ void run_score(const struct run_score_in *in, struct run_result *res);
  */
 int run_client_main(int argc, char **argv);
 
-/* The runner's exit status when it could not write its own events. */
+/*
+ * The runner's exit status when it could not write its own events
+ * (its message, with the reason, is on its standard error).
+ */
 #define RUN_CLIENT_EVLOG_ERRORS 3
-/* Bytes of a client run's output kept on disk; the rest is counted. */
+/*
+ * Bytes of a client run's output kept on disk; the rest is read,
+ * counted and dropped (client.end's output_dropped), so that a client
+ * printing without end cannot fill the disk.
+ */
 #define RUN_MAX_CLIENT_OUTPUT (1024 * 1024)
 
 #endif /* DL_HARNESS_RUN_H */

@@ -140,22 +140,26 @@ timeline_overrun(const struct scenario *s, const struct run_events *ev,
 
 /*
  * What makes the whole event log untrustworthy besides its content: the
- * lab's event writers lost events (the servers' count, shared with this
- * process; the client runner exits RUN_CLIENT_EVLOG_ERRORS for its own),
- * or the runner failed.
+ * lab's event writers could not write it or stopped at its size limit
+ * (trouble: evlog_trouble of the servers' log, shared with this
+ * process; the client runner exits RUN_CLIENT_EVLOG_ERRORS for its
+ * own), or the runner failed.  A write error comes first: the damage it
+ * may have left in the content is its consequence.
  */
 static void
-evidence_check(struct run_events *ev, uint64_t log_errors, int status)
+evidence_check(struct run_events *ev, const char *trouble, int status)
 {
+	if (trouble[0] != '\0') {
+		snprintf(ev->problem, sizeof(ev->problem), "the cell's event "
+		    "log %s", trouble);
+		return;
+	}
 	if (ev->problem[0] != '\0')
 		return;
-	if (log_errors > 0)
-		snprintf(ev->problem, sizeof(ev->problem), "%llu event%s could "
-		    "not be written to the event log (write errors)",
-		    (unsigned long long)log_errors, log_errors == 1 ? "" : "s");
-	else if (status == RUN_CLIENT_EVLOG_ERRORS)
+	if (status == RUN_CLIENT_EVLOG_ERRORS)
 		snprintf(ev->problem, sizeof(ev->problem), "the client "
-		    "runner could not write its events (write errors)");
+		    "runner could not write its events to the cell's event log "
+		    "(write errors)");
 	else if (status != 0)
 		snprintf(ev->problem, sizeof(ev->problem), "the client "
 		    "runner failed (exit %d)", status);
@@ -250,8 +254,9 @@ struct cell_client {
 	char cdir[PATH_MAX + 32];	/* the client's directory */
 	char plan[PATH_MAX + 48];	/* the runner's plan (JSON) */
 	char t0s[32];
+	char limit[32];
 	char **cenv;	/* the lab's variables */
-	char *argv[9];	/* danelab __client ... NULL */
+	char *argv[11];	/* danelab __client ... NULL */
 };
 
 static void
@@ -475,6 +480,13 @@ out:
 	return rc;
 }
 
+/* The size limit of a cell's event log: --events-limit, or the most read. */
+static uint64_t
+cell_events_limit(const struct run_opts *o)
+{
+	return o->events_limit != 0 ? o->events_limit : RUN_MAX_EVENTS_FILE;
+}
+
 /*
  * Render the client of c, one fresh directory and plan entry per
  * moment, into the plan file the runner reads, and the runner's command
@@ -517,6 +529,10 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 	cc->argv[k++] = (char *)"__client";
 	cc->argv[k++] = (char *)"--events";
 	cc->argv[k++] = events;
+	snprintf(cc->limit, sizeof(cc->limit), "%llu",
+	    (unsigned long long)cell_events_limit(o));
+	cc->argv[k++] = (char *)"--events-limit";
+	cc->argv[k++] = cc->limit;
 	cc->argv[k++] = (char *)"--t0";
 	cc->argv[k++] = cc->t0s;
 	cc->argv[k++] = (char *)"--plan";
@@ -527,13 +543,14 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 
 /*
  * The world up in fresh namespaces, the runner as the lab's command;
- * returns lab_run's code, the runner's status and the events lost.
+ * returns lab_run's code, the runner's status and why the servers'
+ * event log is incomplete (evlog_trouble), or "".
  */
 static int
 lab_go(const struct run_cell *c, struct tl_worlds *tw,
     struct lab_files *files, struct evlog *log, uint64_t t0,
-    const struct cell_client *cc, int *status, uint64_t *lost,
-    struct dl_diags *d)
+    const struct cell_client *cc, int *status, char *trouble,
+    size_t trouble_len, struct dl_diags *d)
 {
 	struct lab_servers_opts so;
 	struct lab_spec spec;
@@ -555,7 +572,7 @@ lab_go(const struct run_cell *c, struct tl_worlds *tw,
 	spec.argv = cc->argv;
 	spec.env = cc->cenv;
 	rc = lab_run(&spec, status, d);
-	*lost = evlog_errors(log);
+	(void)evlog_trouble(log, trouble, trouble_len);
 	return rc;
 }
 
@@ -626,8 +643,8 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	struct evlog *log = NULL;
 	struct run_events ev;
 	struct dl_diags d;
-	char events[PATH_MAX + 32], prefix[PATH_MAX + 32];
-	uint64_t t0, cell_t0, lost = 0;
+	char events[PATH_MAX + 32], prefix[PATH_MAX + 32], trouble[160] = "";
+	uint64_t t0, cell_t0;
 	bool keep = false;
 	int rc = 0, status = 0;
 	size_t i;
@@ -655,16 +672,17 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 		dl_error(&d, events, 0, 0, "cannot open: %s", strerror(errno));
 		goto lab_error;
 	}
+	(void)evlog_set_limit(log, cell_events_limit(o));
 	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
 	    &d)) != 0 ||
-	    (rc = lab_go(c, tw, &files, log, t0, &cc, &status, &lost,
-	    &d)) != 0)
+	    (rc = lab_go(c, tw, &files, log, t0, &cc, &status, trouble,
+	    sizeof(trouble), &d)) != 0)
 		goto lab_error;
 	evlog_free(log);
 	log = NULL;
 	if ((rc = run_events_read(events, &ev, &d)) != 0)
 		goto lab_error;
-	evidence_check(&ev, lost, status);
+	evidence_check(&ev, trouble, status);
 	keep = run_score_moments(c, &ev, prefix, &rep);
 	goto out;
 

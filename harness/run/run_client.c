@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <regex.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,13 +68,45 @@ sleep_until(uint64_t t_ns)
 /*
  * The client's output: a pipe the runner copies into the output file, at
  * most RUN_MAX_CLIENT_OUTPUT bytes of it (a client that prints without
- * end cannot fill the disk); the rest is read and counted.
+ * end cannot fill the disk); the rest is read and counted.  The first
+ * error writing the file is kept (client.end's output_error), and the
+ * file gets nothing after it.
  */
 struct out_sink {
 	int rfd;		/* read end, or -1 */
 	int fd;			/* the output file, or -1 */
+	const char *path;
 	uint64_t kept, dropped;
+	int err;		/* errno of the first open or write error */
 };
+
+/* Store n bytes within the cap; what does not fit, or fails, is counted. */
+static void
+sink_store(struct out_sink *o, const char *s, size_t n)
+{
+	size_t room = o->kept < RUN_MAX_CLIENT_OUTPUT
+	    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
+	    : 0;
+	size_t w = n < room ? n : room;
+	ssize_t k;
+
+	if (o->fd < 0 || o->err != 0)
+		w = 0;
+	while (w > 0) {
+		k = write(o->fd, s, w);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			o->err = k < 0 ? errno : EIO;
+			break;
+		}
+		o->kept += (size_t)k;
+		s += k;
+		n -= (size_t)k;
+		w -= (size_t)k;
+	}
+	o->dropped += n;
+}
 
 /* Copy what the pipe holds now; false at EOF (or error). */
 static bool
@@ -81,7 +114,6 @@ sink_pump(struct out_sink *o)
 {
 	char buf[16384];
 	ssize_t n;
-	size_t room, w;
 
 	for (;;) {
 		n = read(o->rfd, buf, sizeof(buf));
@@ -91,13 +123,7 @@ sink_pump(struct out_sink *o)
 			return true;
 		if (n <= 0)
 			return false;
-		room = o->kept < RUN_MAX_CLIENT_OUTPUT
-		    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
-		    : 0;
-		w = (size_t)n < room ? (size_t)n : room;
-		if (w > 0 && o->fd >= 0 && write(o->fd, buf, w) == (ssize_t)w)
-			o->kept += w;
-		o->dropped += (size_t)n - w;
+		sink_store(o, buf, (size_t)n);
 	}
 }
 
@@ -105,14 +131,7 @@ sink_pump(struct out_sink *o)
 static void
 sink_write(struct out_sink *o, const char *s, size_t n)
 {
-	size_t room = o->kept < RUN_MAX_CLIENT_OUTPUT
-	    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
-	    : 0;
-	size_t w = n < room ? n : room;
-
-	if (w > 0 && o->fd >= 0 && write(o->fd, s, w) == (ssize_t)w)
-		o->kept += w;
-	o->dropped += n - w;
+	sink_store(o, s, n);
 }
 
 static void sink_printf(struct out_sink *o, const char *fmt, ...)
@@ -674,14 +693,17 @@ step_collect(struct plan_step *st, struct out_sink *o)
 }
 
 static void
-run_one(struct plan_run *r, struct run_state *rs)
+run_one(struct plan_run *r, struct run_state *rs, struct out_sink *out)
 {
 	struct out_sink o;
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
 	o.rfd = -1;
+	o.path = r->out;
 	o.fd = open(r->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (o.fd < 0)
+		o.err = errno;
 	for (i = 0; i < r->n_steps; i++) {
 		struct plan_step *st = &r->steps[i];
 
@@ -706,10 +728,29 @@ run_one(struct plan_run *r, struct run_state *rs)
 		}
 	}
 	if (o.fd >= 0) {
-		if (o.dropped > 0)
-			dprintf(o.fd, "\n[danelab: %llu more bytes of output "
-			    "not kept]\n", (unsigned long long)o.dropped);
-		close(o.fd);
+		if (o.dropped > 0 && o.err == 0)
+			dprintf(o.fd, "\n[danelab: output truncated at %llu "
+			    "bytes, %llu bytes dropped]\n",
+			    (unsigned long long)o.kept,
+			    (unsigned long long)o.dropped);
+		if (close(o.fd) != 0 && o.err == 0)
+			o.err = errno;
+	}
+	*out = o;
+}
+
+/* client.end's fields about the output (EVENTS.md). */
+static void
+output_fields(struct evlog_ev *e, const struct out_sink *o)
+{
+	char why[PATH_MAX + 128];
+
+	evlog_int(e, "output_bytes", (long long)o->kept);
+	evlog_int(e, "output_dropped", (long long)o->dropped);
+	if (o->err != 0) {
+		snprintf(why, sizeof(why), "%s: %s", o->path,
+		    strerror(o->err));
+		evlog_str(e, "output_error", why);
 	}
 }
 
@@ -718,12 +759,15 @@ run_client_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"events", required_argument, NULL, 'e'},
+	    {"events-limit", required_argument, NULL, 'L'},
 	    {"t0", required_argument, NULL, 't'},
 	    {"plan", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *events = NULL, *plan_path = NULL;
-	uint64_t t0 = 0, start_ns;
+	uint64_t t0 = 0, start_ns, limit = 0;
+	struct out_sink out;
+	char why[256];
 	struct evlog *log = NULL;
 	struct evlog_ev e;
 	struct sigaction sa;
@@ -747,13 +791,19 @@ run_client_main(int argc, char **argv)
 		case 'p':
 			plan_path = optarg;
 			break;
+		case 'L':
+			errno = 0;
+			limit = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0')
+				return 2;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (events == NULL || plan_path == NULL || optind != argc) {
-		fprintf(stderr, "danelab __client: usage: --events FILE --t0 NS "
-		    "--plan FILE\n");
+		fprintf(stderr, "danelab __client: usage: --events FILE "
+		    "[--events-limit BYTES] --t0 NS --plan FILE\n");
 		return 2;
 	}
 	if (plan_load(plan_path, &pl) != 0) {
@@ -766,6 +816,13 @@ run_client_main(int argc, char **argv)
 	if (evlog_open(events, t0, &log) != 0) {
 		fprintf(stderr, "danelab __client: %s: %s\n", events,
 		    strerror(errno));
+		plan_free(&pl);
+		return 2;
+	}
+	if (limit != 0 && evlog_set_limit(log, limit) != 0) {
+		fprintf(stderr, "danelab __client: --events-limit %llu: out of "
+		    "range\n", (unsigned long long)limit);
+		evlog_free(log);
 		plan_free(&pl);
 		return 2;
 	}
@@ -796,7 +853,7 @@ run_client_main(int argc, char **argv)
 		evlog_str(&e, "argv0", rs.argv0 ? rs.argv0 : "");
 		evlog_end(&e);
 		start_ns = evlog_now_ns();
-		run_one(r, &rs);
+		run_one(r, &rs, &out);
 		evlog_begin(&e, log, "client.end");
 		evlog_int(&e, "run", (long long)i);
 		evlog_int(&e, "status", rs.status);
@@ -810,11 +867,20 @@ run_client_main(int argc, char **argv)
 		if (rs.outcome != PROFILE_OUTCOME_NONE)
 			evlog_str(&e, "outcome",
 			    profile_outcome_name(rs.outcome));
+		output_fields(&e, &out);
 		evlog_end(&e);
 	}
 	plan_free(&pl);
-	/* Events lost: the evidence is incomplete, and the worker must know. */
-	st = evlog_errors(log) > 0 ? RUN_CLIENT_EVLOG_ERRORS : 0;
+	/*
+	 * Events lost: the evidence is incomplete, and the worker must
+	 * know.  A full log says so in the log itself (log.truncated).
+	 */
+	st = 0;
+	if (evlog_failed(log) != 0 && evlog_trouble(log, why, sizeof(why))) {
+		fprintf(stderr, "danelab __client: %s: the event log %s\n",
+		    events, why);
+		st = RUN_CLIENT_EVLOG_ERRORS;
+	}
 	evlog_free(log);
 	return st;
 }

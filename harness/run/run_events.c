@@ -4,9 +4,11 @@
  * cleartext and inside TLS, whether the client sent STARTTLS, how its
  * handshake ended; per client run, its start, end and exit status.
  *
- * Nothing is dropped silently.  A line that is not an event, an event
- * the scorer needs that is damaged (truncated, a field missing), more
- * sessions or client runs than the bounds: each makes the evidence
+ * Nothing is dropped silently.  A line that is not an event (also a
+ * damaged last line), an event the scorer needs that is damaged
+ * (truncated, a field missing), a log that ends at its size limit
+ * (log.truncated), more sessions or client runs than the bounds: each
+ * makes the evidence
  * untrustworthy, and ev->problem says why; the scorer then gives ERROR
  * rather than a verdict built on part of what happened.
  */
@@ -260,6 +262,11 @@ client_event(struct run_events *ev, unsigned long line, const char *type,
 	if (v != NULL)
 		snprintf(r->step, sizeof(r->step), "%s", v);
 	r->interrupted = json_is_true(json_object_get(o, "interrupted"));
+	r->out_kept = (uint64_t)json_integer_value(json_object_get(o,
+	    "output_bytes"));
+	r->out_dropped = (uint64_t)json_integer_value(json_object_get(o,
+	    "output_dropped"));
+	copy(r->out_error, sizeof(r->out_error), jstr(o, "output_error"));
 	if (json_object_get(o, "outcome") != NULL &&
 	    !json_is_string(json_object_get(o, "outcome"))) {
 		problem(ev, "line %lu: client.end has an outcome that is not "
@@ -330,6 +337,13 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
 		client_event(ev, line, type, o);
 	else if (strcmp(type, "phase.start") == 0)
 		phase_event(ev, line, o);
+	else if (strcmp(type, "log.truncated") == 0) {
+		v = json_object_get(o, "limit");
+		problem(ev, "the event log reached its size limit (%lld bytes) "
+		    "at line %lu: what happened after it was not recorded",
+		    json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
+		    line);
+	}
 }
 
 int
@@ -357,7 +371,7 @@ run_events_read(const char *path, struct run_events *ev,
 		return DL_EIO;
 	}
 	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 &&
-	    size > RUN_MAX_EVENTS_FILE) {
+	    size > RUN_MAX_EVENTS_FILE + RUN_EVENTS_SLACK) {
 		fclose(fp);
 		dl_error(diags, path, 0, 0,
 		    "event log larger than %d bytes", RUN_MAX_EVENTS_FILE);

@@ -1008,6 +1008,13 @@ preconditions(struct score *sc)
 		    "was not run (the lab ended before this moment)");
 		return false;
 	}
+	if (in->run->out_error[0] != '\0') {
+		/* Its claims are in what could not be stored. */
+		verdict(res, RUN_ERROR, RULE_EVIDENCE, NULL, NULL, "the "
+		    "evidence cannot be trusted: the client's output could "
+		    "not be stored: %s", in->run->out_error);
+		return false;
+	}
 	if ((stray = stray_session(sc)) != NULL) {
 		verdict(res, RUN_ERROR, RULE_EVIDENCE, stray, NULL, "the "
 		    "evidence cannot be trusted: a session at %s that no "
@@ -1295,8 +1302,38 @@ score_checker(struct score *sc)
 	apply_deviations(sc);
 }
 
+/*
+ * Output past RUN_MAX_CLIENT_OUTPUT was dropped: whatever the verdict,
+ * its reason says so (claims printed that late were not read).
+ */
+static void
+note_output(const struct run_score_in *in, struct run_result *res)
+{
+	char *r;
+
+	if (in->run == NULL || in->run->out_dropped == 0)
+		return;
+	res->output_truncated = true;
+	r = xasprintf("%s%soutput truncated at %llu bytes, %llu bytes "
+	    "dropped", res->reason != NULL ? res->reason : "",
+	    res->reason != NULL ? "; " : "",
+	    (unsigned long long)in->run->out_kept,
+	    (unsigned long long)in->run->out_dropped);
+	free(res->reason);
+	res->reason = r;
+}
+
+static void score_one(const struct run_score_in *in, struct run_result *res);
+
 void
 run_score(const struct run_score_in *in, struct run_result *res)
+{
+	score_one(in, res);
+	note_output(in, res);
+}
+
+static void
+score_one(const struct run_score_in *in, struct run_result *res)
 {
 	struct score *sc;
 	size_t i;
