@@ -480,11 +480,17 @@ out:
 	return rc;
 }
 
-/* The size limit of a cell's event log: --events-limit, or the most read. */
+/*
+ * The size limit of a cell's event log: --events-limit, or the most
+ * read.  The environment check keeps the most: it tells whether the lab
+ * works, and a small limit would break it for every cell.
+ */
 static uint64_t
-cell_events_limit(const struct run_opts *o)
+cell_events_limit(const struct run_cell *c, const struct run_opts *o)
 {
-	return o->events_limit != 0 ? o->events_limit : RUN_MAX_EVENTS_FILE;
+	if (o->events_limit == 0 || c->env_check)
+		return RUN_MAX_EVENTS_FILE;
+	return o->events_limit;
 }
 
 /*
@@ -530,7 +536,7 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 	cc->argv[k++] = (char *)"--events";
 	cc->argv[k++] = events;
 	snprintf(cc->limit, sizeof(cc->limit), "%llu",
-	    (unsigned long long)cell_events_limit(o));
+	    (unsigned long long)cell_events_limit(c, o));
 	cc->argv[k++] = (char *)"--events-limit";
 	cc->argv[k++] = cc->limit;
 	cc->argv[k++] = (char *)"--t0";
@@ -672,7 +678,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 		dl_error(&d, events, 0, 0, "cannot open: %s", strerror(errno));
 		goto lab_error;
 	}
-	(void)evlog_set_limit(log, cell_events_limit(o));
+	(void)evlog_set_limit(log, cell_events_limit(c, o));
 	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
 	    &d)) != 0 ||
 	    (rc = lab_go(c, tw, &files, log, t0, &cc, &status, trouble,

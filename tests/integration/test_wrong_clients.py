@@ -23,6 +23,17 @@ report, and every result's verdict and rule are checked:
   first-mx-only           .deviations excuses "undelivered" in two worlds: where it
                           delivers to a forbidden host, FAIL next-mx-used (not
                           XFAIL); where it only leaves the mail undelivered, XFAIL
+  print-loop              TLS, then 4 MiB of output in a loop: PASS, the reason
+                          says "output truncated at 1048576 bytes, N bytes
+                          dropped" (at most 1 MiB kept on disk)
+
+No silent loss (issue 12), with a run of its own each:
+
+  tls-quiet, --events-limit 4K   the cell's event log reaches its limit:
+                          ERROR evidence, the reason says "size limit"
+  print-loop, RLIMIT_FSIZE 256 KiB (SIGXFSZ ignored)   its output file
+                          cannot be written: ERROR evidence naming the file
+                          and "File too large", not "the client was not run"
 
 Real MTAs are driven through lifecycle steps (profile version 2: start,
 submit, wait for the log's word, collect, stop); fake ones, with
@@ -42,12 +53,17 @@ runuser, danelab runs as `nobody` (in a user namespace of its own), if
 nobody can reach the binary and the scripts; else as the current user.
 
 Needs user or root namespaces and /usr/bin/python3 with dnspython.
+DANELAB_WRONG_ONLY=NAME,...,loss runs only those clients ("loss": the
+LOSS runs).
 args: DANELAB SOURCE_ROOT
 """
 
 import json
 import os
+import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -88,7 +104,17 @@ CASES = {
     "mta-fresh": [("rollover/correct@" + p, "PASS", None, None)
                   for p in ("old-key", "next-published", "switched",
                             "old-retired")],
+    "print-loop": [(AUTH, "PASS", None, "output-capped")],
 }
+
+# No silent loss: (client, extra run arguments, RLIMIT_FSIZE or None, case).
+RUN_MAX_CLIENT_OUTPUT = 1024 * 1024
+LOSS = [
+    ("tls-quiet", ["--events-limit", "4K"], None,
+     (AUTH, "ERROR", "evidence", "events-limit")),
+    ("print-loop", [], 256 * 1024,
+     (AUTH, "ERROR", "evidence", "output-efbig")),
+]
 
 
 def summary(x):
@@ -127,11 +153,21 @@ def as_nobody(danelab, wrong):
     return pre, "danelab runs as nobody"
 
 
-def run_client(danelab, src, wrong, pre, tmp, name, scenarios):
-    """danelab run --client NAME.yaml SCENARIOS...: (results, seconds,
-    CompletedProcess)."""
-    out = os.path.join(tmp, name + ".json")
-    runtmp = os.path.join(tmp, "t-" + name)
+def limit_files(fsize):
+    """A preexec_fn: files of at most fsize bytes, and a write past it
+    fails (EFBIG) rather than killing the writer (SIGXFSZ ignored)."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    return pre
+
+
+def run_client(danelab, src, wrong, pre, tmp, name, scenarios, extra=(),
+               fsize=None, tag=""):
+    """danelab run --client NAME.yaml SCENARIOS... EXTRA (with files
+    limited to fsize bytes): (results, seconds, CompletedProcess)."""
+    out = os.path.join(tmp, name + tag + ".json")
+    runtmp = os.path.join(tmp, "t-" + name + tag)
     os.mkdir(runtmp)
     os.chmod(runtmp, 0o777)
     path = wrong + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:"
@@ -140,9 +176,10 @@ def run_client(danelab, src, wrong, pre, tmp, name, scenarios):
         + dltest.danelab_cmd(danelab, src, "run", "--client",
                              os.path.join(wrong, name + ".yaml"),
                              *scenarios, "--policy", "dane",
-                             "--format", "json", "-o", out)
+                             "--format", "json", "-o", out, *extra)
     t0 = time.monotonic()
-    r = dltest.run(argv, timeout=300)
+    r = dltest.run(argv, timeout=300,
+                   preexec_fn=limit_files(fsize) if fsize else None)
     secs = time.monotonic() - t0
     try:
         with open(out, encoding="utf-8") as f:
@@ -177,6 +214,21 @@ def check(tap, name, case, x, secs):
     elif ok and extra == "collected":
         ok = "fake-mta: to=<" in (x.get("output") or "")
         desc += " (its log collected into the output)"
+    elif ok and extra == "output-capped":
+        m = re.search(r"output truncated at (\d+) bytes, (\d+) bytes "
+                      r"dropped", x.get("reason") or "")
+        ok = (m is not None and int(m.group(1)) <= RUN_MAX_CLIENT_OUTPUT and
+              int(m.group(1)) + int(m.group(2)) >= 4 * 1024 * 1024)
+        desc += (", the reason says the output was truncated at most 1 MiB "
+                 "and the rest dropped")
+    elif ok and extra == "events-limit":
+        ok = "size limit" in (x.get("reason") or "")
+        desc += ", the reason says the event log reached its size limit"
+    elif ok and extra == "output-efbig":
+        why = x.get("reason") or ""
+        ok = ("client.0.out: File too large" in why and
+              "not run" not in why)
+        desc += ", the reason names the output file and File too large"
     elif ok and extra == "junk":
         mx1 = (x.get("hosts") or [{}])[0]
         ok = mx1.get("sessions", 0) >= 4097 and secs < MAX_WALL_JUNK
@@ -200,12 +252,17 @@ def main():
         if r.returncode != 0:
             dltest.skip_all("no user namespaces: " + r.stderr.strip())
     pre, who = as_nobody(danelab, wrong)
+    # DANELAB_WRONG_ONLY=a,b,loss: only those clients (loss: the LOSS runs).
+    only = [n for n in os.environ.get("DANELAB_WRONG_ONLY", "").split(",")
+            if n]
     tap = dltest.Tap()
     tap.diag(who)
     t_all = time.monotonic()
     with dltest.TempDir(prefix="danelab-wrong-") as tmp:
         os.chmod(tmp, 0o777)
         for name, cases in CASES.items():
+            if only and name not in only:
+                continue
             sids = sorted({c[0].split("@")[0] for c in cases})
             res, secs, r = run_client(danelab, src, wrong, pre, tmp, name,
                                       sids)
@@ -225,6 +282,21 @@ def main():
                            f"(got {len(got)})")
                     continue
                 check(tap, name, case, got[0], secs)
+        for k, (name, extra, fsize, case) in enumerate(LOSS):
+            if only and "loss" not in only:
+                break
+            res, secs, r = run_client(danelab, src, wrong, pre, tmp, name,
+                                      [case[0]], extra, fsize, f"-loss{k}")
+            tap.diag(f"{name} {' '.join(extra)} fsize {fsize}: {secs:.1f} "
+                     f"s, exit {r.returncode}")
+            got = [x for x in res or [] if x.get("scenario") == case[0]]
+            if len(got) != 1:
+                tap.ok(False, f"{name} ({extra}, fsize {fsize}): one result "
+                       f"(exit {r.returncode})")
+                tap.diag(dltest.short(r.stdout) + dltest.short(r.stderr))
+                continue
+            check(tap, f"{name} ({' '.join(extra) or f'fsize {fsize}'})",
+                  case, got[0], secs)
     tap.diag(f"total {time.monotonic() - t_all:.1f} s")
     return tap.done()
 
