@@ -34,6 +34,9 @@ No silent loss (issue 12), with a run of its own each:
   print-loop, RLIMIT_FSIZE 256 KiB (SIGXFSZ ignored)   its output file
                           cannot be written: ERROR evidence naming the file
                           and "File too large", not "the client was not run"
+  tls-quiet, RLIMIT_FSIZE 8 KiB   the cell's event log cannot be written:
+                          ERROR evidence, "could not be written: File too
+                          large" (whole lines, nothing after the error)
 
 Real MTAs are driven through lifecycle steps (profile version 2: start,
 submit, wait for the log's word, collect, stop); fake ones, with
@@ -114,6 +117,10 @@ LOSS = [
      (AUTH, "ERROR", "evidence", "events-limit")),
     ("print-loop", [], 256 * 1024,
      (AUTH, "ERROR", "evidence", "output-efbig")),
+    # Every cell's log fails, the environment check's first: its
+    # message must say why.
+    ("tls-quiet", [], 8 * 1024,
+     (AUTH, "ERROR", None, "events-efbig")),
 ]
 
 
@@ -130,6 +137,7 @@ def summary(x):
                        "reason": x.get("reason"),
                        "deviation": x.get("deviation"),
                        "exit_status": x.get("exit_status"),
+                       "env_message": x.get("_env_message"),
                        "hosts": hosts})
 
 
@@ -183,7 +191,10 @@ def run_client(danelab, src, wrong, pre, tmp, name, scenarios, extra=(),
     secs = time.monotonic() - t0
     try:
         with open(out, encoding="utf-8") as f:
-            return json.load(f)["results"], secs, r
+            doc = json.load(f)
+        for x in doc["results"]:
+            x["_env_message"] = (doc.get("env") or {}).get("message")
+        return doc["results"], secs, r
     except (OSError, ValueError, KeyError):
         return None, secs, r
 
@@ -224,6 +235,11 @@ def check(tap, name, case, x, secs):
     elif ok and extra == "events-limit":
         ok = "size limit" in (x.get("reason") or "")
         desc += ", the reason says the event log reached its size limit"
+    elif ok and extra == "events-efbig":
+        ok = ("event log could not be written: File too large" in
+              (x.get("reason") or "") + (x.get("_env_message") or ""))
+        desc += (", the environment check says the event log could not be "
+                 "written")
     elif ok and extra == "output-efbig":
         why = x.get("reason") or ""
         ok = ("client.0.out: File too large" in why and
