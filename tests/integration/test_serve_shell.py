@@ -20,7 +20,10 @@
     are one class), and for answers that are not bogus the MX and A data
     with the declared hosts and addresses.  DNS faults are played by
     danelab's own server, so nothing is skipped for them.
- 2. Process handling (on one scenario): `-- sh -c 'exit 3'` exits 3; a
+ 2. Process handling (on one scenario): `--events /dev/full` exits 1
+    saying the event log could not be written (No space left on
+    device); `--events FILE --events-limit 4K` ends FILE with a
+    log.truncated event and warns; `-- sh -c 'exit 3'` exits 3; a
     command killed by SIGSEGV exits 139; a command that does not exist
     exits 127; no command runs $SHELL (here /bin/sh reading `exit 5` from
     stdin); a command that leaves a daemon behind exits at once, the
@@ -57,6 +60,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import dltest
@@ -277,6 +281,36 @@ NS_PRINT = ("readlink /proc/self/ns/pid /proc/self/ns/net "
             "/proc/self/ns/mnt; ")
 
 
+def events_tests(run, sid, tap, simple):
+    """No silent loss (issue 12): events that cannot be written are an
+    error at the end (exit 1 though the command succeeded); a log at its
+    --events-limit ends with one log.truncated event, and a warning."""
+    digs = NS_PRINT + ("for i in 1 2 3 4 5 6 7 8 9 10; do dig +tries=1 "
+                       "+time=2 @127.53.53.53 q$i.example.net A "
+                       ">/dev/null; done; exit 0")
+    r = simple("--events /dev/full", ["--events", "/dev/full", "--", "sh",
+                                      "-c", digs], 1)
+    want = "the event log could not be written: No space left on device"
+    tap.ok(want in r.stderr, f"{sid}: ... and says {want!r}")
+    fd, path = tempfile.mkstemp(prefix="danelab-events-")
+    os.close(fd)
+    try:
+        r = simple("--events FILE --events-limit 4K",
+                   ["--events", path, "--events-limit", "4K", "--", "sh",
+                    "-c", digs], 0)
+        with open(path, encoding="utf-8") as fp:
+            lines = fp.read().splitlines()
+        last = json.loads(lines[-1]) if lines else {}
+        size = os.path.getsize(path)
+    finally:
+        os.unlink(path)
+    want = "reached its size limit of 4096 bytes"
+    tap.ok(want in r.stderr and last.get("ev") == "log.truncated" and
+           last.get("limit") == 4096 and size <= 4096,
+           f"{sid}: ... says {want!r}, the log ends with log.truncated "
+           f"({last.get('ev')}), {size} bytes")
+
+
 def process_tests(run, sid, tap):
     def simple(desc, command, want, stdin=None, shell_env=None):
         env = dict(run.env, **(shell_env or {}))
@@ -305,6 +339,7 @@ def process_tests(run, sid, tap):
            shell_env={"SHELL": "/bin/sh"})
     simple("a command leaving a daemon behind",
            ["--", "sh", "-c", NS_PRINT + "sleep 300 & exit 0"], 0)
+    events_tests(run, sid, tap, simple)
 
     def signalled(desc, command, send, want, max_s, pre=""):
         # pre runs before the namespace lines are printed, which is what
