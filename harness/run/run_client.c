@@ -80,9 +80,12 @@ struct out_sink {
 	int err;		/* errno of the first open or write error */
 };
 
-/* Store n bytes within the cap; what does not fit, or fails, is counted. */
+/*
+ * Store n bytes of output (the client's, or a header of the runner's
+ * own) within the cap; what does not fit, or fails, is counted.
+ */
 static void
-sink_store(struct out_sink *o, const char *s, size_t n)
+sink_write(struct out_sink *o, const char *s, size_t n)
 {
 	size_t room = o->kept < RUN_MAX_CLIENT_OUTPUT
 	    ? RUN_MAX_CLIENT_OUTPUT - (size_t)o->kept
@@ -123,15 +126,8 @@ sink_pump(struct out_sink *o)
 			return true;
 		if (n <= 0)
 			return false;
-		sink_store(o, buf, (size_t)n);
+		sink_write(o, buf, (size_t)n);
 	}
-}
-
-/* Write s to the output (a header of the runner's own), within the cap. */
-static void
-sink_write(struct out_sink *o, const char *s, size_t n)
-{
-	sink_store(o, s, n);
 }
 
 static void sink_printf(struct out_sink *o, const char *fmt, ...)
