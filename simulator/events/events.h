@@ -70,7 +70,8 @@ int evlog_open(const char *path, uint64_t t0_ns, struct evlog **out);
  * is written.  Returns 0, or DL_ERANGE (limit unchanged) for a value
  * outside EVLOG_MIN_LIMIT..EVLOG_MAX_LIMIT.  With another process
  * appending to the same file through a log of its own, each counts the
- * bytes it saw in the file after its last write: the file may pass the
+ * bytes it saw in the file after one of its writes (every 64th, and
+ * every one in the last MiB before the limit): the file may pass the
  * limit by the other's last lines.
  */
 int evlog_set_limit(struct evlog *l, uint64_t limit);

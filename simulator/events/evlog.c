@@ -33,6 +33,15 @@
  */
 #define EVLOG_MARK_ROOM 160
 
+/*
+ * What other processes appended to the file is read (lseek) after
+ * every EVLOG_RESYNC_EVERY-th line, and after every line once the log
+ * is within EVLOG_RESYNC_NEAR bytes of its limit: an lseek per line
+ * costs a sixth of the line's own writing.
+ */
+#define EVLOG_RESYNC_EVERY 64
+#define EVLOG_RESYNC_NEAR (1024 * 1024)
+
 enum evlog_state { EVLOG_OPEN, EVLOG_FULL, EVLOG_FAILED };
 
 struct evlog {
@@ -48,9 +57,11 @@ struct evlog {
 	 * Bytes in the file as far as this log knows: its size at open,
 	 * plus every line written or about to be (reserved before the
 	 * write, so that threads never pass the limit together), raised to
-	 * the file offset after each write (what others appended).
+	 * the file offset after a write now and then (what others
+	 * appended).
 	 */
 	atomic_uint_fast64_t size;
+	atomic_uint_fast64_t lines;	/* written, for the resync */
 };
 
 uint64_t
@@ -84,6 +95,7 @@ evlog_alloc(int fd, bool owns, uint64_t t0_ns)
 	atomic_init(&l->errors, 0);
 	atomic_init(&l->dropped, 0);
 	atomic_init(&l->size, 0);
+	atomic_init(&l->lines, 0);
 	return l;
 }
 
@@ -473,6 +485,27 @@ evlog_fail(struct evlog *l, int err)
 }
 
 /*
+ * What other processes appended counts toward the limit: after a write
+ * on an O_APPEND descriptor, its offset is the end of the file.
+ */
+static void
+evlog_resync(struct evlog *l)
+{
+	uint64_t n = atomic_fetch_add(&l->lines, 1), seen, cur;
+	off_t end;
+
+	cur = atomic_load(&l->size);
+	if (n % EVLOG_RESYNC_EVERY != 0 && cur + EVLOG_RESYNC_NEAR < l->limit)
+		return;
+	if ((end = lseek(l->fd, 0, SEEK_CUR)) <= 0)
+		return;
+	seen = (uint64_t)end;
+	while (cur < seen && !atomic_compare_exchange_weak(&l->size, &cur,
+	    seen))
+		;
+}
+
+/*
  * One line, whole or not at all: one write(2); a write that fails or
  * comes back short fails the log, and what it wrote of the line is cut
  * off again.  Returns true if the line was written.
@@ -481,21 +514,13 @@ static bool
 evlog_write_line(struct evlog *l, const char *line, size_t len)
 {
 	ssize_t w;
-	off_t end;
-	uint64_t seen, cur;
 
 	do
 		w = write(l->fd, line, len);
 	while (w < 0 && errno == EINTR);
 	if (w == (ssize_t)len) {
-		/* What other processes appended counts toward the limit. */
-		if (l->limit != 0 && (end = lseek(l->fd, 0, SEEK_CUR)) > 0) {
-			seen = (uint64_t)end;
-			cur = atomic_load(&l->size);
-			while (cur < seen && !atomic_compare_exchange_weak(
-			    &l->size, &cur, seen))
-				;
-		}
+		if (l->limit != 0)
+			evlog_resync(l);
 		return true;
 	}
 	if (w < 0) {
