@@ -34,6 +34,9 @@ No silent loss (issue 12), with a run of its own each:
   print-loop, RLIMIT_FSIZE 256 KiB (SIGXFSZ ignored)   its output file
                           cannot be written: ERROR evidence naming the file
                           and "File too large", not "the client was not run"
+  print-loop, TMPDIR on a 600 KiB tmpfs (root only)   the disk fills
+                          during the run: ERROR evidence, "No space left on
+                          device", not "the client was not run"
   tls-quiet, RLIMIT_FSIZE 8 KiB   the cell's event log cannot be written:
                           ERROR evidence, "could not be written: File too
                           large" (whole lines, nothing after the error)
@@ -110,8 +113,10 @@ CASES = {
     "print-loop": [(AUTH, "PASS", None, "output-capped")],
 }
 
-# No silent loss: (client, extra run arguments, RLIMIT_FSIZE or None, case).
+# No silent loss: (client, extra run arguments, RLIMIT_FSIZE or None, case);
+# RLIMIT_FSIZE "tmpfs": TMPDIR on a tmpfs of TMPFS_SIZE (root only).
 RUN_MAX_CLIENT_OUTPUT = 1024 * 1024
+TMPFS_SIZE = "600k"
 LOSS = [
     ("tls-quiet", ["--events-limit", "4K"], None,
      (AUTH, "ERROR", "evidence", "events-limit")),
@@ -121,6 +126,8 @@ LOSS = [
     # message must say why.
     ("tls-quiet", [], 8 * 1024,
      (AUTH, "ERROR", None, "events-efbig")),
+    # The issue's own: a small file system, filled during the run.
+    ("print-loop", [], "tmpfs", (AUTH, "ERROR", "evidence", "enospc")),
 ]
 
 
@@ -180,6 +187,12 @@ def run_client(danelab, src, wrong, pre, tmp, name, scenarios, extra=(),
     os.chmod(runtmp, 0o777)
     path = wrong + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:"
                                         "/bin")
+    if fsize == "tmpfs":
+        # Mounted as root, in a mount namespace of danelab's own.
+        pre = ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size="
+               f"{TMPFS_SIZE},mode=1777 tmpfs \"$0\" && exec \"$@\"",
+               runtmp] + pre
+        fsize = None
     argv = pre + ["env", f"PATH={path}", f"TMPDIR={runtmp}", "NO_COLOR=1"] \
         + dltest.danelab_cmd(danelab, src, "run", "--client",
                              os.path.join(wrong, name + ".yaml"),
@@ -240,6 +253,10 @@ def check(tap, name, case, x, secs):
               (x.get("reason") or "") + (x.get("_env_message") or ""))
         desc += (", the environment check says the event log could not be "
                  "written")
+    elif ok and extra == "enospc":
+        why = x.get("reason") or ""
+        ok = "No space left on device" in why and "not run" not in why
+        desc += ", the reason says No space left on device"
     elif ok and extra == "output-efbig":
         why = x.get("reason") or ""
         ok = ("client.0.out: File too large" in why and
@@ -301,6 +318,9 @@ def main():
         for k, (name, extra, fsize, case) in enumerate(LOSS):
             if only and "loss" not in only:
                 break
+            if fsize == "tmpfs" and os.geteuid() != 0:
+                tap.ok(True, f"{name} on a full tmpfs", skip="not root")
+                continue
             res, secs, r = run_client(danelab, src, wrong, pre, tmp, name,
                                       [case[0]], extra, fsize, f"-loss{k}")
             tap.diag(f"{name} {' '.join(extra)} fsize {fsize}: {secs:.1f} "
