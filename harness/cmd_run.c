@@ -143,6 +143,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"no-progress", no_argument, NULL, 'N'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"time-scale", required_argument, NULL, 'T'},
+	    {"writable", required_argument, NULL, 'W'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -216,6 +217,11 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 		case 'T':
 			if (cli_time_scale(ctx, "run", optarg,
 			    &o->time_scale) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'W':
+			if (cli_writable_add(ctx, "run", optarg, o->writable,
+			    &o->n_writable, RUN_MAX_WRITABLE) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

@@ -13,6 +13,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/lab/lab.h"
 #include "harness/run/run.h"
 
 static const struct cli_verb verbs[] = {
@@ -487,6 +488,9 @@ main(int argc, char **argv)
 	/* The client runner of `run` (run.h), not a verb for people. */
 	if (strcmp(argv[optind], "__client") == 0)
 		return run_client_main(argc - optind, argv + optind);
+	/* The client and shell sandbox (lab.h), likewise. */
+	if (strcmp(argv[optind], "__sandbox") == 0)
+		return lab_sandbox_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "help") == 0) {
 		if (optind + 1 < argc &&
 		    (v = cli_verb_find(argv[optind + 1])) != NULL) {
