@@ -386,6 +386,11 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		spec.env = env;
 		/* An interactive shell keeps the terminal's variables. */
 		sb.shell = argc - optind == 1;
+		/* What the servers write, seen as it grows. */
+		if (events != NULL)
+			sb.ro[sb.n_ro++] = events;
+		if (sh.so.maildir != NULL)
+			sb.ro[sb.n_ro++] = sh.so.maildir;
 		spec.sandbox = &sb;
 		spec.ready = shell_ready;
 		spec.arg = &sh;

@@ -252,7 +252,8 @@ int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
  *     /var/lib, and a minimal /dev (null zero full random urandom tty
  *     ptmx pts shm);
  *   - keeps the lab directory (the cell's) writable, except world/ and
- *     postfix/ in it, and the directories in rw writable too;
+ *     postfix/ in it, and the directories in rw writable too; the
+ *     paths in ro are the host's, read-only (not a private copy);
  *   - keeps only the capabilities real MTAs need as root (CHOWN,
  *     DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
  *     NET_BIND_SERVICE, SYS_CHROOT), dropped from the bounding set too;
@@ -270,6 +271,10 @@ int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
 struct lab_sandbox {
 	const char *rw[LAB_SANDBOX_MAX - 1]; /* more writable directories */
 	size_t n_rw;
+	/* Host files or directories the command reads while the lab
+	 * writes them (shell --events, --maildir): visible read-only. */
+	const char *ro[2];
+	size_t n_ro;
 	bool shell;	    /* interactive: keep the terminal's variables */
 	bool host_writable; /* no read-only host, no capability drop */
 };

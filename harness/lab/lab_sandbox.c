@@ -384,7 +384,7 @@ sb_enter(const struct sb_args *a)
 			return sb_fail("no such directory", a->rw[i]);
 	for (i = 0; i < a->n_ro; i++)
 		if (realpath(a->ro[i], ro[i]) == NULL)
-			return sb_fail("no such directory", a->ro[i]);
+			return sb_fail("no such file or directory", a->ro[i]);
 	if (unshare(CLONE_NEWNS) != 0)
 		return sb_fail("cannot create a mount namespace", NULL);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -414,8 +414,10 @@ sb_enter(const struct sb_args *a)
 	for (i = 0; i < a->n_rw; i++)
 		if (sb_mkdirs(rw[i]) != 0 || sb_attach(rwfd[i], rw[i]) != 0)
 			return sb_fail("cannot keep writable", rw[i]);
+	/* A file kept (shell --events) is there: the host's, read-only. */
 	for (i = 0; i < a->n_ro; i++)
-		if (sb_mkdirs(ro[i]) != 0 || sb_attach(rofd[i], ro[i]) != 0)
+		if ((access(ro[i], F_OK) != 0 && sb_mkdirs(ro[i]) != 0) ||
+		    sb_attach(rofd[i], ro[i]) != 0)
 			return sb_fail("cannot keep", ro[i]);
 	/* The lab's files over the system's, again (/run may hold one). */
 	for (i = 0; i < a->n_bind; i++)
@@ -467,6 +469,10 @@ lab_sandbox_argv(const char *self, const struct lab_sandbox *sb,
 		v[k++] = (char *)"--shell";
 	if (sb->host_writable)
 		v[k++] = (char *)"--host-writable";
+	for (i = 0; i < sb->n_ro && i < 2; i++) {
+		v[k++] = (char *)"--ro";
+		v[k++] = (char *)sb->ro[i];
+	}
 	for (i = 0; i < sb->n_rw && i < LAB_SANDBOX_MAX - 1; i++) {
 		v[k++] = (char *)"--rw";
 		v[k++] = (char *)sb->rw[i];
