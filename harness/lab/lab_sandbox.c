@@ -448,7 +448,7 @@ lab_sandbox_main(int argc, char **argv)
 	env = sb_env(a.shell);
 	execvpe(a.argv[0], a.argv, env);
 	rc = errno;
-	fprintf(stderr, "danelab: %s: %s\n", a.argv[0], strerror(rc));
+	fprintf(stderr, "danelab: cannot run %s: %s\n", a.argv[0], strerror(rc));
 	free(env);
 	return rc == ENOENT ? 127 : 126;
 }
