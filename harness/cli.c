@@ -131,6 +131,36 @@ cli_scenario_scale(struct scenario *s, double f)
 	return rc != 0 ? CLI_EXIT_USAGE : 0;
 }
 
+int
+cli_writable_add(const struct cli_ctx *ctx, const char *verb,
+    const char *dir, const char **v, size_t *n, size_t max)
+{
+	/* One verb per process: the paths live as long as it does. */
+	static char store[16][PATH_MAX];
+	char *real;
+	struct stat st;
+
+	if (*n >= max || *n >= sizeof(store) / sizeof(store[0])) {
+		fprintf(stderr, "%s %s: --writable %s: at most %zu "
+		    "directories\n", ctx->prog, verb, dir, max);
+		return CLI_EXIT_USAGE;
+	}
+	real = store[*n];
+	if (realpath(dir, real) == NULL || stat(real, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s %s: --writable %s: not a directory\n",
+		    ctx->prog, verb, dir);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(real, "/") == 0) {
+		fprintf(stderr, "%s %s: --writable /: that is the whole host "
+		    "(shell --writable-host)\n", ctx->prog, verb);
+		return CLI_EXIT_USAGE;
+	}
+	v[(*n)++] = real;
+	return 0;
+}
+
 bool
 cli_dir_writable(const char *path)
 {

@@ -133,6 +133,14 @@ int cli_self_exe(const struct cli_ctx *ctx, const char *verb, char *buf,
 /* True if path is a directory this process may write into. */
 bool cli_dir_writable(const char *path);
 
+/*
+ * --writable DIR of run and shell: DIR (an existing directory, made
+ * absolute and real) added to v[*n] (at most max).  0, or
+ * CLI_EXIT_USAGE after saying why.
+ */
+int cli_writable_add(const struct cli_ctx *ctx, const char *verb,
+    const char *dir, const char **v, size_t *n, size_t max);
+
 /* True for "-h" / "--help". */
 bool cli_is_help(const char *arg);
 

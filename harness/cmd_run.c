@@ -145,6 +145,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"list", no_argument, NULL, 'l'},
 	    {"time-scale", required_argument, NULL, 'T'},
 	    {"events-limit", required_argument, NULL, 'E'},
+	    {"writable", required_argument, NULL, 'W'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -224,6 +225,11 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 			if (cli_size(ctx, "run", "events-limit", optarg,
 			    EVLOG_MIN_LIMIT, RUN_MAX_EVENTS_FILE,
 			    &o->events_limit) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'W':
+			if (cli_writable_add(ctx, "run", optarg, o->writable,
+			    &o->n_writable, RUN_MAX_WRITABLE) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

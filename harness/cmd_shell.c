@@ -145,7 +145,8 @@ print_output(const char *out)
  */
 static int
 shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
-    int policy, const char *keep_dir, double time_scale)
+    int policy, const char *keep_dir, double time_scale,
+    const struct lab_sandbox *sb)
 {
 	struct client_profile *p = NULL;
 	struct run_cell cell;
@@ -191,6 +192,9 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	o.keep_root = root;
 	o.time_scale = time_scale;
 	o.color = ctx->color;
+	for (i = 0; i < sb->n_rw && i < RUN_MAX_WRITABLE; i++)
+		o.writable[o.n_writable++] = sb->rw[i];
+	o.host_writable = sb->host_writable;
 	memset(&cell, 0, sizeof(cell));
 	cell.s = s;
 	cell.client = p;
@@ -242,6 +246,8 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	    {"policy", required_argument, NULL, 'P'},
 	    {"keep-dir", required_argument, NULL, 'K'},
 	    {"events-limit", required_argument, NULL, 'E'},
+	    {"writable", required_argument, NULL, 'W'},
+	    {"writable-host", no_argument, NULL, 'H'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *client = NULL, *keep_dir = NULL;
@@ -253,12 +259,14 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	bool no_timeline = false;
 	double time_scale = 1.0;
 	struct lab_spec spec;
+	struct lab_sandbox sb;
 	struct shell sh;
 	struct dl_diags d;
 	uint64_t limit = 0;
 	int c, rc, status = CLI_EXIT_USAGE;
 
 	memset(&sh, 0, sizeof(sh));
+	memset(&sb, 0, sizeof(sb));
 	sh.ctx = ctx;
 	/* Options end at "--": what follows is the command's. */
 	while ((c = getopt_long(argc, argv, "qp:e:", opts, NULL)) != -1) {
@@ -293,6 +301,14 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 			if (cli_size(ctx, v->name, "events-limit", optarg,
 			    EVLOG_MIN_LIMIT, EVLOG_MAX_LIMIT, &limit) != 0)
 				return CLI_EXIT_USAGE;
+			break;
+		case 'W':
+			if (cli_writable_add(ctx, v->name, optarg, sb.rw,
+			    &sb.n_rw, LAB_SANDBOX_MAX - 1) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'H':
+			sb.host_writable = true;
 			break;
 		case 'F':
 			if (cli_time_scale(ctx, v->name, optarg,
@@ -345,7 +361,7 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (client != NULL) {
 		rc = shell_client(ctx, s, client, policy, keep_dir,
-		    time_scale);
+		    time_scale, &sb);
 		scenario_free(s);
 		return rc;
 	}
@@ -382,6 +398,14 @@ cmd_shell(struct cli_ctx *ctx, int argc, char **argv)
 		spec.world = sh.w;
 		spec.servers = &sh.so;
 		spec.env = env;
+		/* An interactive shell keeps the terminal's variables. */
+		sb.shell = argc - optind == 1;
+		/* What the servers write, seen as it grows. */
+		if (events != NULL)
+			sb.ro[sb.n_ro++] = events;
+		if (sh.so.maildir != NULL)
+			sb.ro[sb.n_ro++] = sh.so.maildir;
+		spec.sandbox = &sb;
 		spec.ready = shell_ready;
 		spec.arg = &sh;
 		rc = lab_run(&spec, &status, &d);

@@ -13,6 +13,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/lab/lab.h"
 #include "harness/run/run.h"
 
 static const struct cli_verb verbs[] = {
@@ -175,6 +176,21 @@ static const struct cli_verb verbs[] = {
 	  "  -P, --policy P       with --client: dane (default) or dane-only\n"
 	  "      --keep-dir DIR   with --client: keep the cell in DIR\n"
 	  "                       (default: a new $TMPDIR/danelab-shell-*)\n"
+	  "      --writable DIR   keep host directory DIR writable inside\n"
+	  "                       (repeatable, up to 7)\n"
+	  "      --writable-host  no sandbox: the host writable, every\n"
+	  "                       capability kept (the environment stays\n"
+	  "                       minimal)\n"
+	  "\n"
+	  "The shell or command runs in the client sandbox, as every client\n"
+	  "of 'danelab run' does: the host's files read-only (EROFS), private\n"
+	  "copy-on-write copies of /tmp, /var/tmp, /run, /var/spool and\n"
+	  "/var/lib, a minimal /dev, only the capabilities CHOWN,\n"
+	  "DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,\n"
+	  "NET_BIND_SERVICE and SYS_CHROOT, and a minimal environment (PATH,\n"
+	  "TZ, HOME, TERM, LANG, LC_*, USER, LOGNAME, SHELL, PS1, MAIL_CONFIG,\n"
+	  "DANELAB_*, the sanitizers' *_OPTIONS; TMPDIR=/tmp).  --events and\n"
+	  "--maildir are visible inside, read-only, as they grow.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  danelab shell dnssec/missing-ds\n"
@@ -295,9 +311,16 @@ static const struct cli_verb verbs[] = {
 	  "                         the default and the most; at least 4K): a\n"
 	  "                         cell whose log reaches it is ERROR (the\n"
 	  "                         environment check keeps 64M)\n"
+	  "      --writable DIR     keep host directory DIR writable for the\n"
+	  "                         clients (repeatable, up to 7)\n"
 	  "\n"
 	  "A client's output is kept on disk up to 1 MiB per run; the rest is\n"
 	  "read and dropped, and the result's reason says how much.\n"
+	  "\n"
+	  "Every client runs in a sandbox: the host read-only, private\n"
+	  "copies of /tmp, /var/tmp, /run, /var/spool and /var/lib, a minimal\n"
+	  "/dev, the cell's directory writable, only the capabilities an MTA\n"
+	  "needs as root, a minimal environment (README: the client sandbox).\n"
 	  "\n"
 	  "Exit: 0 all as expected, 1 any FAIL, XPASS, HANG or ERROR (or\n"
 	  "interrupted), 2 usage or input error, 77 everything skipped.\n"
@@ -507,6 +530,9 @@ main(int argc, char **argv)
 	/* The client runner of `run` (run.h), not a verb for people. */
 	if (strcmp(argv[optind], "__client") == 0)
 		return run_client_main(argc - optind, argv + optind);
+	/* The client and shell sandbox (lab.h), likewise. */
+	if (strcmp(argv[optind], "__sandbox") == 0)
+		return lab_sandbox_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "help") == 0) {
 		if (optind + 1 < argc &&
 		    (v = cli_verb_find(argv[optind + 1])) != NULL) {

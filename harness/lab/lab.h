@@ -240,6 +240,56 @@ int lab_bind_file(const char *src, const char *dst, struct dl_diags *diags);
  */
 int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
 
+/* --------------------------------------------------------------- sandbox */
+
+/*
+ * The sandbox every client and shell runs in (lab_sandbox.c): danelab
+ * execs itself as `danelab __sandbox [options] -- COMMAND...`, which, in
+ * one more mount namespace inside the lab's,
+ *   - makes the whole host file system read-only;
+ *   - gives the command private, writable copies (overlayfs over the
+ *     host's, or an empty tmpfs) of /tmp, /var/tmp, /run, /var/spool and
+ *     /var/lib, and a minimal /dev (null zero full random urandom tty
+ *     ptmx pts shm);
+ *   - keeps the lab directory (the cell's) writable, except world/ and
+ *     postfix/ in it, and the directories in rw writable too; the
+ *     paths in ro are the host's, read-only (not a private copy);
+ *   - keeps only the capabilities real MTAs need as root (CHOWN,
+ *     DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+ *     NET_BIND_SERVICE, SYS_CHROOT), dropped from the bounding set too;
+ *   - passes a minimal environment: PATH, TZ, the sanitizers' *_OPTIONS,
+ *     MAIL_CONFIG and DANELAB_* (for shells also HOME, TERM, COLORTERM,
+ *     LANG, LANGUAGE, LC_*, USER, LOGNAME, SHELL, PS1), then
+ *     HOME=/tmp, LANG=C.UTF-8 where unset and TMPDIR=/tmp.
+ * host_writable skips all but the environment (shell --writable-host).
+ * A sandbox that cannot be set up ends with LAB_SANDBOX_EXIT and says
+ * why on stderr.
+ */
+#define LAB_SANDBOX_MAX 8
+#define LAB_SANDBOX_EXIT 125
+
+struct lab_sandbox {
+	const char *rw[LAB_SANDBOX_MAX - 1]; /* more writable directories */
+	size_t n_rw;
+	/* Host files or directories the command reads while the lab
+	 * writes them (shell --events, --maildir): visible read-only. */
+	const char *ro[2];
+	size_t n_ro;
+	bool shell;	    /* interactive: keep the terminal's variables */
+	bool host_writable; /* no read-only host, no capability drop */
+};
+
+/* `danelab __sandbox`: set up, then exec the command. */
+int lab_sandbox_main(int argc, char **argv);
+
+/*
+ * argv wrapped for the sandbox of f's lab: [self, "__sandbox", options,
+ * "--", argv...].  The array is xmalloc'd (free it alone: its strings
+ * are borrowed).
+ */
+char **lab_sandbox_argv(const char *self, const struct lab_sandbox *sb,
+    const struct lab_files *f, char *const *argv);
+
 /* --------------------------------------------------------------- running */
 
 struct lab_spec {
@@ -256,6 +306,8 @@ struct lab_spec {
 	 */
 	char *const *argv;
 	char *const *env; /* NAME=VALUE added to the command's; or NULL */
+	/* The command's sandbox (above), or NULL: none. */
+	const struct lab_sandbox *sandbox;
 	/*
 	 * Optional, in the supervisor, inside the namespaces, after the
 	 * world's servers started and before the command: start more.

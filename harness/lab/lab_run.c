@@ -169,17 +169,34 @@ static pid_t
 lab_spawn(const struct lab_spec *spec, int st, int *code)
 {
 	sigset_t none;
-	char **env = lab_env(spec->env);
-	char msg[512];
+	char **env = lab_env(spec->env), **argv = (char **)spec->argv;
+	char msg[512], self[PATH_MAX];
 	int ep[2], e = 0, ws;
 	ssize_t n;
 	pid_t pid;
+
+	if (spec->sandbox != NULL) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0) {
+			snprintf(msg, sizeof(msg), "cannot find danelab for "
+			    "the sandbox: %s", strerror(errno));
+			lab_send(st, 'E', NULL, 0, 0, msg);
+			free(env);
+			*code = 126;
+			return -1;
+		}
+		self[n] = '\0';
+		argv = lab_sandbox_argv(self, spec->sandbox, spec->files,
+		    spec->argv);
+	}
 
 	if (pipe2(ep, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		snprintf(msg, sizeof(msg), "cannot start %s: %s", spec->argv[0],
 		    strerror(errno));
 		lab_send(st, 'E', NULL, 0, 0, msg);
 		free(env);
+		if (argv != spec->argv)
+			free(argv);
 		*code = 126;
 		return -1;
 	}
@@ -189,7 +206,7 @@ lab_spawn(const struct lab_spec *spec, int st, int *code)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* No server socket or pipe of ours leaks into the command. */
 		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execvpe(spec->argv[0], spec->argv, env);
+		execvpe(argv[0], argv, env);
 		e = errno;
 		n = write(ep[1], &e, sizeof(e));
 		(void)n;
@@ -201,6 +218,8 @@ lab_spawn(const struct lab_spec *spec, int st, int *code)
 	while (n < 0 && errno == EINTR);
 	close(ep[0]);
 	free(env);
+	if (argv != spec->argv)
+		free(argv);
 	if (n != (ssize_t)sizeof(e))
 		return pid;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)

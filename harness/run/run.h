@@ -63,6 +63,8 @@ struct run_cell {
 	size_t index;	/* position in the plan, for file names */
 };
 
+#define RUN_MAX_WRITABLE 7	/* --writable DIR, at most (< LAB_SANDBOX_MAX) */
+
 struct run_opts {
 	const char *fixtures_dir;
 	const char *danelab;	/* this executable, absolute */
@@ -82,6 +84,13 @@ struct run_opts {
 	double time_scale;
 	/* --events-limit: a cell's event log's size limit in bytes. */
 	uint64_t events_limit;
+	/*
+	 * The client's sandbox (lab.h): more writable directories
+	 * (--writable DIR).  Every client runs in one.
+	 */
+	const char *writable[RUN_MAX_WRITABLE];
+	size_t n_writable;
+	bool host_writable;	/* shell --client --writable-host */
 };
 
 /* ---------------------------------------------------------- run_plan.c */

@@ -553,13 +553,15 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
  * event log is incomplete (evlog_trouble), or "".
  */
 static int
-lab_go(const struct run_cell *c, struct tl_worlds *tw,
+lab_go(const struct run_cell *c, const struct run_opts *o, struct tl_worlds *tw,
     struct lab_files *files, struct evlog *log, uint64_t t0,
     const struct cell_client *cc, int *status, char *trouble,
     size_t trouble_len, struct dl_diags *d)
 {
 	struct lab_servers_opts so;
+	struct lab_sandbox sb;
 	struct lab_spec spec;
+	size_t i;
 	int rc;
 
 	memset(&so, 0, sizeof(so));
@@ -571,12 +573,17 @@ lab_go(const struct run_cell *c, struct tl_worlds *tw,
 		so.timeline = tw;
 		so.t0_ns = t0;
 	}
+	memset(&sb, 0, sizeof(sb));
+	for (i = 0; i < o->n_writable && i < RUN_MAX_WRITABLE; i++)
+		sb.rw[sb.n_rw++] = o->writable[i];
+	sb.host_writable = o->host_writable;
 	memset(&spec, 0, sizeof(spec));
 	spec.files = files;
 	spec.world = tl_worlds_get(tw, 0);
 	spec.servers = &so;
 	spec.argv = cc->argv;
 	spec.env = cc->cenv;
+	spec.sandbox = &sb;
 	rc = lab_run(&spec, status, d);
 	(void)evlog_trouble(log, trouble, trouble_len);
 	return rc;
@@ -681,7 +688,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	(void)evlog_set_limit(log, cell_events_limit(c, o));
 	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
 	    &d)) != 0 ||
-	    (rc = lab_go(c, tw, &files, log, t0, &cc, &status, trouble,
+	    (rc = lab_go(c, o, tw, &files, log, t0, &cc, &status, trouble,
 	    sizeof(trouble), &d)) != 0)
 		goto lab_error;
 	evlog_free(log);
