@@ -92,8 +92,8 @@ cli_events_end(const struct cli_ctx *ctx, const char *verb,
 	if (!evlog_trouble(log, why, sizeof(why)))
 		return false;
 	if (evlog_failed(log) != 0) {
-		fprintf(stderr, "%s %s: error: %s: the event log %s; it stopped "
-		    "at the first error, every line in it is whole\n",
+		fprintf(stderr, "%s %s: error: %s: the event log %s; it "
+		    "stopped at the first error, every line in it is whole\n",
 		    ctx->prog, verb, path, why);
 		return true;
 	}

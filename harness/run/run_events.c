@@ -341,8 +341,8 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
 		v = json_object_get(o, "limit");
 		problem(ev, "the event log reached its size limit (%lld bytes) "
 		    "at line %lu: what happened after it was not recorded",
-		    json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
-		    line);
+		    json_is_integer(v) ? (long long)json_integer_value(v)
+				       : -1LL, line);
 	}
 }
 

@@ -49,8 +49,8 @@ struct evlog {
 	bool owns_fd;
 	uint64_t t0_ns;
 	uint64_t limit;			/* bytes; 0: none */
-	atomic_int state;		/* enum evlog_state; leaves OPEN once */
-	atomic_int err;			/* errno of the first write error */
+	atomic_int state;	/* enum evlog_state; leaves OPEN once */
+	atomic_int err;		/* errno of the first write error */
 	atomic_uint_fast64_t errors;	/* events lost to write errors */
 	atomic_uint_fast64_t dropped;	/* events not written: full */
 	/*

@@ -474,7 +474,8 @@ test_limit(void **state)
 	evlog_free(l);
 	n = whole_lines(path, last, sizeof(last));
 	assert_true(n > 10 && n < 100);
-	assert_non_null(strstr(last, "\"ev\":\"log.truncated\",\"limit\":4096}"));
+	assert_non_null(strstr(last,
+	    "\"ev\":\"log.truncated\",\"limit\":4096}"));
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size <= 4096);
 
