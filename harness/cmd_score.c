@@ -304,7 +304,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
     struct score_in *in)
 {
 	char *scen = NULL, *client = a->client ? xstrdup(a->client) : NULL;
-	char events[PATH_MAX + 32];
+	char events[PATH_MAX + 32], path[PATH_MAX + 48];
 	double time_scale = 1.0;
 	struct dl_diags d;
 	int rc = CLI_EXIT_USAGE, index;
@@ -324,7 +324,13 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 		    &a->policy, &time_scale) != 0)
 			goto out;
 		snprintf(events, sizeof(events), "%s/events.jsonl", a->cell);
-		snprintf(in->prefix, sizeof(in->prefix), "%s/client", a->cell);
+		/* client/out.N.out; a cell kept before the sandbox: client.N.out. */
+		snprintf(in->prefix, sizeof(in->prefix), "%s/client/out",
+		    a->cell);
+		snprintf(path, sizeof(path), "%s.0.out", in->prefix);
+		if (access(path, F_OK) != 0)
+			snprintf(in->prefix, sizeof(in->prefix), "%s/client",
+			    a->cell);
 	} else {
 		if (optind + 1 != argc || a->events == NULL) {
 			fprintf(stderr, "%s score: give a SCENARIO and --events "

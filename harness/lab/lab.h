@@ -251,9 +251,16 @@ int lab_ns_enter(const struct lab_files *f, struct dl_diags *diags);
  *     host's, or an empty tmpfs) of /tmp, /var/tmp, /run, /var/spool and
  *     /var/lib, and a minimal /dev (null zero full random urandom tty
  *     ptmx pts shm);
- *   - keeps the lab directory (the cell's) writable, except world/ and
- *     postfix/ in it, and the directories in rw writable too; the
- *     paths in ro are the host's, read-only (not a private copy);
+ *   - keeps the lab directory read-only except cell (run: the client's
+ *     directory), so that nothing danelab reads or writes there after
+ *     the run (events.jsonl, cell.json) can be replaced or made a link,
+ *     and the directories in rw writable; the paths in ro are the
+ *     host's, read-only (not a private copy); nothing written is
+ *     setuid or a device (nosuid, nodev);
+ *   - its own devpts, IPC namespace (lab_ns_enter) and session keyring;
+ *     a seccomp filter refusing TIOCSTI and TIOCLINUX (typing into the
+ *     terminal); its own session (run) or foreground process group
+ *     (shell), so that kill(0, ...) stays inside;
  *   - keeps only the capabilities real MTAs need as root (CHOWN,
  *     DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
  *     NET_BIND_SERVICE, SYS_CHROOT), dropped from the bounding set too;
@@ -275,6 +282,14 @@ struct lab_sandbox {
 	 * writes them (shell --events, --maildir): visible read-only. */
 	const char *ro[2];
 	size_t n_ro;
+	/* The client's writable part of the lab directory, or NULL. */
+	const char *cell;
+	/*
+	 * A file in the read-only lab directory the command may append to
+	 * (the runner's event log), or NULL: opened before the mounts and
+	 * passed as /proc/self/fd/N in place of its path in argv.
+	 */
+	const char *append;
 	bool shell;	    /* interactive: keep the terminal's variables */
 	bool host_writable; /* no read-only host, no capability drop */
 };

@@ -70,9 +70,10 @@ lab_ns_enter(const struct lab_files *f, struct dl_diags *d)
 {
 	int rc;
 
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
+	/* IPC too: the host's SysV objects and message queues out of reach. */
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) != 0)
 		return lab_sys_err(
-		    d, "cannot create network and mount namespaces");
+		    d, "cannot create network, mount and IPC namespaces");
 	/* Nothing mounted from here on propagates back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return lab_sys_err(d, "cannot make the mounts private");

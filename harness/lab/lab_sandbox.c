@@ -39,16 +39,24 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "harness/lab/lab.h"
@@ -66,7 +74,7 @@ static const char *const sb_private[] = {
 
 /* The device nodes kept in the sandbox's /dev. */
 static const char *const sb_devnodes[] = {
-	"null", "zero", "full", "random", "urandom", "tty", "ptmx",
+	"null", "zero", "full", "random", "urandom", "tty",
 };
 
 /*
@@ -104,6 +112,7 @@ struct sb_args {
 	const char *rw[LAB_SANDBOX_MAX], *ro[LAB_SANDBOX_MAX];
 	const char *bind_src[LAB_SANDBOX_MAX], *bind_dst[LAB_SANDBOX_MAX];
 	size_t n_rw, n_ro, n_bind;
+	const char *append; /* opened before the mounts, see lab.h */
 	bool shell, host_writable;
 	char **argv;
 };
@@ -140,7 +149,10 @@ sb_mkdirs(const char *path)
 	return 0;
 }
 
-/* A detached copy of the tree at path (recursive), read-only if ro. */
+/*
+ * A detached copy of the tree at path (recursive), nosuid and nodev,
+ * read-only if ro.
+ */
 static int
 sb_clone(const char *path, bool ro)
 {
@@ -149,12 +161,37 @@ sb_clone(const char *path, bool ro)
 
 	fd = open_tree(AT_FDCWD, path,
 	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (fd < 0 || !ro)
+	if (fd < 0)
 		return fd;
+	/*
+	 * Nothing the command writes is a device or runs setuid: not for
+	 * it, and not for a host user who finds it there later.
+	 */
 	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY;
+	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	    (ro ? MOUNT_ATTR_RDONLY : 0);
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 		sizeof(attr)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A host device node, read-only (it works; its mode cannot change). */
+static int
+sb_devclone(const char *path)
+{
+	struct mount_attr attr;
+	int fd;
+
+	if ((fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE |
+	    OPEN_TREE_CLOEXEC)) < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NOEXEC;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -194,11 +231,11 @@ sb_private_dir(const char *dir, size_t n)
 		return sb_fail("cannot set the owner of", up);
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", dir,
 	    up, work);
-	if (mount("overlay", dir, "overlay", 0, opts) == 0)
+	if (mount("overlay", dir, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
 		return 0;
 	/* Unprivileged (a user namespace): overlayfs wants userxattr. */
 	strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1);
-	if (mount("overlay", dir, "overlay", 0, opts) == 0)
+	if (mount("overlay", dir, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
 		return 0;
 	snprintf(mode, sizeof(mode), "mode=%o,%s", st.st_mode & 07777,
 	    SB_TMPFS_SIZE);
@@ -209,10 +246,11 @@ sb_private_dir(const char *dir, size_t n)
 
 /*
  * The new /dev: a tmpfs with the kept nodes (devfd[i] their detached
- * copies, -1 when the host has none), pts, shm and the usual links.
+ * copies, -1 when the host has none), a devpts of its own (the host's
+ * terminals out of reach; openpty works), shm and the usual links.
  */
 static int
-sb_dev(const int *devfd, int ptsfd)
+sb_dev(const int *devfd)
 {
 	char path[64];
 	size_t i;
@@ -234,9 +272,16 @@ sb_dev(const int *devfd, int ptsfd)
 		if (sb_attach(devfd[i], path) != 0)
 			return sb_fail("cannot bind-mount", path);
 	}
-	if (ptsfd >= 0 && (mkdir("/dev/pts", 0755) != 0 ||
-	    sb_attach(ptsfd, "/dev/pts") != 0))
-		return sb_fail("cannot bind-mount", "/dev/pts");
+	if (mkdir("/dev/pts", 0755) != 0)
+		return sb_fail("mkdir", "/dev/pts");
+	/* gid 5 (tty) where it exists: not in every user namespace. */
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		"newinstance,ptmxmode=0666,mode=0620,gid=5") != 0 &&
+	    mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		"newinstance,ptmxmode=0666,mode=0620") != 0)
+		return sb_fail("cannot mount a devpts on", "/dev/pts");
+	if (symlink("pts/ptmx", "/dev/ptmx") != 0)
+		return sb_fail("cannot populate", "/dev");
 	if (mkdir("/dev/shm", 01777) != 0 || chmod("/dev/shm", 01777) != 0 ||
 	    symlink("/proc/self/fd", "/dev/fd") != 0 ||
 	    symlink("/proc/self/fd/0", "/dev/stdin") != 0 ||
@@ -244,6 +289,117 @@ sb_dev(const int *devfd, int ptsfd)
 	    symlink("/proc/self/fd/2", "/dev/stderr") != 0)
 		return sb_fail("cannot populate", "/dev");
 	return 0;
+}
+
+/*
+ * Every directory above path that lies in a private copy (sb_private)
+ * made searchable by all (o+x) there -- the copy's, not the host's:
+ * danelab keeps its run directories 0700 on the host, out of other
+ * users' reach, and Postfix's daemons, running as postfix, still find
+ * their queue in the cell.  Best effort: a directory that cannot be
+ * changed (on the read-only host) stays as it is.
+ */
+static void
+sb_searchable(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t i, j, n = strlen(path), len;
+	bool inside;
+
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i < n; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		inside = false;
+		for (j = 0; j < sizeof(sb_private) / sizeof(sb_private[0]);
+		     j++) {
+			len = strlen(sb_private[j]);
+			inside |= strncmp(buf, sb_private[j], len) == 0 &&
+			    buf[len] == '/';
+		}
+		if (inside && lstat(buf, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (st.st_mode & 0011) != 0011)
+			(void)chmod(buf, (st.st_mode & 07777) | 0011);
+		buf[i] = '/';
+	}
+}
+
+/*
+ * No typing into the terminal's input (TIOCSTI; TIOCLINUX can do the
+ * same on a virtual console): a command would otherwise leave commands
+ * for the operator's shell to run after danelab exits (bubblewrap's
+ * CVE-2017-5226).  A seccomp filter, made while CAP_SYS_ADMIN is still
+ * ours (no no_new_privs needed: setuid programs keep working).  On an
+ * architecture this does not know, nothing is filtered.
+ */
+static int
+sb_seccomp(void)
+{
+#if defined(__x86_64__)
+#define SB_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SB_ARCH AUDIT_ARCH_AARCH64
+#endif
+#ifdef SB_ARCH
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		/* Another ABI (i386 on x86_64): refused altogether. */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SB_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+		/* x32 system calls (bit 30) likewise. */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+#endif
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
+		.filter = f,
+	};
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+		return sb_fail("cannot install the seccomp filter", NULL);
+#endif
+	return 0;
+}
+
+/*
+ * Signals: a command of its own session (run's clients) or, for a
+ * shell, of its own process group in the foreground of the terminal,
+ * so that kill(0, ...) reaches nothing of danelab's or of the caller's
+ * pipeline.
+ */
+static void
+sb_session(bool shell)
+{
+	sigset_t ttou, old;
+
+	if (!shell) {
+		(void)setsid();
+		return;
+	}
+	(void)setpgid(0, 0);
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) >= 0) {
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 }
 
 /* Every capability outside LAB_SANDBOX_CAPS gone, for good. */
@@ -347,6 +503,8 @@ sb_parse(int argc, char **argv, struct sb_args *a)
 			a->shell = true;
 		} else if (strcmp(argv[i], "--host-writable") == 0) {
 			a->host_writable = true;
+		} else if (strcmp(argv[i], "--append") == 0 && i + 1 < argc) {
+			a->append = argv[++i];
 		} else if (strcmp(argv[i], "--rw") == 0 && i + 1 < argc &&
 		    a->n_rw < LAB_SANDBOX_MAX) {
 			a->rw[a->n_rw++] = argv[++i];
@@ -372,9 +530,9 @@ sb_enter(const struct sb_args *a)
 	char cwd[PATH_MAX], rw[LAB_SANDBOX_MAX][PATH_MAX],
 	    ro[LAB_SANDBOX_MAX][PATH_MAX];
 	int rwfd[LAB_SANDBOX_MAX], rofd[LAB_SANDBOX_MAX];
-	int devfd[sizeof(sb_devnodes) / sizeof(sb_devnodes[0])], ptsfd, rc;
+	int devfd[sizeof(sb_devnodes) / sizeof(sb_devnodes[0])], rc;
 	char path[64];
-	size_t i;
+	size_t i, len;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		strcpy(cwd, "/");
@@ -397,28 +555,40 @@ sb_enter(const struct sb_args *a)
 			return sb_fail("cannot copy the mount of", ro[i]);
 	for (i = 0; i < sizeof(sb_devnodes) / sizeof(sb_devnodes[0]); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", sb_devnodes[i]);
-		devfd[i] = sb_clone(path, false);
+		devfd[i] = sb_devclone(path);
 	}
-	ptsfd = sb_clone("/dev/pts", false);
 
+	/* nodev: a device node in some chroot on the host is no door. */
 	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY;
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV;
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) !=
 	    0)
 		return sb_fail("cannot make the host read-only", NULL);
-	if ((rc = sb_dev(devfd, ptsfd)) != 0)
+	if ((rc = sb_dev(devfd)) != 0)
 		return rc;
 	for (i = 0; i < sizeof(sb_private) / sizeof(sb_private[0]); i++)
 		if ((rc = sb_private_dir(sb_private[i], i)) != 0)
 			return rc;
+	/*
+	 * Put back, shorter paths first: the read-only lab directory before
+	 * the writable client directory in it.  A file kept (shell
+	 * --events) is there already: the host's, read-only.
+	 */
+	for (len = 1; len < PATH_MAX; len++) {
+		for (i = 0; i < a->n_ro; i++)
+			if (strlen(ro[i]) == len &&
+			    ((access(ro[i], F_OK) != 0 &&
+			    sb_mkdirs(ro[i]) != 0) ||
+			    sb_attach(rofd[i], ro[i]) != 0))
+				return sb_fail("cannot keep", ro[i]);
+		for (i = 0; i < a->n_rw; i++)
+			if (strlen(rw[i]) == len && (sb_mkdirs(rw[i]) != 0 ||
+			    sb_attach(rwfd[i], rw[i]) != 0))
+				return sb_fail("cannot keep writable", rw[i]);
+	}
+	/* Daemons that drop root (Postfix's) walk down to the cell. */
 	for (i = 0; i < a->n_rw; i++)
-		if (sb_mkdirs(rw[i]) != 0 || sb_attach(rwfd[i], rw[i]) != 0)
-			return sb_fail("cannot keep writable", rw[i]);
-	/* A file kept (shell --events) is there: the host's, read-only. */
-	for (i = 0; i < a->n_ro; i++)
-		if ((access(ro[i], F_OK) != 0 && sb_mkdirs(ro[i]) != 0) ||
-		    sb_attach(rofd[i], ro[i]) != 0)
-			return sb_fail("cannot keep", ro[i]);
+		sb_searchable(rw[i]);
 	/* The lab's files over the system's, again (/run may hold one). */
 	for (i = 0; i < a->n_bind; i++)
 		if (mount(a->bind_src[i], a->bind_dst[i], NULL, MS_BIND,
@@ -427,6 +597,10 @@ sb_enter(const struct sb_args *a)
 			return sb_fail("cannot bind-mount over", a->bind_dst[i]);
 	if (chdir(cwd) != 0 && chdir("/") != 0)
 		return sb_fail("chdir", "/");
+	/* A session keyring of its own, not the caller's. */
+	(void)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if ((rc = sb_seccomp()) != 0)
+		return rc;
 	return sb_caps();
 }
 
@@ -434,8 +608,9 @@ int
 lab_sandbox_main(int argc, char **argv)
 {
 	struct sb_args a;
-	char **env;
-	int rc;
+	char **env, fdpath[64];
+	size_t i;
+	int rc, afd;
 
 	if (sb_parse(argc, argv, &a) != 0) {
 		fprintf(stderr, "danelab __sandbox: usage: [--shell] "
@@ -443,8 +618,25 @@ lab_sandbox_main(int argc, char **argv)
 		    "[--bind FILE OVER]... -- COMMAND [ARGS...]\n");
 		return LAB_SANDBOX_EXIT;
 	}
+	/*
+	 * --append FILE: opened now, while it is writable, and handed to
+	 * the command as /proc/self/fd/N wherever FILE is in its argv (the
+	 * runner's --events): the runner appends to the cell's event log,
+	 * which the command itself cannot write (it is in the read-only
+	 * part of the cell); the runner closes N for its children.
+	 */
+	if (a.append != NULL) {
+		afd = open(a.append, O_RDWR | O_APPEND | O_NOFOLLOW);
+		if (afd < 0)
+			return sb_fail("cannot open", a.append);
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", afd);
+		for (i = 0; a.argv[i] != NULL; i++)
+			if (strcmp(a.argv[i], a.append) == 0)
+				a.argv[i] = fdpath;
+	}
 	if (!a.host_writable && (rc = sb_enter(&a)) != 0)
 		return rc;
+	sb_session(a.shell);
 	env = sb_env(a.shell);
 	execvpe(a.argv[0], a.argv, env);
 	rc = errno;
@@ -477,13 +669,21 @@ lab_sandbox_argv(const char *self, const struct lab_sandbox *sb,
 		v[k++] = (char *)"--rw";
 		v[k++] = (char *)sb->rw[i];
 	}
-	/* The lab's own directory is the cell's: writable, its world not. */
-	v[k++] = (char *)"--rw";
+	/*
+	 * The lab's directory is read-only (what danelab reads back after
+	 * the run -- the event log, cell.json -- cannot be replaced or made
+	 * a link); the client's part of it, sb->cell, writable.
+	 */
+	v[k++] = (char *)"--ro";
 	v[k++] = (char *)f->dir;
-	v[k++] = (char *)"--ro";
-	v[k++] = (char *)f->world;
-	v[k++] = (char *)"--ro";
-	v[k++] = (char *)f->mail_config;
+	if (sb->cell != NULL) {
+		v[k++] = (char *)"--rw";
+		v[k++] = (char *)sb->cell;
+	}
+	if (sb->append != NULL) {
+		v[k++] = (char *)"--append";
+		v[k++] = (char *)sb->append;
+	}
 	v[k++] = (char *)"--bind";
 	v[k++] = (char *)f->resolv_conf;
 	v[k++] = (char *)LAB_RESOLV_CONF;

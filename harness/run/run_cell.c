@@ -7,7 +7,8 @@
  * Files, in the lab's directory (lab.h, inside the run's directory):
  *   events.jsonl     what the servers and the client runner did
  *   client/          the client's rendered config files ({dir})
- *   client.<i>.out   the client's output at moment i
+ *   client/out.<i>.out  the client's output at moment i (in the
+ *                    client's directory: the only one it may write)
  *   lab.log          this worker's own stdout and stderr
  */
 #define _GNU_SOURCE
@@ -216,6 +217,7 @@ write_cell_file(const struct run_cell *c, const char *dir)
 {
 	char path[PATH_MAX + 32], sabs[PATH_MAX], pabs[PATH_MAX];
 	json_t *o;
+	int fd;
 
 	if (realpath(c->s->file, sabs) == NULL ||
 	    realpath(c->client->file, pabs) == NULL)
@@ -225,8 +227,17 @@ write_cell_file(const struct run_cell *c, const char *dir)
 	o = json_pack("{s:s, s:s, s:s, s:s, s:f}", "scenario", sabs,
 	    "scenario_id", c->s->id, "client", pabs, "policy",
 	    scen_policy_name(c->policy), "time_scale", c->s->time_scale);
-	if (o != NULL)
-		json_dump_file(o, path, JSON_INDENT(2));
+	/*
+	 * Never through whatever is at path now: a new file (the client
+	 * cannot write the lab directory, but the cell is not trusted).
+	 */
+	(void)unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (o != NULL && fd >= 0)
+		(void)json_dumpfd(o, fd, JSON_INDENT(2));
+	if (fd >= 0)
+		close(fd);
 	json_decref(o);
 }
 
@@ -555,8 +566,8 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
 static int
 lab_go(const struct run_cell *c, const struct run_opts *o, struct tl_worlds *tw,
     struct lab_files *files, struct evlog *log, uint64_t t0,
-    const struct cell_client *cc, int *status, char *trouble,
-    size_t trouble_len, struct dl_diags *d)
+    const struct cell_client *cc, const char *events, int *status,
+    char *trouble, size_t trouble_len, struct dl_diags *d)
 {
 	struct lab_servers_opts so;
 	struct lab_sandbox sb;
@@ -577,6 +588,8 @@ lab_go(const struct run_cell *c, const struct run_opts *o, struct tl_worlds *tw,
 	for (i = 0; i < o->n_writable && i < RUN_MAX_WRITABLE; i++)
 		sb.rw[sb.n_rw++] = o->writable[i];
 	sb.host_writable = o->host_writable;
+	sb.cell = cc->cdir;
+	sb.append = events;
 	memset(&spec, 0, sizeof(spec));
 	spec.files = files;
 	spec.world = tl_worlds_get(tw, 0);
@@ -679,7 +692,8 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	if (rc != 0)
 		goto lab_error;
 	snprintf(events, sizeof(events), "%s/events.jsonl", files.dir);
-	snprintf(prefix, sizeof(prefix), "%s/client", files.dir);
+	/* Outputs in the client's directory, the one it may write. */
+	snprintf(prefix, sizeof(prefix), "%s/client/out", files.dir);
 	t0 = evlog_now_ns();
 	if ((rc = evlog_open(events, t0, &log)) != 0) {
 		dl_error(&d, events, 0, 0, "cannot open: %s", strerror(errno));
@@ -688,8 +702,8 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	(void)evlog_set_limit(log, cell_events_limit(c, o));
 	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
 	    &d)) != 0 ||
-	    (rc = lab_go(c, o, tw, &files, log, t0, &cc, &status, trouble,
-	    sizeof(trouble), &d)) != 0)
+	    (rc = lab_go(c, o, tw, &files, log, t0, &cc, events, &status,
+	    trouble, sizeof(trouble), &d)) != 0)
 		goto lab_error;
 	evlog_free(log);
 	log = NULL;

@@ -465,7 +465,12 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 		    "cannot create a temporary directory: %s",
 		    strerror(errno));
 	}
-	chmod(x.dir, 0755);
+	/*
+	 * 0700: no other user of the host reaches into a cell while a client
+	 * runs (what it writes there is its own); inside the client sandbox
+	 * the private copy of /tmp makes it searchable for Postfix's daemons.
+	 */
+	chmod(x.dir, 0700);
 	tmp_searchable(x.dir, cells, n, diags);
 
 	sigemptyset(&mask);

@@ -342,7 +342,7 @@ def check_keep(tap, danelab, src, tmp):
             if x["verdict"] != "PASS"]
     ok = (r.returncode == 1 and kept and kept[0] and
           os.path.isfile(os.path.join(kept[0], "events.jsonl")) and
-          os.path.isfile(os.path.join(kept[0], "client.0.out")))
+          os.path.isfile(os.path.join(kept[0], "client", "out.0.out")))
     tap.ok(bool(ok), f"--keep keeps the failed cell's directory ({kept})")
     leftover = [f for f in os.listdir(ktmp)
                 if not f.startswith("danelab-keep-")]
