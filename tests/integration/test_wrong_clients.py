@@ -259,7 +259,7 @@ def check(tap, name, case, x, secs):
         desc += ", the reason says No space left on device"
     elif ok and extra == "output-efbig":
         why = x.get("reason") or ""
-        ok = ("client.0.out: File too large" in why and
+        ok = ("out.0.out: File too large" in why and
               "not run" not in why)
         desc += ", the reason names the output file and File too large"
     elif ok and extra == "junk":
