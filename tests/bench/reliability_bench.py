@@ -26,9 +26,9 @@ dir; its size is printed): off by default, so the figure is the server.
 SMTP: smtp_driver (danelab's SMTP server alone: one event-loop thread,
 event log and maildir on, default limits) on 127.0.0.1, then, at the same
 time, --hostile sessions (default 500, --quick 50) kept open for
---seconds (default 75, past the server's 60 s idle timeout; --quick 10; a slot whose connection ends opens a
-new one) and --legit full sessions (default 50, --quick 5: EHLO,
-STARTTLS, EHLO, MAIL, RCPT, DATA, QUIT).  The hostile slots are spread
+--seconds (default 75, past the server's 60 s idle timeout; --quick 10;
+a slot whose connection ends opens a new one) and --legit full sessions
+(default 50, --quick 5: EHLO, STARTTLS, EHLO, MAIL, RCPT, DATA, QUIT).  The hostile slots are spread
 evenly over these kinds:
   drip      slowloris: one byte of a valid dialogue every --drip-ms
   longline  EHLO followed by 64 KiB without a line end, again and again
@@ -54,6 +54,7 @@ util-linux iproute2 bind9-dnsutils).
 
 import argparse
 import asyncio
+import glob
 import json
 import os
 import random
@@ -165,7 +166,6 @@ def dns_inside(cfg):
         deadline = time.monotonic() + 30
         served = None
         while served is None:
-            import glob
             found = glob.glob(os.path.join(tmp, "danelab-*", "world",
                                            "zones", "*.zone"))
             if found and "ready" in open(log.name).read():

@@ -121,10 +121,14 @@ def start_danelab(build, tmp, port, cpu, store=None, extra=(),
 
 
 def driver_has_fsync(build):
-    """Whether smtp_driver's usage names --fsync."""
+    """Whether smtp_driver's usage (--help, or no argument) names
+    --fsync."""
     driver = os.path.join(build, "tests", "integration", "smtp_driver")
-    r = subprocess.run([driver, "--help"], capture_output=True, text=True)
-    return "--fsync" in r.stdout + r.stderr
+    out = ""
+    for argv in ([driver, "--help"], [driver]):
+        r = subprocess.run(argv, capture_output=True, text=True)
+        out += r.stdout + r.stderr
+    return "--fsync" in out
 
 
 def start_postfix(tmp, port, cpu, listeners=None):
