@@ -306,21 +306,53 @@ def fs_type(path):
     return r.stdout.strip() or "?"
 
 
+def cpu_seconds(roots):
+    """CPU time (user + system) used so far by the process trees under
+    roots: every live process's own time plus that of the children it
+    has reaped (cutime, cstime: Postfix's smtpd processes come and go,
+    the master reaps them)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            st = open("/proc/%s/stat" % d).read()
+        except OSError:
+            continue
+        f = st[st.rindex(")") + 2:].split()
+        procs[int(d)] = (int(f[1]), sum(int(x) for x in f[11:15]) / hz)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in procs:
+            continue
+        seen.add(pid)
+        total += procs[pid][1]
+        todo += [c for c, v in procs.items() if v[0] == pid]
+    return total
+
+
 def run_rounds(a, loader, servers, load_cpu):
-    """servers: [(name, port)]; rounds alternate over them.  Returns
-    {name: [load results]}, warm-ups not included, and the sessions of
+    """servers: [(name, port, [pids of its process trees])]; rounds
+    alternate over them.  Returns {name: [load results, each with the
+    servers' CPU seconds]}, warm-ups not included, and the sessions of
     the warm-ups per name."""
     warm = {}
-    for name, port in servers:
+    for name, port, _ in servers:
         warm[name] = load(loader, port, a.threads, 2, load_cpu)["ok"]
-    res = {name: [] for name, _ in servers}
+    res = {name: [] for name, _, _ in servers}
     for i in range(a.rounds):
         order = servers if i % 2 == 0 else servers[::-1]
-        for name, port in order:
+        for name, port, pids in order:
+            c0 = cpu_seconds(pids)
             r = load(loader, port, a.threads, a.seconds, load_cpu)
+            r["cpu"] = cpu_seconds(pids) - c0
             res[name].append(r)
-            print("round %d %-14s %8.1f sessions/s  (%d ok, %d failed)"
-                  % (i + 1, name, r["rate"], r["ok"], r["failed"]))
+            print("round %d %-14s %8.1f sessions/s  (%d ok, %d failed)  "
+                  "server CPU %.2f ms/session"
+                  % (i + 1, name, r["rate"], r["ok"], r["failed"],
+                     1000 * r["cpu"] / max(1, r["ok"])))
             sys.stdout.flush()
     return res, warm
 
@@ -357,13 +389,18 @@ def main_proxy(a, tmp, loader, srv_cpu, load_cpu):
         for port in (dport, p1, p2) + ((fport,) if dlf else ()):
             if not wait_port(port, 20):
                 raise SystemExit("a server is not answering on %d" % port)
-        servers = [("danelab", dport)]
+        # The CPU of a Postfix pairing: the master's tree (smtpd and the
+        # other daemons; the other listener is idle meanwhile) and its sink.
+        servers = [("danelab", dport, [dl.pid])]
         if dlf is not None:
-            servers.append(("danelab+fsync", fport))
-        servers += [("postfix", p1), ("postfix+fsync", p2)]
+            servers.append(("danelab+fsync", fport, [dlf.pid]))
+        servers += [("postfix", p1, [pf_pid, sink.pid]),
+                    ("postfix+fsync", p2, [pf_pid, sinkf.pid])]
         res, warm = run_rounds(a, loader, servers, load_cpu)
         med = {k: statistics.median(x["rate"] for x in v)
                for k, v in res.items()}
+        cpu = {k: 1000 * sum(x["cpu"] for x in v) /
+               max(1, sum(x["ok"] for x in v)) for k, v in res.items()}
         failed = {k: sum(x["failed"] for x in v) for k, v in res.items()}
         accepted = {k: sum(x["ok"] for x in v) + warm[k]
                     for k, v in res.items()}
@@ -384,26 +421,34 @@ def main_proxy(a, tmp, loader, srv_cpu, load_cpu):
         print("Postfix: smtpd -> smtpd_proxy_filter -> smtp-sink -d (no "
               "queue); smtp-sink never fsyncs, '+fsync' = with "
               "fsync_close.so")
+        print("  %-14s %10s %12s" % ("server", "sessions/s", "CPU/session"))
         for k in res:
-            print("  %-14s %8.1f   (failed %d; accepted %d, stored %d%s)"
-                  % (k, med[k], failed[k], accepted[k], stored[k],
+            print("  %-14s %10.1f %9.2f ms   (failed %d; accepted %d, "
+                  "stored %d%s)"
+                  % (k, med[k], cpu[k], failed[k], accepted[k], stored[k],
                      "" if stored[k] >= accepted[k] else "  -- LOST"))
         if dlf is None:
-            print("  %-14s %8s" % ("danelab+fsync", "n/a (no --fsync)"))
+            print("  %-14s %10s" % ("danelab+fsync", "n/a (no --fsync)"))
         print()
-        print("  %-9s %14s %14s %8s" % ("pairing", "danelab", "postfix",
-                                         "ratio"))
+        print("  %-9s %14s %14s %10s %12s" % (
+            "pairing", "danelab", "postfix", "ratio s/s", "ratio CPU"))
         for pair, dk, pk in (("no-fsync", "danelab", "postfix"),
                              ("fsync", "danelab+fsync", "postfix+fsync")):
             if dk not in med:
-                print("  %-9s %14s %14.1f %8s" % (pair, "n/a", med[pk],
-                                                   "n/a (no --fsync)"))
+                print("  %-9s %14s %10.1f s/s %10s" % (
+                    pair, "n/a", med[pk], "n/a (no --fsync)"))
                 continue
             ratio = med[dk] / med[pk] if med[pk] else 0
-            print("  %-9s %14.1f %14.1f %8.2f" % (pair, med[dk], med[pk],
-                                                   ratio))
-        print("  (ratio = danelab / Postfix sessions/s; smtp_driver --help "
-              "%s --fsync)" % ("names" if help_says else "does not name"))
+            rcpu = cpu[pk] / cpu[dk] if cpu[dk] else 0
+            print("  %-9s %10.1f s/s %10.1f s/s %10.2f %12.2f" % (
+                pair, med[dk], med[pk], ratio, rcpu))
+        print("  ratio s/s = danelab / Postfix sessions per second; ratio "
+              "CPU = Postfix / danelab server CPU per session (above 1: "
+              "danelab cheaper; the fairer figure when other work shares "
+              "CPU 1, as one thread gets less of a busy CPU than Postfix's "
+              "many processes)")
+        print("  smtp_driver's usage %s --fsync" %
+              ("names" if help_says else "does not name"))
     finally:
         for p in procs:
             stop(p)
