@@ -31,6 +31,8 @@ a slot whose connection ends opens a new one) and --legit full sessions
 (default 50, --quick 5: EHLO, STARTTLS, EHLO, MAIL, RCPT, DATA, QUIT).  The hostile slots are spread
 evenly over these kinds:
   drip      slowloris: one byte of a valid dialogue every --drip-ms
+            (default 4000: a line takes 76 s, past the 60 s idle
+            timeout, unless each byte restarts the idle timer)
   longline  EHLO followed by 64 KiB without a line end, again and again
   garbage   random bytes (NULs included), 2 KiB every 100 ms
   tlshalf   EHLO, STARTTLS, then half a real ClientHello, then silence
@@ -640,7 +642,7 @@ def main():
     ap.add_argument("--hostile", type=int)
     ap.add_argument("--legit", type=int)
     ap.add_argument("--seconds", type=float)
-    ap.add_argument("--drip-ms", type=int, default=1000)
+    ap.add_argument("--drip-ms", type=int, default=4000)
     ap.add_argument("--huge-mb", type=float, default=11)
     ap.add_argument("--server-nofile", type=int,
                     help="smtp_driver's RLIMIT_NOFILE (default: this "
