@@ -25,6 +25,7 @@ one.  Real MTAs in the sandbox are covered by the `mta` test.
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -40,10 +41,11 @@ MARKER = "/etc/danelab-escape"
 
 # What each attempt must give, by where the probe runs.
 REFUSED = ["write-etc", "chmod-etc", "remount-rw", "proc-root", "mknod",
-           "new-userns", "block-device", "env-secret"]
+           "new-userns", "block-device", "env-secret", "write-labdir",
+           "write-events", "setuid", "host-ipc"]
 # append-host may be refused (a read-only host) or done (the file is in
 # the client's private copy of /tmp): either way the host's file stays.
-DONE = ["write-tmp", "write-cwd"]
+DONE = ["write-tmp", "write-cwd", "openpty"]
 
 
 def etc_modes():
@@ -175,6 +177,67 @@ def as_nobody(danelab, src):
     return pre if r.returncode == 0 else None
 
 
+def check_tty(tap, danelab, src, tmp):
+    """TIOCSTI on the terminal the command inherits: refused (EPERM), so
+    nothing is typed into the operator's shell after danelab exits."""
+    import pty
+    code = ("import fcntl, termios, errno\n"
+            "try:\n"
+            "    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n"
+            "    print('tiocsti: done')\n"
+            "except OSError as e:\n"
+            "    print('tiocsti: refused', errno.errorcode[e.errno])\n")
+    master, slave = pty.openpty()
+    argv = dltest.danelab_cmd(danelab, src, "shell", "-q", SCENARIO, "--",
+                              "python3", "-c", code)
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                         start_new_session=True, cwd=tmp,
+                         env=dict(os.environ, TMPDIR=tmp),
+                         preexec_fn=lambda: __import__("fcntl").ioctl(
+                             0, __import__("termios").TIOCSCTTY, 0))
+    os.close(slave)
+    out = b""
+    try:
+        p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if b"tiocsti:" in out and b"\n" in out.split(b"tiocsti:")[1]:
+            break
+    os.close(master)
+    text = out.decode(errors="replace")
+    # EPERM: the sandbox's filter; EIO: a kernel without legacy TIOCSTI.
+    tap.ok("tiocsti: refused" in text,
+           "shell on a terminal: TIOCSTI refused "
+           f"(got {text.strip()[-80:]!r})")
+
+
+def check_kill0(tap, danelab, src, tmp):
+    """kill(0, SIGUSR1) from the command reaches its own process group
+    only: danelab ends with the command's status, not killed itself."""
+    argv = dltest.danelab_cmd(danelab, src, "shell", "-q", SCENARIO, "--",
+                              "sh", "-c", "kill -USR1 0; sleep 2")
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True, cwd=tmp,
+                         env=dict(os.environ, TMPDIR=tmp))
+    try:
+        p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    tap.ok(p.returncode == 128 + signal.SIGUSR1,
+           "kill(0) inside: danelab survives and reports the command's "
+           f"signal (exit {p.returncode}, want {128 + signal.SIGUSR1})")
+
+
 def main():
     danelab, src = dltest.args()
     dltest.setup_signals()
@@ -187,15 +250,33 @@ def main():
     else:
         tap.diag("nobody cannot reach the build or make a user namespace: "
                  "the unprivileged lab is not tested here")
-    with dltest.TempDir(prefix="danelab-sandbox-") as tmp:
-        os.chmod(tmp, 0o777)
+    # A SysV shared memory segment of the host's: out of reach inside.
+    ipc = subprocess.run(["ipcmk", "-M", "4096"], capture_output=True,
+                         text=True)
+    shmid = ipc.stdout.split()[-1] if ipc.returncode == 0 else None
+    if shmid is None:
+        tap.diag("ipcmk failed: the host-ipc attempt proves nothing here")
+    try:
+        with dltest.TempDir(prefix="danelab-sandbox-") as tmp:
+            os.chmod(tmp, 0o777)
+            body(tap, danelab, src, tmp, users)
+    finally:
+        if shmid is not None:
+            subprocess.run(["ipcrm", "-m", shmid], capture_output=True)
+    return tap.done()
+
+
+def body(tap, danelab, src, tmp, users):
+    if True:
         host = Host(tmp)
+        check_tty(tap, danelab, src, tmp)
+        check_kill0(tap, danelab, src, tmp)
         for who, pre in users:
             run_profile(tap, danelab, src, pre, tmp, host, who)
             # Unprivileged, overlayfs cannot copy up a directory whose
             # owner is outside the user namespace (the test's, root's):
             # the shell's working directory may then not be writable.
-            sdone = DONE if who == "root" else ["write-tmp"]
+            sdone = DONE if who == "root" else ["write-tmp", "openpty"]
             run_shell(tap, danelab, src, pre, tmp, host, who, [], REFUSED,
                       sdone, False)
             # --writable DIR: that directory is the host's, writable.
@@ -235,7 +316,6 @@ def main():
         host.check(tap, "after --writable-host")
         st = os.stat(tmp)
         tap.ok(stat.S_ISDIR(st.st_mode), "the test's directory is intact")
-    return tap.done()
 
 
 if __name__ == "__main__":

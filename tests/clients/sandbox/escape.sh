@@ -24,6 +24,16 @@ try write-tmp sh -c 'echo x > /tmp/danelab-sandbox-tmp'
 try write-cwd sh -c 'echo x > ./danelab-sandbox-cwd'
 try append-host sh -c "echo escaped >> '$1'"
 try block-device test -e /dev/sda -o -e /dev/vda -o -e /dev/nvme0n1
+# The lab directory: what danelab reads back after the run.
+lab=$(dirname "$DANELAB_WORLD")
+try write-labdir touch "$lab/cell.json"
+try write-events sh -c "echo '{}' >> '$lab/events.jsonl'"
+# A setuid copy that would run as root for anyone who runs it.
+try setuid sh -c 'cp /usr/bin/id ./danelab-sid && chmod 4755 ./danelab-sid &&
+	[ "$(setpriv --reuid=65534 --regid=65534 --clear-groups ./danelab-sid -u)" = 0 ]'
+# The host's SysV IPC objects (the test makes one).
+try host-ipc sh -c 'ipcs -m | grep -q "^0x"'
+try openpty python3 -c 'import os; os.openpty()'
 if [ -n "${SANDBOX_SECRET:-}" ]; then
 	echo "sandbox-probe env-secret: done"
 else
