@@ -31,6 +31,7 @@
 static char *
 read_output(const char *path, size_t *len, bool *truncated)
 {
+	struct stat st;
 	char *buf;
 	ssize_t r;
 	size_t n = 0;
@@ -38,9 +39,18 @@ read_output(const char *path, size_t *len, bool *truncated)
 
 	*len = 0;
 	*truncated = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/*
+	 * The client could have replaced its output file with a FIFO:
+	 * O_NONBLOCK so that open() does not wait for a writer, and only
+	 * a regular file is read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
 	buf = xmalloc(REPORT_MAX_OUTPUT + 1);
 	while (n < REPORT_MAX_OUTPUT &&
 	    (r = read(fd, buf + n, REPORT_MAX_OUTPUT - n)) > 0)

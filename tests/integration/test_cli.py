@@ -18,6 +18,7 @@
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -97,6 +98,43 @@ def declared_hosts(s, policy, phase=0):
     return {dltest.fqdn(k): primary(a) for k, a in v.items()}
 
 
+def check_fifos(tap, danelab, src):
+    """Issue 12 row 7: every verb that reads an input file refuses a FIFO
+    (or a FIFO inside a scenario directory) with an error at once; before,
+    open() blocked until a writer came, i.e. forever.  A hang FAILS here
+    (timeout), it does not block the suite."""
+    with dltest.TempDir() as tmp:
+        fifo = os.path.join(tmp, "fifo.yaml")
+        os.mkfifo(fifo)
+        sub = os.path.join(tmp, "dir")
+        os.mkdir(sub)
+        os.mkfifo(os.path.join(sub, "x.yaml"))
+        empty = os.path.join(tmp, "empty.jsonl")
+        open(empty, "w").close()
+        cases = [
+            (["check", fifo], "check FIFO"),
+            (["check", sub], "check DIR with a FIFO inside"),
+            (["check", "--client", fifo], "check --client FIFO"),
+            (["report", "show", fifo], "report show FIFO"),
+            (["report", "merge", fifo, fifo], "report merge FIFO"),
+            (["score", "control/valid-dane-ee", "--events", fifo],
+             "score --events FIFO"),
+            (["score", "control/valid-dane-ee", "--events", empty,
+              "--client-output", fifo, "--status", "0"], "score --client-output FIFO"),
+        ]
+        for argv, desc in cases:
+            try:
+                r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
+                               timeout=10)
+            except subprocess.TimeoutExpired:
+                tap.ok(False, f"danelab {desc}: hung (killed after 10 s)")
+                continue
+            out = r.stdout + r.stderr
+            tap.ok(r.returncode == 2 and "not a regular file" in out,
+                   f"danelab {desc}: exit 2, 'not a regular file' "
+                   f"(exit {r.returncode}: {dltest.short(out, 300)})")
+
+
 def main():
     danelab, src = dltest.args()
     dltest.need_yaml()
@@ -133,6 +171,8 @@ def main():
         tap.ok(re.search(re.escape(bad) + r":\d+:\d+: error: ", r.stderr +
                          r.stdout), "broken file reported as "
                f"file:line:col: error: ... ({dltest.short(r.stderr, 200)})")
+
+    check_fifos(tap, danelab, src)
 
     # list, text
     r = dl("list")
