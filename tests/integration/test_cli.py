@@ -135,6 +135,30 @@ def check_fifos(tap, danelab, src):
                    f"(exit {r.returncode}: {dltest.short(out, 300)})")
 
 
+def check_no_echo(tap, danelab, src):
+    """Issue 12 row 10: a symlink to a file that is not a scenario, a
+    profile or a report (/etc/shadow, when danelab runs under sudo) is
+    refused without quoting its text; before, its first line came back in
+    the 'unknown key' message (and jansson's 'near' token)."""
+    with dltest.TempDir() as tmp:
+        secret = os.path.join(tmp, "shadow")
+        with open(secret, "w") as fp:
+            fp.write("SECRETWORD:$6$SECRETHASH:19000:0:99999:7:::\n"
+                     "daemon:*:19000:0:99999:7:::\n")
+        link = os.path.join(tmp, "link.yaml")
+        os.symlink(secret, link)
+        for argv, desc in ((["check", link], "check"),
+                           (["check", "--client", link], "check --client"),
+                           (["report", "show", link], "report show")):
+            r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
+                           timeout=30)
+            out = r.stdout + r.stderr
+            tap.ok(r.returncode == 2 and "SECRET" not in out and
+                   "daemon" not in out, f"danelab {desc} on a symlink to "
+                   f"a password file: exit 2, none of its text quoted "
+                   f"(exit {r.returncode}: {dltest.short(out, 300)})")
+
+
 def main():
     danelab, src = dltest.args()
     dltest.need_yaml()
@@ -173,6 +197,7 @@ def main():
                f"file:line:col: error: ... ({dltest.short(r.stderr, 200)})")
 
     check_fifos(tap, danelab, src)
+    check_no_echo(tap, danelab, src)
 
     # list, text
     r = dl("list")

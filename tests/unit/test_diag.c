@@ -1,6 +1,6 @@
 /*
  * test_diag.c -- unit tests for simulator/util/diag.c, and fmt.c's
- * checking and quoting of text for generated files.
+ * checking and quoting of text for generated files, and ytree_quote.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include "simulator/util/diag.h"
 #include "simulator/util/fmt.h"
+#include "simulator/util/ytree.h"
 
 static void
 test_add_counts(void **state)
@@ -141,6 +142,42 @@ test_find_unsafe(void **state)
 	assert_string_equal(fmt_char_name(0x7f, c, sizeof(c)), "byte 0x7f");
 }
 
+/* Text quoted back from an input file: escaped, bounded, whole UTF-8. */
+static void
+test_ytree_quote(void **state)
+{
+	char buf[YTREE_QUOTE_MAX], big[400];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(ytree_quote("a\nb'\\", buf, sizeof(buf)),
+	    "a\\x0ab\\'\\\\");
+	/* U+009B (CSI) is a C1 control: escaped, not passed on. */
+	assert_string_equal(ytree_quote("x\xc2\x9b" "31m", buf, sizeof(buf)),
+	    "x\\u009b31m");
+	assert_string_equal(ytree_quote("caf\xc3\xa9", buf, sizeof(buf)),
+	    "caf\xc3\xa9");
+	/* Long text: cut, never mid-sequence, within the buffer. */
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	ytree_quote(big, buf, sizeof(buf));
+	assert_true(strlen(buf) < sizeof(buf));
+	assert_true(strlen(buf) > 3 &&
+	    strcmp(buf + strlen(buf) - 3, "...") == 0);
+	assert_int_equal((strlen(buf) - 3) % 2, 0);
+	for (i = 0; i + 2 < sizeof(big); i++)
+		big[i] = '\x01';
+	big[i] = '\0';
+	ytree_quote(big, buf, sizeof(buf));
+	assert_true(strlen(buf) < sizeof(buf));
+	memset(big, 0, sizeof(big));
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc2\x85", 2);
+	ytree_quote(big, buf, sizeof(buf));
+	assert_true(strlen(buf) < sizeof(buf));
+}
+
 int
 main(void)
 {
@@ -151,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_sh_quote),
 		cmocka_unit_test(test_find_unsafe),
+		cmocka_unit_test(test_ytree_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
