@@ -125,6 +125,12 @@ int lab_tmp_create(const char *kind, char *out, size_t len,
 void lab_tmp_remove(const char *dir);
 
 /*
+ * A directory from lab_tmp_create was renamed dir -> moved_to to be
+ * kept: drop its lock file there and release the lock.
+ */
+void lab_tmp_release(const char *dir, const char *moved_to);
+
+/*
  * Remove the $TMPDIR/danelab-* directories that a danelab which died
  * (SIGKILL, a crash) left: directories, not symlinks, of this user, whose
  * lock file is this user's and not held.  Never follows symlinks.

@@ -598,6 +598,7 @@ keep_cell(const struct run_cell *c, const struct run_opts *o,
 	snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
 	write_cell_file(c, files->dir);
 	if (rename(files->dir, kept) == 0) {
+		lab_tmp_release(files->dir, kept);
 		for (i = 0; i < rep->n_results; i++)
 			rep->results[i].kept_dir = xstrdup(kept);
 		files->dir[0] = '\0';
