@@ -21,6 +21,7 @@
 #include "simulator/util/xmem.h"
 #include "simulator/export/export.h"
 #include "simulator/util/fmt.h"
+#include "simulator/util/ytree.h"
 
 int
 lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr)
@@ -214,14 +215,43 @@ lab_tmp_sweep(void)
 	return n;
 }
 
+/*
+ * The lab's paths land in files that clients read: {dir} and the anchor
+ * paths of a profile go into Postfix's main.cf and Exim's configuration
+ * (the shipped postfix-mta and exim profiles), where '$' expands, a space
+ * or ',' separates, '#' comments, quotes and backslashes mean something
+ * else again, and a newline ends the setting.  No quoting serves them
+ * all, so the temporary root is validated instead: letters, digits and
+ * "/_.+-" only, else refused, naming the byte.  TMPDIR is the only
+ * outside part of these paths.
+ */
+static int
+lab_tmp_check(struct dl_diags *d)
+{
+	const char *root = lab_tmp_root();
+	char c[16], q[YTREE_QUOTE_MAX];
+	long at;
+
+	if ((at = fmt_find_not_plain(root, "/_.+-")) < 0)
+		return 0;
+	return dl_error(d, NULL, 0, 0, "cannot use the temporary directory "
+	    "'%s' ($TMPDIR): it holds %s at byte %ld, and the lab's paths "
+	    "land in client configurations (Postfix main.cf, Exim) that "
+	    "cannot all carry it; use one of letters, digits and /_.+- only",
+	    ytree_quote(root, q, sizeof(q)),
+	    fmt_char_name((unsigned char)root[at], c, sizeof(c)), at + 1);
+}
+
 int
 lab_tmp_create(const char *kind, char *out, size_t len, struct dl_diags *d)
 {
 	static bool swept;
 	char tmp[PATH_MAX], name[PATH_MAX], lock[PATH_MAX];
 	size_t i;
-	int fd = -1;
+	int fd = -1, rc;
 
+	if ((rc = lab_tmp_check(d)) != 0)
+		return rc;
 	if (!swept) {
 		swept = true;
 		(void)lab_tmp_sweep();
@@ -237,9 +267,7 @@ lab_tmp_create(const char *kind, char *out, size_t len, struct dl_diags *d)
 	    (fd = open(name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) != 0 ||
 	    rename(name, lock) != 0) {
-		int rc = dl_error(d, tmp, 0, 0, "cannot lock: %s",
-		    strerror(errno));
-
+		rc = dl_error(d, tmp, 0, 0, "cannot lock: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		lab_rmtree(tmp);

@@ -36,6 +36,21 @@ fmt_find_unsafe(const char *s, const char *also_bad)
 	return -1;
 }
 
+long
+fmt_find_not_plain(const char *s, const char *also_ok)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr(also_ok, c) != NULL))
+			return (long)i;
+	}
+	return -1;
+}
+
 const char *
 fmt_char_name(unsigned char c, char *buf, size_t len)
 {

@@ -29,6 +29,12 @@ int fmt_buf(char *buf, size_t len, const char *fmt, ...)
 long fmt_find_unsafe(const char *s, const char *also_bad);
 
 /*
+ * Offset of the first byte of s that is neither an ASCII letter or digit
+ * nor one of also_ok, or -1: for text refused unless it is plainly safe.
+ */
+long fmt_find_not_plain(const char *s, const char *also_ok);
+
+/*
  * A name for byte c in a diagnostic ("a newline", "'\"'", "byte 0x07")
  * into buf (at least 16 bytes).  Returns buf.
  */

@@ -137,6 +137,10 @@ test_find_unsafe(void **state)
 	assert_int_equal(fmt_find_unsafe("\x01", ""), 0);
 	/* UTF-8 is carried: only ASCII controls are refused. */
 	assert_int_equal(fmt_find_unsafe("/tmp/caf\xc3\xa9", "\""), -1);
+	assert_int_equal(fmt_find_not_plain("/tmp/a_b-1.2+x", "/_.+-"), -1);
+	assert_int_equal(fmt_find_not_plain("/tmp/a b", "/_.+-"), 6);
+	assert_int_equal(fmt_find_not_plain("/tmp/$x", "/_.+-"), 5);
+	assert_int_equal(fmt_find_not_plain("/tmp/caf\xc3\xa9", "/"), 8);
 	assert_string_equal(fmt_char_name('\n', c, sizeof(c)), "a newline");
 	assert_string_equal(fmt_char_name('"', c, sizeof(c)), "'\"'");
 	assert_string_equal(fmt_char_name(0x7f, c, sizeof(c)), "byte 0x7f");

@@ -433,6 +433,34 @@ test_tmp_sweep(void **state)
 	dl_diags_clear(&d);
 }
 
+/*
+ * A $TMPDIR that client configurations cannot carry (Postfix main.cf
+ * expands '$', a space separates) is refused, naming the byte, and
+ * nothing is made.
+ */
+static void
+test_tmp_unsafe_root(void **state)
+{
+	char bad[PATH_MAX], out[PATH_MAX];
+	struct dl_diags d;
+	char msg[1024];
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/a $b", tmpdir);
+	assert_int_equal(mkdir(bad, 0700), 0);
+	setenv("TMPDIR", bad, 1);
+	dl_diags_init(&d);
+	assert_int_not_equal(lab_tmp_create("", out, sizeof(out), &d), 0);
+	assert_int_equal(d.errors, 1);
+	dl_diag_format(&d.v[0], msg, sizeof(msg));
+	snprintf(out, sizeof(out), "holds ' ' at byte %zu", strlen(tmpdir) + 3);
+	if (strstr(msg, out) == NULL)
+		fail_msg("%s: no \"%s\"", msg, out);
+	dl_diags_clear(&d);
+	setenv("TMPDIR", tmpdir, 1);
+	assert_int_equal(rmdir(bad), 0);	/* still empty */
+}
+
 int
 main(void)
 {
@@ -441,6 +469,7 @@ main(void)
 	    cmocka_unit_test(test_world_phase),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_tmp_sweep),
+	    cmocka_unit_test(test_tmp_unsafe_root),
 	    cmocka_unit_test(test_run_status),
 	    cmocka_unit_test(test_run_not_found),
 	    cmocka_unit_test(test_run_start_fails),
