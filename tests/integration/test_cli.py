@@ -122,6 +122,11 @@ def check_fifos(tap, danelab, src):
             (["score", "control/valid-dane-ee", "--events", empty,
               "--client-output", fifo, "--status", "0"], "score --client-output FIFO"),
         ]
+        cell = os.path.join(tmp, "cell")
+        os.mkdir(cell)
+        os.mkfifo(os.path.join(cell, "cell.json"))
+        cases.append((["score", "--cell", cell], "score --cell (cell.json "
+                      "a FIFO)"))
         for argv, desc in cases:
             try:
                 r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
@@ -147,7 +152,11 @@ def check_no_echo(tap, danelab, src):
                      "daemon:*:19000:0:99999:7:::\n")
         link = os.path.join(tmp, "link.yaml")
         os.symlink(secret, link)
-        for argv, desc in ((["check", link], "check"),
+        cell = os.path.join(tmp, "cell")
+        os.mkdir(cell)
+        os.symlink(secret, os.path.join(cell, "cell.json"))
+        for argv, desc in ((["score", "--cell", cell], "score --cell"),
+                           (["check", link], "check"),
                            (["check", "--client", link], "check --client"),
                            (["report", "show", link], "report show")):
             r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
