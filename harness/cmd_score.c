@@ -43,7 +43,7 @@ struct score_args {
  * DIR/cell.json: scenario file, client file, policy, time scale (absent
  * in cells kept before it: 1).
  */
-#define CELL_FILE_MAX	(64 * 1024)	/* cell.json is a few hundred bytes */
+#define CELL_FILE_MAX (64 * 1024) /* cell.json is a few hundred bytes */
 
 static int
 read_cell_file(const char *prog, const char *dir, char **scen, char **client,
@@ -74,10 +74,14 @@ read_cell_file(const char *prog, const char *dir, char **scen, char **client,
 		if (d.n > 0)
 			dl_diags_print(&d, stderr);
 		else
-			fprintf(stderr, "%s score: %s: not the cell.json of "
-			    "a kept cell\n", prog, path);
-		fprintf(stderr, "%s score: is %s a cell kept by 'danelab "
-		    "run --keep'?\n", prog, dir);
+			fprintf(stderr,
+			    "%s score: %s: not the cell.json of "
+			    "a kept cell\n",
+			    prog, path);
+		fprintf(stderr,
+		    "%s score: is %s a cell kept by 'danelab "
+		    "run --keep'?\n",
+		    prog, dir);
 		dl_diags_clear(&d);
 		return CLI_EXIT_USAGE;
 	}

@@ -293,8 +293,7 @@ check_keys(struct pctx *c, const struct ytree_node *m, const char *const *table,
 		const struct ytree_node *k = m->kids[i];
 
 		if (k->type == YTREE_SCALAR && name_index(table, k->str) < 0)
-			nerr(c, k,
-			    "unknown key '%s' in %s (known: %s)",
+			nerr(c, k, "unknown key '%s' in %s (known: %s)",
 			    ytree_quote(k->str, q, sizeof(q)), where,
 			    name_list(table, list, sizeof(list)));
 	}

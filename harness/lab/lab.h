@@ -118,8 +118,8 @@ void lab_rmtree(const char *path);
  * lab_tmp_sweep().  Returns 0, or a negative DL_E* code with a
  * diagnostic (nothing left on disk).
  */
-int lab_tmp_create(const char *kind, char *out, size_t len,
-    struct dl_diags *diags);
+int lab_tmp_create(
+    const char *kind, char *out, size_t len, struct dl_diags *diags);
 
 /* Remove a directory from lab_tmp_create and release its lock. */
 void lab_tmp_remove(const char *dir);

@@ -147,8 +147,8 @@ lab_rmtree_at(int dirfd, const char *name)
  * moment) is left alone.  The lock file is created under another name
  * and renamed into place once locked, so that it is never seen unlocked.
  */
-#define LAB_TMP_LOCK	".danelab-owner"
-#define LAB_TMP_MAX	64	/* directories one process holds at once */
+#define LAB_TMP_LOCK ".danelab-owner"
+#define LAB_TMP_MAX 64 /* directories one process holds at once */
 
 static struct {
 	char dir[PATH_MAX];
@@ -174,12 +174,12 @@ lab_tmp_reap(int tmpfd, const char *name)
 	if (fstatat(tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 		return false;
-	dfd = openat(tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	dfd = openat(
+	    tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return false;
-	lfd = openat(dfd, LAB_TMP_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
+	lfd = openat(
+	    dfd, LAB_TMP_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	close(dfd);
 	if (lfd < 0)
 		return false;
@@ -234,7 +234,8 @@ lab_tmp_check(struct dl_diags *d)
 
 	if ((at = fmt_find_not_plain(root, "/_.+-")) < 0)
 		return 0;
-	return dl_error(d, NULL, 0, 0, "cannot use the temporary directory "
+	return dl_error(d, NULL, 0, 0,
+	    "cannot use the temporary directory "
 	    "'%s' ($TMPDIR): it holds %s at byte %ld, and the lab's paths "
 	    "land in client configurations (Postfix main.cf, Exim) that "
 	    "cannot all carry it; use one of letters, digits and /_.+- only",
@@ -259,14 +260,18 @@ lab_tmp_create(const char *kind, char *out, size_t len, struct dl_diags *d)
 	for (i = 0; i < LAB_TMP_MAX && lab_tmp_held[i].dir[0] != '\0'; i++)
 		;
 	if (fmt_buf(tmp, sizeof(tmp), "%s/danelab-%sXXXXXX", lab_tmp_root(),
-	    kind) != 0 || strlen(tmp) >= len || mkdtemp(tmp) == NULL)
-		return dl_error(d, lab_tmp_root(), 0, 0, "cannot create a "
-		    "temporary directory: %s", strerror(errno));
+		kind) != 0 ||
+	    strlen(tmp) >= len || mkdtemp(tmp) == NULL)
+		return dl_error(d, lab_tmp_root(), 0, 0,
+		    "cannot create a "
+		    "temporary directory: %s",
+		    strerror(errno));
 	if (fmt_buf(name, sizeof(name), "%s/%s.new", tmp, LAB_TMP_LOCK) != 0 ||
 	    fmt_buf(lock, sizeof(lock), "%s/%s", tmp, LAB_TMP_LOCK) != 0 ||
-	    (fd = open(name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) != 0 ||
-	    rename(name, lock) != 0) {
+	    (fd = open(name,
+		 O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) <
+		0 ||
+	    flock(fd, LOCK_EX) != 0 || rename(name, lock) != 0) {
 		rc = dl_error(d, tmp, 0, 0, "cannot lock: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);

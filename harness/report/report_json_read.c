@@ -743,7 +743,8 @@ report_read_json(const char *path, struct run_report *out,
 	 * jansson's message, which quotes the text "near" the error.
 	 */
 	if (len == 0 || text[strspn(text, " \t\r\n")] != '{') {
-		rc = dl_error(diags, path, 1, 1, "not a danelab report: a "
+		rc = dl_error(diags, path, 1, 1,
+		    "not a danelab report: a "
 		    "report is a JSON object");
 		free(text);
 		return rc;

@@ -381,8 +381,8 @@ export_nsd(struct export_ctx *x)
 		    "\tname: \"%s\"\n"
 		    "\tzonefile: \"%s\"\n",
 		    z->name, x->final_sh, rel, z->ns_addr, x->final, x->final,
-		    plain, x->final, plain, x->final, x->final, plain,
-		    x->final, plain, z->name, fname);
+		    plain, x->final, plain, x->final, x->final, plain, x->final,
+		    plain, z->name, fname);
 		if (rc != 0)
 			return rc;
 	}
@@ -586,7 +586,8 @@ export_path_check(struct export_ctx *x, const char *dir)
 
 	/* The path is quoted (escaped) in the message: it is the problem. */
 	if ((at = fmt_find_unsafe(x->final, "\"")) >= 0)
-		return dl_error(x->diags, NULL, 0, 0, "cannot export to "
+		return dl_error(x->diags, NULL, 0, 0,
+		    "cannot export to "
 		    "'%s': the path holds %s at byte %ld, which NSD and "
 		    "unbound configuration strings cannot carry",
 		    ytree_quote(x->final, q, sizeof(q)),

@@ -78,7 +78,7 @@ pki_cert_load(const char *fixtures_dir, const char *id, X509 **out)
 	if (!pki_path(path, sizeof(path), fixtures_dir, id, ".pem"))
 		return DL_EINVAL;
 	if ((rc = dl_fopen_input(path, &fp, NULL)) != 0)
-		return rc;	/* never blocks on a FIFO in the fixtures */
+		return rc; /* never blocks on a FIFO in the fixtures */
 	x = PEM_read_X509(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (x == NULL)
@@ -98,7 +98,7 @@ pki_key_load(const char *fixtures_dir, const char *id, EVP_PKEY **out)
 	if (!pki_path(path, sizeof(path), fixtures_dir, id, ".key"))
 		return DL_EINVAL;
 	if ((rc = dl_fopen_input(path, &fp, NULL)) != 0)
-		return rc;	/* never blocks on a FIFO in the fixtures */
+		return rc; /* never blocks on a FIFO in the fixtures */
 	k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (k == NULL)

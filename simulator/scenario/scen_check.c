@@ -6,9 +6,9 @@
  * zone referred to exists, hosts and phases are unique, phases are in
  * order, a ds fault applies to a signed zone with a parent, expectations
  * cover every MX host, zones[].records neither hold what the world makes
- * nor break the CNAME and DNAME rules), deriving the zones nobody wrote, and the final
- * shape of the model (hosts by preference, overall actions).  Does not
- * own: anything about a single value or a single mapping (scen_load.c).
+ * nor break the CNAME and DNAME rules), deriving the zones nobody wrote, and
+ * the final shape of the model (hosts by preference, overall actions).  Does
+ * not own: anything about a single value or a single mapping (scen_load.c).
  *
  * The checks run even when decoding found errors, so that one run
  * reports every problem; each check skips what failed to decode (a NULL
@@ -485,9 +485,9 @@ scen_zone_ns_name(const char *zone)
 
 /* A name the world puts data at, and what, for a message. */
 struct made_name {
-	char *name;		/* owned */
+	char *name; /* owned */
 	const char *what;
-	bool cname;		/* the world's data there is a CNAME */
+	bool cname; /* the world's data there is a CNAME */
 };
 
 struct made_list {
@@ -503,7 +503,7 @@ made_add(struct made_list *l, char *name, const char *what, bool cname)
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct made_name){ name, what, cname };
+	l->v[l->n++] = (struct made_name){name, what, cname};
 }
 
 static const struct made_name *
@@ -533,8 +533,7 @@ made_collect(const struct scenario *s, struct made_list *l)
 			made_add(l, scen_zone_ns_name(s->zones[i].name),
 			    "the name server's address", false);
 	if (s->domain != NULL)
-		made_add(l, xstrdup(s->domain), "the mail domain's MX",
-		    false);
+		made_add(l, xstrdup(s->domain), "the mail domain's MX", false);
 	for (i = 0; i < s->n_hosts; i++) {
 		const struct scen_host *h = &s->hosts[i];
 		const char *target = h->cname != NULL ? h->cname : h->name;
@@ -542,12 +541,14 @@ made_collect(const struct scenario *s, struct made_list *l)
 		if (h->name == NULL)
 			continue;
 		if (h->cname != NULL)
-			made_add(l, xstrdup(h->name), "the MX host's CNAME",
-			    true);
+			made_add(
+			    l, xstrdup(h->name), "the MX host's CNAME", true);
 		made_add(l, xstrdup(target), "the MX host's address", false);
 		if (h->n_tlsa > 0)
-			made_add(l, xasprintf("_%u._tcp.%s", h->port ? h->port
-			    : 25, target), "the MX host's TLSA", false);
+			made_add(l,
+			    xasprintf(
+				"_%u._tcp.%s", h->port ? h->port : 25, target),
+			    "the MX host's TLSA", false);
 	}
 }
 
@@ -579,8 +580,7 @@ apex_of(const struct scenario *s, const char *name)
  */
 static void
 check_cname(struct scen_ctx *ctx, const struct scenario *s,
-    const struct made_list *made, const struct rec_ref *v, size_t n,
-    size_t i)
+    const struct made_list *made, const struct rec_ref *v, size_t n, size_t i)
 {
 	const struct scen_record *r = v[i].r;
 	const struct scen_zone *apex;
@@ -588,13 +588,16 @@ check_cname(struct scen_ctx *ctx, const struct scenario *s,
 	size_t j;
 
 	if ((apex = apex_of(s, r->owner)) != NULL) {
-		scen_err(ctx, r->pos, "CNAME at %s, the apex of zone %s, "
+		scen_err(ctx, r->pos,
+		    "CNAME at %s, the apex of zone %s, "
 		    "which holds SOA and NS: a CNAME cannot share its name "
-		    "(RFC 1034 3.6.2, RFC 2181 10.1)", r->owner, apex->name);
+		    "(RFC 1034 3.6.2, RFC 2181 10.1)",
+		    r->owner, apex->name);
 		return;
 	}
 	if ((m = made_find(made, r->owner)) != NULL) {
-		scen_err(ctx, r->pos, "CNAME at %s, where the world puts %s: "
+		scen_err(ctx, r->pos,
+		    "CNAME at %s, where the world puts %s: "
 		    "a CNAME cannot share its name (RFC 2181 10.1)",
 		    r->owner, m->what);
 		return;
@@ -603,16 +606,19 @@ check_cname(struct scen_ctx *ctx, const struct scenario *s,
 		if (j == i || strcmp(v[j].r->owner, r->owner) != 0)
 			continue;
 		if (v[j].type == LDNS_RR_TYPE_CNAME && j < i) {
-			scen_err(ctx, r->pos, "a second CNAME at %s (the "
+			scen_err(ctx, r->pos,
+			    "a second CNAME at %s (the "
 			    "first at line %u): one CNAME per name (RFC 2181 "
-			    "10.1)", r->owner, v[j].r->pos.line);
+			    "10.1)",
+			    r->owner, v[j].r->pos.line);
 			return;
 		}
 		if (v[j].type != LDNS_RR_TYPE_CNAME) {
-			scen_err(ctx, r->pos, "CNAME at %s beside its %s "
+			scen_err(ctx, r->pos,
+			    "CNAME at %s beside its %s "
 			    "record (line %u): a CNAME cannot share its name "
-			    "(RFC 1034 3.6.2, RFC 2181 10.1)", r->owner,
-			    v[j].r->type, v[j].r->pos.line);
+			    "(RFC 1034 3.6.2, RFC 2181 10.1)",
+			    r->owner, v[j].r->type, v[j].r->pos.line);
 			return;
 		}
 	}
@@ -635,25 +641,29 @@ check_dname(struct scen_ctx *ctx, const struct made_list *made,
 
 		if (j < i && v[j].type == LDNS_RR_TYPE_DNAME &&
 		    strcmp(o, r->owner) == 0) {
-			scen_err(ctx, r->pos, "a second DNAME at %s (the "
+			scen_err(ctx, r->pos,
+			    "a second DNAME at %s (the "
 			    "first at line %u): one DNAME per name (RFC 6672 "
-			    "2.4)", r->owner, v[j].r->pos.line);
+			    "2.4)",
+			    r->owner, v[j].r->pos.line);
 			return;
 		}
 		if (strcmp(o, r->owner) != 0 && scen_dname_under(o, r->owner)) {
-			scen_err(ctx, r->pos, "DNAME at %s has a %s record "
+			scen_err(ctx, r->pos,
+			    "DNAME at %s has a %s record "
 			    "below it (%s, line %u), which it would hide "
-			    "(RFC 6672 2.4)", r->owner, v[j].r->type, o,
-			    v[j].r->pos.line);
+			    "(RFC 6672 2.4)",
+			    r->owner, v[j].r->type, o, v[j].r->pos.line);
 			return;
 		}
 	}
 	for (j = 0; j < made->n; j++) {
 		if (scen_dname_under(made->v[j].name, r->owner) &&
 		    strcmp(made->v[j].name, r->owner) != 0) {
-			scen_err(ctx, r->pos, "DNAME at %s would hide %s, where "
-			    "the world puts %s (RFC 6672 2.4)", r->owner,
-			    made->v[j].name, made->v[j].what);
+			scen_err(ctx, r->pos,
+			    "DNAME at %s would hide %s, where "
+			    "the world puts %s (RFC 6672 2.4)",
+			    r->owner, made->v[j].name, made->v[j].what);
 			return;
 		}
 	}
@@ -668,7 +678,7 @@ check_dname(struct scen_ctx *ctx, const struct made_list *made,
 static void
 check_records(struct scen_ctx *ctx, const struct scenario *s)
 {
-	struct made_list made = { NULL, 0, 0 };
+	struct made_list made = {NULL, 0, 0};
 	struct rec_ref *v = NULL;
 	size_t n = 0, cap = 0, i, j;
 
@@ -679,25 +689,30 @@ check_records(struct scen_ctx *ctx, const struct scenario *s)
 			const struct scen_record *r = &z->records[j];
 			ldns_rr_type t;
 
-			if (r->owner == NULL || r->type == NULL || z->name ==
-			    NULL || (t = ldns_get_rr_type_by_name(r->type)) ==
-			    0)
+			if (r->owner == NULL || r->type == NULL ||
+			    z->name == NULL ||
+			    (t = ldns_get_rr_type_by_name(r->type)) == 0)
 				continue;
 			if (scen_rrtype_made(t, z->is_signed,
-			    strcmp(r->owner, z->name) == 0)) {
-				scen_err(ctx, scen_pos_of(ctx, &r->type,
-				    r->pos), "%s records %sare made by the "
-				    "world, not written in zone %s", r->type,
+				strcmp(r->owner, z->name) == 0)) {
+				scen_err(ctx,
+				    scen_pos_of(ctx, &r->type, r->pos),
+				    "%s records %sare made by the "
+				    "world, not written in zone %s",
+				    r->type,
 				    t == LDNS_RR_TYPE_DNSKEY ? "at a signed "
-				    "apex " : t == LDNS_RR_TYPE_SOA ? "" :
-				    "of a signed zone ", z->name);
+							       "apex "
+					: t == LDNS_RR_TYPE_SOA
+					? ""
+					: "of a signed zone ",
+				    z->name);
 				continue;
 			}
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
 				v = xreallocarray(v, cap, sizeof(*v));
 			}
-			v[n++] = (struct rec_ref){ z, r, (uint16_t)t };
+			v[n++] = (struct rec_ref){z, r, (uint16_t)t};
 		}
 	}
 	if (!ctx->hosts_incomplete && !ctx->zones_incomplete)
@@ -709,10 +724,11 @@ check_records(struct scen_ctx *ctx, const struct scenario *s)
 			check_cname(ctx, s, &made, v, n, i);
 		else if ((m = made_find(&made, v[i].r->owner)) != NULL &&
 		    m->cname)
-			scen_err(ctx, v[i].r->pos, "%s record at %s, which "
+			scen_err(ctx, v[i].r->pos,
+			    "%s record at %s, which "
 			    "the world makes %s: a CNAME cannot share its "
-			    "name (RFC 2181 10.1)", v[i].r->type,
-			    v[i].r->owner, m->what);
+			    "name (RFC 2181 10.1)",
+			    v[i].r->type, v[i].r->owner, m->what);
 		if (v[i].type == LDNS_RR_TYPE_DNAME)
 			check_dname(ctx, &made, v, n, i);
 	}

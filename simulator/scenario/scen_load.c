@@ -626,10 +626,12 @@ scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
 		return scen_nerr(ctx, root, "the file has no content: a "
 		    "scenario is a YAML mapping");
 	if (root->type == YTREE_MAP && !looks_like_scenario(root))
-		return scen_nerr(ctx, root, "not a scenario: a mapping without "
+		return scen_nerr(ctx, root,
+		    "not a scenario: a mapping without "
 		    "any scenario key (version, id, title, ...)");
 	if (root->type != YTREE_MAP)
-		return scen_nerr(ctx, root, "not a scenario: the top level is "
+		return scen_nerr(ctx, root,
+		    "not a scenario: the top level is "
 		    "%s, not a mapping of scenario keys (version, id, ...)",
 		    ytree_kind(root));
 	return scen_decode_map(ctx, &scen_schema_top, root, s,

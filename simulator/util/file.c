@@ -43,13 +43,11 @@ dl_open_input(const char *path, int *out, struct dl_diags *diags)
 	if (fd < 0) {
 		int rc = errno == ENOENT ? DL_ENOENT : DL_EIO;
 
-		dl_error(diags, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
+		dl_error(diags, path, 0, 0, "cannot open: %s", strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0) {
-		dl_error(diags, path, 0, 0, "cannot stat: %s",
-		    strerror(errno));
+		dl_error(diags, path, 0, 0, "cannot stat: %s", strerror(errno));
 		close(fd);
 		return DL_EIO;
 	}
@@ -63,8 +61,7 @@ dl_open_input(const char *path, int *out, struct dl_diags *diags)
 	 * today, but a reader must not have to handle EAGAIN. */
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
-		dl_error(diags, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
+		dl_error(diags, path, 0, 0, "cannot open: %s", strerror(errno));
 		close(fd);
 		return DL_EIO;
 	}
@@ -81,8 +78,7 @@ dl_fopen_input(const char *path, FILE **out, struct dl_diags *diags)
 	if ((rc = dl_open_input(path, &fd, diags)) != 0)
 		return rc;
 	if ((fp = fdopen(fd, "r")) == NULL) {
-		dl_error(diags, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
+		dl_error(diags, path, 0, 0, "cannot open: %s", strerror(errno));
 		close(fd);
 		return DL_EIO;
 	}
@@ -104,8 +100,7 @@ dl_read_file(const char *path, size_t max, char **out, size_t *len,
 		return rc;
 	if (fstat(fd, &st) != 0) {
 		close(fd);
-		dl_error(diags, path, 0, 0, "cannot stat: %s",
-		    strerror(errno));
+		dl_error(diags, path, 0, 0, "cannot stat: %s", strerror(errno));
 		return DL_EIO;
 	}
 	if ((unsigned long long)st.st_size > max) {

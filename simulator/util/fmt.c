@@ -45,7 +45,7 @@ fmt_find_not_plain(const char *s, const char *also_ok)
 		unsigned char c = (unsigned char)s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr(also_ok, c) != NULL))
+			(c >= '0' && c <= '9') || strchr(also_ok, c) != NULL))
 			return (long)i;
 	}
 	return -1;

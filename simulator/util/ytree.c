@@ -463,8 +463,8 @@ ytree_quote(const char *s, char *buf, size_t len)
 
 		if (o >= cut) {
 			/* Never half a UTF-8 sequence (escapes are ASCII). */
-			while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) ==
-			    0x80)
+			while (
+			    o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
 				o--;
 			if (o > 0 && (unsigned char)buf[o - 1] >= 0xc0)
 				o--;

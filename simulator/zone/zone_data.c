@@ -174,7 +174,7 @@ zone_record_parse(struct zone_build *b, const struct world_zone *z,
 		rc = dl_error(b->diags, b->file, pos->line, pos->col,
 		    "record owner %s is not in zone %s", owner, z->name);
 	else if (scen_rrtype_made(ldns_rr_get_type(rr), z->is_signed,
-	    ldns_dname_compare(ldns_rr_owner(rr), origin) == 0))
+		     ldns_dname_compare(ldns_rr_owner(rr), origin) == 0))
 		rc = dl_error(b->diags, b->file, pos->line, pos->col,
 		    "%s records of %s are made by the world, not written",
 		    r->type, z->name);

@@ -97,19 +97,20 @@ test_sh_quote(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "", "''" },
-		{ "/tmp/x", "'/tmp/x'" },
-		{ "it's", "'it'\\''s'" },
-		{ "'", "''\\'''" },
-		{ "a b$HOME\\`id`\"", "'a b$HOME\\`id`\"'" },
-		{ "ok\ntouch INJ\n#", "'ok\ntouch INJ\n#'" },
+	    {"", "''"},
+	    {"/tmp/x", "'/tmp/x'"},
+	    {"it's", "'it'\\''s'"},
+	    {"'", "''\\'''"},
+	    {"a b$HOME\\`id`\"", "'a b$HOME\\`id`\"'"},
+	    {"ok\ntouch INJ\n#", "'ok\ntouch INJ\n#'"},
 	};
 	char buf[64];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(fmt_sh_quote(buf, sizeof(buf), cases[i].in), 0);
+		assert_int_equal(
+		    fmt_sh_quote(buf, sizeof(buf), cases[i].in), 0);
 		assert_string_equal(buf, cases[i].out);
 	}
 	/* Exactly fits: 'abc' is 6 bytes with the NUL; one less fails. */
@@ -154,21 +155,23 @@ test_ytree_quote(void **state)
 	size_t i;
 
 	(void)state;
-	assert_string_equal(ytree_quote("a\nb'\\", buf, sizeof(buf)),
-	    "a\\x0ab\\'\\\\");
+	assert_string_equal(
+	    ytree_quote("a\nb'\\", buf, sizeof(buf)), "a\\x0ab\\'\\\\");
 	/* U+009B (CSI) is a C1 control: escaped, not passed on. */
-	assert_string_equal(ytree_quote("x\xc2\x9b" "31m", buf, sizeof(buf)),
+	assert_string_equal(ytree_quote("x\xc2\x9b"
+					"31m",
+				buf, sizeof(buf)),
 	    "x\\u009b31m");
-	assert_string_equal(ytree_quote("caf\xc3\xa9", buf, sizeof(buf)),
-	    "caf\xc3\xa9");
+	assert_string_equal(
+	    ytree_quote("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9");
 	/* Long text: cut, never mid-sequence, within the buffer. */
 	for (i = 0; i + 2 < sizeof(big); i += 2)
 		memcpy(big + i, "\xc3\xa9", 2);
 	big[i] = '\0';
 	ytree_quote(big, buf, sizeof(buf));
 	assert_true(strlen(buf) < sizeof(buf));
-	assert_true(strlen(buf) > 3 &&
-	    strcmp(buf + strlen(buf) - 3, "...") == 0);
+	assert_true(
+	    strlen(buf) > 3 && strcmp(buf + strlen(buf) - 3, "...") == 0);
 	assert_int_equal((strlen(buf) - 3) % 2, 0);
 	for (i = 0; i + 2 < sizeof(big); i++)
 		big[i] = '\x01';
@@ -186,13 +189,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_counts),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_print_sorted),
-		cmocka_unit_test(test_bounded),
-		cmocka_unit_test(test_sh_quote),
-		cmocka_unit_test(test_find_unsafe),
-		cmocka_unit_test(test_ytree_quote),
+	    cmocka_unit_test(test_add_counts),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_print_sorted),
+	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_sh_quote),
+	    cmocka_unit_test(test_find_unsafe),
+	    cmocka_unit_test(test_ytree_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

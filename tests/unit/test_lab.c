@@ -458,7 +458,7 @@ test_tmp_unsafe_root(void **state)
 		fail_msg("%s: no \"%s\"", msg, out);
 	dl_diags_clear(&d);
 	setenv("TMPDIR", tmpdir, 1);
-	assert_int_equal(rmdir(bad), 0);	/* still empty */
+	assert_int_equal(rmdir(bad), 0); /* still empty */
 }
 
 int
