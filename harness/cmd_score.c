@@ -43,6 +43,8 @@ struct score_args {
  * DIR/cell.json: scenario file, client file, policy, time scale (absent
  * in cells kept before it: 1).
  */
+#define CELL_FILE_MAX (64 * 1024) /* cell.json is a few hundred bytes */
+
 static int
 read_cell_file(const char *prog, const char *dir, char **scen, char **client,
     int *policy, double *time_scale)
@@ -50,18 +52,40 @@ read_cell_file(const char *prog, const char *dir, char **scen, char **client,
 	json_t *ts;
 	char path[PATH_MAX + 32];
 	json_error_t err;
-	json_t *o;
+	struct dl_diags d;
+	json_t *o = NULL;
 	const char *s, *c, *p;
+	char *text = NULL;
+	size_t len = 0;
 	int rc = 0;
 
+	/*
+	 * dl_read_file, not json_load_file: a FIFO is refused instead of
+	 * read forever, the size is bounded, and a file that is not JSON is
+	 * not quoted back (jansson's message shows the text "near" it).
+	 */
 	snprintf(path, sizeof(path), "%s/%s", dir, RUN_CELL_FILE);
-	o = json_load_file(path, 0, &err);
+	dl_diags_init(&d);
+	if (dl_read_file(path, CELL_FILE_MAX, &text, &len, &d) == 0 &&
+	    len > 0 && text[strspn(text, " \t\r\n")] == '{')
+		o = json_loadb(text, len, 0, &err);
+	free(text);
 	if (o == NULL) {
-		fprintf(stderr, "%s score: %s:%d:%d: %s (is %s a cell kept by "
-		    "'danelab run --keep'?)\n", prog, path, err.line,
-		    err.column, err.text, dir);
+		if (d.n > 0)
+			dl_diags_print(&d, stderr);
+		else
+			fprintf(stderr,
+			    "%s score: %s: not the cell.json of "
+			    "a kept cell\n",
+			    prog, path);
+		fprintf(stderr,
+		    "%s score: is %s a cell kept by 'danelab "
+		    "run --keep'?\n",
+		    prog, dir);
+		dl_diags_clear(&d);
 		return CLI_EXIT_USAGE;
 	}
+	dl_diags_clear(&d);
 	s = json_string_value(json_object_get(o, "scenario"));
 	c = json_string_value(json_object_get(o, "client"));
 	p = json_string_value(json_object_get(o, "policy"));

@@ -286,17 +286,30 @@ static void
 check_keys(struct pctx *c, const struct ytree_node *m, const char *const *table,
     const char *where)
 {
-	char list[256];
+	char list[256], q[YTREE_QUOTE_MAX];
 	size_t i;
 
 	for (i = 0; i + 1 < m->n; i += 2) {
 		const struct ytree_node *k = m->kids[i];
 
 		if (k->type == YTREE_SCALAR && name_index(table, k->str) < 0)
-			nerr(c, k,
-			    "unknown key '%s' in %s (known: %s)", k->str,
-			    where, name_list(table, list, sizeof(list)));
+			nerr(c, k, "unknown key '%s' in %s (known: %s)",
+			    ytree_quote(k->str, q, sizeof(q)), where,
+			    name_list(table, list, sizeof(list)));
 	}
+}
+
+/* Whether mapping m has at least one key of table. */
+static bool
+has_known_key(const struct ytree_node *m, const char *const *table)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < m->n; i += 2)
+		if (m->kids[i]->type == YTREE_SCALAR &&
+		    name_index(table, m->kids[i]->str) >= 0)
+			return true;
+	return false;
 }
 
 /* The value of key in mapping m (last one if duplicated), or NULL. */
@@ -1292,9 +1305,15 @@ profile_load(const char *path, struct client_profile **out,
 	free(buf);
 	if (rc != 0)
 		return rc;
-	if (root == NULL || root->type != YTREE_MAP) {
+	/*
+	 * A file without a single profile key is not a profile (a symlink
+	 * to /etc/shadow, say): one message, none of its text quoted.
+	 */
+	if (root == NULL || root->type != YTREE_MAP ||
+	    !has_known_key(root, top_keys)) {
 		perr(&c, root ? root->pos.line : 1, root ? root->pos.col : 1,
-		    "a profile must be a mapping of keys");
+		    "not a client profile: a profile is a mapping of keys "
+		    "(version, name, ...)");
 		ytree_free(root);
 		return DL_EINVAL;
 	}

@@ -111,6 +111,34 @@ void lab_files_remove(struct lab_files *f);
 void lab_rmtree(const char *path);
 
 /*
+ * A private temporary directory $TMPDIR/danelab-<kind>XXXXXX (kind: "",
+ * "run-"), into out (len bytes), locked as this process's for as long as
+ * it lives (a flock()ed .danelab-owner inside, released by the kernel
+ * however the process ends).  The first call in a process first runs
+ * lab_tmp_sweep().  Returns 0, or a negative DL_E* code with a
+ * diagnostic (nothing left on disk).
+ */
+int lab_tmp_create(
+    const char *kind, char *out, size_t len, struct dl_diags *diags);
+
+/* Remove a directory from lab_tmp_create and release its lock. */
+void lab_tmp_remove(const char *dir);
+
+/*
+ * A directory from lab_tmp_create was renamed dir -> moved_to to be
+ * kept: drop its lock file there and release the lock.
+ */
+void lab_tmp_release(const char *dir, const char *moved_to);
+
+/*
+ * Remove the $TMPDIR/danelab-* directories that a danelab which died
+ * (SIGKILL, a crash) left: directories, not symlinks, of this user, whose
+ * lock file is this user's and not held.  Never follows symlinks.
+ * Returns how many were removed.
+ */
+int lab_tmp_sweep(void);
+
+/*
  * The environment a command in the lab gets (NAME=VALUE, NULL-terminated,
  * every string and the array from xmalloc; free with lab_env_free), then
  * the n_extra strings of extra (copied; they may repeat a name: the

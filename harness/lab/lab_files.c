@@ -1,7 +1,9 @@
 /*
  * lab_files.c -- the lab's temporary directory: the world exported as
  * standard files, the resolv.conf that points at the lab resolver, and a
- * main.cf for Postfix's client programs.
+ * main.cf for Postfix's client programs; and every danelab temporary
+ * directory's owner lock, by which leftovers of a killed danelab are
+ * found and removed at the next start.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 #include "simulator/util/xmem.h"
 #include "simulator/export/export.h"
 #include "simulator/util/fmt.h"
+#include "simulator/util/ytree.h"
 
 int
 lab_resolv_conf_format(char *buf, size_t len, const char *resolver_addr)
@@ -128,12 +132,201 @@ lab_rmtree_at(int dirfd, const char *name)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
+/* ---- temporary directories that outlive a killed danelab ------------- */
+
+/*
+ * Every temporary directory danelab makes for a run holds LAB_TMP_LOCK, a
+ * file this process keeps open with an exclusive flock() for as long as
+ * the directory is in use.  The kernel drops the lock when the process
+ * dies, however it dies (SIGKILL included), so a later danelab can tell a
+ * leftover from a directory in use without trusting PIDs (reused) or
+ * clocks: it removes a $TMPDIR/danelab-* directory only when it is a real
+ * directory (not a symlink) owned by its own user, its lock file is a
+ * regular file of that user, and the lock can be taken.  A directory
+ * without a lock file (an older danelab's, or one being made this very
+ * moment) is left alone.  The lock file is created under another name
+ * and renamed into place once locked, so that it is never seen unlocked.
+ */
+#define LAB_TMP_LOCK ".danelab-owner"
+#define LAB_TMP_MAX 64 /* directories one process holds at once */
+
+static struct {
+	char dir[PATH_MAX];
+	int fd;
+} lab_tmp_held[LAB_TMP_MAX];
+
+static const char *
+lab_tmp_root(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp == NULL || *tmp == '\0' ? "/tmp" : tmp;
+}
+
+/* Remove tmp/name if it is a dead danelab's directory; true if removed. */
+static bool
+lab_tmp_reap(int tmpfd, const char *name)
+{
+	struct stat st;
+	bool dead = false;
+	int dfd, lfd;
+
+	if (fstatat(tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return false;
+	dfd = openat(
+	    tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	lfd = openat(
+	    dfd, LAB_TMP_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (lfd < 0)
+		return false;
+	if (fstat(lfd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && flock(lfd, LOCK_EX | LOCK_NB) == 0)
+		dead = true;
+	/* Removed while the lock is ours: no other sweeper races us. */
+	if (dead)
+		lab_rmtree_at(tmpfd, name);
+	close(lfd);
+	return dead;
+}
+
+int
+lab_tmp_sweep(void)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, n = 0;
+
+	fd = open(lab_tmp_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "danelab-", 8) == 0 &&
+		    lab_tmp_reap(dirfd(d), e->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The lab's paths land in files that clients read: {dir} and the anchor
+ * paths of a profile go into Postfix's main.cf and Exim's configuration
+ * (the shipped postfix-mta and exim profiles), where '$' expands, a space
+ * or ',' separates, '#' comments, quotes and backslashes mean something
+ * else again, and a newline ends the setting.  No quoting serves them
+ * all, so the temporary root is validated instead: letters, digits and
+ * "/_.+-" only, else refused, naming the byte.  TMPDIR is the only
+ * outside part of these paths.
+ */
+static int
+lab_tmp_check(struct dl_diags *d)
+{
+	const char *root = lab_tmp_root();
+	char c[16], q[YTREE_QUOTE_MAX];
+	long at;
+
+	if ((at = fmt_find_not_plain(root, "/_.+-")) < 0)
+		return 0;
+	return dl_error(d, NULL, 0, 0,
+	    "cannot use the temporary directory "
+	    "'%s' ($TMPDIR): it holds %s at byte %ld, and the lab's paths "
+	    "land in client configurations (Postfix main.cf, Exim) that "
+	    "cannot all carry it; use one of letters, digits and /_.+- only",
+	    ytree_quote(root, q, sizeof(q)),
+	    fmt_char_name((unsigned char)root[at], c, sizeof(c)), at + 1);
+}
+
+int
+lab_tmp_create(const char *kind, char *out, size_t len, struct dl_diags *d)
+{
+	static bool swept;
+	char tmp[PATH_MAX], name[PATH_MAX], lock[PATH_MAX];
+	size_t i;
+	int fd = -1, rc;
+
+	if ((rc = lab_tmp_check(d)) != 0)
+		return rc;
+	if (!swept) {
+		swept = true;
+		(void)lab_tmp_sweep();
+	}
+	for (i = 0; i < LAB_TMP_MAX && lab_tmp_held[i].dir[0] != '\0'; i++)
+		;
+	if (fmt_buf(tmp, sizeof(tmp), "%s/danelab-%sXXXXXX", lab_tmp_root(),
+		kind) != 0 ||
+	    strlen(tmp) >= len || mkdtemp(tmp) == NULL)
+		return dl_error(d, lab_tmp_root(), 0, 0,
+		    "cannot create a "
+		    "temporary directory: %s",
+		    strerror(errno));
+	if (fmt_buf(name, sizeof(name), "%s/%s.new", tmp, LAB_TMP_LOCK) != 0 ||
+	    fmt_buf(lock, sizeof(lock), "%s/%s", tmp, LAB_TMP_LOCK) != 0 ||
+	    (fd = open(name,
+		 O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) <
+		0 ||
+	    flock(fd, LOCK_EX) != 0 || rename(name, lock) != 0) {
+		rc = dl_error(d, tmp, 0, 0, "cannot lock: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		lab_rmtree(tmp);
+		return rc;
+	}
+	if (i < LAB_TMP_MAX) {
+		memcpy(lab_tmp_held[i].dir, tmp, strlen(tmp) + 1);
+		lab_tmp_held[i].fd = fd;
+	}
+	/* else: the lock stays until exit; the directory is still ours. */
+	memcpy(out, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+void
+lab_tmp_release(const char *dir, const char *moved_to)
+{
+	char lock[PATH_MAX];
+	size_t i;
+
+	if (fmt_buf(lock, sizeof(lock), "%s/%s", moved_to, LAB_TMP_LOCK) == 0)
+		unlink(lock);
+	for (i = 0; i < LAB_TMP_MAX; i++) {
+		if (strcmp(lab_tmp_held[i].dir, dir) == 0) {
+			close(lab_tmp_held[i].fd);
+			lab_tmp_held[i].dir[0] = '\0';
+			break;
+		}
+	}
+}
+
+void
+lab_tmp_remove(const char *dir)
+{
+	size_t i;
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	lab_rmtree(dir);
+	for (i = 0; i < LAB_TMP_MAX; i++) {
+		if (strcmp(lab_tmp_held[i].dir, dir) == 0) {
+			close(lab_tmp_held[i].fd);
+			lab_tmp_held[i].dir[0] = '\0';
+			break;
+		}
+	}
+}
+
 void
 lab_files_remove(struct lab_files *f)
 {
 	if (f->dir[0] == '\0')
 		return;
-	lab_rmtree_at(AT_FDCWD, f->dir);
+	lab_tmp_remove(f->dir);
 	f->dir[0] = '\0';
 }
 
@@ -141,19 +334,13 @@ int
 lab_files_create(const struct world *w, const char *fixtures_dir,
     struct lab_files *f, struct dl_diags *d)
 {
-	const char *tmp = getenv("TMPDIR");
 	char conf[256];
 	struct dl_diags ed;
 	size_t i;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (fmt_buf(f->dir, sizeof(f->dir), "%s/danelab-XXXXXX", tmp) != 0 ||
-	    mkdtemp(f->dir) == NULL) {
-		rc = dl_error(d, tmp, 0, 0,
-		    "cannot create a temporary directory: %s", strerror(errno));
+	if ((rc = lab_tmp_create("", f->dir, sizeof(f->dir), d)) != 0) {
 		f->dir[0] = '\0';
 		return rc;
 	}

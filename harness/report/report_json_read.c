@@ -737,6 +737,18 @@ report_read_json(const char *path, struct run_report *out,
 	if ((rc = dl_read_file(path, REPORT_MAX_FILE, &text, &len,
 	    diags)) != 0)
 		return rc;
+	/*
+	 * A report is a JSON object.  A file that does not even start like
+	 * one (a symlink to /etc/shadow, under sudo) is refused without
+	 * jansson's message, which quotes the text "near" the error.
+	 */
+	if (len == 0 || text[strspn(text, " \t\r\n")] != '{') {
+		rc = dl_error(diags, path, 1, 1,
+		    "not a danelab report: a "
+		    "report is a JSON object");
+		free(text);
+		return rc;
+	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		/* jansson says column 0 at the start of a line. */

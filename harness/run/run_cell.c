@@ -32,6 +32,7 @@
 static char *
 read_output(const char *path, size_t *len, bool *truncated)
 {
+	struct stat st;
 	char *buf;
 	ssize_t r;
 	size_t n = 0;
@@ -39,9 +40,18 @@ read_output(const char *path, size_t *len, bool *truncated)
 
 	*len = 0;
 	*truncated = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/*
+	 * The client could have replaced its output file with a FIFO:
+	 * O_NONBLOCK so that open() does not wait for a writer, and only
+	 * a regular file is read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
 	buf = xmalloc(REPORT_MAX_OUTPUT + 1);
 	while (n < REPORT_MAX_OUTPUT &&
 	    (r = read(fd, buf + n, REPORT_MAX_OUTPUT - n)) > 0)
@@ -631,6 +641,7 @@ keep_cell(const struct run_cell *c, const struct run_opts *o,
 	snprintf(kept, sizeof(kept), "%s/%s", o->keep_root, name);
 	write_cell_file(c, files->dir);
 	if (rename(files->dir, kept) == 0) {
+		lab_tmp_release(files->dir, kept);
 		for (i = 0; i < rep->n_results; i++)
 			rep->results[i].kept_dir = xstrdup(kept);
 		files->dir[0] = '\0';

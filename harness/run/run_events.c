@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "harness/run/run.h"
 #include "simulator/events/events.h"
+#include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
 
 /* The session index: open addressing over (host, id). */
@@ -362,14 +364,11 @@ run_events_read(const char *path, struct run_events *ev,
 	for (ln = 0; ln < RUN_MAX_CLIENT_RUNS; ln++)
 		ev->phase_t[ln] = -1;
 	ln = 0;
-	fp = fopen(path, "re");
-	if (fp == NULL) {
-		if (errno == ENOENT)
-			return 0; /* nothing happened */
-		dl_error(diags, path, 0, 0, "cannot read the events: %s",
-		    strerror(errno));
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0; /* nothing happened */
+	/* Not fopen(): a FIFO named as the log must not block us. */
+	if (dl_fopen_input(path, &fp, diags) != 0)
 		return DL_EIO;
-	}
 	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 &&
 	    size > RUN_MAX_EVENTS_FILE + RUN_EVENTS_SLACK) {
 		fclose(fp);

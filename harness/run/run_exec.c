@@ -444,11 +444,10 @@ int
 run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
     struct run_report *rep, struct dl_diags *diags)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct exec x;
 	sigset_t mask, old;
 	size_t i, k, n_env = 0;
-	int sfd;
+	int sfd, rc;
 
 	memset(&x, 0, sizeof(x));
 	x.cells = cells;
@@ -456,14 +455,10 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 	x.o = o;
 	x.cr = xcalloc(n + 1, sizeof(*x.cr));
 	x.t0 = evlog_now_ns();
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(x.dir, sizeof(x.dir), "%s/danelab-run-XXXXXX", tmp);
-	if (mkdtemp(x.dir) == NULL) {
+	/* Locked as ours: a later danelab removes it if we are killed. */
+	if ((rc = lab_tmp_create("run-", x.dir, sizeof(x.dir), diags)) != 0) {
 		free(x.cr);
-		return dl_error(diags, tmp, 0, 0,
-		    "cannot create a temporary directory: %s",
-		    strerror(errno));
+		return rc;
 	}
 	/*
 	 * 0700: no other user of the host reaches into a cell while a client
@@ -553,7 +548,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 	free(x.cr);
 	close(sfd);
 	/* Workers killed before their end may have left files: all go. */
-	lab_rmtree(x.dir);
+	lab_tmp_remove(x.dir);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }

@@ -25,12 +25,15 @@
 #include "simulator/pki/pki.h"
 #include "simulator/util/fmt.h"
 #include "simulator/util/xmem.h"
+#include "simulator/util/ytree.h"
 
 struct export_ctx {
 	const struct world *w;
 	const char *fixtures_dir;
 	char tmp[PATH_MAX];	/* where files are written now */
 	char final[PATH_MAX];	/* absolute path of the result */
+	/* final as one sh word (fmt_sh_quote), for commands in comments. */
+	char final_sh[4 * PATH_MAX + 3];
 	struct dl_diags *diags;
 };
 
@@ -353,7 +356,7 @@ export_nsd(struct export_ctx *x)
 		fmt_buf(rel, sizeof(rel), "nsd/%s.conf", plain);
 		rc = export_text(x, rel, 0644,
 		    "# NSD for zone %s only, on its own address.\n"
-		    "# Start: nsd -c %s/%s\n"
+		    "# Start: cd %s && nsd -c %s\n"
 		    "server:\n"
 		    "\tip-address: %s\n"
 		    "\tport: 53\n"
@@ -377,9 +380,9 @@ export_nsd(struct export_ctx *x)
 		    "zone:\n"
 		    "\tname: \"%s\"\n"
 		    "\tzonefile: \"%s\"\n",
-		    z->name, x->final, rel, z->ns_addr, x->final, x->final,
-		    plain, x->final, plain, x->final, x->final, plain,
-		    x->final, plain, z->name, fname);
+		    z->name, x->final_sh, rel, z->ns_addr, x->final, x->final,
+		    plain, x->final, plain, x->final, x->final, plain, x->final,
+		    plain, z->name, fname);
 		if (rc != 0)
 			return rc;
 	}
@@ -402,7 +405,7 @@ export_unbound(struct export_ctx *x)
 	return export_text(x, "unbound/unbound.conf", 0644,
 	    "# Validating resolver for this world: the lab root as hints,\n"
 	    "# the lab root key as the only trust anchor.\n"
-	    "# Start: unbound -c %s/unbound/unbound.conf\n"
+	    "# Start: cd %s && unbound -c unbound/unbound.conf\n"
 	    "server:\n"
 	    "\tinterface: %s\n"
 	    "\tport: 53\n"
@@ -424,7 +427,7 @@ export_unbound(struct export_ctx *x)
 	    "\tharden-dnssec-stripped: yes\n"
 	    "remote-control:\n"
 	    "\tcontrol-enable: no\n",
-	    x->final, WORLD_RESOLVER_ADDR, x->final, x->final, x->final,
+	    x->final_sh, WORLD_RESOLVER_ADDR, x->final, x->final, x->final,
 	    x->final, x->final);
 }
 
@@ -439,7 +442,8 @@ export_scripts(struct export_ctx *x)
 	    "# its own 127.53.0.x address, port 53) and the validating\n"
 	    "# resolver on %s.  Port 53 on these addresses is meant\n"
 	    "# for a private network namespace, for example:\n"
-	    "#   unshare -n -m sh -c 'ip link set lo up && %s/start.sh && "
+	    "#   cd %s &&\n"
+	    "#   unshare -n -m sh -c 'ip link set lo up && ./start.sh && "
 	    "exec sh'\n"
 	    "set -eu\n"
 	    "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
@@ -450,7 +454,7 @@ export_scripts(struct export_ctx *x)
 	    "done\n"
 	    "unbound -c \"$here/unbound/unbound.conf\"\n"
 	    "echo \"resolver %s; trust anchor $here/anchor/root.key\"\n",
-	    WORLD_RESOLVER_ADDR, x->final, WORLD_RESOLVER_ADDR);
+	    WORLD_RESOLVER_ADDR, x->final_sh, WORLD_RESOLVER_ADDR);
 	if (rc != 0)
 		return rc;
 	return export_text(x, "stop.sh", 0755,
@@ -505,9 +509,10 @@ export_readme(struct export_ctx *x)
 	    "  start.sh    start everything (in a network namespace)\n"
 	    "  stop.sh     stop it, by PID\n\n"
 	    "Try, inside the namespace:\n"
+	    "  cd %s\n"
 	    "  dig +dnssec @%s %s MX\n"
-	    "  delv @%s -a %s/anchor/trust-anchors.conf +root=. %s MX\n",
-	    WORLD_RESOLVER_ADDR, s->domain, WORLD_RESOLVER_ADDR, x->final,
+	    "  delv @%s -a anchor/trust-anchors.conf +root=. %s MX\n",
+	    x->final_sh, WORLD_RESOLVER_ADDR, s->domain, WORLD_RESOLVER_ADDR,
 	    s->domain);
 	rc = export_close(x, fp, "README.txt");
 	return rc;
@@ -560,6 +565,39 @@ export_abspath(const char *dir, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * The export's own path lands in the files it writes, and each target
+ * gets what its syntax can carry:
+ *  - nsd/ZONE.conf and unbound.conf name files as "quoted strings"; neither
+ *    lexer has an escape, so a '"' or a newline cannot be carried and
+ *    such a path is refused here (with nothing written);
+ *  - start.sh, the configs' "# Start:" comments and README.txt show
+ *    commands: the path is one sh word, single-quoted (fmt_sh_quote), so
+ *    a space, '$', '\'', '\\' or '`' is copied, never run; a comment
+ *    cannot hold a newline, refused above anyway;
+ *  - start.sh and stop.sh themselves find their directory at run time
+ *    ("$(dirname "$0")") and carry no path.
+ */
+static int
+export_path_check(struct export_ctx *x, const char *dir)
+{
+	char c[16], q[YTREE_QUOTE_MAX];
+	long at;
+
+	/* The path is quoted (escaped) in the message: it is the problem. */
+	if ((at = fmt_find_unsafe(x->final, "\"")) >= 0)
+		return dl_error(x->diags, NULL, 0, 0,
+		    "cannot export to "
+		    "'%s': the path holds %s at byte %ld, which NSD and "
+		    "unbound configuration strings cannot carry",
+		    ytree_quote(x->final, q, sizeof(q)),
+		    fmt_char_name((unsigned char)x->final[at], c, sizeof(c)),
+		    at + 1);
+	if (fmt_sh_quote(x->final_sh, sizeof(x->final_sh), x->final) != 0)
+		return dl_error(x->diags, dir, 0, 0, "path too long");
+	return 0;
+}
+
 int
 export_world(const struct world *w, const char *fixtures_dir,
     const char *dir, struct dl_diags *diags)
@@ -576,6 +614,8 @@ export_world(const struct world *w, const char *fixtures_dir,
 	if ((rc = export_abspath(dir, x.final, sizeof(x.final))) != 0)
 		return dl_error(diags, dir, 0, 0, "cannot use this directory "
 		    "(its parent must exist): %s", dl_strerror(rc));
+	if ((rc = export_path_check(&x, dir)) != 0)
+		return rc;
 	/*
 	 * An existing empty directory is fine: it is removed now, so the
 	 * finished export can be renamed in its place, and put back if the

@@ -6,6 +6,7 @@
  * which certificate a scenario uses, or TLSA records as DNS data.
  */
 #include "simulator/pki/pki.h"
+#include "simulator/util/file.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -72,11 +73,12 @@ pki_cert_load(const char *fixtures_dir, const char *id, X509 **out)
 	char path[PATH_MAX];
 	X509 *x;
 	FILE *fp;
+	int rc;
 
 	if (!pki_path(path, sizeof(path), fixtures_dir, id, ".pem"))
 		return DL_EINVAL;
-	if ((fp = fopen(path, "r")) == NULL)
-		return DL_ENOENT;
+	if ((rc = dl_fopen_input(path, &fp, NULL)) != 0)
+		return rc; /* never blocks on a FIFO in the fixtures */
 	x = PEM_read_X509(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (x == NULL)
@@ -91,11 +93,12 @@ pki_key_load(const char *fixtures_dir, const char *id, EVP_PKEY **out)
 	char path[PATH_MAX];
 	EVP_PKEY *k;
 	FILE *fp;
+	int rc;
 
 	if (!pki_path(path, sizeof(path), fixtures_dir, id, ".key"))
 		return DL_EINVAL;
-	if ((fp = fopen(path, "r")) == NULL)
-		return DL_ENOENT;
+	if ((rc = dl_fopen_input(path, &fp, NULL)) != 0)
+		return rc; /* never blocks on a FIFO in the fixtures */
 	k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (k == NULL)

@@ -5,9 +5,10 @@
  * Owns: the rules that involve more than one mapping (every host and
  * zone referred to exists, hosts and phases are unique, phases are in
  * order, a ds fault applies to a signed zone with a parent, expectations
- * cover every MX host), deriving the zones nobody wrote, and the final
- * shape of the model (hosts by preference, overall actions).  Does not
- * own: anything about a single value or a single mapping (scen_load.c).
+ * cover every MX host, zones[].records neither hold what the world makes
+ * nor break the CNAME and DNAME rules), deriving the zones nobody wrote, and
+ * the final shape of the model (hosts by preference, overall actions).  Does
+ * not own: anything about a single value or a single mapping (scen_load.c).
  *
  * The checks run even when decoding found errors, so that one run
  * reports every problem; each check skips what failed to decode (a NULL
@@ -18,6 +19,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <ldns/ldns.h>
 
 #include "simulator/util/xmem.h"
 
@@ -452,6 +455,289 @@ check_tlsa_sets(struct scen_ctx *ctx, const struct scenario *s)
 				    s->phases[i].hosts[j].n_tlsa);
 }
 
+/* ---- records: types the world makes, CNAME and DNAME ----------------- */
+
+bool
+scen_rrtype_made(uint16_t type, bool is_signed, bool apex)
+{
+	switch (type) {
+	case LDNS_RR_TYPE_SOA:
+		return true;
+	case LDNS_RR_TYPE_RRSIG:
+	case LDNS_RR_TYPE_NSEC:
+	case LDNS_RR_TYPE_NSEC3:
+	case LDNS_RR_TYPE_NSEC3PARAM:
+		return is_signed;
+	case LDNS_RR_TYPE_DNSKEY:
+		return is_signed && apex;
+	default:
+		return false;
+	}
+}
+
+char *
+scen_zone_ns_name(const char *zone)
+{
+	if (strcmp(zone, ".") == 0)
+		return xstrdup(SCEN_ROOT_NS);
+	return xasprintf("ns1.%s", zone);
+}
+
+/* A name the world puts data at, and what, for a message. */
+struct made_name {
+	char *name; /* owned */
+	const char *what;
+	bool cname; /* the world's data there is a CNAME */
+};
+
+struct made_list {
+	struct made_name *v;
+	size_t n;
+	size_t cap;
+};
+
+static void
+made_add(struct made_list *l, char *name, const char *what, bool cname)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct made_name){name, what, cname};
+}
+
+static const struct made_name *
+made_find(const struct made_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/*
+ * The names below zone apexes where the world writes data (zone_data.c):
+ * name server addresses, the mail domain's MX, each host's CNAME or
+ * addresses, and TLSA records (only where the host has some: a TLSA
+ * owner left empty may be a CNAME the author writes, RFC 7672 2.2.3).
+ */
+static void
+made_collect(const struct scenario *s, struct made_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_zones; i++)
+		if (s->zones[i].name != NULL)
+			made_add(l, scen_zone_ns_name(s->zones[i].name),
+			    "the name server's address", false);
+	if (s->domain != NULL)
+		made_add(l, xstrdup(s->domain), "the mail domain's MX", false);
+	for (i = 0; i < s->n_hosts; i++) {
+		const struct scen_host *h = &s->hosts[i];
+		const char *target = h->cname != NULL ? h->cname : h->name;
+
+		if (h->name == NULL)
+			continue;
+		if (h->cname != NULL)
+			made_add(
+			    l, xstrdup(h->name), "the MX host's CNAME", true);
+		made_add(l, xstrdup(target), "the MX host's address", false);
+		if (h->n_tlsa > 0)
+			made_add(l,
+			    xasprintf(
+				"_%u._tcp.%s", h->port ? h->port : 25, target),
+			    "the MX host's TLSA", false);
+	}
+}
+
+/* One record of a zone, with its type as a number. */
+struct rec_ref {
+	const struct scen_zone *z;
+	const struct scen_record *r;
+	uint16_t type;
+};
+
+/* Owner of a zone apex a name is at, or NULL. */
+static const struct scen_zone *
+apex_of(const struct scenario *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_zones; i++)
+		if (s->zones[i].name != NULL &&
+		    strcmp(s->zones[i].name, name) == 0)
+			return &s->zones[i];
+	return NULL;
+}
+
+/*
+ * RFC 1034 3.6.2, RFC 2181 10.1: a CNAME is the only data at its owner
+ * (DNSSEC's RRSIG and NSEC aside, which the world makes), so none at a
+ * zone apex (SOA, NS) or a delegation (NS), none beside the world's own
+ * data, and one per name.
+ */
+static void
+check_cname(struct scen_ctx *ctx, const struct scenario *s,
+    const struct made_list *made, const struct rec_ref *v, size_t n, size_t i)
+{
+	const struct scen_record *r = v[i].r;
+	const struct scen_zone *apex;
+	const struct made_name *m;
+	size_t j;
+
+	if ((apex = apex_of(s, r->owner)) != NULL) {
+		scen_err(ctx, r->pos,
+		    "CNAME at %s, the apex of zone %s, "
+		    "which holds SOA and NS: a CNAME cannot share its name "
+		    "(RFC 1034 3.6.2, RFC 2181 10.1)",
+		    r->owner, apex->name);
+		return;
+	}
+	if ((m = made_find(made, r->owner)) != NULL) {
+		scen_err(ctx, r->pos,
+		    "CNAME at %s, where the world puts %s: "
+		    "a CNAME cannot share its name (RFC 2181 10.1)",
+		    r->owner, m->what);
+		return;
+	}
+	for (j = 0; j < n; j++) {
+		if (j == i || strcmp(v[j].r->owner, r->owner) != 0)
+			continue;
+		if (v[j].type == LDNS_RR_TYPE_CNAME && j < i) {
+			scen_err(ctx, r->pos,
+			    "a second CNAME at %s (the "
+			    "first at line %u): one CNAME per name (RFC 2181 "
+			    "10.1)",
+			    r->owner, v[j].r->pos.line);
+			return;
+		}
+		if (v[j].type != LDNS_RR_TYPE_CNAME) {
+			scen_err(ctx, r->pos,
+			    "CNAME at %s beside its %s "
+			    "record (line %u): a CNAME cannot share its name "
+			    "(RFC 1034 3.6.2, RFC 2181 10.1)",
+			    r->owner, v[j].r->type, v[j].r->pos.line);
+			return;
+		}
+	}
+}
+
+/*
+ * RFC 6672 2.4: one DNAME per name, and nothing below it (it would be
+ * occluded): neither a record the author writes nor data the world
+ * makes.  A DNAME beside a CNAME is reported by check_cname.
+ */
+static void
+check_dname(struct scen_ctx *ctx, const struct made_list *made,
+    const struct rec_ref *v, size_t n, size_t i)
+{
+	const struct scen_record *r = v[i].r;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		const char *o = v[j].r->owner;
+
+		if (j < i && v[j].type == LDNS_RR_TYPE_DNAME &&
+		    strcmp(o, r->owner) == 0) {
+			scen_err(ctx, r->pos,
+			    "a second DNAME at %s (the "
+			    "first at line %u): one DNAME per name (RFC 6672 "
+			    "2.4)",
+			    r->owner, v[j].r->pos.line);
+			return;
+		}
+		if (strcmp(o, r->owner) != 0 && scen_dname_under(o, r->owner)) {
+			scen_err(ctx, r->pos,
+			    "DNAME at %s has a %s record "
+			    "below it (%s, line %u), which it would hide "
+			    "(RFC 6672 2.4)",
+			    r->owner, v[j].r->type, o, v[j].r->pos.line);
+			return;
+		}
+	}
+	for (j = 0; j < made->n; j++) {
+		if (scen_dname_under(made->v[j].name, r->owner) &&
+		    strcmp(made->v[j].name, r->owner) != 0) {
+			scen_err(ctx, r->pos,
+			    "DNAME at %s would hide %s, where "
+			    "the world puts %s (RFC 6672 2.4)",
+			    r->owner, made->v[j].name, made->v[j].what);
+			return;
+		}
+	}
+}
+
+/*
+ * The rules about zones[].records that involve the world or other
+ * records, so that check refuses what export and run would: types the
+ * world makes itself, CNAME and DNAME placement.  Records that failed to
+ * decode (NULL owner or type) are skipped.
+ */
+static void
+check_records(struct scen_ctx *ctx, const struct scenario *s)
+{
+	struct made_list made = {NULL, 0, 0};
+	struct rec_ref *v = NULL;
+	size_t n = 0, cap = 0, i, j;
+
+	for (i = 0; i < s->n_zones; i++) {
+		const struct scen_zone *z = &s->zones[i];
+
+		for (j = 0; j < z->n_records; j++) {
+			const struct scen_record *r = &z->records[j];
+			ldns_rr_type t;
+
+			if (r->owner == NULL || r->type == NULL ||
+			    z->name == NULL ||
+			    (t = ldns_get_rr_type_by_name(r->type)) == 0)
+				continue;
+			if (scen_rrtype_made(t, z->is_signed,
+				strcmp(r->owner, z->name) == 0)) {
+				scen_err(ctx,
+				    scen_pos_of(ctx, &r->type, r->pos),
+				    "%s records %sare made by the "
+				    "world, not written in zone %s",
+				    r->type,
+				    t == LDNS_RR_TYPE_DNSKEY ? "at a signed "
+							       "apex "
+					: t == LDNS_RR_TYPE_SOA
+					? ""
+					: "of a signed zone ",
+				    z->name);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = xreallocarray(v, cap, sizeof(*v));
+			}
+			v[n++] = (struct rec_ref){z, r, (uint16_t)t};
+		}
+	}
+	if (!ctx->hosts_incomplete && !ctx->zones_incomplete)
+		made_collect(s, &made);
+	for (i = 0; i < n; i++) {
+		const struct made_name *m;
+
+		if (v[i].type == LDNS_RR_TYPE_CNAME)
+			check_cname(ctx, s, &made, v, n, i);
+		else if ((m = made_find(&made, v[i].r->owner)) != NULL &&
+		    m->cname)
+			scen_err(ctx, v[i].r->pos,
+			    "%s record at %s, which "
+			    "the world makes %s: a CNAME cannot share its "
+			    "name (RFC 2181 10.1)",
+			    v[i].r->type, v[i].r->owner, m->what);
+		if (v[i].type == LDNS_RR_TYPE_DNAME)
+			check_dname(ctx, &made, v, n, i);
+	}
+	for (i = 0; i < made.n; i++)
+		free(made.v[i].name);
+	free(made.v);
+	free(v);
+}
+
 /* ---- expectations ---------------------------------------------------- */
 
 static bool
@@ -615,6 +901,7 @@ scen_check(struct scen_ctx *ctx, struct scenario *s)
 			    "its key is the lab's trust anchor (leave a zone "
 			    "below it unsigned instead)");
 	}
+	check_records(ctx, s);
 	for (i = 0; i < s->n_faults; i++)
 		check_fault(ctx, s, &s->faults[i]);
 	check_timeline(ctx, s);

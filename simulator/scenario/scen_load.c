@@ -592,6 +592,31 @@ scen_decode_map(struct scen_ctx *ctx, const struct scen_schema *sc,
 	return rc;
 }
 
+/*
+ * Whether a file is a scenario at all: a mapping with at least one
+ * scenario key.  Anything else (a private key, /etc/shadow behind a
+ * symlink, under sudo) gets one message that quotes none of its text;
+ * the per-key messages, which do quote, are for files that are
+ * scenarios, where the quote (bounded, escaped by ytree_quote) helps.
+ */
+static bool
+looks_like_scenario(const struct ytree_node *root)
+{
+	const struct scen_schema *sc = &scen_schema_top;
+	size_t i, j;
+
+	for (i = 0; i < YTREE_MAP_NPAIRS(root); i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(root, i);
+
+		if (key->type != YTREE_SCALAR)
+			continue;
+		for (j = 0; j < sc->n_keys; j++)
+			if (strcmp(key->str, sc->keys[j].name) == 0)
+				return true;
+	}
+	return false;
+}
+
 int
 scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
     struct scenario *s)
@@ -600,6 +625,15 @@ scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
 	if (root->type == YTREE_SCALAR && root->null)
 		return scen_nerr(ctx, root, "the file has no content: a "
 		    "scenario is a YAML mapping");
+	if (root->type == YTREE_MAP && !looks_like_scenario(root))
+		return scen_nerr(ctx, root,
+		    "not a scenario: a mapping without "
+		    "any scenario key (version, id, title, ...)");
+	if (root->type != YTREE_MAP)
+		return scen_nerr(ctx, root,
+		    "not a scenario: the top level is "
+		    "%s, not a mapping of scenario keys (version, id, ...)",
+		    ytree_kind(root));
 	return scen_decode_map(ctx, &scen_schema_top, root, s,
 	    "the top level");
 }

@@ -171,7 +171,12 @@ static const struct scen_key zone_keys[] = {
 	{ .name = "records", .type = SCEN_K_LIST,
 	  LST(struct scen_zone, records, n_records, struct scen_record),
 	  .item = &item_record, .min = 0, .max = SCEN_MAX_RECORDS,
-	  .doc = "Extra records in presentation format.",
+	  .doc = "Extra records in presentation format.  Not the ones "
+	    "the world makes (SOA; RRSIG, NSEC, NSEC3, NSEC3PARAM in a "
+	    "signed zone; DNSKEY at its apex); a CNAME alone at its name "
+	    "(not at an apex, not beside other records or the world's "
+	    "data; RFC 1034 3.6.2, RFC 2181 10.1); one DNAME per name and "
+	    "nothing below it (RFC 6672 2.4).",
 	  .example = "[{ name: www, type: A, data: 127.0.0.80 }]" },
 };
 

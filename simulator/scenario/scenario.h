@@ -360,6 +360,20 @@ void scenario_free(struct scenario *s);
 bool scen_tlsa_usable(const struct scen_tlsa *t);
 
 /*
+ * Whether the world makes records of RR type type (an ldns_rr_type) in a
+ * zone itself, so that zones[].records may not hold them: SOA always;
+ * RRSIG, NSEC, NSEC3, NSEC3PARAM in a signed zone; DNSKEY at a signed
+ * zone's apex.  One rule for check, export and run (scen_check.c, and
+ * zone_data.c as it builds).
+ */
+bool scen_rrtype_made(uint16_t type, bool is_signed, bool apex);
+
+/* The name server the world gives zone (absolute): SCEN_ROOT_NS for the
+ * root, else "ns1." + zone.  From xmalloc; the caller frees. */
+#define SCEN_ROOT_NS "a.root-servers.lab."
+char *scen_zone_ns_name(const char *zone);
+
+/*
  * Load every *.yaml below dir (recursively, sorted by path), check each,
  * and check the set: ids unique, id matches the file's path relative to
  * dir ("dnssec/missing-ds" lives in dnssec/missing-ds.yaml).  On success

@@ -5,6 +5,7 @@
 #define DL_UTIL_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "simulator/util/diag.h"
 
@@ -17,5 +18,23 @@
  */
 int dl_read_file(const char *path, size_t max, char **out, size_t *len,
     struct dl_diags *diags);
+
+/*
+ * Open the regular file at path for reading and return its descriptor
+ * (close-on-exec, blocking) in *fd.  The file is opened with O_NONBLOCK
+ * and checked with fstat() before anything reads it, so a FIFO, a
+ * socket or a device is refused at once instead of blocking the caller
+ * forever; symbolic links are followed (users link scenario trees).
+ * Returns 0; DL_ENOENT or DL_EIO with a diagnostic at path ("not a
+ * regular file (a FIFO)").  *fd is untouched on failure.
+ */
+int dl_open_input(const char *path, int *fd, struct dl_diags *diags);
+
+/*
+ * dl_open_input() wrapped in a stdio stream (mode "r", close-on-exec).
+ * Returns 0 with *fp set (the caller fcloses), or what dl_open_input()
+ * returns.
+ */
+int dl_fopen_input(const char *path, FILE **fp, struct dl_diags *diags);
 
 #endif /* DL_UTIL_FILE_H */

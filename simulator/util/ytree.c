@@ -455,16 +455,31 @@ const char *
 ytree_quote(const char *s, char *buf, size_t len)
 {
 	size_t o = 0, i;
-	const size_t cut = len > 8 ? len - 8 : 0;
+	/* Room past cut for the longest escape (6) and "..." with NUL. */
+	const size_t cut = len > 10 ? len - 10 : 0;
 
 	for (i = 0; s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (o >= cut) {
+			/* Never half a UTF-8 sequence (escapes are ASCII). */
+			while (
+			    o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+				o--;
+			if (o > 0 && (unsigned char)buf[o - 1] >= 0xc0)
+				o--;
 			memcpy(buf + o, "...", 4);
 			return buf;
 		}
-		if (c == '\\' || c == '\'') {
+		if (c == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f) {
+			/* U+0080..U+009F: C1 controls, which some terminals
+			 * obey (CSI); escaped like C0. */
+			snprintf(buf + o, len - o, "\\u%04x",
+			    (unsigned char)s[i + 1]);
+			o += 6;
+			i++;
+		} else if (c == '\\' || c == '\'') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
 		} else if (c >= 0x20 && c != 0x7f) {

@@ -65,15 +65,6 @@ zone_dname(const char *name)
 	return d;
 }
 
-/* "label.zone", or "label." under the root; owned by the caller. */
-static char *
-world_child_name(const char *label, const char *zone)
-{
-	if (strcmp(zone, ".") == 0)
-		return xasprintf("%s.", label);
-	return xasprintf("%s.%s", label, zone);
-}
-
 /* A name as the world needs it: absolute and lower case. */
 static bool
 world_name_ok(const char *name)
@@ -199,9 +190,8 @@ world_order_zones(struct zone_build *b)
 			z->scen = sz;
 			z->ttl = sz->ttl ? sz->ttl : s->ttl ? s->ttl : 3600;
 			z->is_signed = sz->is_signed;
-			z->ns_name = depth == 0
-			    ? xstrdup(WORLD_ROOT_NS)
-			    : world_child_name("ns1", sz->name);
+			/* The scenario checks know this name too. */
+			z->ns_name = scen_zone_ns_name(sz->name);
 			snprintf(z->ns_addr, sizeof(z->ns_addr), "%s%zu",
 			    WORLD_NS_NET, k + 1);
 			k++;

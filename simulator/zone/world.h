@@ -86,7 +86,7 @@
 
 #define WORLD_NS_NET		"127.53.0."	/* + (zone index + 1) */
 #define WORLD_RESOLVER_ADDR	"127.53.53.53"
-#define WORLD_ROOT_NS		"a.root-servers.lab."
+#define WORLD_ROOT_NS SCEN_ROOT_NS	/* scen_zone_ns_name() */
 #define WORLD_MAX_ZONES		250	/* addresses 127.53.0.1 .. .250 */
 
 /* Signature validity relative to now (seconds). */

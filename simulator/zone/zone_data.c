@@ -143,23 +143,6 @@ zone_host_tlsa_build(struct zone_build *b, struct world_host *h)
 	return rc;
 }
 
-/* RR types an author may not add to a zone the world signs. */
-static bool
-zone_type_generated(ldns_rr_type t, bool is_signed)
-{
-	switch (t) {
-	case LDNS_RR_TYPE_SOA:
-		return true;
-	case LDNS_RR_TYPE_RRSIG:
-	case LDNS_RR_TYPE_NSEC:
-	case LDNS_RR_TYPE_NSEC3:
-	case LDNS_RR_TYPE_NSEC3PARAM:
-		return is_signed;
-	default:
-		return false;
-	}
-}
-
 /* One extra record of zone z; *out owned by the caller. */
 static int
 zone_record_parse(struct zone_build *b, const struct world_zone *z,
@@ -190,7 +173,8 @@ zone_record_parse(struct zone_build *b, const struct world_zone *z,
 	if (!scen_dname_under(owner, z->name))
 		rc = dl_error(b->diags, b->file, pos->line, pos->col,
 		    "record owner %s is not in zone %s", owner, z->name);
-	else if (zone_type_generated(ldns_rr_get_type(rr), z->is_signed))
+	else if (scen_rrtype_made(ldns_rr_get_type(rr), z->is_signed,
+		     ldns_dname_compare(ldns_rr_owner(rr), origin) == 0))
 		rc = dl_error(b->diags, b->file, pos->line, pos->col,
 		    "%s records of %s are made by the world, not written",
 		    r->type, z->name);

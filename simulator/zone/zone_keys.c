@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "simulator/pki/pki.h"
+#include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
 #include "simulator/zone/zone_int.h"
 
@@ -27,6 +28,7 @@ static int
 zone_key_tmpl(struct zone_build *b, const char *id, const struct scen_pos *pos,
     ldns_key **out)
 {
+	struct dl_diags od;
 	char path[PATH_MAX];
 	ldns_key *k = NULL;
 	ldns_status st;
@@ -45,9 +47,12 @@ zone_key_tmpl(struct zone_build *b, const char *id, const struct scen_pos *pos,
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return dl_error(b->diags, b->file, pos->line, pos->col,
 		    "DNSSEC key path too long");
-	if ((fp = fopen(path, "r")) == NULL) {
+	dl_diags_init(&od);
+	if (dl_fopen_input(path, &fp, &od) != 0) {
+		/* The finding belongs at the scenario's line, not the key's. */
 		dl_error(b->diags, b->file, pos->line, pos->col,
-		    "cannot open DNSSEC key %s: %s", path, strerror(errno));
+		    "DNSSEC key %s: %s", path, od.n > 0 ? od.v[0].msg : "?");
+		dl_diags_clear(&od);
 		return DL_ENOENT;
 	}
 	st = ldns_key_new_frm_fp_l(&k, fp, &line);

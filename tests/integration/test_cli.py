@@ -18,6 +18,7 @@
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -97,6 +98,76 @@ def declared_hosts(s, policy, phase=0):
     return {dltest.fqdn(k): primary(a) for k, a in v.items()}
 
 
+def check_fifos(tap, danelab, src):
+    """Issue 12 row 7: every verb that reads an input file refuses a FIFO
+    (or a FIFO inside a scenario directory) with an error at once; before,
+    open() blocked until a writer came, i.e. forever.  A hang FAILS here
+    (timeout), it does not block the suite."""
+    with dltest.TempDir() as tmp:
+        fifo = os.path.join(tmp, "fifo.yaml")
+        os.mkfifo(fifo)
+        sub = os.path.join(tmp, "dir")
+        os.mkdir(sub)
+        os.mkfifo(os.path.join(sub, "x.yaml"))
+        empty = os.path.join(tmp, "empty.jsonl")
+        open(empty, "w").close()
+        cases = [
+            (["check", fifo], "check FIFO"),
+            (["check", sub], "check DIR with a FIFO inside"),
+            (["check", "--client", fifo], "check --client FIFO"),
+            (["report", "show", fifo], "report show FIFO"),
+            (["report", "merge", fifo, fifo], "report merge FIFO"),
+            (["score", "control/valid-dane-ee", "--events", fifo],
+             "score --events FIFO"),
+            (["score", "control/valid-dane-ee", "--events", empty,
+              "--client-output", fifo, "--status", "0"], "score --client-output FIFO"),
+        ]
+        cell = os.path.join(tmp, "cell")
+        os.mkdir(cell)
+        os.mkfifo(os.path.join(cell, "cell.json"))
+        cases.append((["score", "--cell", cell], "score --cell (cell.json "
+                      "a FIFO)"))
+        for argv, desc in cases:
+            try:
+                r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
+                               timeout=10)
+            except subprocess.TimeoutExpired:
+                tap.ok(False, f"danelab {desc}: hung (killed after 10 s)")
+                continue
+            out = r.stdout + r.stderr
+            tap.ok(r.returncode == 2 and "not a regular file" in out,
+                   f"danelab {desc}: exit 2, 'not a regular file' "
+                   f"(exit {r.returncode}: {dltest.short(out, 300)})")
+
+
+def check_no_echo(tap, danelab, src):
+    """Issue 12 row 10: a symlink to a file that is not a scenario, a
+    profile or a report (/etc/shadow, when danelab runs under sudo) is
+    refused without quoting its text; before, its first line came back in
+    the 'unknown key' message (and jansson's 'near' token)."""
+    with dltest.TempDir() as tmp:
+        secret = os.path.join(tmp, "shadow")
+        with open(secret, "w") as fp:
+            fp.write("SECRETWORD:$6$SECRETHASH:19000:0:99999:7:::\n"
+                     "daemon:*:19000:0:99999:7:::\n")
+        link = os.path.join(tmp, "link.yaml")
+        os.symlink(secret, link)
+        cell = os.path.join(tmp, "cell")
+        os.mkdir(cell)
+        os.symlink(secret, os.path.join(cell, "cell.json"))
+        for argv, desc in ((["score", "--cell", cell], "score --cell"),
+                           (["check", link], "check"),
+                           (["check", "--client", link], "check --client"),
+                           (["report", "show", link], "report show")):
+            r = dltest.run(dltest.danelab_cmd(danelab, src, *argv),
+                           timeout=30)
+            out = r.stdout + r.stderr
+            tap.ok(r.returncode == 2 and "SECRET" not in out and
+                   "daemon" not in out, f"danelab {desc} on a symlink to "
+                   f"a password file: exit 2, none of its text quoted "
+                   f"(exit {r.returncode}: {dltest.short(out, 300)})")
+
+
 def main():
     danelab, src = dltest.args()
     dltest.need_yaml()
@@ -133,6 +204,9 @@ def main():
         tap.ok(re.search(re.escape(bad) + r":\d+:\d+: error: ", r.stderr +
                          r.stdout), "broken file reported as "
                f"file:line:col: error: ... ({dltest.short(r.stderr, 200)})")
+
+    check_fifos(tap, danelab, src)
+    check_no_echo(tap, danelab, src)
 
     # list, text
     r = dl("list")

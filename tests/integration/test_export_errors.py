@@ -243,8 +243,75 @@ def main():
             tap.ok([z[:-5] for z in zones] == [c[:-5] for c in confs],
                    f"export into {desc}: one nsd/<zone>.conf per zone "
                    f"file ({len(zones)} zones)")
+    hostile_paths(tap, dl, expect_fail, s.id)
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s")
     return tap.done()
+
+
+def hostile_paths(tap, dl, expect_fail, sid):
+    """Issue 12 row 2: the export's path lands in start.sh, README.txt and
+    the NSD and unbound configurations.  A newline or a '"' (which those
+    configuration strings cannot carry) is refused, naming the character
+    and its byte, with nothing written; a quote, '$', a space, a backslash
+    or a backquote is carried: the commands shown in start.sh, README.txt
+    and the configs' comments, run by sh, reach the export, and unbound
+    and NSD read every path back unchanged."""
+    with dltest.TempDir() as tmp:
+        for name, ch, what in (("ok\ntouch INJ\n#", "\n", "a newline"),
+                               ('a"b', '"', "'\"'"),
+                               ("a\tb", "\t", "a tab")):
+            dest = os.path.join(tmp, name)
+            before = listing(tmp)
+            r = dl("export", sid, dest)
+            expect_fail(f"export to a path with {what}", r, tmp, before)
+            at = len(os.path.realpath(tmp)) + 1 + name.index(ch) + 1
+            tap.ok(f"holds {what} at byte {at}" in r.stderr,
+                   f"export to a path with {what}: the error names it and "
+                   f"its byte {at} ({dltest.short(r.stderr, 200)})")
+        tap.ok(not os.path.exists(os.path.join(tmp, "INJ")) and
+               not os.path.exists("INJ"),
+               "no command of the path ran")
+        for name in ("it's", "$HOME x", "a b", "back\\slash", "`id`",
+                     "all '$\\ `\"x\"`"[:-4]):
+            dest = os.path.join(tmp, name)
+            r = dl("export", sid, dest)
+            if not tap.ok(r.returncode == 0, f"export to {name!r}: exit 0 "
+                          f"got {r.returncode} {dltest.short(r.stderr, 200)}"):
+                continue
+            cds = []
+            nsd = os.path.join("nsd", sorted(os.listdir(
+                os.path.join(dest, "nsd")))[0])
+            for f in ("start.sh", "README.txt", "unbound/unbound.conf", nsd):
+                for line in open(os.path.join(dest, f)):
+                    m = re.search(r"\bcd ('(?:[^']|'\\'')*')", line)
+                    if m:
+                        cds.append(m.group(1))
+            ok = len(cds) == 4
+            for word in cds:
+                r2 = dltest.run(["sh", "-c", f"cd {word} && pwd -P"],
+                                cwd=tmp)
+                ok &= r2.stdout.rstrip("\n") == os.path.realpath(dest)
+            tap.ok(ok, f"export to {name!r}: the 'cd' commands of start.sh, "
+                   f"README.txt, unbound.conf, {nsd} reach it in sh "
+                   f"({cds})")
+            r2 = dltest.run(["sh", "-n", os.path.join(dest, "start.sh")])
+            tap.ok(r2.returncode == 0, f"export to {name!r}: start.sh "
+                   f"parses ({r2.stderr.strip()})")
+            uc = shutil.which("unbound-checkconf")
+            if uc:
+                r2 = dltest.run([uc, "-o", "root-hints",
+                                 os.path.join(dest, "unbound/unbound.conf")])
+                tap.ok(r2.stdout.strip() == os.path.realpath(dest) +
+                       "/unbound/root.hints", f"export to {name!r}: "
+                       f"unbound reads its path back ({r2.stdout.strip()})")
+            nc = shutil.which("nsd-checkconf")
+            if nc:
+                conf = os.path.join(dest, "nsd", sorted(os.listdir(
+                    os.path.join(dest, "nsd")))[0])
+                r2 = dltest.run([nc, "-o", "zonesdir", conf])
+                tap.ok(r2.stdout.strip() == os.path.realpath(dest) +
+                       "/zones", f"export to {name!r}: NSD reads its path "
+                       f"back ({r2.stdout.strip()})")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ client that hangs.  Three ways to end it:
   3. Ctrl-C: SIGINT to the run's process group, as a terminal sends it,
      while cells run: the run stops within seconds, exits non-zero and
      says it was interrupted.
+  4. SIGKILL of the whole run: its temporary directories stay, and the
+     next run removes them as it starts; a run started while another is
+     live leaves the live one's directories alone;
+  5. the same for `danelab shell`.
 After each: no process of the run is left (none whose command line
 holds the run's TMPDIR or the sleeper's marker), no mount is left in the
 host's mount table, TMPDIR is empty.
@@ -168,7 +172,87 @@ def main():
                f"Ctrl-C: the run stops in {el:.1f} s, exit "
                f"{run.returncode}, says interrupted")
         leftovers(tap, "Ctrl-C", tmp, m0)
+
+        killed_run(tap, danelab, src, tmp, m0)
+        killed_shell(tap, danelab, src, tmp, m0)
     sys.exit(tap.done())
+
+
+def killed_shell(tap, danelab, src, tmp, m0):
+    """5. The same for `danelab shell`: SIGKILL leaves its lab directory,
+    the next shell removes it as it starts."""
+    env = dict(os.environ, TMPDIR=tmp, NO_COLOR="1")
+    link = os.path.join(tmp, MARKER)
+    sh = subprocess.Popen(
+        dltest.danelab_cmd(danelab, src, "shell", "-q",
+                           "control/valid-dane-ee", "--", link, "60"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True)
+    # The command itself (argv[0] the marker), not danelab's command line.
+    started = wait_for(lambda: [p for p in procs_matching(MARKER)
+                                if p[1].split(" ")[0].endswith(MARKER)],
+                       30)
+    os.killpg(sh.pid, signal.SIGKILL)
+    sh.communicate()
+    gone = wait_for(lambda: not procs_matching(tmp, MARKER), 10)
+    dead = temp_dirs(tmp)
+    tap.ok(started and gone and dead, f"shell SIGKILL: its lab directory "
+           f"left {dead} (started {bool(started)}, gone {bool(gone)})")
+    r = subprocess.run(
+        dltest.danelab_cmd(danelab, src, "shell", "-q",
+                           "control/valid-dane-ee", "--", "true"),
+        capture_output=True, text=True, env=env, timeout=60)
+    tap.ok(r.returncode == 0, f"the next shell ran ({r.returncode} "
+           f"{dltest.short(r.stderr, 200)})")
+    leftovers(tap, "shell SIGKILL, then a shell", tmp, m0)
+
+
+def temp_dirs(tmp):
+    return sorted(f for f in os.listdir(tmp) if f.startswith("danelab-")
+                  and f != MARKER)
+
+
+def killed_run(tap, danelab, src, tmp, m0):
+    """4. SIGKILL (every process of the run: nothing can clean up).  Its
+    temporary directories are left; the next run removes them as it
+    starts, and a run that starts while another is live leaves the live
+    one's directories alone (issue 12 row 10)."""
+    prof = profile(tmp, 60)
+    run = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
+                "control/valid-dane-ee")
+    started = wait_for(lambda: procs_matching(MARKER), 30)
+    tap.ok(bool(started), "SIGKILL: the client started")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate()
+    gone = wait_for(lambda: not procs_matching(tmp, MARKER), 10)
+    dead = temp_dirs(tmp)
+    tap.ok(gone and dead, f"SIGKILL: every process gone, its temporary "
+           f"directories left {dead}")
+
+    # The next run starts (and stays: its client sleeps).
+    live = start(danelab, src, tmp, "--client", prof, "--policy", "dane",
+                 "control/valid-dane-ee")
+    started = wait_for(lambda: procs_matching(MARKER), 30)
+    now = temp_dirs(tmp)
+    tap.ok(started and not set(dead) & set(now) and now,
+           f"the next run removed the killed run's directories as it "
+           f"started (left {sorted(set(dead) & set(now))}, its own {now})")
+
+    # A third run starts and ends while the second is live.
+    quick = start(danelab, src, tmp, "--client", profile(tmp, 2),
+                  "--policy", "dane", "control/valid-dane-ee")
+    finish(quick, 60)
+    after = temp_dirs(tmp)
+    tap.ok(set(now) <= set(after), f"a run started meanwhile left the "
+           f"live run's directories alone ({now} -> {after})")
+    victim = [p for p in procs_matching(MARKER)
+              if p[1].split(" ")[0].endswith(MARKER)]
+    for pid, _ in victim:
+        os.kill(pid, signal.SIGKILL)
+    out, err = finish(live, 30)
+    tap.ok(live.returncode == 1, f"the live run ended normally after its "
+           f"client was killed ({live.returncode})")
+    leftovers(tap, "SIGKILL, then two runs", tmp, m0)
 
 
 if __name__ == "__main__":

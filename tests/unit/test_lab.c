@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -367,6 +370,97 @@ test_run_inside(void **state)
 	dl_diags_clear(&d);
 }
 
+/*
+ * lab_tmp_sweep removes the directory of a process that died (its lock
+ * released by the kernel), and nothing else: not a live process's, not a
+ * danelab-* directory without a lock file, not through a symlink.
+ */
+static void
+test_tmp_sweep(void **state)
+{
+	char live[PATH_MAX], dead[PATH_MAX], path[PATH_MAX + 32];
+	struct dl_diags d;
+	ssize_t got;
+	pid_t pid;
+	int p[2], ws;
+
+	(void)state;
+	dl_diags_init(&d);
+	assert_int_equal(lab_tmp_create("", live, sizeof(live), &d), 0);
+	snprintf(path, sizeof(path), "%s/.danelab-owner", live);
+	assert_int_equal(access(path, F_OK), 0);
+
+	/* A child makes one and is killed: nothing can clean up. */
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		char mine[PATH_MAX];
+
+		if (lab_tmp_create("x-", mine, sizeof(mine), NULL) != 0)
+			_exit(1);
+		if (write(p[1], mine, strlen(mine) + 1) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	got = read(p[0], dead, sizeof(dead) - 1);
+	close(p[0]);
+	assert_true(got > 0);
+	dead[got] = '\0';
+	kill(pid, SIGKILL);
+	waitpid(pid, &ws, 0);
+	assert_int_equal(access(dead, F_OK), 0);
+
+	/* No lock file (an older danelab's, one being made): kept. */
+	snprintf(path, sizeof(path), "%s/danelab-nolock", tmpdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	/* A symlink named like ours, to a dead one's copy: not followed. */
+	snprintf(path, sizeof(path), "%s/danelab-link", tmpdir);
+	assert_int_equal(symlink(dead, path), 0);
+
+	assert_int_equal(lab_tmp_sweep(), 1);
+	assert_int_not_equal(access(dead, F_OK), 0);
+	assert_int_equal(access(live, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/danelab-nolock", tmpdir);
+	assert_int_equal(access(path, F_OK), 0);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/danelab-link", tmpdir);
+	unlink(path);
+
+	lab_tmp_remove(live);
+	assert_int_not_equal(access(live, F_OK), 0);
+	assert_int_equal(lab_tmp_sweep(), 0);
+	dl_diags_clear(&d);
+}
+
+/*
+ * A $TMPDIR that client configurations cannot carry (Postfix main.cf
+ * expands '$', a space separates) is refused, naming the byte, and
+ * nothing is made.
+ */
+static void
+test_tmp_unsafe_root(void **state)
+{
+	char bad[PATH_MAX], out[PATH_MAX];
+	struct dl_diags d;
+	char msg[1024];
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/a $b", tmpdir);
+	assert_int_equal(mkdir(bad, 0700), 0);
+	setenv("TMPDIR", bad, 1);
+	dl_diags_init(&d);
+	assert_int_not_equal(lab_tmp_create("", out, sizeof(out), &d), 0);
+	assert_int_equal(d.errors, 1);
+	dl_diag_format(&d.v[0], msg, sizeof(msg));
+	snprintf(out, sizeof(out), "holds ' ' at byte %zu", strlen(tmpdir) + 3);
+	if (strstr(msg, out) == NULL)
+		fail_msg("%s: no \"%s\"", msg, out);
+	dl_diags_clear(&d);
+	setenv("TMPDIR", tmpdir, 1);
+	assert_int_equal(rmdir(bad), 0); /* still empty */
+}
+
 int
 main(void)
 {
@@ -374,6 +468,8 @@ main(void)
 	    cmocka_unit_test(test_resolv_conf),
 	    cmocka_unit_test(test_world_phase),
 	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_tmp_sweep),
+	    cmocka_unit_test(test_tmp_unsafe_root),
 	    cmocka_unit_test(test_run_status),
 	    cmocka_unit_test(test_run_not_found),
 	    cmocka_unit_test(test_run_start_fails),

@@ -476,7 +476,9 @@ test_json_read_errors(void **state)
 	good[strlen(good) / 2] = '\0';
 	expect_read_error(good, "not valid JSON");
 	expect_read_error("[1, 2]", "a report is a JSON object");
-	expect_read_error("", "not valid JSON");
+	expect_read_error("", "a report is a JSON object");
+	/* Text that is not JSON at all is not quoted back (issue 12). */
+	expect_read_error("root:$6$SECRET:19000::\n", "not a danelab report");
 	free(good);
 
 	/* A missing file is DL_ENOENT, a directory DL_EIO. */
