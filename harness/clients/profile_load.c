@@ -576,29 +576,55 @@ load_skip(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 }
 
 /*
- * A line pattern: a string of at most PROFILE_MAX_PATTERN bytes that
- * compiles (REG_EXTENDED | REG_NEWLINE) into *re.  Returns a copy of it
- * (the caller then owns *re too), or NULL with the error reported.
+ * Compile the pattern of scalar n (the value of key) into *re with
+ * flags: at most PROFILE_MAX_PATTERN bytes, within the bounds that keep
+ * regcomp small (profile_pattern_check: a hostile pattern would
+ * otherwise take gigabytes), then regcomp.  True: *re is the caller's to
+ * free.  False with the error reported (at the offending character when
+ * the scalar is plain and on one line, else at the scalar).
+ */
+static bool
+compile_pattern(struct pctx *c, const char *key, const struct ytree_node *n,
+    regex_t *re, int flags)
+{
+	char why[256];
+	size_t at;
+	unsigned col;
+	int rc;
+
+	if (strlen(n->str) > PROFILE_MAX_PATTERN) {
+		nerr(c, n, "'%s' is longer than %d", key, PROFILE_MAX_PATTERN);
+		return false;
+	}
+	if (profile_pattern_check(n->str, &at, why, sizeof(why)) != 0) {
+		col = n->pos.col;
+		if (n->plain && strchr(n->str, '\n') == NULL)
+			col += (unsigned)at;
+		perr(c, n->pos.line, col,
+		    "'%s' refused at character %zu: %s", key, at + 1, why);
+		return false;
+	}
+	rc = regcomp(re, n->str, flags);
+	if (rc != 0) {
+		regerror(rc, re, why, sizeof(why));
+		nerr(c, n, "bad pattern: %s", why);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A line pattern (REG_EXTENDED | REG_NEWLINE) compiled into *re.
+ * Returns a copy of it (the caller then owns *re too), or NULL with the
+ * error reported.
  */
 static char *
 get_pattern(struct pctx *c, const struct ytree_node *pat, regex_t *re)
 {
-	char why[256];
-	int rc;
-
 	if (!want_scalar(c, "pattern", pat, "a string"))
 		return NULL;
-	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, pat, "'pattern' is longer than %d",
-		    PROFILE_MAX_PATTERN);
+	if (!compile_pattern(c, "pattern", pat, re, REG_EXTENDED | REG_NEWLINE))
 		return NULL;
-	}
-	rc = regcomp(re, pat->str, REG_EXTENDED | REG_NEWLINE);
-	if (rc != 0) {
-		regerror(rc, re, why, sizeof(why));
-		nerr(c, pat, "bad pattern: %s", why);
-		return NULL;
-	}
 	return xstrdup(pat->str);
 }
 
@@ -753,8 +779,7 @@ static void
 load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
 {
 	const struct ytree_node *v;
-	char why[256];
-	int o, rc;
+	int o;
 	bool any = false;
 
 	if (!want_type(c, "wait", n, YTREE_MAP))
@@ -769,18 +794,9 @@ load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
 			continue;
 		if (!want_scalar(c, outcome_names[o], v, "a pattern"))
 			continue;
-		if (strlen(v->str) > PROFILE_MAX_PATTERN) {
-			nerr(c, v, "'%s' is longer than %d", outcome_names[o],
-			    PROFILE_MAX_PATTERN);
+		if (!compile_pattern(c, outcome_names[o], v, &st->re[o],
+		    REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
 			continue;
-		}
-		rc = regcomp(&st->re[o], v->str, REG_EXTENDED | REG_NEWLINE |
-		    REG_NOSUB);
-		if (rc != 0) {
-			regerror(rc, &st->re[o], why, sizeof(why));
-			nerr(c, v, "bad pattern: %s", why);
-			continue;
-		}
 		st->pattern[o] = xstrdup(v->str);
 		any = true;
 	}
@@ -903,22 +919,11 @@ static void
 load_alive(struct pctx *c, struct client_profile *p,
     const struct ytree_node *n)
 {
-	char why[256];
-	int rc;
-
 	if (!want_scalar(c, "alive", n, "a string"))
 		return;
-	if (strlen(n->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, n, "'alive' is longer than %d", PROFILE_MAX_PATTERN);
+	if (!compile_pattern(c, "alive", n, &p->alive_re,
+	    REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
 		return;
-	}
-	rc = regcomp(&p->alive_re, n->str, REG_EXTENDED | REG_NEWLINE |
-	    REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &p->alive_re, why, sizeof(why));
-		nerr(c, n, "bad pattern: %s", why);
-		return;
-	}
 	p->alive = xstrdup(n->str);
 }
 
