@@ -37,7 +37,7 @@ void profile_host_copy(char *dst, size_t len, const char *src, size_t n);
  * Whether pattern pat (POSIX extended) is within the bounds that keep
  * regcomp small (profile_pattern.c): its expansion at most
  * PROFILE_PATTERN_MAX_COST nodes, counts at most 255, groups nested at
- * most PROFILE_PATTERN_MAX_DEPTH deep.  Returns 0, or DL_EINVAL with the
+ * most PROFILE_PATTERN_MAX_DEPTH deep, no back-reference.  Returns 0, or DL_EINVAL with the
  * byte offset of the offending part in *where and the reason in why.
  * Syntax errors are left to regcomp.
  */

@@ -1278,13 +1278,49 @@ load_deviations(struct client_profile *p, const char *path,
 	return rc;
 }
 
+/*
+ * Parse and decode the profile text (len bytes, named path in
+ * diagnostics) into *out, deviations aside.  Returns 0, or DL_EINVAL
+ * with every problem reported.
+ */
+static int
+profile_decode(struct pctx *c, const char *buf, size_t len,
+    struct client_profile **out)
+{
+	struct client_profile *p;
+	struct ytree_node *root = NULL;
+	int rc;
+
+	rc = ytree_parse(c->file, buf, len, &profile_ytree_limits, &root,
+	    c->diags, &c->errors);
+	if (rc != 0)
+		return rc;
+	if (root == NULL || root->type != YTREE_MAP) {
+		perr(c, root ? root->pos.line : 1, root ? root->pos.col : 1,
+		    "a profile must be a mapping of keys");
+		ytree_free(root);
+		return DL_EINVAL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->file = xstrdup(c->file);
+	load_top(c, p, root);
+	ytree_free(root);
+	if (c->errors != 0) {
+		profile_free(p);
+		return DL_EINVAL;
+	}
+	if (p->description == NULL)
+		p->description = xstrdup("");
+	*out = p;
+	return 0;
+}
+
 int
 profile_load(const char *path, struct client_profile **out,
     struct dl_diags *diags)
 {
 	struct pctx c = { .file = path, .diags = diags };
-	struct client_profile *p;
-	struct ytree_node *root = NULL;
+	struct client_profile *p = NULL;
 	char *buf;
 	size_t len;
 	int rc;
@@ -1292,31 +1328,29 @@ profile_load(const char *path, struct client_profile **out,
 	rc = dl_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
 	if (rc != 0)
 		return rc;
-	rc = ytree_parse(path, buf, len, &profile_ytree_limits, &root, diags,
-	    &c.errors);
+	rc = profile_decode(&c, buf, len, &p);
 	free(buf);
 	if (rc != 0)
 		return rc;
-	if (root == NULL || root->type != YTREE_MAP) {
-		perr(&c, root ? root->pos.line : 1, root ? root->pos.col : 1,
-		    "a profile must be a mapping of keys");
-		ytree_free(root);
-		return DL_EINVAL;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->file = xstrdup(path);
-	load_top(&c, p, root);
-	ytree_free(root);
-	if (c.errors == 0)
-		rc = load_deviations(p, path, diags);
-	if (c.errors != 0 || rc != 0) {
+	if ((rc = load_deviations(p, path, diags)) != 0) {
 		profile_free(p);
-		return rc != 0 ? rc : DL_EINVAL;
+		return rc;
 	}
-	if (p->description == NULL)
-		p->description = xstrdup("");
 	*out = p;
 	return 0;
+}
+
+int
+profile_load_buffer(const char *name, const char *text, size_t len,
+    struct client_profile **out, struct dl_diags *diags)
+{
+	struct pctx c = { .file = name, .diags = diags };
+
+	if (len > PROFILE_MAX_FILE)
+		return dl_error(diags, name, 0, 0,
+		    "file too large (%zu bytes, at most %d)", len,
+		    PROFILE_MAX_FILE);
+	return profile_decode(&c, text, len, out);
 }
 
 void

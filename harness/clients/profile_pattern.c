@@ -10,7 +10,10 @@
  * expansion would have, as a tree walk over the POSIX extended syntax,
  * and refused when it exceeds PROFILE_PATTERN_MAX_COST (about 4 MB of
  * regcomp at most), when a count exceeds RE_DUP_MAX as POSIX sets it
- * (255), or when groups nest deeper than PROFILE_PATTERN_MAX_DEPTH.
+ * (255), when groups nest deeper than PROFILE_PATTERN_MAX_DEPTH, or when
+ * it has a back-reference (\1 .. \9: regexec backtracks on those, in
+ * time exponential in the line; every other pattern matches in time
+ * linear in it).
  *
  * Chosen over compiling in a child with RLIMIT_AS: it is deterministic,
  * says where the pattern went wrong, needs no fork in a process that may
@@ -163,6 +166,11 @@ profile_pattern_check(const char *pat, size_t *where, char *why, size_t len)
 		} else if (ch == '[') {
 			i = pat_bracket(pat, i);
 			atom = 1;
+		} else if (ch == '\\' && pat[i + 1] >= '1' && pat[i + 1] <= '9') {
+			*where = at;
+			snprintf(why, len, "a back-reference (matching one "
+			    "can take exponential time)");
+			return DL_EINVAL;
 		} else if (ch == '\\' && pat[i + 1] != '\0') {
 			i += 2;
 			atom = 1;

@@ -305,6 +305,7 @@ test_pattern_bound(void **state)
 	    {"(ab){300}", DL_EINVAL, 4},
 	    {"((a{1,100}){1,100})", DL_EINVAL, 11},
 	    {"(((((((((((((((((x)))))))))))))))))", DL_EINVAL, 16},
+	    {"(a*)*b\\1", DL_EINVAL, 6},
 	};
 	char why[128];
 	size_t i, at;
