@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -2065,6 +2066,85 @@ test_server_tcp_slow(void **state)
 	ts_free(s);
 }
 
+/* CPU time of the whole process (the server's thread included), ms. */
+static long
+cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/*
+ * Out of descriptors: the listener rests instead of being reported
+ * readable again and again (a busy loop), and TCP is served again once
+ * descriptors are free.
+ */
+static void
+test_server_tcp_emfile(void **state)
+{
+	struct scenario *s = ts_world(SCEN_DENIAL_NSEC);
+	struct world *w = build_at(s, NOW);
+	struct dns_server_opts o;
+	struct dns_server *srv = NULL;
+	struct rlimit old, low;
+	struct dl_diags d;
+	pthread_t th;
+	int fds[32], probe, n, i, c;
+	long used;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.single_addr = "127.0.0.1";
+	dl_diags_init(&d);
+	assert_int_equal(new_on_free_port(w, &o, &srv, &d), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_server, srv), 0);
+
+	/* The clients' sockets first, then room for three more
+	 * descriptors only: the server accepts three, then runs out. */
+	for (n = 0; n < 32; n++)
+		assert_true((fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	low = old;
+	low.rlim_cur = (rlim_t)probe + 3;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (i = 0; i < n; i++) {
+		struct sockaddr_in sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons(o.port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(
+		    connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	usleep(200 * 1000);
+	used = cpu_ms();
+	usleep(1000 * 1000);
+	used = cpu_ms() - used;
+	print_message("# %d connections, %ld ms CPU in 1 s\n", n, used);
+	assert_true(used < 300);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Served again. */
+	c = connect_to(SOCK_STREAM, o.port);
+	tcp_query(c);
+	close(c);
+
+	dns_server_stop(srv);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	dns_server_free(srv);
+	world_free(w);
+	dl_diags_clear(&d);
+	ts_free(s);
+}
+
 static void
 test_server_errors(void **state)
 {
@@ -2133,6 +2213,7 @@ main(void)
 	    cmocka_unit_test(test_server),
 	    cmocka_unit_test(test_server_tcp_limits),
 	    cmocka_unit_test(test_server_tcp_slow),
+	    cmocka_unit_test(test_server_tcp_emfile),
 	    cmocka_unit_test(test_server_errors),
 	};
 
