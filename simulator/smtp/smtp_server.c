@@ -937,7 +937,9 @@ smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 		s->o.session_ms = 600000;
 	if (s->o.max_sessions == 0)
 		s->o.max_sessions = 1024;
-	s->o.max_sessions = fdlimit_bound(s->o.max_sessions, 2);
+	/* A session in DATA holds two descriptors (socket, message file):
+	 * half of the process's budget at most. */
+	s->o.max_sessions = fdlimit_bound(s->o.max_sessions, 4);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->o.max_message == 0)
 		s->o.max_message = 10u << 20;

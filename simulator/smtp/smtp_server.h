@@ -70,9 +70,9 @@ struct smtp_server_opts {
 	unsigned data_ms;	/* 0: 300000 */
 	unsigned session_ms;	/* 0: 600000 */
 	/*
-	 * Concurrent sessions; 0: 1024.  Bounded by half of what the
-	 * process can open (fdlimit.h), so that the 421 is reached before
-	 * accept runs out of descriptors.
+	 * Concurrent sessions; 0: 1024.  Bounded by a quarter of what the
+	 * process can open (fdlimit.h; a session in DATA holds two), so
+	 * that the 421 is reached before accept runs out of descriptors.
 	 */
 	unsigned max_sessions;
 	size_t max_message;	/* SIZE limit in bytes; 0: 10 MiB */

@@ -7,9 +7,10 @@
  * one process and share its RLIMIT_NOFILE.  A connection limit above
  * what the process can open is never reached: accept(2) fails with
  * EMFILE first, the listener stays readable and a level-triggered loop
- * spins.  So each server bounds its limit by a share of the soft limit,
- * and on EMFILE / ENFILE stops polling its listeners for
- * FDLIMIT_PAUSE_MS instead of retrying at once.
+ * spins.  So each server bounds its limit by a share of the soft limit
+ * (SMTP sessions 1/4, each holding up to two descriptors; DNS TCP 1/4;
+ * the resolver's TCP 1/8), and on EMFILE / ENFILE stops polling its
+ * listeners for FDLIMIT_PAUSE_MS instead of retrying at once.
  *
  * Owns nothing; the limit is read (and raised) once per process.
  */
