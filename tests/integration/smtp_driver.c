@@ -5,6 +5,7 @@
  *   smtp_driver [-a ADDR] [-p PORT] [-e EVENTS] [-m MAILDIR] [-i IDLE_MS]
  *               [-d DATA_MS] [-s SESSION_MS] [-n MAX_SESSIONS] [-P PHASE]
  *               [-x N] [--fsync] SCENARIO
+ *   smtp_driver --help
  *
  * Every MX host is served on ADDR (default 127.0.0.1), host i on PORT + i
  * (PORT 0: ports the kernel picks).  -i, -d, -s, -n set the server's
@@ -34,6 +35,17 @@
 
 static struct smtp_server *srv;
 
+static int
+usage(FILE *fp, int rc)
+{
+	fprintf(fp,
+	    "usage: smtp_driver [-a addr] [-p port] "
+	    "[-e events] [-m maildir] [-i idle_ms] [-d data_ms] "
+	    "[-s session_ms] [-n max] [-P phase] [-x n] [--fsync] "
+	    "scenario\n");
+	return rc;
+}
+
 static void
 on_signal(int sig)
 {
@@ -55,6 +67,7 @@ main(int argc, char **argv)
 	const char *events = NULL;
 	static const struct option lo[] = {
 	    {"fsync", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch, rc, phase = -1, extra = 0, i;
@@ -97,18 +110,14 @@ main(int argc, char **argv)
 		case 'P':
 			phase = atoi(optarg);
 			break;
+		case 'h':
+			return usage(stdout, 0);
 		default:
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr,
-		    "usage: smtp_driver [-a addr] [-p port] "
-		    "[-e events] [-m maildir] [-i idle_ms] [-d data_ms] "
-		    "[-s session_ms] [-n max] [-P phase] [-x n] [--fsync] "
-		    "scenario\n");
-		return 2;
-	}
+	if (optind != argc - 1)
+		return usage(stderr, 2);
 	if (fx == NULL)
 		fx = DANELAB_FIXTURES_DIR;
 	dl_diags_init(&d);
