@@ -261,6 +261,14 @@ struct client_profile {
  */
 int profile_load(const char *path, struct client_profile **out,
     struct dl_diags *diags);
+
+/*
+ * Load a profile from text (len bytes; name is its file name in
+ * diagnostics), without a deviations file: the fuzz target's way in.
+ * Returns 0 and *out (profile_free), or DL_EINVAL.
+ */
+int profile_load_buffer(const char *name, const char *text, size_t len,
+    struct client_profile **out, struct dl_diags *diags);
 void profile_free(struct client_profile *p);
 
 /*

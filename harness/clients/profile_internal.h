@@ -8,6 +8,7 @@
 #ifndef DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H
 #define DL_HARNESS_CLIENTS_PROFILE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "harness/clients/profile.h"
@@ -28,6 +29,20 @@ int profile_dev_parse(struct client_profile *p, const char *path,
 
 /* Copy a host name (n bytes of src): lower case, no final dot, bounded. */
 void profile_host_copy(char *dst, size_t len, const char *src, size_t n);
+
+#define PROFILE_PATTERN_MAX_COST 4096 /* nodes of an expanded pattern */
+#define PROFILE_PATTERN_MAX_DEPTH 16  /* nested groups of a pattern */
+
+/*
+ * Whether pattern pat (POSIX extended) is within the bounds that keep
+ * regcomp small (profile_pattern.c): its expansion at most
+ * PROFILE_PATTERN_MAX_COST nodes, counts at most 255, groups nested at
+ * most PROFILE_PATTERN_MAX_DEPTH deep, no back-reference.  Returns 0, or DL_EINVAL with the
+ * byte offset of the offending part in *where and the reason in why.
+ * Syntax errors are left to regcomp.
+ */
+int profile_pattern_check(const char *pat, size_t *where, char *why,
+    size_t len);
 
 #define PROFILE_MAX_LINE 4096	/* longer lines are matched truncated */
 

@@ -589,29 +589,55 @@ load_skip(struct pctx *c, struct client_profile *p, const struct ytree_node *n)
 }
 
 /*
- * A line pattern: a string of at most PROFILE_MAX_PATTERN bytes that
- * compiles (REG_EXTENDED | REG_NEWLINE) into *re.  Returns a copy of it
- * (the caller then owns *re too), or NULL with the error reported.
+ * Compile the pattern of scalar n (the value of key) into *re with
+ * flags: at most PROFILE_MAX_PATTERN bytes, within the bounds that keep
+ * regcomp small (profile_pattern_check: a hostile pattern would
+ * otherwise take gigabytes), then regcomp.  True: *re is the caller's to
+ * free.  False with the error reported (at the offending character when
+ * the scalar is plain and on one line, else at the scalar).
+ */
+static bool
+compile_pattern(struct pctx *c, const char *key, const struct ytree_node *n,
+    regex_t *re, int flags)
+{
+	char why[256];
+	size_t at;
+	unsigned col;
+	int rc;
+
+	if (strlen(n->str) > PROFILE_MAX_PATTERN) {
+		nerr(c, n, "'%s' is longer than %d", key, PROFILE_MAX_PATTERN);
+		return false;
+	}
+	if (profile_pattern_check(n->str, &at, why, sizeof(why)) != 0) {
+		col = n->pos.col;
+		if (n->plain && strchr(n->str, '\n') == NULL)
+			col += (unsigned)at;
+		perr(c, n->pos.line, col,
+		    "'%s' refused at character %zu: %s", key, at + 1, why);
+		return false;
+	}
+	rc = regcomp(re, n->str, flags);
+	if (rc != 0) {
+		regerror(rc, re, why, sizeof(why));
+		nerr(c, n, "bad pattern: %s", why);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A line pattern (REG_EXTENDED | REG_NEWLINE) compiled into *re.
+ * Returns a copy of it (the caller then owns *re too), or NULL with the
+ * error reported.
  */
 static char *
 get_pattern(struct pctx *c, const struct ytree_node *pat, regex_t *re)
 {
-	char why[256];
-	int rc;
-
 	if (!want_scalar(c, "pattern", pat, "a string"))
 		return NULL;
-	if (strlen(pat->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, pat, "'pattern' is longer than %d",
-		    PROFILE_MAX_PATTERN);
+	if (!compile_pattern(c, "pattern", pat, re, REG_EXTENDED | REG_NEWLINE))
 		return NULL;
-	}
-	rc = regcomp(re, pat->str, REG_EXTENDED | REG_NEWLINE);
-	if (rc != 0) {
-		regerror(rc, re, why, sizeof(why));
-		nerr(c, pat, "bad pattern: %s", why);
-		return NULL;
-	}
 	return xstrdup(pat->str);
 }
 
@@ -766,8 +792,7 @@ static void
 load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
 {
 	const struct ytree_node *v;
-	char why[256];
-	int o, rc;
+	int o;
 	bool any = false;
 
 	if (!want_type(c, "wait", n, YTREE_MAP))
@@ -782,18 +807,9 @@ load_wait(struct pctx *c, struct profile_step *st, const struct ytree_node *n)
 			continue;
 		if (!want_scalar(c, outcome_names[o], v, "a pattern"))
 			continue;
-		if (strlen(v->str) > PROFILE_MAX_PATTERN) {
-			nerr(c, v, "'%s' is longer than %d", outcome_names[o],
-			    PROFILE_MAX_PATTERN);
+		if (!compile_pattern(c, outcome_names[o], v, &st->re[o],
+		    REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
 			continue;
-		}
-		rc = regcomp(&st->re[o], v->str, REG_EXTENDED | REG_NEWLINE |
-		    REG_NOSUB);
-		if (rc != 0) {
-			regerror(rc, &st->re[o], why, sizeof(why));
-			nerr(c, v, "bad pattern: %s", why);
-			continue;
-		}
 		st->pattern[o] = xstrdup(v->str);
 		any = true;
 	}
@@ -916,22 +932,11 @@ static void
 load_alive(struct pctx *c, struct client_profile *p,
     const struct ytree_node *n)
 {
-	char why[256];
-	int rc;
-
 	if (!want_scalar(c, "alive", n, "a string"))
 		return;
-	if (strlen(n->str) > PROFILE_MAX_PATTERN) {
-		nerr(c, n, "'alive' is longer than %d", PROFILE_MAX_PATTERN);
+	if (!compile_pattern(c, "alive", n, &p->alive_re,
+	    REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
 		return;
-	}
-	rc = regcomp(&p->alive_re, n->str, REG_EXTENDED | REG_NEWLINE |
-	    REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &p->alive_re, why, sizeof(why));
-		nerr(c, n, "bad pattern: %s", why);
-		return;
-	}
 	p->alive = xstrdup(n->str);
 }
 
@@ -1286,23 +1291,21 @@ load_deviations(struct client_profile *p, const char *path,
 	return rc;
 }
 
-int
-profile_load(const char *path, struct client_profile **out,
-    struct dl_diags *diags)
+/*
+ * Parse and decode the profile text (len bytes, named path in
+ * diagnostics) into *out, deviations aside.  Returns 0, or DL_EINVAL
+ * with every problem reported.
+ */
+static int
+profile_decode(struct pctx *c, const char *buf, size_t len,
+    struct client_profile **out)
 {
-	struct pctx c = { .file = path, .diags = diags };
 	struct client_profile *p;
 	struct ytree_node *root = NULL;
-	char *buf;
-	size_t len;
 	int rc;
 
-	rc = dl_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
-	if (rc != 0)
-		return rc;
-	rc = ytree_parse(path, buf, len, &profile_ytree_limits, &root, diags,
-	    &c.errors);
-	free(buf);
+	rc = ytree_parse(c->file, buf, len, &profile_ytree_limits, &root,
+	    c->diags, &c->errors);
 	if (rc != 0)
 		return rc;
 	/*
@@ -1311,26 +1314,62 @@ profile_load(const char *path, struct client_profile **out,
 	 */
 	if (root == NULL || root->type != YTREE_MAP ||
 	    !has_known_key(root, top_keys)) {
-		perr(&c, root ? root->pos.line : 1, root ? root->pos.col : 1,
+		perr(c, root ? root->pos.line : 1, root ? root->pos.col : 1,
 		    "not a client profile: a profile is a mapping of keys "
 		    "(version, name, ...)");
 		ytree_free(root);
 		return DL_EINVAL;
 	}
 	p = xcalloc(1, sizeof(*p));
-	p->file = xstrdup(path);
-	load_top(&c, p, root);
+	p->file = xstrdup(c->file);
+	load_top(c, p, root);
 	ytree_free(root);
-	if (c.errors == 0)
-		rc = load_deviations(p, path, diags);
-	if (c.errors != 0 || rc != 0) {
+	if (c->errors != 0) {
 		profile_free(p);
-		return rc != 0 ? rc : DL_EINVAL;
+		return DL_EINVAL;
 	}
 	if (p->description == NULL)
 		p->description = xstrdup("");
 	*out = p;
 	return 0;
+}
+
+int
+profile_load(const char *path, struct client_profile **out,
+    struct dl_diags *diags)
+{
+	struct pctx c = { .file = path, .diags = diags };
+	struct client_profile *p = NULL;
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = dl_read_file(path, PROFILE_MAX_FILE, &buf, &len, diags);
+	if (rc != 0)
+		return rc;
+	rc = profile_decode(&c, buf, len, &p);
+	free(buf);
+	if (rc != 0)
+		return rc;
+	if ((rc = load_deviations(p, path, diags)) != 0) {
+		profile_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int
+profile_load_buffer(const char *name, const char *text, size_t len,
+    struct client_profile **out, struct dl_diags *diags)
+{
+	struct pctx c = { .file = name, .diags = diags };
+
+	if (len > PROFILE_MAX_FILE)
+		return dl_error(diags, name, 0, 0,
+		    "file too large (%zu bytes, at most %d)", len,
+		    PROFILE_MAX_FILE);
+	return profile_decode(&c, text, len, out);
 }
 
 void

@@ -338,4 +338,11 @@ int report_write_path(const struct run_report *r, enum report_format f,
 int report_read_json(const char *path, struct run_report *out,
     struct dl_diags *diags);
 
+/*
+ * The same from text (len bytes; name is the file name in diagnostics):
+ * the fuzz target's way in.  Returns 0 and *out, or DL_EINVAL.
+ */
+int report_read_json_buffer(const char *name, const char *text, size_t len,
+    struct run_report *out, struct dl_diags *diags);
+
 #endif /* DL_HARNESS_REPORT_H */

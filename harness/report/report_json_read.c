@@ -723,13 +723,58 @@ read_report(struct rd *rd, const json_t *root, struct run_report *r)
 }
 
 int
-report_read_json(const char *path, struct run_report *out,
-    struct dl_diags *diags)
+report_read_json_buffer(const char *name, const char *text, size_t len,
+    struct run_report *out, struct dl_diags *diags)
 {
 	struct run_report r;
 	struct rd rd;
 	json_error_t jerr;
 	json_t *root;
+	size_t i = 0;
+	int rc;
+
+	if (len > REPORT_MAX_FILE)
+		return dl_error(diags, name, 0, 0,
+		    "file too large (%zu bytes, at most %d)", len,
+		    REPORT_MAX_FILE);
+	/*
+	 * A report is a JSON object.  A file that does not even start like
+	 * one (a symlink to /etc/shadow, under sudo) is refused without
+	 * jansson's message, which quotes the text "near" the error.
+	 */
+	while (i < len && strchr(" \t\r\n", text[i]) != NULL &&
+	    text[i] != '\0')
+		i++;
+	if (i == len || text[i] != '{')
+		return dl_error(diags, name, 1, 1,
+		    "not a danelab report: a report is a JSON object");
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		/* jansson says column 0 at the start of a line. */
+		return dl_error(diags, name, jerr.line > 0 ? (unsigned)jerr.line :
+		    1, jerr.column > 0 ? (unsigned)jerr.column : 1,
+		    "not valid JSON: %s", jerr.text);
+	}
+	memset(&rd, 0, sizeof(rd));
+	rd.file = name;
+	rd.text = text;
+	rd.len = len;
+	rd.diags = diags;
+	memset(&r, 0, sizeof(r));
+	rc = read_report(&rd, root, &r);
+	json_decref(root);
+	if (rc != 0) {
+		report_clear(&r);
+		return DL_EINVAL;
+	}
+	*out = r;
+	return 0;
+}
+
+int
+report_read_json(const char *path, struct run_report *out,
+    struct dl_diags *diags)
+{
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -737,40 +782,7 @@ report_read_json(const char *path, struct run_report *out,
 	if ((rc = dl_read_file(path, REPORT_MAX_FILE, &text, &len,
 	    diags)) != 0)
 		return rc;
-	/*
-	 * A report is a JSON object.  A file that does not even start like
-	 * one (a symlink to /etc/shadow, under sudo) is refused without
-	 * jansson's message, which quotes the text "near" the error.
-	 */
-	if (len == 0 || text[strspn(text, " \t\r\n")] != '{') {
-		rc = dl_error(diags, path, 1, 1,
-		    "not a danelab report: a "
-		    "report is a JSON object");
-		free(text);
-		return rc;
-	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		/* jansson says column 0 at the start of a line. */
-		rc = dl_error(diags, path, jerr.line > 0 ? (unsigned)jerr.line :
-		    1, jerr.column > 0 ? (unsigned)jerr.column : 1,
-		    "not valid JSON: %s", jerr.text);
-		free(text);
-		return rc;
-	}
-	memset(&rd, 0, sizeof(rd));
-	rd.file = path;
-	rd.text = text;
-	rd.len = len;
-	rd.diags = diags;
-	memset(&r, 0, sizeof(r));
-	rc = read_report(&rd, root, &r);
-	json_decref(root);
+	rc = report_read_json_buffer(path, text, len, out, diags);
 	free(text);
-	if (rc != 0) {
-		report_clear(&r);
-		return DL_EINVAL;
-	}
-	*out = r;
-	return 0;
+	return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "harness/resolver/res_int.h"
 #include "simulator/dns/dns_server.h"
+#include "simulator/util/fdlimit.h"
 #include "simulator/util/xmem.h"
 
 #define RES_MAX_EVENTS 64
@@ -64,7 +65,8 @@ struct res_conn {
 	bool eof;	  /* the client will send no more */
 	bool closed;	  /* fd closed; freed once pending is 0 */
 	uint32_t events;  /* what epoll watches now */
-	uint64_t last_ms;
+	uint64_t start_ms; /* accepted */
+	uint64_t last_ms;  /* last progress: a query read, an answer sent */
 	struct res_conn *next;
 };
 
@@ -89,7 +91,8 @@ struct resolver {
 	struct res_pending *pending;
 	unsigned n_pending;
 	struct evlog *log;
-	unsigned tcp_idle_ms, max_tcp, max_pending;
+	unsigned tcp_idle_ms, tcp_life_ms, max_tcp, max_pending;
+	uint64_t paused_until; /* listener not polled before; 0: polled */
 	uint8_t buf[RES_MSG_MAX]; /* UDP receive buffer */
 };
 
@@ -159,7 +162,8 @@ resolver_new(const struct world *w, const struct resolver_opts *o,
 	r->epfd = r->evfd = r->udp = r->tcp = -1;
 	r->log = o->log;
 	r->tcp_idle_ms = o->tcp_idle_ms != 0 ? o->tcp_idle_ms : 10000;
-	r->max_tcp = o->max_tcp != 0 ? o->max_tcp : 256;
+	r->tcp_life_ms = o->tcp_life_ms != 0 ? o->tcp_life_ms : 30000;
+	r->max_tcp = fdlimit_bound(o->max_tcp != 0 ? o->max_tcp : 256, 8);
 	r->max_pending = o->max_pending != 0 ? o->max_pending : 4096;
 	r->w_stop.kind = RES_EV_STOP;
 	r->w_ub.kind = RES_EV_UB;
@@ -483,6 +487,23 @@ res_udp_read(struct resolver *r)
 	}
 }
 
+/*
+ * Out of descriptors: stop polling the listener for FDLIMIT_PAUSE_MS
+ * (on = false) rather than being told at once, again and again, that it
+ * is readable; start again (on = true).
+ */
+static void
+res_listen_set(struct resolver *r, bool on)
+{
+	struct epoll_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.events = on ? EPOLLIN : 0;
+	e.data.ptr = &r->w_listen;
+	(void)epoll_ctl(r->epfd, EPOLL_CTL_MOD, r->tcp, &e);
+	r->paused_until = on ? 0 : res_now_ns() / 1000000 + FDLIMIT_PAUSE_MS;
+}
+
 static void
 res_accept(struct resolver *r)
 {
@@ -495,6 +516,10 @@ res_accept(struct resolver *r)
 		pl = sizeof(peer);
 		fd = accept4(r->tcp, (struct sockaddr *)&peer, &pl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && fdlimit_exhausted(errno)) {
+			res_listen_set(r, false);
+			return;
+		}
 		if (fd < 0)
 			return;
 		if (r->n_open >= r->max_tcp) {
@@ -507,7 +532,7 @@ res_accept(struct resolver *r)
 		c->fd = fd;
 		c->peer = peer;
 		c->events = EPOLLIN;
-		c->last_ms = res_now_ns() / 1000000;
+		c->start_ms = c->last_ms = res_now_ns() / 1000000;
 		if (res_watch_add(r, fd, &c->w, EPOLLIN) != 0) {
 			close(fd);
 			free(c);
@@ -537,7 +562,6 @@ res_conn_read(struct res_conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
-	c->last_ms = res_now_ns() / 1000000;
 	off = 0;
 	while (!c->closed && c->in_len - off >= 2) {
 		mlen = (size_t)c->in[off] << 8 | c->in[off + 1];
@@ -548,6 +572,8 @@ res_conn_read(struct res_conn *c)
 	}
 	if (c->closed)
 		return;
+	if (off > 0)
+		c->last_ms = res_now_ns() / 1000000;
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
 	res_conn_update(c);
@@ -561,8 +587,9 @@ res_sweep(struct resolver *r)
 	uint64_t now = res_now_ns() / 1000000;
 
 	while ((c = *pp) != NULL) {
-		if (!c->closed && c->pending == 0 &&
-		    now - c->last_ms > r->tcp_idle_ms)
+		if (!c->closed && (now - c->start_ms > r->tcp_life_ms ||
+				      (c->pending == 0 &&
+					  now - c->last_ms > r->tcp_idle_ms)))
 			res_conn_close(c);
 		if (c->closed && c->pending == 0) {
 			*pp = c->next;
@@ -585,7 +612,8 @@ resolver_run(struct resolver *r)
 	int n, i;
 
 	while (!stop) {
-		n = epoll_wait(r->epfd, ev, RES_MAX_EVENTS, RES_TICK_MS);
+		n = epoll_wait(r->epfd, ev, RES_MAX_EVENTS,
+		    r->paused_until != 0 ? FDLIMIT_PAUSE_MS / 4 : RES_TICK_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -629,6 +657,8 @@ resolver_run(struct resolver *r)
 			}
 		}
 		now = res_now_ns() / 1000000;
+		if (r->paused_until != 0 && now >= r->paused_until)
+			res_listen_set(r, true);
 		if (n == 0 || now - last_sweep >= RES_TICK_MS) {
 			res_sweep(r);
 			last_sweep = now;

@@ -96,8 +96,14 @@ struct resolver_opts {
 	 * The file is opened in append mode and closed by resolver_free.
 	 */
 	const char *ub_log;
-	unsigned tcp_idle_ms; /* TCP idle timeout; 0: 10000 */
-	unsigned max_tcp;     /* concurrent TCP connections; 0: 256 */
+	/* A TCP connection is closed after tcp_idle_ms without a whole
+	 * query read or an answer sent, and tcp_life_ms after it was
+	 * accepted (as the DNS server's: dns_server.h). */
+	unsigned tcp_idle_ms; /* 0: 10000 */
+	unsigned tcp_life_ms; /* 0: 30000 */
+	/* Concurrent TCP connections; 0: 256; at most an eighth of what the
+	 * process can open (fdlimit.h). */
+	unsigned max_tcp;
 	unsigned max_pending; /* queries being resolved; 0: 4096 */
 };
 

@@ -5,7 +5,8 @@
  * the thread that calls dns_server_run(), UDP in batches (recvmmsg,
  * sendmmsg), non-blocking TCP connections with their buffers (RFC 7766:
  * several queries per connection, answered in order; bounded count,
- * idle timeout, output bounded by stopping reading), the stop and
+ * idle timeout and lifetime, output bounded by stopping reading; what
+ * to do when descriptors run out), the stop and
  * world-swap signals (handoff.h), and the dns.query / dns.fault events.
  * Does not own: answers (dns_engine.c).
  */
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "simulator/dns/dns_int.h"
+#include "simulator/util/fdlimit.h"
 #include "simulator/util/handoff.h"
 #include "simulator/util/xmem.h"
 
@@ -58,7 +60,8 @@ struct dns_conn {
 	size_t out_off, out_len, out_cap;
 	uint32_t events; /* registered with epoll */
 	bool eof;	 /* the client sent its last query */
-	uint64_t last_ms;
+	uint64_t start_ms; /* accepted */
+	uint64_t last_ms;  /* last progress: a query read, an answer sent */
 	struct dns_conn *prev, *next;
 };
 
@@ -77,6 +80,7 @@ struct dns_server {
 	struct dns_conn *conns;
 	size_t n_conns;
 	uint64_t last_scan_ms;
+	uint64_t paused_until; /* listeners not polled before; 0: polled */
 
 	/* UDP batch buffers. */
 	struct mmsghdr rmsg[DNS_BATCH], smsg[DNS_BATCH];
@@ -303,8 +307,11 @@ dns_server_new(const struct world *w, const struct dns_server_opts *o,
 		s->o.port = 53;
 	if (s->o.tcp_idle_ms == 0)
 		s->o.tcp_idle_ms = 10000;
+	if (s->o.tcp_life_ms == 0)
+		s->o.tcp_life_ms = 30000;
 	if (s->o.max_tcp == 0)
 		s->o.max_tcp = 256;
+	s->o.max_tcp = fdlimit_bound(s->o.max_tcp, 4);
 	s->w = w;
 	s->single = o->single_addr != NULL;
 	s->epfd = s->stop.fd = s->swap.fd = -1;
@@ -517,6 +524,7 @@ dns_conn_process(struct dns_server *s, struct dns_conn *c)
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
+		c->last_ms = dns_now_ms();
 	}
 	return true;
 }
@@ -562,7 +570,6 @@ dns_conn_read(struct dns_server *s, struct dns_conn *c)
 			return;
 		}
 		c->in_len += (size_t)n;
-		c->last_ms = dns_now_ms();
 		if (!dns_conn_process(s, c))
 			return;
 	}
@@ -582,6 +589,46 @@ dns_conn_write(struct dns_server *s, struct dns_conn *c)
 	dns_conn_events(s, c);
 }
 
+/*
+ * Out of descriptors: stop polling the TCP listeners for
+ * FDLIMIT_PAUSE_MS (a readable listener that cannot be accepted from
+ * would be reported again at once: a busy loop).  UDP goes on.
+ */
+static void
+dns_listen_pause(struct dns_server *s)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	if (s->paused_until != 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; i < s->n_socks; i++) {
+		if (s->socks[i].kind != DNS_SK_LISTEN)
+			continue;
+		ev.data.ptr = &s->socks[i];
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->socks[i].fd, &ev);
+	}
+	s->paused_until = dns_now_ms() + FDLIMIT_PAUSE_MS;
+}
+
+static void
+dns_listen_resume(struct dns_server *s)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	for (i = 0; i < s->n_socks; i++) {
+		if (s->socks[i].kind != DNS_SK_LISTEN)
+			continue;
+		ev.data.ptr = &s->socks[i];
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->socks[i].fd, &ev);
+	}
+	s->paused_until = 0;
+}
+
 static void
 dns_accept(struct dns_server *s, struct dns_sock *lsk)
 {
@@ -593,6 +640,10 @@ dns_accept(struct dns_server *s, struct dns_sock *lsk)
 
 		fd = accept4(lsk->fd, (struct sockaddr *)&peer, &plen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && fdlimit_exhausted(errno)) {
+			dns_listen_pause(s);
+			return;
+		}
 		if (fd < 0)
 			return; /* EAGAIN, or the client went away */
 		if (s->n_conns >= s->o.max_tcp) {
@@ -607,7 +658,7 @@ dns_accept(struct dns_server *s, struct dns_sock *lsk)
 		c->sk.view = lsk->view;
 		memcpy(c->sk.addr, lsk->addr, sizeof(c->sk.addr));
 		c->peer = peer;
-		c->last_ms = dns_now_ms();
+		c->start_ms = c->last_ms = dns_now_ms();
 		c->events = EPOLLIN | EPOLLRDHUP;
 		if (dns_epoll_add(s, &c->sk, c->events) != 0) {
 			close(fd);
@@ -630,7 +681,8 @@ dns_idle_scan(struct dns_server *s, uint64_t now)
 	s->last_scan_ms = now;
 	for (c = s->conns; c != NULL; c = nx) {
 		nx = c->next;
-		if (now - c->last_ms >= s->o.tcp_idle_ms)
+		if (now - c->last_ms >= s->o.tcp_idle_ms ||
+		    now - c->start_ms >= s->o.tcp_life_ms)
 			dns_conn_close(s, c, false);
 	}
 }
@@ -702,6 +754,8 @@ dns_server_run(struct dns_server *s)
 	s->last_scan_ms = dns_now_ms();
 	while (!stop) {
 		timeout = s->n_conns > 0 ? 250 : -1;
+		if (s->paused_until != 0)
+			timeout = FDLIMIT_PAUSE_MS / 4;
 		n = epoll_wait(s->epfd, evs, DNS_EVENTS, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -741,6 +795,8 @@ dns_server_run(struct dns_server *s)
 				break;
 		}
 		now = dns_now_ms();
+		if (s->paused_until != 0 && now >= s->paused_until)
+			dns_listen_resume(s);
 		if (s->n_conns > 0 && now - s->last_scan_ms >= 250)
 			dns_idle_scan(s, now);
 	}

@@ -214,8 +214,21 @@ struct dns_server_opts {
 	 */
 	const char *single_addr;
 	struct evlog *log;	/* borrowed; NULL: no events */
-	unsigned tcp_idle_ms;	/* TCP idle timeout, 0 means 10000 */
-	unsigned max_tcp;	/* concurrent TCP connections, 0 means 256 */
+	/*
+	 * A TCP connection is closed after tcp_idle_ms without progress (a
+	 * whole query read or an answer sent; a byte dripped is not), and
+	 * tcp_life_ms after it was accepted whatever it does (RFC 7766 6.2.3:
+	 * the server may close; clients reconnect), so that slow clients
+	 * cannot hold every slot.
+	 */
+	unsigned tcp_idle_ms;	/* 0 means 10000 */
+	unsigned tcp_life_ms;	/* 0 means 30000 */
+	/*
+	 * Concurrent TCP connections, 0 means 256; bounded by a quarter of
+	 * what the process can open (fdlimit.h).  When descriptors run out
+	 * anyway the listeners rest for 100 ms instead of spinning.
+	 */
+	unsigned max_tcp;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/ssl.h>
 
@@ -80,7 +81,10 @@ struct smtp_sess {
 	struct smtp_server *srv;
 	uint64_t id;
 	char peer[32]; /* "address:port" */
-	uint64_t last_ms;
+	uint64_t start_ms;  /* accepted: the session deadline counts from here */
+	uint64_t last_ms;   /* last progress: a line handled, a handshake done */
+	uint64_t data_ms;   /* DATA started (in_data): its deadline */
+	uint64_t lines;	    /* lines handled, to see progress */
 	uint32_t events; /* registered with epoll */
 
 	/* I/O */
@@ -104,8 +108,9 @@ struct smtp_sess {
 	char *mail_from; /* NULL: no transaction */
 	char **rcpts;
 	size_t n_rcpts;
-	char *data; /* message being received */
-	size_t data_len, data_cap;
+	FILE *data_fp;	  /* message being stored (DATA with a maildir) */
+	char *data_tmp;	  /* its temporary name, owned */
+	bool data_werr;	  /* writing it failed */
 	size_t data_size; /* bytes received, also past the limit */
 	bool data_long;	  /* a text line was too long */
 	bool data_nul;	  /* a NUL byte was received */
@@ -142,6 +147,10 @@ struct smtp_server {
 	struct smtp_sess *sessions;
 	size_t n_sessions;
 	uint64_t last_scan_ms;
+
+	/* Out of descriptors (fdlimit.h). */
+	int spare_fd;	      /* given up to accept and refuse one client */
+	uint64_t paused_until; /* listeners not polled before; 0: polled */
 };
 
 /* smtp_server.c */

@@ -5,8 +5,8 @@
  * host's chain and key), the listeners (one per host address and port),
  * an epoll loop in the thread that calls smtp_server_run(), non-blocking
  * sessions with plaintext or OpenSSL I/O (SSL_accept / SSL_read /
- * SSL_write with WANT_READ / WANT_WRITE), idle timeouts and the session
- * limit, the stop and world-swap signals (handoff.h), and the
+ * SSL_write with WANT_READ / WANT_WRITE), the time bounds and the
+ * session limit, what to do when descriptors run out, the stop and world-swap signals (handoff.h), and the
  * smtp.connect / smtp.tls / smtp.close events.
  * Does not own: the protocol (smtp_session.c).
  */
@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,6 +33,7 @@
 
 #include "simulator/pki/pki.h"
 #include "simulator/smtp/smtp_int.h"
+#include "simulator/util/fdlimit.h"
 #include "simulator/util/xmem.h"
 
 #define SMTP_EVENTS 64
@@ -552,6 +554,21 @@ smtp_flush(struct smtp_server *s, struct smtp_sess *c)
 }
 
 /*
+ * Handle the input; a line handled is progress (the idle bound), bytes
+ * are not: a client dripping one byte at a time does not keep its
+ * session.
+ */
+static void
+smtp_sess_progress(struct smtp_sess *c)
+{
+	uint64_t before = c->lines;
+
+	smtp_sess_input(c);
+	if (c->lines != before)
+		c->last_ms = smtp_now_ms();
+}
+
+/*
  * Read and handle input until the socket (or TLS) has no more, the
  * output is above the high mark, or the session switches to TLS or
  * ends.  False if the session was closed.
@@ -607,8 +624,7 @@ smtp_read(struct smtp_server *s, struct smtp_sess *c)
 			}
 		}
 		c->in_len += (size_t)n;
-		c->last_ms = smtp_now_ms();
-		smtp_sess_input(c);
+		smtp_sess_progress(c);
 	}
 	return true;
 }
@@ -637,12 +653,108 @@ smtp_sess_io(struct smtp_server *s, struct smtp_sess *c, uint32_t ev)
 		return;
 	}
 	if (c->in_len > 0)
-		smtp_sess_input(c); /* held back earlier */
+		smtp_sess_progress(c); /* held back earlier */
 	if (!smtp_read(s, c) || !smtp_flush(s, c))
 		return;
 	smtp_sess_events(s, c);
 }
 
+/* ---- descriptors running out ---- */
+
+/*
+ * Stop polling the listeners for FDLIMIT_PAUSE_MS: with no descriptor
+ * to accept into, a level-triggered listener would be reported again at
+ * once, for ever (a busy loop).  Connections wait in the backlog.
+ */
+static void
+smtp_listen_pause(struct smtp_server *s)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	if (s->paused_until != 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; i < s->n_socks; i++) {
+		ev.data.ptr = &s->socks[i];
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->socks[i].fd, &ev);
+	}
+	s->paused_until = smtp_now_ms() + FDLIMIT_PAUSE_MS;
+}
+
+static void
+smtp_listen_resume(struct smtp_server *s)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	for (i = 0; i < s->n_socks; i++) {
+		ev.data.ptr = &s->socks[i];
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->socks[i].fd, &ev);
+	}
+	s->paused_until = 0;
+}
+
+/*
+ * accept(2) failed for want of a descriptor: give up the spare one to
+ * take the client anyway, so that it can be told 421 instead of waiting
+ * in the backlog.  Returns the client's descriptor, or -1 (no spare, or
+ * another thread took the slot first).
+ */
+static int
+smtp_accept_spare(struct smtp_server *s, struct smtp_sock *lsk,
+    struct sockaddr_in *peer, socklen_t *plen)
+{
+	int fd;
+
+	if (s->spare_fd < 0)
+		return -1;
+	close(s->spare_fd);
+	s->spare_fd = -1;
+	fd = accept4(lsk->fd, (struct sockaddr *)peer, plen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
+/* A new session for the client on fd, linked, not yet in epoll. */
+static struct smtp_sess *
+smtp_sess_new(struct smtp_server *s, struct smtp_sock *lsk, int fd,
+    const struct sockaddr_in *peer)
+{
+	struct smtp_sess *c;
+	char ab[INET_ADDRSTRLEN];
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = xcalloc(1, sizeof(*c));
+	c->srv = s;
+	c->id = ++s->next_id;
+	c->sk.kind = SMTP_SK_SESS;
+	c->sk.fd = fd;
+	c->sk.host = lsk->host;
+	c->sk.port = lsk->port;
+	memcpy(c->sk.addr, lsk->addr, sizeof(c->sk.addr));
+	inet_ntop(AF_INET, &peer->sin_addr, ab, sizeof(ab));
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", ab, ntohs(peer->sin_port));
+	c->start_ms = c->last_ms = smtp_now_ms();
+	/* Link first: smtp_sess_close unlinks. */
+	c->next = s->sessions;
+	if (s->sessions != NULL)
+		s->sessions->prev = c;
+	s->sessions = c;
+	s->n_sessions++;
+	return c;
+}
+
+/*
+ * Accept every waiting client.  Over max_sessions, or taken with the
+ * spare descriptor, a client gets 421 4.3.2 and is closed; with no
+ * descriptor at all the listeners rest (smtp_listen_pause).
+ */
 static void
 smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 {
@@ -651,42 +763,31 @@ smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 		socklen_t plen = sizeof(peer);
 		struct smtp_sess *c;
 		struct evlog_ev e;
-		char ab[INET_ADDRSTRLEN];
-		int fd, one = 1;
+		bool spare = false, over;
+		int fd;
 
 		fd = accept4(lsk->fd, (struct sockaddr *)&peer, &plen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && fdlimit_exhausted(errno)) {
+			plen = sizeof(peer);
+			if ((fd = smtp_accept_spare(s, lsk, &peer, &plen)) < 0) {
+				smtp_listen_pause(s);
+				return;
+			}
+			spare = true;
+		}
 		if (fd < 0)
 			return; /* EAGAIN, or the client went away */
-		(void)setsockopt(
-		    fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = xcalloc(1, sizeof(*c));
-		c->srv = s;
-		c->id = ++s->next_id;
-		c->sk.kind = SMTP_SK_SESS;
-		c->sk.fd = fd;
-		c->sk.host = lsk->host;
-		c->sk.port = lsk->port;
-		memcpy(c->sk.addr, lsk->addr, sizeof(c->sk.addr));
-		inet_ntop(AF_INET, &peer.sin_addr, ab, sizeof(ab));
-		snprintf(c->peer, sizeof(c->peer), "%s:%u", ab,
-		    ntohs(peer.sin_port));
-		c->last_ms = smtp_now_ms();
+		c = smtp_sess_new(s, lsk, fd, &peer);
+		over = spare || s->n_sessions > s->o.max_sessions;
 		if (s->o.log != NULL) {
 			smtp_ev_begin(&e, c, "smtp.connect");
 			evlog_str(&e, "server", c->sk.addr);
 			evlog_int(&e, "port", c->sk.port);
-			evlog_bool(
-			    &e, "accepted", s->n_sessions < s->o.max_sessions);
+			evlog_bool(&e, "accepted", !over);
 			evlog_end(&e);
 		}
-		/* Link first: smtp_sess_close unlinks. */
-		c->next = s->sessions;
-		if (s->sessions != NULL)
-			s->sessions->prev = c;
-		s->sessions = c;
-		s->n_sessions++;
-		if (s->n_sessions > s->o.max_sessions) {
+		if (over) {
 			smtp_reply(c,
 			    "421 4.3.2 Error: too many sessions, "
 			    "try again later");
@@ -694,6 +795,11 @@ smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 			    MSG_NOSIGNAL | MSG_DONTWAIT);
 			c->how = SMTP_CLOSE_ABORT;
 			smtp_sess_close(s, c);
+			if (spare && (s->spare_fd = open("/dev/null",
+					  O_RDONLY | O_CLOEXEC)) < 0) {
+				smtp_listen_pause(s);
+				return;
+			}
 			continue;
 		}
 		c->events = 0;
@@ -708,6 +814,18 @@ smtp_accept(struct smtp_server *s, struct smtp_sock *lsk)
 	}
 }
 
+/* Whether session c is past one of its time bounds. */
+static bool
+smtp_sess_expired(
+    const struct smtp_server *s, const struct smtp_sess *c, uint64_t now)
+{
+	if (now - c->last_ms >= s->o.idle_ms)
+		return true;
+	if (now - c->start_ms >= s->o.session_ms)
+		return true;
+	return c->in_data && now - c->data_ms >= s->o.data_ms;
+}
+
 static void
 smtp_idle_scan(struct smtp_server *s, uint64_t now)
 {
@@ -716,7 +834,7 @@ smtp_idle_scan(struct smtp_server *s, uint64_t now)
 	s->last_scan_ms = now;
 	for (c = s->sessions; c != NULL; c = nx) {
 		nx = c->next;
-		if (now - c->last_ms < s->o.idle_ms)
+		if (!smtp_sess_expired(s, c, now))
 			continue;
 		c->how = SMTP_CLOSE_TIMEOUT;
 		if (c->tls == SMTP_TLS_HANDSHAKE || c->tls == SMTP_TLS_FAULT)
@@ -813,8 +931,16 @@ smtp_server_new(const struct world *w, const struct smtp_server_opts *o,
 	s->o = *o;
 	if (s->o.idle_ms == 0)
 		s->o.idle_ms = 60000;
+	if (s->o.data_ms == 0)
+		s->o.data_ms = 300000;
+	if (s->o.session_ms == 0)
+		s->o.session_ms = 600000;
 	if (s->o.max_sessions == 0)
 		s->o.max_sessions = 1024;
+	/* A session in DATA holds two descriptors (socket, message file):
+	 * half of the process's budget at most. */
+	s->o.max_sessions = fdlimit_bound(s->o.max_sessions, 4);
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->o.max_message == 0)
 		s->o.max_message = 10u << 20;
 	s->w = w;
@@ -939,8 +1065,11 @@ smtp_server_run(struct smtp_server *s)
 		scan = 250;
 	s->last_scan_ms = smtp_now_ms();
 	while (!stop) {
-		n = epoll_wait(s->epfd, evs, SMTP_EVENTS,
-		    s->n_sessions > 0 ? (int)scan : -1);
+		int timeout = s->n_sessions > 0 ? (int)scan : -1;
+
+		if (s->paused_until != 0)
+			timeout = FDLIMIT_PAUSE_MS / 4;
+		n = epoll_wait(s->epfd, evs, SMTP_EVENTS, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -972,6 +1101,8 @@ smtp_server_run(struct smtp_server *s)
 			}
 		}
 		now = smtp_now_ms();
+		if (s->paused_until != 0 && now >= s->paused_until)
+			smtp_listen_resume(s);
 		if (s->n_sessions > 0 && now - s->last_scan_ms >= scan)
 			smtp_idle_scan(s, now);
 	}
@@ -1026,6 +1157,8 @@ smtp_server_free(struct smtp_server *s)
 	for (i = 0; i < s->n_socks; i++)
 		close(s->socks[i].fd);
 	free(s->socks);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	handoff_clear(&s->ho);

@@ -30,17 +30,22 @@
  * client pipelined after STARTTLS is discarded (plaintext injection).
  * Limits: command lines 512 bytes, text lines 1000 (CRLF included; longer
  * is 500 5.5.2), 100 recipients (452 4.5.3), max_message (552 5.3.4),
- * 20 protocol errors (421 4.7.0 and close), idle_ms (421 4.4.2 and
- * close), max_sessions (421 4.3.2 at connect).  Messages are stored as
- * <maildir>/<time>.<pid>.<session>.<n>.eml: X-Danelab-* envelope header
- * lines (host, client, session, TLS, Mail-From, one Rcpt-To each), then
- * the message as received, dot-unstuffed, CRLF line ends.
+ * 20 protocol errors (421 4.7.0 and close), idle_ms, data_ms and
+ * session_ms (421 4.4.2 and close), max_sessions (421 4.3.2 at connect;
+ * also when the process is out of descriptors, and if even that cannot
+ * be sent the listeners rest 100 ms instead of spinning).  Messages are
+ * written to <maildir>/<time>.<pid>.<session>.<n>.eml.tmp as they arrive
+ * (never held in memory) and renamed to .eml when accepted: X-Danelab-*
+ * envelope header lines (host, client, session, TLS, Mail-From, one
+ * Rcpt-To each), then the message as received, dot-unstuffed, CRLF line
+ * ends; with the fsync option, on stable storage before the 250.
  * Events: smtp.connect, smtp.command, smtp.starttls, smtp.tls,
  * smtp.message, smtp.close (simulator/events/EVENTS.md).
  */
 #ifndef DL_SMTP_SMTP_SERVER_H
 #define DL_SMTP_SMTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,9 +59,24 @@ struct smtp_server_opts {
 	uint16_t port;		/* 0: each host's scen_host.port (25) */
 	struct evlog *log;	/* borrowed; NULL: no events */
 	const char *maildir;	/* store accepted messages here; NULL: no */
-	unsigned idle_ms;	/* idle timeout per session; 0: 60000 */
-	unsigned max_sessions;	/* concurrent sessions; 0: 1024 */
+	/*
+	 * Time bounds of a session, each answered 421 4.4.2 and close:
+	 * idle_ms without progress (a line handled, a TLS handshake done:
+	 * bytes dripped one at a time are no progress); data_ms for one
+	 * DATA, from the 354 to the final dot; session_ms in all.  RFC 5321
+	 * 4.5.3.2 gives minutes per step; a lab is faster.
+	 */
+	unsigned idle_ms;	/* 0: 60000 */
+	unsigned data_ms;	/* 0: 300000 */
+	unsigned session_ms;	/* 0: 600000 */
+	/*
+	 * Concurrent sessions; 0: 1024.  Bounded by a quarter of what the
+	 * process can open (fdlimit.h; a session in DATA holds two), so
+	 * that the 421 is reached before accept runs out of descriptors.
+	 */
+	unsigned max_sessions;
 	size_t max_message;	/* SIZE limit in bytes; 0: 10 MiB */
+	bool fsync;		/* fsync each stored message before 250 */
 	/*
 	 * Bind every host on this one address (tests, benchmarks); NULL:
 	 * each host on each of its own addresses.  With single_addr, host i

@@ -30,6 +30,8 @@
 #define SMTP_F_MAIL 0x08   /* inside a transaction: 503 */
 #define SMTP_F_RCPT 0x10   /* with at least one recipient: 503 */
 
+static void smtp_store_open(struct smtp_sess *c);
+
 struct smtp_cmd {
 	const char *verb;
 	unsigned flags;
@@ -61,10 +63,17 @@ smtp_sess_reset_tx(struct smtp_sess *c)
 	free(c->rcpts);
 	c->rcpts = NULL;
 	c->n_rcpts = 0;
-	free(c->data);
-	c->data = NULL;
-	c->data_len = c->data_cap = c->data_size = 0;
-	c->data_long = c->data_nul = false;
+	if (c->data_fp != NULL) {
+		(void)fclose(c->data_fp);
+		c->data_fp = NULL;
+	}
+	if (c->data_tmp != NULL) {
+		(void)unlink(c->data_tmp); /* not stored: no half message */
+		free(c->data_tmp);
+		c->data_tmp = NULL;
+	}
+	c->data_size = 0;
+	c->data_long = c->data_nul = c->data_werr = false;
 	c->in_data = false;
 }
 
@@ -313,7 +322,9 @@ static void
 smtp_cmd_data(struct smtp_sess *c, const char *args)
 {
 	c->in_data = true;
-	c->data_len = c->data_size = 0;
+	c->data_size = 0;
+	c->data_ms = smtp_now_ms();
+	smtp_store_open(c);
 	smtp_reply(c, "354 End data with <CR><LF>.<CR><LF>");
 }
 
@@ -468,26 +479,34 @@ smtp_command(struct smtp_sess *c, char *line, size_t len)
 
 /* ---- DATA ---- */
 
-static char *
-smtp_store(struct smtp_sess *c)
+/*
+ * The message is written to its file as it arrives, never held in
+ * memory: <maildir>/<time>.<pid>.<session>.<n>.eml.tmp gets the
+ * X-Danelab-* envelope lines at DATA, then each text line (dot-unstuffed,
+ * CRLF), and is renamed to its final name when the message is accepted
+ * (removed otherwise: smtp_sess_reset_tx).  A write error is remembered
+ * and answered 451 at the end.
+ */
+static void
+smtp_store_open(struct smtp_sess *c)
 {
 	const char *dir = c->srv->o.maildir;
 	char hb[256];
-	char *path, *tmp;
 	FILE *fp;
 	size_t i;
-	bool ok;
 
 	if (dir == NULL)
-		return NULL;
-	path = xasprintf("%s/%lld.%d.%llu.%u.eml", dir, (long long)time(NULL),
-	    (int)getpid(), (unsigned long long)c->id, ++c->srv->msg_seq);
-	tmp = xasprintf("%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		free(tmp);
-		free(path);
-		return NULL;
+		return;
+	c->data_tmp = xasprintf("%s/%lld.%d.%llu.%u.eml.tmp", dir,
+	    (long long)time(NULL), (int)getpid(), (unsigned long long)c->id,
+	    ++c->srv->msg_seq);
+	if ((fp = fopen(c->data_tmp, "wx")) == NULL) {
+		free(c->data_tmp);
+		c->data_tmp = NULL;
+		c->data_werr = true;
+		return;
 	}
+	c->data_fp = fp;
 	fprintf(
 	    fp, "X-Danelab-Host: %s\r\n", smtp_host_name(c, hb, sizeof(hb)));
 	fprintf(fp, "X-Danelab-Client: %s\r\n", c->peer);
@@ -500,17 +519,49 @@ smtp_store(struct smtp_sess *c)
 	fprintf(fp, "X-Danelab-Mail-From: <%s>\r\n", c->mail_from);
 	for (i = 0; i < c->n_rcpts; i++)
 		fprintf(fp, "X-Danelab-Rcpt-To: <%s>\r\n", c->rcpts[i]);
-	if (c->data_len > 0)
-		fwrite(c->data, 1, c->data_len, fp);
-	ok = fflush(fp) == 0 && !ferror(fp);
-	ok = (fclose(fp) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		free(tmp);
-		free(path);
+	if (ferror(fp))
+		c->data_werr = true;
+}
+
+/* One text line of the message, CRLF added. */
+static void
+smtp_store_line(struct smtp_sess *c, const char *line, size_t len)
+{
+	if (c->data_fp == NULL || c->data_werr)
+		return;
+	if ((len > 0 && fwrite(line, 1, len, c->data_fp) != len) ||
+	    fwrite("\r\n", 1, 2, c->data_fp) != 2)
+		c->data_werr = true;
+}
+
+/*
+ * Make the message file final: flushed (and with the fsync option on
+ * stable storage), renamed from .tmp.  Returns its path (owned), or NULL
+ * if there is no maildir or storing failed (the file is gone then).
+ */
+static char *
+smtp_store_finish(struct smtp_sess *c)
+{
+	FILE *fp = c->data_fp;
+	char *path;
+	size_t n;
+	bool ok;
+
+	if (fp == NULL)
 		return NULL;
+	c->data_fp = NULL;
+	ok = !c->data_werr && fflush(fp) == 0 && !ferror(fp);
+	if (ok && c->srv->o.fsync && fsync(fileno(fp)) != 0)
+		ok = false;
+	ok = fclose(fp) == 0 && ok;
+	n = strlen(c->data_tmp) - 4; /* without ".tmp" */
+	path = xstrndup(c->data_tmp, n);
+	if (!ok || rename(c->data_tmp, path) != 0) {
+		free(path);
+		return NULL; /* the .tmp goes in smtp_sess_reset_tx */
 	}
-	free(tmp);
+	free(c->data_tmp);
+	c->data_tmp = NULL;
 	return path;
 }
 
@@ -529,7 +580,7 @@ smtp_data_end(struct smtp_sess *c)
 	else if (c->data_nul)
 		smtp_reply(c, "500 5.6.0 Error: NUL character in message");
 	else {
-		path = smtp_store(c);
+		path = smtp_store_finish(c);
 		if (c->srv->o.maildir != NULL && path == NULL)
 			smtp_reply(c, "451 4.3.0 Error: cannot store message");
 		else {
@@ -581,8 +632,6 @@ smtp_data_end(struct smtp_sess *c)
 static void
 smtp_data_line(struct smtp_sess *c, const char *line, size_t len)
 {
-	size_t need;
-
 	if (len == 1 && line[0] == '.') {
 		smtp_data_end(c);
 		return;
@@ -596,17 +645,7 @@ smtp_data_line(struct smtp_sess *c, const char *line, size_t len)
 	c->data_size += len + 2;
 	if (c->data_size > c->srv->o.max_message)
 		return; /* counted, not kept: 552 at the end */
-	need = c->data_len + len + 2;
-	if (need > c->data_cap) {
-		c->data_cap = need < 8192 ? 8192 : need * 2;
-		if (c->data_cap > c->srv->o.max_message + 2)
-			c->data_cap = c->srv->o.max_message + 2;
-		c->data = xreallocarray(c->data, c->data_cap, 1);
-	}
-	memcpy(c->data + c->data_len, line, len);
-	c->data[c->data_len + len] = '\r';
-	c->data[c->data_len + len + 1] = '\n';
-	c->data_len += len + 2;
+	smtp_store_line(c, line, len);
 }
 
 static void
@@ -663,6 +702,7 @@ smtp_sess_input(struct smtp_sess *c)
 		}
 		len = (size_t)(nl - line) + 1;
 		c->in_off += len;
+		c->lines++; /* progress, for the line timeout */
 		if (c->discard_line) {
 			c->discard_line = false;
 			if (c->in_data)

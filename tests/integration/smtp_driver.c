@@ -3,13 +3,23 @@
  * SMTP integration tests and the benchmark (tests/bench/smtp_bench.py).
  *
  *   smtp_driver [-a ADDR] [-p PORT] [-e EVENTS] [-m MAILDIR] [-i IDLE_MS]
- *               [-n MAX_SESSIONS] [-P PHASE] SCENARIO
+ *               [-d DATA_MS] [-s SESSION_MS] [-n MAX_SESSIONS] [-P PHASE]
+ *               [-x N] [--fsync] SCENARIO
+ *   smtp_driver --help
  *
  * Every MX host is served on ADDR (default 127.0.0.1), host i on PORT + i
- * (PORT 0: ports the kernel picks).  Prints "ready PORT" (the first
- * host's port) on stdout once listening, then serves until SIGTERM or
- * SIGINT.  Exit 0, 1 if the server failed, 2 for bad usage or input.
+ * (PORT 0: ports the kernel picks).  -i, -d, -s, -n set the server's
+ * time bounds and session limit (smtp_server.h); --fsync makes every
+ * stored message reach stable storage before its 250 (with -m; for the
+ * benchmark's with/without-fsync pairing).  -x N opens N more descriptors
+ * once the server is up (tests: the rest of a process using descriptors,
+ * so that accept runs out before the session limit).  Prints "ready PORT"
+ * (the first host's port) on stdout once listening, then serves until
+ * SIGTERM or SIGINT.  Exit 0, 1 if the server failed, 2 for bad usage or
+ * input.
  */
+#include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +34,17 @@
 #include "simulator/zone/world.h"
 
 static struct smtp_server *srv;
+
+static int
+usage(FILE *fp, int rc)
+{
+	fprintf(fp,
+	    "usage: smtp_driver [-a addr] [-p port] "
+	    "[-e events] [-m maildir] [-i idle_ms] [-d data_ms] "
+	    "[-s session_ms] [-n max] [-P phase] [-x n] [--fsync] "
+	    "scenario\n");
+	return rc;
+}
 
 static void
 on_signal(int sig)
@@ -44,11 +65,17 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *fx = getenv("DANELAB_FIXTURES");
 	const char *events = NULL;
-	int ch, rc, phase = -1;
+	static const struct option lo[] = {
+	    {"fsync", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch, rc, phase = -1, extra = 0, i;
 
 	memset(&o, 0, sizeof(o));
 	o.single_addr = "127.0.0.1";
-	while ((ch = getopt(argc, argv, "a:p:e:m:i:n:P:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:p:e:m:i:d:s:n:P:x:", lo,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.single_addr = optarg;
@@ -65,23 +92,32 @@ main(int argc, char **argv)
 		case 'i':
 			o.idle_ms = (unsigned)atoi(optarg);
 			break;
+		case 'd':
+			o.data_ms = (unsigned)atoi(optarg);
+			break;
+		case 's':
+			o.session_ms = (unsigned)atoi(optarg);
+			break;
 		case 'n':
 			o.max_sessions = (unsigned)atoi(optarg);
+			break;
+		case 'x':
+			extra = atoi(optarg);
+			break;
+		case 'F':
+			o.fsync = true;
 			break;
 		case 'P':
 			phase = atoi(optarg);
 			break;
+		case 'h':
+			return usage(stdout, 0);
 		default:
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr,
-		    "usage: smtp_driver [-a addr] [-p port] "
-		    "[-e events] [-m maildir] [-i idle_ms] "
-		    "[-n max] [-P phase] scenario\n");
-		return 2;
-	}
+	if (optind != argc - 1)
+		return usage(stderr, 2);
 	if (fx == NULL)
 		fx = DANELAB_FIXTURES_DIR;
 	dl_diags_init(&d);
@@ -107,6 +143,9 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < extra; i++)
+		if (open("/dev/null", O_RDONLY | O_CLOEXEC) < 0)
+			break;
 	printf("ready %u\n", smtp_server_port(srv));
 	fflush(stdout);
 	rc = smtp_server_run(srv);

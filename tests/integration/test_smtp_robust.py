@@ -17,6 +17,17 @@ picks) and checks, printing TAP:
   - the session limit: one client over it gets 421 4.3.2;
   - SIGTERM with sessions open: each still gets its smtp.close (how
     server-abort), every smtp.connect has its smtp.close;
+  - out of descriptors (RLIMIT_NOFILE 256, more idle connections than
+    that; once with the session limit reached first, once with the rest
+    of the process holding descriptors so that accept fails first): the
+    server uses no CPU while idle, a new client gets 421 4.3.2 (or is
+    served), and a session already open completes a transaction;
+  - time bounds: a client dripping a command one byte at a time, one
+    sending NOOP forever and one dripping DATA lines are each closed with
+    421 4.4.2 after the idle, session and DATA bounds;
+  - DATA is not held in memory: 40 concurrent 9.5 MB messages leave the
+    server's peak RSS far below their size, and one stored in the
+    maildir arrives whole (size, digest), with no .tmp left;
   - real clients in every STARTTLS mode (on, off, reject,
     handshake-failure, the last three as scenario faults):
     `openssl s_client -starttls smtp` and `swaks --tls`, checking what
@@ -27,8 +38,11 @@ product that fails to start is a failure, never a skip).
 """
 
 import asyncio
+import hashlib
 import json
 import os
+import resource
+import select
 import shutil
 import socket
 import ssl
@@ -51,13 +65,18 @@ def check(ok, what, diag=None):
     sys.stdout.flush()
 
 
-def start_driver(driver, scenario, events, idle_ms=None, extra=()):
+def start_driver(driver, scenario, events, idle_ms=None, extra=(),
+                 nofile=None):
     args = [driver, "-p", "0", "-e", events] + list(extra)
     if idle_ms is not None:
         args += ["-i", str(idle_ms)]
     args.append(scenario)
+
+    def limit():
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=limit)
     line = p.stdout.readline()
     if not line.startswith("ready "):
         p.kill()
@@ -295,6 +314,252 @@ def real_clients(driver, scenario, tmp):
             stop_driver(p)
 
 
+# ------------------------------------------------- bounded resources
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return -1.0
+
+
+def greeting(port, timeout=2.0):
+    """The code of the first reply a new client gets (None: none)."""
+    try:
+        c = Client(port, timeout=timeout)
+    except OSError:
+        return None
+    try:
+        return c.reply()[0]
+    except OSError:
+        return None
+    finally:
+        c.close()
+
+
+def fd_exhaustion(driver, scenario, tmp, what, extra):
+    """RLIMIT_NOFILE 256 and 400 idle connections: no busy loop, 421."""
+    ev = os.path.join(tmp, "ev-fd-%s.jsonl" % what.split()[0])
+    p, port = start_driver(driver, scenario, ev, extra=extra, nofile=256)
+    check(p is not None, "smtp_driver started (RLIMIT_NOFILE 256, %s)" % what)
+    if p is None:
+        return
+    idle = []
+    try:
+        first = Client(port)
+        first.reply()
+        for _ in range(400):
+            try:
+                idle.append(socket.create_connection(("127.0.0.1", port),
+                                                     timeout=5))
+            except OSError:
+                break
+        time.sleep(0.5)
+        c0 = cpu_seconds(p.pid)
+        time.sleep(3.0)
+        used = cpu_seconds(p.pid) - c0
+        check(used < 0.3, "%s: %d idle connections, the server used %.2f s "
+              "CPU in 3 s (no busy loop)" % (what, len(idle), used))
+        code = greeting(port)
+        check(code in (421, 220), "%s: a new client is answered (%r)"
+              % (what, code))
+        # The limit is (256 - 64) / 4 = 48 sessions (fdlimit.h): fewer
+        # accepted means accept ran out of descriptors first.
+        time.sleep(0.2)
+        n = count_events(ev, "smtp.connect", accepted=True)
+        check((n < 48) == ("-x" in extra),
+              "%s: %d sessions accepted (the limit is 48)" % (what, n))
+        ok = (first.cmd(b"HELO x") == 250 and
+              first.cmd(b"MAIL FROM:<s@x.org>") == 250 and
+              first.cmd(b"RCPT TO:<a@example.net>") == 250 and
+              first.cmd(b"DATA") == 354 and
+              first.cmd(b"hello\r\n.") == 250)
+        check(ok, "%s: a session opened before completes a transaction"
+              % what)
+        first.close()
+        for c in idle:
+            c.close()
+        idle = []
+        time.sleep(0.5)
+        check(full_session(port), "%s: serving again once the idle "
+              "clients left" % what)
+    except OSError as e:
+        check(False, "%s: %r" % (what, e))
+    finally:
+        for c in idle:
+            c.close()
+        stop_driver(p)
+
+
+def time_bounds(driver, scenario, tmp):
+    ev = os.path.join(tmp, "ev-time.jsonl")
+    p, port = start_driver(driver, scenario, ev, idle_ms=800,
+                           extra=["-d", "1500", "-s", "4000"])
+    check(p is not None, "smtp_driver started (idle 800 ms, DATA 1.5 s, "
+          "session 4 s)")
+    if p is None:
+        return
+
+    def drip(c, chunks, gap):
+        """Send chunks with a gap; the time 421 4.4.2 came, or None."""
+        t0 = time.monotonic()
+        got = b""
+        for ch in chunks:
+            try:
+                c.s.sendall(ch)
+            except OSError:
+                break
+            end = time.monotonic() + gap
+            while time.monotonic() < end:
+                r, _, _ = select.select([c.s], [], [],
+                                        end - time.monotonic())
+                if not r:
+                    break
+                try:
+                    data = c.s.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    return None
+                got += data
+                if b"421 4.4.2" in got:
+                    return time.monotonic() - t0
+        return None
+
+    try:
+        c = Client(port)
+        c.reply()
+        dt = drip(c, [b"N", b"O", b"O", b"P", b" "] * 10, 0.3)
+        c.close()
+        check(dt is not None and dt < 2.5, "a command dripped a byte at a "
+              "time: 421 4.4.2 after the idle bound (%r s)" % dt)
+        c = Client(port)
+        c.reply()
+        dt = drip(c, [b"NOOP\r\n"] * 40, 0.3)
+        c.close()
+        check(dt is not None and 3.5 < dt < 6.0, "NOOP forever: 421 4.4.2 "
+              "after the session bound (%r s)" % dt)
+        c = Client(port)
+        c.reply()
+        c.cmd(b"HELO x")
+        c.cmd(b"MAIL FROM:<s@x.org>")
+        c.cmd(b"RCPT TO:<a@example.net>")
+        c.cmd(b"DATA")
+        dt = drip(c, [b"line\r\n"] * 40, 0.2)
+        c.close()
+        check(dt is not None and dt < 3.0, "DATA dripped a line at a time: "
+              "421 4.4.2 after the DATA bound (%r s)" % dt)
+        check(full_session(port), "still serving after the time bounds")
+    finally:
+        stop_driver(p)
+
+
+BIG = 9500 * 1024
+
+
+async def big_message(port, body_line, n_lines, sent, all_sent, n):
+    """One message; the final dot only once all n sent their text."""
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+
+    async def reply():
+        while True:
+            line = await r.readline()
+            if not line:
+                return None
+            if line[3:4] == b" ":
+                return int(line[:3])
+    try:
+        if await reply() != 220:
+            return False
+        for cmd, want in ((b"HELO big", 250),
+                          (b"MAIL FROM:<s@example.org>", 250),
+                          (b"RCPT TO:<a@example.net>", 250),
+                          (b"DATA", 354)):
+            w.write(cmd + b"\r\n")
+            await w.drain()
+            if await reply() != want:
+                return False
+        block = body_line * 64
+        for _ in range(n_lines // 64):
+            w.write(block)
+            await w.drain()
+        sent.append(1)
+        if len(sent) == n:
+            all_sent.set()
+        await all_sent.wait()
+        await asyncio.sleep(0.2)  # the server has read it all
+        w.write(b".\r\nQUIT\r\n")
+        await w.drain()
+        return await reply() == 250
+    finally:
+        w.close()
+
+
+async def many_big(port, n, body_line, n_lines):
+    sent, all_sent = [], asyncio.Event()
+    res = await asyncio.gather(*[big_message(port, body_line, n_lines,
+                                             sent, all_sent, n)
+                                 for _ in range(n)],
+                               return_exceptions=True)
+    return sum(1 for x in res if x is True)
+
+
+def data_memory(driver, scenario, tmp):
+    ev = os.path.join(tmp, "ev-big.jsonl")
+    body_line = b"x" * 998 + b"\r\n"
+    n_lines = BIG // len(body_line) // 64 * 64
+    p, port = start_driver(driver, scenario, ev)
+    check(p is not None, "smtp_driver started (40 x 9.5 MB)")
+    if p is not None:
+        try:
+            base = peak_rss_mb(p.pid)
+            ok = asyncio.run(many_big(port, 40, body_line, n_lines))
+            peak = peak_rss_mb(p.pid)
+            check(ok == 40 and peak < base + 64,
+                  "40 concurrent 9.5 MB messages: %d accepted, peak RSS "
+                  "%.1f MB (%.1f MB at start; the messages are %d MB)"
+                  % (ok, peak, base, 40 * n_lines * len(body_line) >> 20))
+        finally:
+            stop_driver(p)
+    mail = os.path.join(tmp, "maildir")
+    os.mkdir(mail)
+    ev = os.path.join(tmp, "ev-stored.jsonl")
+    p, port = start_driver(driver, scenario, ev,
+                           extra=["-m", mail, "--fsync"])
+    check(p is not None, "smtp_driver started (maildir, --fsync)")
+    if p is None:
+        return
+    try:
+        ok = asyncio.run(many_big(port, 1, body_line, n_lines))
+        time.sleep(0.1)
+        names = sorted(os.listdir(mail))
+        want = hashlib.sha256(body_line * n_lines).hexdigest()
+        got = None
+        if len(names) == 1 and names[0].endswith(".eml"):
+            with open(os.path.join(mail, names[0]), "rb") as f:
+                data = f.read()
+            if body_line in data:
+                got = hashlib.sha256(
+                    data[data.index(body_line):]).hexdigest()
+        check(ok == 1 and got == want, "a 9.5 MB message stored whole in "
+              "the maildir, no .tmp left (%r)" % names)
+        msg = [e for e in read_events(ev) if e["ev"] == "smtp.message"]
+        check(msg and msg[-1]["size"] == n_lines * len(body_line) and
+              msg[-1]["accepted"] is True and
+              msg[-1]["path"] == os.path.join(mail, names[0]),
+              "smtp.message: size and path of the stored message",
+              msg[-1:])
+    finally:
+        stop_driver(p)
+
 
 def main():
     if len(sys.argv) < 3:
@@ -481,6 +746,11 @@ def main():
           "server-abort, starttls_offered per their EHLO); every "
           "smtp.connect has its smtp.close", aborted)
 
+    fd_exhaustion(driver, scenario, tmp, "session limit first", [])
+    fd_exhaustion(driver, scenario, tmp, "accept fails first",
+                  ["-x", "210"])
+    time_bounds(driver, scenario, tmp)
+    data_memory(driver, scenario, tmp)
     real_clients(driver, scenario, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % len(results))

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -1979,6 +1980,171 @@ test_server_tcp_limits(void **state)
 	ts_free(s);
 }
 
+/* One TCP query on fd; false if it was not answered (closed). */
+static bool
+tcp_query_sent(int fd)
+{
+	uint8_t *q, ans[2 + DNS_MSG_MAX];
+	size_t l;
+	bool ok;
+
+	q = query_wire("example.net.", LDNS_RR_TYPE_SOA, &ASK_PLAIN, &l);
+	ans[0] = (uint8_t)(l >> 8);
+	ans[1] = (uint8_t)l;
+	memcpy(ans + 2, q, l);
+	free(q);
+	ok = send(fd, ans, 2 + l, MSG_NOSIGNAL) == (ssize_t)(2 + l) &&
+	    read_full(fd, ans, 2) &&
+	    read_full(fd, ans + 2, (size_t)ans[0] << 8 | ans[1]);
+	return ok;
+}
+
+static long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Slow clients cannot hold a slot: bytes dripped are no progress (the
+ * idle timer does not restart on them), and a connection that keeps
+ * asking is closed at its lifetime.
+ */
+static void
+test_server_tcp_slow(void **state)
+{
+	struct scenario *s = ts_world(SCEN_DENIAL_NSEC);
+	struct world *w = build_at(s, NOW);
+	struct dns_server_opts o;
+	struct dns_server *srv = NULL;
+	struct dl_diags d;
+	struct timespec t0;
+	pthread_t th;
+	long ms = -1;
+	int c, i;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.single_addr = "127.0.0.1";
+	o.tcp_idle_ms = 500;
+	o.tcp_life_ms = 1500;
+	dl_diags_init(&d);
+	assert_int_equal(new_on_free_port(w, &o, &srv, &d), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_server, srv), 0);
+
+	/* A length prefix, then a byte every 100 ms: closed at the idle
+	 * bound, not kept alive by the bytes. */
+	c = connect_to(SOCK_STREAM, o.port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(send(c, "\0\x40", 2, MSG_NOSIGNAL), 2);
+	for (i = 0; i < 40 && ms < 0; i++) {
+		(void)send(c, "x", 1, MSG_NOSIGNAL);
+		if (closed_within(c, 100))
+			ms = elapsed_ms(&t0);
+	}
+	close(c);
+	assert_true(ms >= 400 && ms < 2000);
+
+	/* A whole query every 100 ms: closed at the lifetime. */
+	c = connect_to(SOCK_STREAM, o.port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (ms = -1, i = 0; i < 40 && ms < 0; i++)
+		if (!tcp_query_sent(c) || closed_within(c, 100))
+			ms = elapsed_ms(&t0);
+	close(c);
+	assert_true(ms >= 1400 && ms < 3000);
+
+	dns_server_stop(srv);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	dns_server_free(srv);
+	world_free(w);
+	dl_diags_clear(&d);
+	ts_free(s);
+}
+
+/* CPU time of the whole process (the server's thread included), ms. */
+static long
+cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/*
+ * Out of descriptors: the listener rests instead of being reported
+ * readable again and again (a busy loop), and TCP is served again once
+ * descriptors are free.
+ */
+static void
+test_server_tcp_emfile(void **state)
+{
+	struct scenario *s = ts_world(SCEN_DENIAL_NSEC);
+	struct world *w = build_at(s, NOW);
+	struct dns_server_opts o;
+	struct dns_server *srv = NULL;
+	struct rlimit old, low;
+	struct dl_diags d;
+	pthread_t th;
+	int fds[32], probe, n, i, c;
+	long used;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.single_addr = "127.0.0.1";
+	dl_diags_init(&d);
+	assert_int_equal(new_on_free_port(w, &o, &srv, &d), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_server, srv), 0);
+
+	/* The clients' sockets first, then room for three more
+	 * descriptors only: the server accepts three, then runs out. */
+	for (n = 0; n < 32; n++)
+		assert_true((fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	low = old;
+	low.rlim_cur = (rlim_t)probe + 3;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (i = 0; i < n; i++) {
+		struct sockaddr_in sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons(o.port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(
+		    connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	usleep(200 * 1000);
+	used = cpu_ms();
+	usleep(1000 * 1000);
+	used = cpu_ms() - used;
+	print_message("# %d connections, %ld ms CPU in 1 s\n", n, used);
+	assert_true(used < 300);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Served again. */
+	c = connect_to(SOCK_STREAM, o.port);
+	tcp_query(c);
+	close(c);
+
+	dns_server_stop(srv);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	dns_server_free(srv);
+	world_free(w);
+	dl_diags_clear(&d);
+	ts_free(s);
+}
+
 static void
 test_server_errors(void **state)
 {
@@ -2046,6 +2212,8 @@ main(void)
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_server),
 	    cmocka_unit_test(test_server_tcp_limits),
+	    cmocka_unit_test(test_server_tcp_slow),
+	    cmocka_unit_test(test_server_tcp_emfile),
 	    cmocka_unit_test(test_server_errors),
 	};
 

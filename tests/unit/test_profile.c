@@ -281,6 +281,45 @@ test_bad_profiles(void **state)
 	}
 }
 
+/*
+ * The pattern bound: what glibc's regcomp would blow up on is refused
+ * before it sees it, with the offset; what real profiles write passes.
+ */
+static void
+test_pattern_bound(void **state)
+{
+	static const struct {
+		const char *pat;
+		int rc;
+		size_t where;
+	} t[] = {
+	    {"^Verified TLS connection established to ([^[]+)\\[", 0, 0},
+	    {"a{1,255}", 0, 0},
+	    {"(x+)(x+)(x+)(x+)(x+)(x+)(x+)(x+)(x+)(x+)", 0, 0},
+	    {"[]+{}()]+*?", 0, 0},		/* all literal in brackets */
+	    {"[[:alpha:]]+[[.-.]]", 0, 0},
+	    {"\\(\\+\\+\\+", 0, 0},		/* escaped: literals */
+	    {"a{2,1}", 0, 0},			/* regcomp's error */
+	    {"a++++++++++++++++++++", DL_EINVAL, 12},
+	    {"((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+", DL_EINVAL, 33},
+	    {"(ab){300}", DL_EINVAL, 4},
+	    {"((a{1,100}){1,100})", DL_EINVAL, 11},
+	    {"(((((((((((((((((x)))))))))))))))))", DL_EINVAL, 16},
+	    {"(a*)*b\\1", DL_EINVAL, 6},
+	};
+	char why[128];
+	size_t i, at;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		at = 0;
+		if (profile_pattern_check(t[i].pat, &at, why, sizeof(why)) !=
+		    t[i].rc || at != t[i].where)
+			fail_msg("%s: want %d at %zu, got at %zu", t[i].pat,
+			    t[i].rc, t[i].where, at);
+	}
+}
+
 /* A profile file over PROFILE_MAX_FILE is refused before parsing. */
 static void
 test_too_big(void **state)
@@ -844,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_claims_swaks),
 		cmocka_unit_test(test_diagnoses_checkers),
 		cmocka_unit_test(test_claims_rules),
+		cmocka_unit_test(test_pattern_bound),
 	};
 	const char *tests_dir = getenv("DANELAB_TESTS");
 	char root[PATH_MAX];

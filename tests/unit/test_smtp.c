@@ -743,6 +743,22 @@ test_long_line_nul(void **state)
 	stop();
 }
 
+/* Files in the maildir (messages stored, or half-written ones left). */
+static int
+maildir_files(void)
+{
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	assert_non_null(dir = opendir(F.maildir));
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
 static void
 test_size_limit(void **state)
 {
@@ -781,6 +797,8 @@ test_size_limit(void **state)
 	cl_close(&c);
 	assert_true(ev_has(
 	    "\"ev\":\"smtp.message\"", "\"size\":12000", "\"code\":552"));
+	/* Written as it came, removed when refused. */
+	assert_int_equal(maildir_files(), 0);
 	stop();
 }
 
@@ -892,6 +910,8 @@ test_abrupt(void **state)
 	}
 	assert_true(
 	    ev_has("\"ev\":\"smtp.close\"", "\"how\":\"client-eof\"", NULL));
+	/* The message cut off mid-DATA left no file behind. */
+	assert_int_equal(maildir_files(), 0);
 	stop();
 }
 
