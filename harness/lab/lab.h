@@ -42,9 +42,13 @@
  * either; only the temporary directory, which the caller removes, stays
  * then.
  *
- * Signals: the command, the supervisor and danelab share danelab's
- * process group, so a Ctrl-C at the terminal reaches all three: the
- * supervisor and danelab ignore SIGINT and SIGQUIT while a command runs
+ * Signals: the supervisor and danelab share danelab's process group; the
+ * command has one of its own (the sandbox's: its own session for run's
+ * clients, its own foreground process group on the terminal for a
+ * shell), so that its kill(0, ...) reaches nothing outside.  A Ctrl-C at
+ * the terminal reaches the command's group; a SIGINT or SIGQUIT sent to
+ * danelab's process group reaches the supervisor, which passes it on to
+ * the command's group; danelab itself ignores both while a command runs
  * (an interactive shell handles its own Ctrl-C; another command usually
  * dies of it, which ends the lab).  SIGTERM or SIGHUP to danelab is
  * forwarded to the supervisor and by it to the command, which is killed

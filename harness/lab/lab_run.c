@@ -288,6 +288,15 @@ lab_wait(int sfd, int ctl, pid_t child)
 			default: /* SIGINT, SIGQUIT */
 				if (child <= 0)
 					return 0;
+				/*
+				 * The command has a process group of its own
+				 * (the sandbox's): a Ctrl-C at the terminal
+				 * reached it directly, as the foreground
+				 * group, and not us.  Ours came from a kill of
+				 * danelab's process group: pass it on.
+				 */
+				if (kill(-child, (int)si.ssi_signo) != 0)
+					kill(child, (int)si.ssi_signo);
 				break;
 			}
 		}
