@@ -287,14 +287,12 @@ lab_tmp_create(const char *kind, char *out, size_t len, struct dl_diags *d)
 	return 0;
 }
 
-void
-lab_tmp_release(const char *dir, const char *moved_to)
+/* Drop the lock held on dir (closing its descriptor releases it). */
+static void
+lab_tmp_forget(const char *dir)
 {
-	char lock[PATH_MAX];
 	size_t i;
 
-	if (fmt_buf(lock, sizeof(lock), "%s/%s", moved_to, LAB_TMP_LOCK) == 0)
-		unlink(lock);
 	for (i = 0; i < LAB_TMP_MAX; i++) {
 		if (strcmp(lab_tmp_held[i].dir, dir) == 0) {
 			close(lab_tmp_held[i].fd);
@@ -305,20 +303,22 @@ lab_tmp_release(const char *dir, const char *moved_to)
 }
 
 void
+lab_tmp_release(const char *dir, const char *moved_to)
+{
+	char lock[PATH_MAX];
+
+	if (fmt_buf(lock, sizeof(lock), "%s/%s", moved_to, LAB_TMP_LOCK) == 0)
+		unlink(lock);
+	lab_tmp_forget(dir);
+}
+
+void
 lab_tmp_remove(const char *dir)
 {
-	size_t i;
-
 	if (dir == NULL || dir[0] == '\0')
 		return;
 	lab_rmtree(dir);
-	for (i = 0; i < LAB_TMP_MAX; i++) {
-		if (strcmp(lab_tmp_held[i].dir, dir) == 0) {
-			close(lab_tmp_held[i].fd);
-			lab_tmp_held[i].dir[0] = '\0';
-			break;
-		}
-	}
+	lab_tmp_forget(dir);
 }
 
 void
