@@ -111,15 +111,18 @@ def check_fifos(tap, danelab, src):
         os.mkfifo(os.path.join(sub, "x.yaml"))
         empty = os.path.join(tmp, "empty.jsonl")
         open(empty, "w").close()
+        # A scenario by path: this test also runs over worlds/, which has
+        # no control/ of its own.
+        scen = os.path.join(src, "scenarios", "control", "valid-dane-ee.yaml")
         cases = [
             (["check", fifo], "check FIFO"),
             (["check", sub], "check DIR with a FIFO inside"),
             (["check", "--client", fifo], "check --client FIFO"),
             (["report", "show", fifo], "report show FIFO"),
             (["report", "merge", fifo, fifo], "report merge FIFO"),
-            (["score", "control/valid-dane-ee", "--events", fifo],
+            (["score", scen, "--events", fifo],
              "score --events FIFO"),
-            (["score", "control/valid-dane-ee", "--events", empty,
+            (["score", scen, "--events", empty,
               "--client-output", fifo, "--status", "0"], "score --client-output FIFO"),
         ]
         cell = os.path.join(tmp, "cell")
