@@ -61,6 +61,59 @@ int cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out);
 int cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n);
 
 /*
+ * Selecting scenarios (run, list; cli_select.c).  The arguments are
+ * catalogue ids, folders ("dnssec/"), globs over ids (fnmatch(3)
+ * without FNM_PATHNAME: '*' matches '/' too) or scenario files; none:
+ * the whole catalogue.  Then --tag: every positive tag must be among
+ * a scenario's tags, no "!tag" may be.
+ */
+#define CLI_MAX_TAGS 32
+#define CLI_MAX_TAG_LEN 64
+
+struct cli_select {
+	const char *tags[CLI_MAX_TAGS];	/* --tag, "!tag" leaves out */
+	size_t n_tags;
+	struct scenario **cat;	/* the catalogue, owned */
+	size_t n_cat;
+	struct scenario **extra;	/* scenario files named, owned */
+	size_t n_extra;
+	struct scenario **sel;	/* the selection, in argument order,
+				 * borrowed from cat and extra */
+	size_t n_sel;
+};
+
+/* --tag arg of verb into cs.  0 or CLI_EXIT_USAGE (said why). */
+int cli_select_tag(const struct cli_ctx *ctx, const char *verb,
+    struct cli_select *cs, const char *arg);
+
+/*
+ * Load the catalogue and select from it by args (n_args) and cs's
+ * tags.  An argument that selects nothing, a tag no scenario has, or
+ * tags that leave nothing of the selection, is an error.  0 or
+ * CLI_EXIT_USAGE (said why); cli_select_clear in either case.
+ */
+int cli_select(struct cli_ctx *ctx, const char *verb, char **args,
+    size_t n_args, struct cli_select *cs);
+void cli_select_clear(struct cli_select *cs);
+
+struct run_report;
+struct run_result;
+
+/*
+ * Did the result not pass: FAIL, HANG, ERROR or XPASS.  PASS, SKIP
+ * (the client cannot do it: rerunning will not change that) and XFAIL
+ * (a documented deviation) did not fail.
+ */
+bool cli_result_failed(const struct run_result *r);
+
+/*
+ * Has rep a failed result of scenario, client (NULL: any) and policy
+ * (-1: any)?  For timelines: any phase's.
+ */
+bool cli_cell_failed(const struct run_report *rep, const char *scenario,
+    const char *client, int policy);
+
+/*
  * An expectation as people read it: the primary action, then the other
  * acceptable ones in enum order, joined by '|' ("opportunistic|auth");
  * just the primary when accept holds nothing else.  Returns buf.

@@ -317,9 +317,11 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "tag", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_verb *v = cli_verb_find("list");
+	struct cli_select cs;
 	struct scenario **list;
 	struct json_writer j;
 	char b1[256], b2[256];
@@ -327,7 +329,8 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	enum { LIST_TEXT, LIST_JSON, LIST_MARKDOWN } fmt = LIST_TEXT;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+	memset(&cs, 0, sizeof(cs));
+	while ((c = getopt_long(argc, argv, "f:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "json") == 0) {
@@ -343,17 +346,22 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case 't':
+			if (cli_select_tag(ctx, "list", &cs, optarg) != 0)
+				return CLI_EXIT_USAGE;
+			break;
 		default:
 			cli_verb_usage(ctx, v, false);
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		cli_verb_usage(ctx, v, false);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = cli_catalogue(ctx, &list, &n)) != 0)
+	if ((rc = cli_select(ctx, "list", argv + optind,
+	    (size_t)(argc - optind), &cs)) != 0) {
+		cli_select_clear(&cs);
 		return rc;
+	}
+	list = cs.sel;
+	n = cs.n_sel;
 	if (fmt == LIST_MARKDOWN) {
 		list_markdown(list, n);
 	} else if (fmt == LIST_JSON) {
@@ -377,6 +385,6 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		printf("%zu scenario%s\n", n, n == 1 ? "" : "s");
 	}
-	scenario_list_free(list, n);
+	cli_select_clear(&cs);
 	return CLI_EXIT_OK;
 }

@@ -44,22 +44,6 @@ parse_shard(const char *arg, unsigned *k, unsigned *n)
 	return 0;
 }
 
-/*
- * Does scenario s match the argument: its id, its file, or a folder of
- * the catalogue ("dnssec" or "dnssec/")?
- */
-static bool
-selects(const struct scenario *s, const char *arg)
-{
-	size_t n = strlen(arg);
-
-	if (strcmp(s->id, arg) == 0)
-		return true;
-	if (n > 0 && arg[n - 1] == '/')
-		n--;
-	return n > 0 && strncmp(s->id, arg, n) == 0 && s->id[n] == '/';
-}
-
 static int usage_error(struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -87,12 +71,17 @@ struct run_args {
 	size_t n_outputs;
 	const char *paths[RUN_MAX_FORMATS];
 	bool list_only, verbose, no_progress;
+	bool clients_given;	/* --client, else the default or the
+				 * report's (--rerun-failed) */
+	const char *rerun;	/* --rerun-failed REPORT.json */
+	struct cli_select *cs;	/* --tag goes here */
 };
 
-/* The scenarios of a run: the selection, the controls, owned files. */
+/* The scenarios of a run: the selection and the catalogue's controls. */
 struct run_sel {
-	struct scenario **cat, **sel, **ctl, **extra;
-	size_t n_cat, n_sel, n_ctl, n_extra;
+	struct cli_select cs;
+	struct scenario **ctl;
+	size_t n_ctl;
 };
 
 /*
@@ -146,6 +135,8 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"time-scale", required_argument, NULL, 'T'},
 	    {"events-limit", required_argument, NULL, 'E'},
 	    {"writable", required_argument, NULL, 'W'},
+	    {"tag", required_argument, NULL, 't'},
+	    {"rerun-failed", required_argument, NULL, 'R'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -159,12 +150,20 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	o->time_scale = 1.0;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
-	while ((c = getopt_long(argc, argv, "c:P:j:s:f:o:kvl", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "c:P:j:s:f:o:kvlt:", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'c':
 			if (parse_clients(ctx, optarg, a) != 0)
 				return CLI_EXIT_USAGE;
+			a->clients_given = true;
+			break;
+		case 't':
+			if (cli_select_tag(ctx, "run", a->cs, optarg) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'R':
+			a->rerun = optarg;
 			break;
 		case 'P':
 			if (strcmp(optarg, "both") == 0)
@@ -237,7 +236,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (a->n_clients == 0)
+	if (a->n_clients == 0 && a->rerun == NULL)
 		a->client_names[a->n_clients++] = (char *)"reference";
 	if (a->n_formats == 0)
 		a->formats[a->n_formats++] = REPORT_TEXT;
@@ -249,51 +248,113 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 }
 
 /*
- * The scenarios the arguments name (ids, folders, files; none: the
- * catalogue) and the catalogue's controls.  0 or CLI_EXIT_USAGE.
+ * The scenarios the arguments name (cli_select) and the catalogue's
+ * controls.  0 or CLI_EXIT_USAGE.
  */
 static int
 select_scenarios(struct cli_ctx *ctx, int argc, char **argv,
     struct run_sel *r)
 {
-	size_t i, j, k;
-	struct stat st;
-	bool any, dup;
+	struct cli_select *cs = &r->cs;
+	size_t i;
 
-	if (cli_catalogue(ctx, &r->cat, &r->n_cat) != 0)
+	if (cli_select(ctx, "run", argv + optind, (size_t)(argc - optind),
+	    cs) != 0)
 		return CLI_EXIT_USAGE;
-	r->sel = xcalloc(r->n_cat + (size_t)argc + 1, sizeof(*r->sel));
-	r->extra = xcalloc((size_t)argc + 1, sizeof(*r->extra));
-	r->ctl = xcalloc(r->n_cat + 1, sizeof(*r->ctl));
-	for (i = 0; i < r->n_cat; i++)
-		if (run_is_control(r->cat[i]))
-			r->ctl[r->n_ctl++] = r->cat[i];
-	if (optind >= argc)
-		for (i = 0; i < r->n_cat; i++)
-			r->sel[r->n_sel++] = r->cat[i];
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		any = false;
-		for (j = 0; j < r->n_cat; j++)
-			if (selects(r->cat[j], argv[i])) {
-				for (k = 0, dup = false; k < r->n_sel; k++)
-					dup |= r->sel[k] == r->cat[j];
-				if (!dup)
-					r->sel[r->n_sel++] = r->cat[j];
-				any = true;
-			}
-		if (any)
-			continue;
-		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
-			if (cli_scenario(ctx, argv[i],
-			    &r->extra[r->n_extra]) != 0)
-				return CLI_EXIT_USAGE;
-			r->sel[r->n_sel++] = r->extra[r->n_extra++];
-			continue;
-		}
-		fprintf(stderr, "%s run: %s: no such scenario, folder or file "
-		    "(try '%s list')\n", ctx->prog, argv[i], ctx->prog);
+	r->ctl = xcalloc(cs->n_cat + 1, sizeof(*r->ctl));
+	for (i = 0; i < cs->n_cat; i++)
+		if (run_is_control(cs->cat[i]))
+			r->ctl[r->n_ctl++] = cs->cat[i];
+	return 0;
+}
+
+/* run_opts.cell_filter of --rerun-failed: arg is the old report. */
+static bool
+cell_failed(const struct run_cell *c, const void *arg)
+{
+	return cli_cell_failed(arg, c->s->id, c->client->name,
+	    (int)c->policy);
+}
+
+/*
+ * --rerun-failed: read the report into old; without --client, the
+ * clients are those with a failed result, in the report's order.
+ * 0, or CLI_EXIT_OK with *nothing set when nothing failed, or
+ * CLI_EXIT_USAGE (said why).
+ */
+static int
+rerun_load(struct cli_ctx *ctx, struct run_args *a, struct run_report *old,
+    bool *nothing)
+{
+	struct dl_diags d;
+	size_t i, j, n_failed = 0;
+	int rc;
+
+	dl_diags_init(&d);
+	rc = report_read_json(a->rerun, old, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	if (rc != 0)
 		return CLI_EXIT_USAGE;
+	for (i = 0; i < old->n_results; i++) {
+		const struct run_result *r = &old->results[i];
+
+		if (!cli_result_failed(r))
+			continue;
+		n_failed++;
+		if (a->clients_given)
+			continue;
+		for (j = 0; j < a->n_clients; j++)
+			if (strcmp(a->client_names[j], r->client) == 0)
+				break;
+		if (j < a->n_clients)
+			continue;
+		if (a->n_clients == RUN_MAX_CLIENTS)
+			return usage_error(ctx, "--rerun-failed %s: more than "
+			    "%d clients failed; name some with --client",
+			    a->rerun, RUN_MAX_CLIENTS);
+		a->client_names[a->n_clients++] = r->client;
 	}
+	if (n_failed == 0) {
+		printf("%s: nothing failed (%zu result%s), nothing to run\n",
+		    a->rerun, old->n_results, old->n_results == 1 ? "" : "s");
+		*nothing = true;
+	}
+	return 0;
+}
+
+/*
+ * --rerun-failed: keep the selected scenarios with a failed result in
+ * old.  A failed scenario that is neither in the catalogue nor a file
+ * given is an error: it cannot be rerun, and must not vanish from the
+ * rerun without a word.  0 or CLI_EXIT_USAGE.
+ */
+static int
+rerun_select(struct cli_ctx *ctx, const struct run_args *a,
+    const struct run_report *old, struct cli_select *cs)
+{
+	size_t i, j, n;
+	bool found;
+
+	for (i = 0; i < old->n_results; i++) {
+		const char *id = old->results[i].scenario;
+
+		if (!cli_result_failed(&old->results[i]))
+			continue;
+		found = false;
+		for (j = 0; j < cs->n_cat && !found; j++)
+			found = strcmp(cs->cat[j]->id, id) == 0;
+		for (j = 0; j < cs->n_extra && !found; j++)
+			found = strcmp(cs->extra[j]->id, id) == 0;
+		if (!found)
+			return usage_error(ctx, "--rerun-failed %s: scenario "
+			    "%s is not in the catalogue (give its file)",
+			    a->rerun, id);
+	}
+	for (i = n = 0; i < cs->n_sel; i++)
+		if (cli_cell_failed(old, cs->sel[i]->id, NULL, -1))
+			cs->sel[n++] = cs->sel[i];
+	cs->n_sel = n;
 	return 0;
 }
 
@@ -308,8 +369,8 @@ scale_scenarios(struct run_sel *r, double f)
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < r->n_sel; i++)
-		if (cli_scenario_scale(r->sel[i], f) != 0)
+	for (i = 0; i < r->cs.n_sel; i++)
+		if (cli_scenario_scale(r->cs.sel[i], f) != 0)
 			rc = CLI_EXIT_USAGE;
 	return rc;
 }
@@ -317,14 +378,8 @@ scale_scenarios(struct run_sel *r, double f)
 static void
 run_sel_clear(struct run_sel *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->n_extra; i++)
-		scenario_free(r->extra[i]);
-	free(r->extra);
-	free(r->sel);
+	cli_select_clear(&r->cs);
 	free(r->ctl);
-	scenario_list_free(r->cat, r->n_cat);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -413,6 +468,18 @@ write_reports(struct cli_ctx *ctx, const struct run_args *a,
 	return 0;
 }
 
+/* Does the plan hold a cell for the report (not only the env check)? */
+static bool
+plans_report(const struct run_cell *cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cells[i].report)
+			return true;
+	return false;
+}
+
 static void
 list_cells(const struct run_cell *cells, size_t n)
 {
@@ -433,29 +500,40 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct client_profile *clients[RUN_MAX_CLIENTS] = { NULL };
 	struct client_profile *reference = NULL;
 	struct run_cell *cells = NULL;
-	struct run_report rep;
+	struct run_report rep, old;
 	struct run_opts o;
 	struct dl_diags d;
 	char exe[PATH_MAX], keep_root[PATH_MAX];
 	size_t n_cells, i;
+	bool nothing = false;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&old, 0, sizeof(old));
 	memset(&sel, 0, sizeof(sel));
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0) {
-		free(a.client_arg);
-		return rc;
+	a.cs = &sel.cs;
+	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0)
+		goto out;
+	if (a.rerun != NULL) {
+		if ((rc = rerun_load(ctx, &a, &old, &nothing)) != 0 ||
+		    nothing)
+			goto out;
+		o.cell_filter = cell_failed;
+		o.cell_filter_arg = &old;
 	}
 	if ((rc = select_scenarios(ctx, argc, argv, &sel)) != 0 ||
+	    (a.rerun != NULL &&
+	    (rc = rerun_select(ctx, &a, &old, &sel.cs)) != 0) ||
 	    (rc = scale_scenarios(&sel, o.time_scale)) != 0 ||
 	    (rc = load_clients(&a, &reference, clients)) != 0)
 		goto out;
 	dl_diags_init(&d);
 	for (i = 0; i < a.n_clients; i++) {
-		profile_deviations_check(clients[i], sel.cat, sel.n_cat, &d);
-		profile_runtime_check(clients[i], sel.sel, sel.n_sel,
+		profile_deviations_check(clients[i], sel.cs.cat, sel.cs.n_cat,
+		    &d);
+		profile_runtime_check(clients[i], sel.cs.sel, sel.cs.n_sel,
 		    o.time_scale, &d);
 	}
 	dl_diags_print(&d, stderr);
@@ -468,10 +546,16 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	o.color = ctx->color;
 	o.progress = !a.no_progress && !a.list_only && isatty(STDERR_FILENO);
 
-	n_cells = run_plan(sel.sel, sel.n_sel,
+	n_cells = run_plan(sel.cs.sel, sel.cs.n_sel,
 	    (const struct client_profile *const *)clients, a.n_clients,
 	    reference, sel.ctl,
 	    sel.n_ctl, &o, &cells);
+	if (a.rerun != NULL && !plans_report(cells, n_cells)) {
+		printf("%s: no failed cell among those selected, nothing to "
+		    "run\n", a.rerun);
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
 	if (a.list_only) {
 		list_cells(cells, n_cells);
 		rc = CLI_EXIT_OK;
@@ -507,6 +591,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s run: interrupted\n", ctx->prog);
 out:
 	report_clear(&rep);
+	report_clear(&old);
 	free(cells);
 	for (i = 0; i < a.n_clients; i++)
 		if (clients[i] != reference)

@@ -91,6 +91,12 @@ struct run_opts {
 	const char *writable[RUN_MAX_WRITABLE];
 	size_t n_writable;
 	bool host_writable;	/* shell --client --writable-host */
+	/*
+	 * run --rerun-failed: plan only the cells for which this says
+	 * true (before dealing shards); NULL: every cell.
+	 */
+	bool (*cell_filter)(const struct run_cell *c, const void *arg);
+	const void *cell_filter_arg;
 };
 
 /* ---------------------------------------------------------- run_plan.c */
@@ -106,12 +112,12 @@ bool run_is_control(const struct scenario *s);
 /*
  * The cells of scenarios (n) x clients (n_clients, distinct) x the
  * policies each client is scored under (today every client's: both, or
- * --policy), keeping those of shard K of N (cells are numbered in
- * (scenario id, client, policy) order and dealt round-robin, so every
- * shard gets its share of timelines), then the environment check:
- * control scenarios x reference client x policy dane, added once as
- * env_check cells (and not reported) unless such a cell is already in
- * the plan (it is then marked env_check).  Order: env check cells
+ * --policy), keeping those o->cell_filter allows and of those, shard K
+ * of N (cells are numbered in (scenario id, client, policy) order and
+ * dealt round-robin, so every shard gets its share of timelines),
+ * then the environment check: control scenarios x reference client x
+ * policy dane, added once as env_check cells (and not reported)
+ * unless such a cell is already in the plan (it is then marked env_check).  Order: env check cells
  * first, then timeline cells (the longest first), then the rest in id
  * order; every client's cells share the one --jobs pool.  Returns the
  * number of cells, *out from xmalloc.

@@ -176,7 +176,10 @@ run_plan(struct scenario *const *scenarios, size_t n,
 				all[n_all].client = clients[k];
 				all[n_all].policy = pol[p];
 				all[n_all].report = true;
-				n_all++;
+				if (o->cell_filter == NULL ||
+				    o->cell_filter(&all[n_all],
+				    o->cell_filter_arg))
+					n_all++;
 			}
 		}
 	qsort(all, n_all, sizeof(*all), cell_cmp_id);
