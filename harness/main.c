@@ -47,7 +47,11 @@ static const struct cli_verb verbs[] = {
 	  "                           joined by ' > ')\n" },
 	{ "explain", cmd_explain, "SCENARIO",
 	  "what is broken, the RFC rule, what a client must do, how to see it",
-	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n" },
+	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n"
+	  "A scenario with a timeline gets a picture of it in 80 columns:\n"
+	  "the phases, the client's runs, each host's certificate in service\n"
+	  "and TLSA records, and the windows in which a resolver may still\n"
+	  "hold an earlier TLSA RRset (one TTL after each change).\n" },
 	{ "export", cmd_export, "SCENARIO DIR",
 	  "write the world as standard files (zones, keys, certs, configs)",
 	  "Writes into DIR (created; must not exist or be empty):\n"
