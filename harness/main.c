@@ -13,6 +13,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/paths.h"
 #include "harness/lab/lab.h"
 #include "harness/run/run.h"
 
@@ -479,8 +480,9 @@ usage(const struct cli_ctx *ctx, FILE *fp)
 	    "\n"
 	    "Exit status: 0 all as expected, 1 unexpected results, 2 usage or\n"
 	    "input error, 77 everything skipped.\n",
-	    DANELAB_FIXTURES_DIR, DANELAB_SCENARIOS_DIR, ctx->prog,
-	    DANELAB_CLIENTS_DIR);
+	    danelab_data_dir(DANELAB_DATA_FIXTURES),
+	    danelab_data_dir(DANELAB_DATA_SCENARIOS), ctx->prog,
+	    danelab_data_dir(DANELAB_DATA_CLIENTS));
 }
 
 static const char *
@@ -507,8 +509,10 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.prog = "danelab";
-	ctx.fixtures_dir = env_or("DANELAB_FIXTURES", DANELAB_FIXTURES_DIR);
-	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS", DANELAB_SCENARIOS_DIR);
+	ctx.fixtures_dir = env_or("DANELAB_FIXTURES",
+	    danelab_data_dir(DANELAB_DATA_FIXTURES));
+	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS",
+	    danelab_data_dir(DANELAB_DATA_SCENARIOS));
 	ctx.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
 	/* '+': stop at the verb; its options are its own. */
