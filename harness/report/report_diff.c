@@ -227,7 +227,7 @@ write_text(const struct report_diff *d, const char *on, const char *nn,
 	size_t i;
 	int k = -1;
 
-	fprintf(fp, "diff: %s -> %s\n", on, nn);
+	fprintf(fp, "old: %s\nnew: %s\n", on, nn);
 	if (d->scale_differs)
 		fprintf(fp, "note: different --time-scale (%g -> %g): timeline "
 		    "verdicts may differ for that reason alone\n",
