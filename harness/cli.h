@@ -91,7 +91,7 @@ int cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
 struct run_report;
 /*
  * Read one JSON report (report_read_json) into *out, diagnostics
- * printed.  0, or CLI_EXIT_USAGE (*out cleared).  In cmd_report.c.
+ * printed.  0, or CLI_EXIT_USAGE (*out untouched).  In cmd_report.c.
  */
 int cli_read_report(const char *path, struct run_report *out);
 

@@ -16,7 +16,8 @@
  * Modules: report_model.c (names, counts, free, merge), report_json.c
  * (write and read JSON; reading uses jansson), report_text.c (terminal
  * table), report_junit.c, report_tap.c, report_html.c (one
- * self-contained file: a scenarios x clients matrix).
+ * self-contained file: a scenarios x clients matrix), report_diff.c
+ * (two reports compared, for CI), report_file.c (where outputs go).
  */
 #ifndef DL_HARNESS_REPORT_H
 #define DL_HARNESS_REPORT_H
