@@ -87,6 +87,7 @@ struct run_args {
 	size_t n_outputs;
 	const char *paths[RUN_MAX_FORMATS];
 	bool list_only, verbose, no_progress;
+	const char *baseline;	/* --baseline OLD.json, or NULL */
 };
 
 /* The scenarios of a run: the selection, the controls, owned files. */
@@ -146,6 +147,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"time-scale", required_argument, NULL, 'T'},
 	    {"events-limit", required_argument, NULL, 'E'},
 	    {"writable", required_argument, NULL, 'W'},
+	    {"baseline", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -231,6 +233,9 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 			if (cli_writable_add(ctx, "run", optarg, o->writable,
 			    &o->n_writable, RUN_MAX_WRITABLE) != 0)
 				return CLI_EXIT_USAGE;
+			break;
+		case 'B':
+			a->baseline = optarg;
 			break;
 		default:
 			cli_verb_usage(ctx, cli_verb_find("run"), false);
@@ -433,7 +438,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct client_profile *clients[RUN_MAX_CLIENTS] = { NULL };
 	struct client_profile *reference = NULL;
 	struct run_cell *cells = NULL;
-	struct run_report rep;
+	struct run_report rep, base;
 	struct run_opts o;
 	struct dl_diags d;
 	char exe[PATH_MAX], keep_root[PATH_MAX];
@@ -444,7 +449,14 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&sel, 0, sizeof(sel));
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
+	memset(&base, 0, sizeof(base));
 	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0) {
+		free(a.client_arg);
+		return rc;
+	}
+	/* a bad baseline is an error before the run, not after it */
+	if (a.baseline != NULL && (rc = cli_read_report(a.baseline,
+	    &base)) != 0) {
 		free(a.client_arg);
 		return rc;
 	}
@@ -503,10 +515,13 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s run: kept the directories of failed cells "
 		    "in %s\n", ctx->prog, keep_root);
 	rc = report_exit_code(&rep);
+	if (a.baseline != NULL)
+		rc = report_diff_baseline(&base, a.baseline, &rep, rc, stderr);
 	if (rep.interrupted)
 		fprintf(stderr, "%s run: interrupted\n", ctx->prog);
 out:
 	report_clear(&rep);
+	report_clear(&base);
 	free(cells);
 	for (i = 0; i < a.n_clients; i++)
 		if (clients[i] != reference)

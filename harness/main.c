@@ -322,6 +322,13 @@ static const struct cli_verb verbs[] = {
 	  "                         environment check keeps 64M)\n"
 	  "      --writable DIR     keep host directory DIR writable for the\n"
 	  "                         clients (repeatable, up to 7)\n"
+	  "      --baseline FILE    after the reports, compare this run with\n"
+	  "                         the JSON report FILE (as 'report diff\n"
+	  "                         FILE', text, on standard error, so that\n"
+	  "                         a report on standard output stays whole)\n"
+	  "                         and exit 1 if anything got worse: a cell\n"
+	  "                         not failing in FILE (or not in it) that\n"
+	  "                         fails now\n"
 	  "\n"
 	  "A client's output is kept on disk up to 1 MiB per run; the rest is\n"
 	  "read and dropped, and the result's reason says how much.\n"
@@ -332,7 +339,8 @@ static const struct cli_verb verbs[] = {
 	  "needs as root, a minimal environment (README: the client sandbox).\n"
 	  "\n"
 	  "Exit: 0 all as expected, 1 any FAIL, XPASS, HANG or ERROR (or\n"
-	  "interrupted), 2 usage or input error, 77 everything skipped.\n"
+	  "interrupted, or worse than --baseline), 2 usage or input error,\n"
+	  "77 everything skipped.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  danelab run\n"
@@ -376,8 +384,8 @@ static const struct cli_verb verbs[] = {
 	  "  danelab score --cell /tmp/danelab-keep.x/dnssec_ds-mismatch.swaks.dane\n"
 	  "  danelab score control/valid-dane-ee --events ev.jsonl --status 0 \\\n"
 	  "      --client swaks --client-output out.txt --format json\n" },
-	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
-	  "merge JSON reports (shards, clients), or render one again",
+	{ "report", cmd_report, "merge|show|diff FILE... [OPTIONS]",
+	  "merge JSON reports (shards, clients), render one, or diff two",
 	  "  merge FILE...  read JSON reports (danelab run --format json)\n"
 	  "                 and merge them into one: the shards of one run\n"
 	  "                 (--shard K/N), or runs of different clients over\n"
@@ -388,11 +396,22 @@ static const struct cli_verb verbs[] = {
 	  "                 format json\n"
 	  "  show FILE      render one JSON report again; default format\n"
 	  "                 text\n"
+	  "  diff OLD NEW   compare two JSON reports cell by cell (scenario,\n"
+	  "                 client, policy, phase): new failures, fixed,\n"
+	  "                 changed verdicts, added and removed cells;\n"
+	  "                 formats text (default), json, junit, html.\n"
+	  "                 Failing is FAIL, ERROR, HANG or XPASS; a new\n"
+	  "                 failure is a cell failing in NEW that was not\n"
+	  "                 in OLD (PASS, XFAIL, SKIP or absent); fixed,\n"
+	  "                 failing -> PASS or XFAIL; a removed cell is\n"
+	  "                 listed, not worse; a different --time-scale\n"
+	  "                 is noted\n"
 	  "\n"
-	  "Exit status: that of the (merged) run: 0 all as expected, 1 a\n"
-	  "FAIL, XPASS, HANG or ERROR or an interrupted run, 77 all\n"
-	  "skipped; 2 usage error or a file that is not a danelab report\n"
-	  "(diagnostics as FILE:LINE:COL: error: ...).\n"
+	  "Exit status: merge, show: that of the (merged) run: 0 all as\n"
+	  "expected, 1 a FAIL, XPASS, HANG or ERROR or an interrupted run,\n"
+	  "77 all skipped; diff: 1 any new failure, else 0; 2 usage error\n"
+	  "or a file that is not a danelab report (diagnostics as\n"
+	  "FILE:LINE:COL: error: ...).\n"
 	  "\n"
 	  "Options:\n"
 	  "  -f, --format F[,F...]  text, json, junit, tap, html (one\n"
@@ -414,7 +433,9 @@ static const struct cli_verb verbs[] = {
 	  "  danelab report merge shard-*.json --format json,html,junit \\\n"
 	  "      --output run.json --output run.html --output junit.xml\n"
 	  "  danelab report show run.json --verbose\n"
-	  "  danelab report show run.json --format tap\n" },
+	  "  danelab report show run.json --format tap\n"
+	  "  danelab report diff release.json run.json --format text,junit \\\n"
+	  "      --output diff.xml\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
