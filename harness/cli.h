@@ -141,6 +141,13 @@ int cmd_score(struct cli_ctx *ctx, int argc, char **argv);
 int cli_port(const struct cli_ctx *ctx, const char *verb, const char *opt,
     const char *arg, uint16_t *out);
 
+struct run_report;
+/*
+ * Read one JSON report (report_read_json) into *out, diagnostics
+ * printed.  0, or CLI_EXIT_USAGE (*out untouched).  In cmd_report.c.
+ */
+int cli_read_report(const char *path, struct run_report *out);
+
 /*
  * --time-scale F of verb: a plain decimal from SCEN_TIME_SCALE_MIN to
  * SCEN_TIME_SCALE_MAX (scen_time_scale_parse).  0 and *out, or the

@@ -1,7 +1,8 @@
 /*
- * cmd_report.c -- `danelab report merge|show`: JSON run reports (written
- * by `danelab run --format json`) read back, shards merged into one, and
- * rendered in any report format (harness/report/).
+ * cmd_report.c -- `danelab report merge|show|diff`: JSON run reports
+ * (written by `danelab run --format json`) read back, shards merged into
+ * one, rendered in any report format (harness/report/), or two of them
+ * compared (report_diff.c).
  *
  * Output files are replaced atomically: written to a temporary file in
  * the same directory and renamed over the target, so that a reader (or
@@ -30,6 +31,19 @@ struct report_args {
 	size_t n_outputs;
 	struct report_opts opts;
 };
+
+int
+cli_read_report(const char *path, struct run_report *out)
+{
+	struct dl_diags d;
+	int rc;
+
+	dl_diags_init(&d);
+	rc = report_read_json(path, out, &d);
+	dl_diags_print(&d, stderr);
+	dl_diags_clear(&d);
+	return rc != 0 ? CLI_EXIT_USAGE : 0;
+}
 
 /* Read every file and merge them into *out.  Diagnostics printed. */
 static int
@@ -60,6 +74,51 @@ read_all(char **files, size_t n,
 	return 0;
 }
 
+/*
+ * diff OLD NEW: every format of a to its place.  0 not worse, 1 worse,
+ * CLI_EXIT_USAGE for a file that is not a report or a format a diff
+ * does not have.
+ */
+static int
+diff_reports(struct cli_ctx *ctx, const struct report_args *a,
+    const char *const *paths, char **files)
+{
+	struct run_report old, new;
+	struct report_diff diff;
+	struct dl_diags d;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < a->n_formats; i++)
+		if (a->formats[i] == REPORT_TAP) {
+			fprintf(stderr, "%s report diff: no tap format (text, "
+			    "json, junit, html)\n", ctx->prog);
+			return CLI_EXIT_USAGE;
+		}
+	if ((rc = cli_read_report(files[0], &old)) != 0)
+		return rc;
+	if ((rc = cli_read_report(files[1], &new)) != 0) {
+		report_clear(&old);
+		return rc;
+	}
+	report_diff_compute(&old, &new, &diff);
+	dl_diags_init(&d);
+	rc = report_diff_worse(&diff) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	for (i = 0; i < a->n_formats; i++) {
+		if (report_diff_write_path(&diff, a->formats[i], files[0],
+		    files[1], paths[i], &d) != 0) {
+			dl_diags_print(&d, stderr);
+			rc = CLI_EXIT_USAGE;
+			break;
+		}
+	}
+	dl_diags_clear(&d);
+	report_diff_clear(&diff);
+	report_clear(&old);
+	report_clear(&new);
+	return rc;
+}
+
 int
 cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -76,7 +135,7 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	const char *paths[REPORT_MAX_OUTPUTS];
 	char bad[64];
 	struct dl_diags d;
-	bool merge;
+	bool merge, diff = false;
 	size_t i;
 	int c, rc;
 
@@ -89,9 +148,12 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		merge = true;
 	} else if (strcmp(argv[1], "show") == 0) {
 		merge = false;
+	} else if (strcmp(argv[1], "diff") == 0) {
+		merge = false;
+		diff = true;
 	} else {
-		fprintf(stderr, "%s report: unknown action \"%s\" (merge or "
-		    "show)\n", ctx->prog, argv[1]);
+		fprintf(stderr, "%s report: unknown action \"%s\" (merge, "
+		    "show or diff)\n", ctx->prog, argv[1]);
 		cli_verb_usage(ctx, v, false);
 		return CLI_EXIT_USAGE;
 	}
@@ -132,9 +194,11 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (a.n_formats == 0)
 		a.formats[a.n_formats++] = merge ? REPORT_JSON : REPORT_TEXT;
-	if (argc - optind < 1 || (!merge && argc - optind != 1)) {
+	if (argc - optind < 1 || (diff && argc - optind != 2) ||
+	    (!merge && !diff && argc - optind != 1)) {
 		fprintf(stderr, "%s report %s: %s\n", ctx->prog, argv[0],
-		    merge ? "give the JSON reports to merge" :
+		    merge ? "give the JSON reports to merge" : diff ?
+		    "give two JSON reports, the old and the new" :
 		    "give one JSON report");
 		cli_verb_usage(ctx, v, false);
 		return CLI_EXIT_USAGE;
@@ -148,6 +212,8 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 
+	if (diff)
+		return diff_reports(ctx, &a, paths, argv + optind);
 	if ((rc = read_all(argv + optind, (size_t)(argc - optind),
 	    &r)) != 0)
 		return rc;

@@ -74,6 +74,7 @@ struct run_args {
 				 * report's (--rerun-failed) */
 	const char *rerun;	/* --rerun-failed REPORT.json */
 	struct cli_select *cs;	/* --tag goes here */
+	const char *baseline;	/* --baseline OLD.json, or NULL */
 };
 
 /* The scenarios of a run: the selection and the catalogue's controls. */
@@ -136,6 +137,7 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 	    {"writable", required_argument, NULL, 'W'},
 	    {"tag", required_argument, NULL, 't'},
 	    {"rerun-failed", required_argument, NULL, 'R'},
+	    {"baseline", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	char bad[64], *end;
@@ -230,6 +232,9 @@ parse_args(struct cli_ctx *ctx, int argc, char **argv, struct run_args *a,
 			    &o->n_writable, RUN_MAX_WRITABLE) != 0)
 				return CLI_EXIT_USAGE;
 			break;
+		case 'B':
+			a->baseline = optarg;
+			break;
 		default:
 			cli_verb_usage(ctx, cli_verb_find("run"), false);
 			return CLI_EXIT_USAGE;
@@ -285,15 +290,9 @@ static int
 rerun_load(struct cli_ctx *ctx, struct run_args *a, struct run_report *old,
     bool *nothing)
 {
-	struct dl_diags d;
 	size_t i, j, n_failed = 0;
-	int rc;
 
-	dl_diags_init(&d);
-	rc = report_read_json(a->rerun, old, &d);
-	dl_diags_print(&d, stderr);
-	dl_diags_clear(&d);
-	if (rc != 0)
+	if (cli_read_report(a->rerun, old) != 0)
 		return CLI_EXIT_USAGE;
 	for (i = 0; i < old->n_results; i++) {
 		const struct run_result *r = &old->results[i];
@@ -499,7 +498,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct client_profile *clients[RUN_MAX_CLIENTS] = { NULL };
 	struct client_profile *reference = NULL;
 	struct run_cell *cells = NULL;
-	struct run_report rep, old;
+	struct run_report rep, old, base;
 	struct run_opts o;
 	struct dl_diags d;
 	char exe[PATH_MAX], keep_root[PATH_MAX];
@@ -512,8 +511,13 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&sel, 0, sizeof(sel));
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
+	memset(&base, 0, sizeof(base));
 	a.cs = &sel.cs;
 	if ((rc = parse_args(ctx, argc, argv, &a, &o)) != 0)
+		goto out;
+	/* a bad baseline is an error before the run, not after it */
+	if (a.baseline != NULL && (rc = cli_read_report(a.baseline,
+	    &base)) != 0)
 		goto out;
 	if (a.rerun != NULL) {
 		if ((rc = rerun_load(ctx, &a, &old, &nothing)) != 0 ||
@@ -586,11 +590,14 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s run: kept the directories of failed cells "
 		    "in %s\n", ctx->prog, keep_root);
 	rc = report_exit_code(&rep);
+	if (a.baseline != NULL)
+		rc = report_diff_baseline(&base, a.baseline, &rep, rc, stderr);
 	if (rep.interrupted)
 		fprintf(stderr, "%s run: interrupted\n", ctx->prog);
 out:
 	report_clear(&rep);
 	report_clear(&old);
+	report_clear(&base);
 	free(cells);
 	for (i = 0; i < a.n_clients; i++)
 		if (clients[i] != reference)

@@ -13,6 +13,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/paths.h"
 #include "harness/lab/lab.h"
 #include "harness/run/run.h"
 
@@ -56,7 +57,11 @@ static const struct cli_verb verbs[] = {
 	  "                           joined by ' > ')\n" },
 	{ "explain", cmd_explain, "SCENARIO",
 	  "what is broken, the RFC rule, what a client must do, how to see it",
-	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n" },
+	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n"
+	  "A scenario with a timeline gets a picture of it in 80 columns:\n"
+	  "the phases, the client's runs, each host's certificate in service\n"
+	  "and TLSA records, and the windows in which a resolver may still\n"
+	  "hold an earlier TLSA RRset (one TTL after each change).\n" },
 	{ "export", cmd_export, "SCENARIO DIR",
 	  "write the world as standard files (zones, keys, certs, configs)",
 	  "Writes into DIR (created; must not exist or be empty):\n"
@@ -340,6 +345,13 @@ static const struct cli_verb verbs[] = {
 	  "                         environment check keeps 64M)\n"
 	  "      --writable DIR     keep host directory DIR writable for the\n"
 	  "                         clients (repeatable, up to 7)\n"
+	  "      --baseline FILE    after the reports, compare this run with\n"
+	  "                         the JSON report FILE (as 'report diff\n"
+	  "                         FILE', text, on standard error, so that\n"
+	  "                         a report on standard output stays whole)\n"
+	  "                         and exit 1 if anything got worse: a cell\n"
+	  "                         not failing in FILE (or not in it) that\n"
+	  "                         fails now\n"
 	  "\n"
 	  "A client's output is kept on disk up to 1 MiB per run; the rest is\n"
 	  "read and dropped, and the result's reason says how much.\n"
@@ -350,7 +362,8 @@ static const struct cli_verb verbs[] = {
 	  "needs as root, a minimal environment (README: the client sandbox).\n"
 	  "\n"
 	  "Exit: 0 all as expected, 1 any FAIL, XPASS, HANG or ERROR (or\n"
-	  "interrupted), 2 usage or input error, 77 everything skipped.\n"
+	  "interrupted, or worse than --baseline), 2 usage or input error,\n"
+	  "77 everything skipped.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  danelab run\n"
@@ -394,8 +407,8 @@ static const struct cli_verb verbs[] = {
 	  "  danelab score --cell /tmp/danelab-keep.x/dnssec_ds-mismatch.swaks.dane\n"
 	  "  danelab score control/valid-dane-ee --events ev.jsonl --status 0 \\\n"
 	  "      --client swaks --client-output out.txt --format json\n" },
-	{ "report", cmd_report, "merge|show FILE... [OPTIONS]",
-	  "merge JSON reports (shards, clients), or render one again",
+	{ "report", cmd_report, "merge|show|diff FILE... [OPTIONS]",
+	  "merge JSON reports (shards, clients), render one, or diff two",
 	  "  merge FILE...  read JSON reports (danelab run --format json)\n"
 	  "                 and merge them into one: the shards of one run\n"
 	  "                 (--shard K/N), or runs of different clients over\n"
@@ -406,11 +419,22 @@ static const struct cli_verb verbs[] = {
 	  "                 format json\n"
 	  "  show FILE      render one JSON report again; default format\n"
 	  "                 text\n"
+	  "  diff OLD NEW   compare two JSON reports cell by cell (scenario,\n"
+	  "                 client, policy, phase): new failures, fixed,\n"
+	  "                 changed verdicts, added and removed cells;\n"
+	  "                 formats text (default), json, junit, html.\n"
+	  "                 Failing is FAIL, ERROR, HANG or XPASS; a new\n"
+	  "                 failure is a cell failing in NEW that was not\n"
+	  "                 in OLD (PASS, XFAIL, SKIP or absent); fixed,\n"
+	  "                 failing -> PASS or XFAIL; a removed cell is\n"
+	  "                 listed, not worse; a different --time-scale\n"
+	  "                 is noted\n"
 	  "\n"
-	  "Exit status: that of the (merged) run: 0 all as expected, 1 a\n"
-	  "FAIL, XPASS, HANG or ERROR or an interrupted run, 77 all\n"
-	  "skipped; 2 usage error or a file that is not a danelab report\n"
-	  "(diagnostics as FILE:LINE:COL: error: ...).\n"
+	  "Exit status: merge, show: that of the (merged) run: 0 all as\n"
+	  "expected, 1 a FAIL, XPASS, HANG or ERROR or an interrupted run,\n"
+	  "77 all skipped; diff: 1 any new failure, else 0; 2 usage error\n"
+	  "or a file that is not a danelab report (diagnostics as\n"
+	  "FILE:LINE:COL: error: ...).\n"
 	  "\n"
 	  "Options:\n"
 	  "  -f, --format F[,F...]  text, json, junit, tap, html (one\n"
@@ -432,7 +456,9 @@ static const struct cli_verb verbs[] = {
 	  "  danelab report merge shard-*.json --format json,html,junit \\\n"
 	  "      --output run.json --output run.html --output junit.xml\n"
 	  "  danelab report show run.json --verbose\n"
-	  "  danelab report show run.json --format tap\n" },
+	  "  danelab report show run.json --format tap\n"
+	  "  danelab report diff release.json run.json --format text,junit \\\n"
+	  "      --output diff.xml\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -498,8 +524,9 @@ usage(const struct cli_ctx *ctx, FILE *fp)
 	    "\n"
 	    "Exit status: 0 all as expected, 1 unexpected results, 2 usage or\n"
 	    "input error, 77 everything skipped.\n",
-	    DANELAB_FIXTURES_DIR, DANELAB_SCENARIOS_DIR, ctx->prog,
-	    DANELAB_CLIENTS_DIR);
+	    danelab_data_dir(DANELAB_DATA_FIXTURES),
+	    danelab_data_dir(DANELAB_DATA_SCENARIOS), ctx->prog,
+	    danelab_data_dir(DANELAB_DATA_CLIENTS));
 }
 
 static const char *
@@ -526,8 +553,10 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.prog = "danelab";
-	ctx.fixtures_dir = env_or("DANELAB_FIXTURES", DANELAB_FIXTURES_DIR);
-	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS", DANELAB_SCENARIOS_DIR);
+	ctx.fixtures_dir = env_or("DANELAB_FIXTURES",
+	    danelab_data_dir(DANELAB_DATA_FIXTURES));
+	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS",
+	    danelab_data_dir(DANELAB_DATA_SCENARIOS));
 	ctx.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
 	/* '+': stop at the verb; its options are its own. */

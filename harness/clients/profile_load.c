@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "danelab_config.h"
+#include "harness/paths.h"
 
 #include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
@@ -1509,9 +1510,10 @@ profile_find(const char *dir, const char *name, struct client_profile **out,
 	if (dir != NULL)
 		search = xstrdup(dir);
 	else if ((env = getenv("DANELAB_CLIENTS")) != NULL && env[0] != '\0')
-		search = xasprintf("%s:%s", env, DANELAB_CLIENTS_DIR);
+		search = xasprintf("%s:%s", env,
+		    danelab_data_dir(DANELAB_DATA_CLIENTS));
 	else
-		search = xstrdup(DANELAB_CLIENTS_DIR);
+		search = xstrdup(danelab_data_dir(DANELAB_DATA_CLIENTS));
 	for (i = 0; i < len; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
 		    (name[i] >= 'A' && name[i] <= 'Z') ||

@@ -28,7 +28,9 @@
  *   +- supervisor (P1, pid 1 of a new pid namespace) -- unshare(NEWNET |
  *      |   NEWNS); mounts made private (MS_REC|MS_PRIVATE); a fresh /proc;
  *      |   lo up; resolv.conf and the anchor bind-mounted over
- *      |   /etc/resolv.conf, /usr/share/dns/root.key and root.ds; the
+ *      |   /etc/resolv.conf, /usr/share/dns/root.key and root.ds (made
+ *      |   to exist there, by an overlay of /usr/share, where the host
+ *      |   has no dns-root-data); the
  *      |   world's servers started (lab_servers, then spec->start); waits
  *      +- the command (P2), argv, never through a shell
  *

@@ -6,7 +6,11 @@
  * a private mount namespace and goes away with it.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <sched.h>
 #include <string.h>
@@ -65,6 +69,113 @@ lab_sys_err(struct dl_diags *d, const char *what)
 	return DL_EIO;
 }
 
+/* Copy file src to dst (a few KB: the anchor), mode 0644. */
+static int
+lab_copy_small(const char *src, const char *dst)
+{
+	char buf[16384];
+	ssize_t n;
+	int in, out, rc = -1;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(in, buf, sizeof(buf));
+	close(in);
+	if (n < 0 || (size_t)n == sizeof(buf))
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return -1;
+	if (write(out, buf, (size_t)n) == n)
+		rc = 0;
+	if (close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* The host's small regular files of /usr/share/dns into dns, then dns over it. */
+static int
+lab_anchor_dir(const char *dns)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *dir;
+
+	if ((dir = opendir("/usr/share/dns")) == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(src, sizeof(src), "/usr/share/dns/%s",
+			e->d_name) >= (int)sizeof(src) ||
+		    snprintf(dst, sizeof(dst), "%s/%s", dns, e->d_name) >=
+			(int)sizeof(dst))
+			continue;
+		if (lstat(src, &st) == 0 && S_ISREG(st.st_mode) &&
+		    lstat(dst, &st) != 0)
+			(void)lab_copy_small(src, dst);
+	}
+	closedir(dir);
+	return mount(dns, "/usr/share/dns", NULL, MS_BIND, NULL);
+}
+
+/*
+ * The lab anchor where tools look for it, whether or not the host has
+ * Debian's dns-root-data: when LAB_ROOT_KEY or LAB_ROOT_DS is missing,
+ * /usr/share becomes (in the lab's mount namespace only) an overlay of
+ * the host's with dns/root.key and dns/root.ds added, its upper layer in
+ * the lab directory (removed with it); where overlayfs refuses, a
+ * directory of ours over /usr/share/dns.  The bind mounts that follow
+ * then find both.  Returns 0, or -1 (errno) when the overlay cannot be made:
+ * the caller warns as before.
+ */
+static int
+lab_anchor_paths(const struct lab_files *f)
+{
+	char up[PATH_MAX], dns[PATH_MAX + 8], work[PATH_MAX], key[PATH_MAX + 24],
+	    ds[PATH_MAX + 24], opts[3 * PATH_MAX + 64];
+	struct stat st;
+
+	if (stat(LAB_ROOT_KEY, &st) == 0 && stat(LAB_ROOT_DS, &st) == 0)
+		return 0;
+	if (snprintf(up, sizeof(up), "%s/usr-share", f->dir) >=
+		(int)sizeof(up) ||
+	    snprintf(work, sizeof(work), "%s/usr-share.work", f->dir) >=
+		(int)sizeof(work)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(dns, sizeof(dns), "%s/dns", up);
+	snprintf(key, sizeof(key), "%s/root.key", dns);
+	snprintf(ds, sizeof(ds), "%s/root.ds", dns);
+	if ((mkdir(up, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(dns, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(work, 0700) != 0 && errno != EEXIST))
+		return -1;
+	/* Only what is missing: a host file stays visible as it is. */
+	if ((stat(LAB_ROOT_KEY, &st) != 0 &&
+		lab_copy_small(f->root_key, key) != 0) ||
+	    (stat(LAB_ROOT_DS, &st) != 0 &&
+		lab_copy_small(f->root_ds, ds) != 0))
+		return -1;
+	snprintf(opts, sizeof(opts), "lowerdir=/usr/share,upperdir=%s,"
+	    "workdir=%s", up, work);
+	if (mount("overlay", "/usr/share", "overlay", MS_NOSUID | MS_NODEV,
+		opts) == 0)
+		return 0;
+	/* In a user namespace overlayfs wants userxattr. */
+	strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1);
+	if (mount("overlay", "/usr/share", "overlay", MS_NOSUID | MS_NODEV,
+		opts) == 0)
+		return 0;
+	/*
+	 * Refused (unprivileged, with mounts below /usr/share): where
+	 * /usr/share/dns exists, our directory over it, with the host's
+	 * other files (root.hints ...) copied in.
+	 */
+	return lab_anchor_dir(dns);
+}
+
 int
 lab_ns_enter(const struct lab_files *f, struct dl_diags *d)
 {
@@ -90,6 +201,9 @@ lab_ns_enter(const struct lab_files *f, struct dl_diags *d)
 			    "nothing to bind-mount the lab's over");
 		return DL_EIO;
 	}
+	if (lab_anchor_paths(f) != 0)
+		dl_warn(d, "/usr/share", 0, 0, "cannot add the lab anchor "
+		    "under it (overlay): %s", strerror(errno));
 	if ((rc = lab_bind_file(f->root_key, LAB_ROOT_KEY, d)) == DL_ENOENT)
 		dl_warn(d, LAB_ROOT_KEY, 0, 0,
 		    "does not exist (Debian: "

@@ -16,7 +16,8 @@
  * Modules: report_model.c (names, counts, free, merge), report_json.c
  * (write and read JSON; reading uses jansson), report_text.c (terminal
  * table), report_junit.c, report_tap.c, report_html.c (one
- * self-contained file: a scenarios x clients matrix).
+ * self-contained file: a scenarios x clients matrix), report_diff.c
+ * (two reports compared, for CI), report_file.c (where outputs go).
  */
 #ifndef DL_HARNESS_REPORT_H
 #define DL_HARNESS_REPORT_H
@@ -328,6 +329,15 @@ int report_write_path(const struct run_report *r, enum report_format f,
     const struct report_opts *o, const char *path, struct dl_diags *diags);
 
 /*
+ * The writer under report_write_path, for anything written to a file
+ * the same way (report diffs): fn(arg, fp) writes and returns 0 or
+ * DL_EIO; what names it in a diagnostic ("diff").
+ */
+typedef int (*report_write_fn)(const void *arg, FILE *fp);
+int report_write_file(report_write_fn fn, const void *arg, const char *what,
+    const char *path, struct dl_diags *diags);
+
+/*
  * Read a JSON report written by report_write.  Returns 0 and fills *out
  * (report_clear), DL_ENOENT if there is no such file, DL_EIO if it
  * cannot be read, DL_EINVAL (also: larger than REPORT_MAX_FILE) with a
@@ -344,5 +354,89 @@ int report_read_json(const char *path, struct run_report *out,
  */
 int report_read_json_buffer(const char *name, const char *text, size_t len,
     struct run_report *out, struct dl_diags *diags);
+
+/* --------------------------------------------------- report_diff.c */
+
+/*
+ * Two reports compared cell by cell, a cell being (scenario, client,
+ * policy, phase).  "Failing" is FAIL, ERROR, HANG or XPASS: what makes
+ * a run exit 1.  Every cell that is not the same in both lands in one
+ * category:
+ *   new-failure  not failing before (PASS, XFAIL, SKIP, or absent) and
+ *                failing now
+ *   fixed        failing before, PASS or XFAIL now
+ *   changed      in both, some other change of verdict or of the rule
+ *                behind it (FAIL rule a -> FAIL rule b, ERROR -> FAIL,
+ *                HANG -> SKIP, PASS -> SKIP)
+ *   added        absent before, not failing now
+ *   removed      absent now (whatever it was: not worse, only listed)
+ *   unchanged    the same verdict (and rule) in both
+ * "Worse" is exactly: any new-failure.  A failing cell that changed its
+ * way of failing is listed, not worse.
+ */
+enum report_diff_kind {
+	REPORT_DIFF_NEW_FAILURE,
+	REPORT_DIFF_FIXED,
+	REPORT_DIFF_CHANGED,
+	REPORT_DIFF_ADDED,
+	REPORT_DIFF_REMOVED,
+	REPORT_DIFF_UNCHANGED,	/* in both, the same: counted, not listed */
+	REPORT_DIFF_KIND_COUNT
+};
+
+struct report_diff_entry {
+	enum report_diff_kind kind;
+	const struct run_result *old;	/* NULL: added (or new, absent) */
+	const struct run_result *new;	/* NULL: removed */
+};
+
+struct report_diff {
+	const struct run_report *old, *new;	/* borrowed */
+	struct report_diff_entry *entries;	/* by kind, then cell order */
+	size_t n_entries;
+	size_t counts[REPORT_DIFF_KIND_COUNT];
+	bool scale_differs;	/* different --time-scale: noted only */
+};
+
+/* "new-failure", "fixed" ... as in JSON. */
+const char *report_diff_kind_name(enum report_diff_kind k);
+/* FAIL, ERROR, HANG or XPASS. */
+bool report_verdict_failing(enum run_verdict v);
+
+/*
+ * Compare old with new into *d (borrowing both: keep them until
+ * report_diff_clear).  A cell found twice in one report counts once
+ * (its first result).
+ */
+void report_diff_compute(const struct run_report *old,
+    const struct run_report *new, struct report_diff *d);
+void report_diff_clear(struct report_diff *d);
+/* Any new failure. */
+bool report_diff_worse(const struct report_diff *d);
+
+/*
+ * Write d in format f (text, json, junit or html; tap is DL_EINVAL);
+ * old_name and new_name (the files) head it.  Returns 0, DL_EIO.
+ */
+int report_diff_write(const struct report_diff *d, enum report_format f,
+    const char *old_name, const char *new_name, FILE *fp);
+/*
+ * A run's exit code (report_exit_code: 0, 1 or 77) combined with a
+ * comparison against a baseline: 1 when worse, else the run's own.
+ */
+int report_diff_exit(int run_rc, bool worse);
+
+/*
+ * `run --baseline`: compare rep with base (read from base_name), write
+ * the text diff to fp, and return report_diff_exit(run_rc, worse).
+ */
+int report_diff_baseline(const struct run_report *base,
+    const char *base_name, const struct run_report *rep, int run_rc,
+    FILE *fp);
+
+/* The same to path as report_write_path does (NULL: stdout). */
+int report_diff_write_path(const struct report_diff *d, enum report_format f,
+    const char *old_name, const char *new_name, const char *path,
+    struct dl_diags *diags);
 
 #endif /* DL_HARNESS_REPORT_H */

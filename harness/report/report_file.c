@@ -55,43 +55,39 @@ report_outputs_map(size_t n_formats, char *const *outputs, size_t n_outputs,
 
 /* Write in place: path exists and is not a regular file (a device). */
 static int
-write_in_place(const struct run_report *r, enum report_format f,
-    const struct report_opts *o, const char *path)
+write_in_place(report_write_fn fn, const void *arg, const char *path)
 {
 	FILE *fp = fopen(path, "w");
 	int rc;
 
 	if (fp == NULL)
 		return DL_EIO;
-	rc = report_write(r, f, o, fp);
+	rc = fn(arg, fp);
 	if (fclose(fp) != 0 && rc == 0)
 		rc = DL_EIO;
 	return rc;
 }
 
 int
-report_write_path(const struct run_report *r, enum report_format f,
-    const struct report_opts *o, const char *path, struct dl_diags *diags)
+report_write_file(report_write_fn fn, const void *arg, const char *what,
+    const char *path, struct dl_diags *diags)
 {
-	struct report_opts fo = *o;
 	struct stat st;
 	char *tmp;
 	FILE *fp;
 	int fd, rc, saved = 0;
 
 	if (path == NULL) {
-		rc = report_write(r, f, o, stdout);
+		rc = fn(arg, stdout);
 		if (fflush(stdout) != 0 && rc == 0)
 			rc = DL_EIO;
 		if (rc != 0)
-			dl_error(diags, "<stdout>", 0, 0, "cannot write the %s "
-			    "report: %s", report_format_name(f),
-			    strerror(errno));
+			dl_error(diags, "<stdout>", 0, 0, "cannot write the %s: "
+			    "%s", what, strerror(errno));
 		return rc;
 	}
-	fo.color = false;	/* never escape codes in a file */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((rc = write_in_place(r, f, &fo, path)) != 0)
+		if ((rc = write_in_place(fn, arg, path)) != 0)
 			dl_error(diags, path, 0, 0, "cannot write: %s",
 			    strerror(errno));
 		return rc;
@@ -111,7 +107,7 @@ report_write_path(const struct run_report *r, enum report_format f,
 		close(fd);
 		rc = DL_EIO;
 	} else {
-		rc = report_write(r, f, &fo, fp);
+		rc = fn(arg, fp);
 		if (fclose(fp) != 0 && rc == 0) {
 			saved = errno;
 			rc = DL_EIO;
@@ -129,4 +125,35 @@ report_write_path(const struct run_report *r, enum report_format f,
 	}
 	free(tmp);
 	return rc;
+}
+
+/* What report_write_path hands report_write_file. */
+struct report_job {
+	const struct run_report *r;
+	enum report_format f;
+	struct report_opts o;
+};
+
+static int
+write_report_job(const void *arg, FILE *fp)
+{
+	const struct report_job *j = arg;
+
+	return report_write(j->r, j->f, &j->o, fp);
+}
+
+int
+report_write_path(const struct run_report *r, enum report_format f,
+    const struct report_opts *o, const char *path, struct dl_diags *diags)
+{
+	struct report_job j;
+	char what[32];
+
+	j.r = r;
+	j.f = f;
+	j.o = *o;
+	if (path != NULL)
+		j.o.color = false;	/* never escape codes in a file */
+	snprintf(what, sizeof(what), "%s report", report_format_name(f));
+	return report_write_file(write_report_job, &j, what, path, diags);
 }

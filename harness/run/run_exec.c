@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -225,11 +226,22 @@ finish_cell(struct exec *x, size_t i, int ws)
 			x->counts[r->part.results[k].verdict]++;
 }
 
+/* The terminal's width on stderr; 80 when it cannot be asked. */
+static size_t
+progress_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
 static void
 progress(struct exec *x, bool final)
 {
 	char line[512];
-	size_t k = 0, i;
+	size_t k = 0, i, cols;
 	double el;
 
 	if (!x->o->progress)
@@ -255,6 +267,16 @@ progress(struct exec *x, bool final)
 		k += (size_t)snprintf(line + k, sizeof(line) - k,
 		    "; %u timeline%s playing", x->running_timeline,
 		    x->running_timeline > 1 ? "s" : "");
+	/*
+	 * One line, never wrapped: a wrapped line is not erased by the next
+	 * "\r\033[K" and leaves debris.  The prefix (4 bytes) takes no
+	 * column; the rest is ASCII (scenario ids are).
+	 */
+	cols = progress_columns();
+	if (k > sizeof(line) - 1)
+		k = sizeof(line) - 1;
+	if (k > 4 && k - 4 > cols - 1)
+		line[4 + cols - 1] = '\0';
 	fputs(line, stderr);
 	if (final)
 		fputs("\r\033[K", stderr);

@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 
 #include "danelab_config.h"
+#include "harness/paths.h"
 
 #include "simulator/pki/pki.h"
 #include "simulator/util/xmem.h"
@@ -537,7 +538,7 @@ facts_derive(const struct scenario *s, int phase, const char *fixtures_dir,
 	if (fixtures_dir == NULL)
 		fixtures_dir = getenv("DANELAB_FIXTURES");
 	if (fixtures_dir == NULL)
-		fixtures_dir = DANELAB_FIXTURES_DIR;
+		fixtures_dir = danelab_data_dir(DANELAB_DATA_FIXTURES);
 	memset(out, 0, sizeof(*out));
 	out->n = s->n_hosts < REPORT_MAX_HOSTS ? s->n_hosts : REPORT_MAX_HOSTS;
 	for (i = 0; i < out->n; i++)

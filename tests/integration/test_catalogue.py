@@ -112,6 +112,8 @@ def main():
         for c in lacking:
             tap.diag(f"not shown: {c}")
 
+    check_timelines(tap, danelab, src, docs)
+
     r = dltest.run(dltest.danelab_cmd(danelab, src, "list", "--format",
                                       "markdown"))
     tap.ok(r.returncode == 0, "danelab list --format markdown")
@@ -141,6 +143,79 @@ def main():
     if r.returncode == 0:
         check_rules(tap, sdir, docs, r.stdout)
     return tap.done()
+
+
+def timeline_section(text):
+    """The lines of explain's "The timeline" section, or None."""
+    lines = text.splitlines()
+    if "" in lines and any(ln.startswith("The timeline") for ln in lines):
+        i = next(k for k, ln in enumerate(lines)
+                 if ln.startswith("The timeline"))
+        j = i + 1
+        while j < len(lines) and lines[j] != "":
+            j += 1
+        return lines[i:j]
+    return None
+
+
+def plot(line):
+    """The plot columns of a timeline row (after the 25-column label)."""
+    return line[25:]
+
+
+def check_timelines(tap, danelab, src, docs):
+    """Issue 13 item 1 (text): explain draws every timeline in 80 columns,
+    one phase mark and one client run per phase; and the pictures say
+    what the scenario files say.  The lesson of late introduction, from
+    the YAML (not from danelab): the certificate switches while a
+    resolver may still hold the TLSA RRset without the new record (the
+    switch falls in the new record's '?' window); in the correct rollover
+    it falls after that window."""
+    for sid, doc in sorted(docs.items()):
+        tl = (doc or {}).get("timeline")
+        if not tl:
+            continue
+        r = dltest.run(dltest.danelab_cmd(danelab, src, "explain", sid))
+        sec = timeline_section(r.stdout)
+        if sec is None:
+            tap.ok(False, f"explain {sid}: a timeline section")
+            continue
+        wide = [ln for ln in sec if len(ln) > 80]
+        rows = {ln[:25].strip(): plot(ln) for ln in sec if len(ln) > 25}
+        marks = rows.get("phases", "").count("|")
+        runs = rows.get("client runs", "").count("v")
+        tap.ok(not wide and marks == len(tl) and runs == len(tl),
+               f"explain {sid}: timeline in 80 columns, {len(tl)} phases "
+               f"marked ({marks}) and {len(tl)} client runs ({runs})")
+    for sid, inside in (("rollover/late-introduction", True),
+                        ("rollover/correct", False)):
+        doc = docs.get(sid) or {}
+        tl = doc.get("timeline") or []
+        host = (doc.get("mx") or [{}])[0]
+        ttl = host.get("tlsa-ttl") or doc.get("ttl")
+        new = next((p for p in tl for h in p.get("hosts") or []
+                    if len(h.get("tlsa") or []) > len(host.get("tlsa")
+                                                     or [])), None)
+        switch = next((p for p in tl for h in p.get("hosts") or []
+                       if h.get("chain")), None)
+        if not (new and switch and ttl):
+            tap.ok(False, f"{sid}: the test finds the publication, the "
+                   "switch and the TLSA TTL in the file")
+            continue
+        want = switch["at"] < new["at"] + ttl
+        r = dltest.run(dltest.danelab_cmd(danelab, src, "explain", sid))
+        sec = timeline_section(r.stdout) or []
+        rows = [plot(ln) for ln in sec if len(ln) > 25]
+        cert = next((plot(ln) for ln in sec
+                     if ln.strip().startswith("certificate")), "")
+        col = next((k for k in range(1, len(cert))
+                    if cert[k] != cert[k - 1]), None)
+        newrow = next((plot(ln) for ln in sec if "?" in plot(ln)), "")
+        got = col is not None and col < len(newrow) and newrow[col] == "?"
+        tap.ok(want == inside and got == want,
+               f"explain {sid}: the certificate switch (at {switch['at']} "
+               f"s) {'falls' if want else 'does not fall'} in the new "
+               f"record's window (published at {new['at']} s, TTL {ttl} s)")
 
 
 def md_cells(line):

@@ -238,6 +238,34 @@ def check_kill0(tap, danelab, src, tmp):
            f"signal (exit {p.returncode}, want {128 + signal.SIGUSR1})")
 
 
+def check_anchor(tap, danelab, src, tmp, who, pre):
+    """Issue 13 item 5: the lab anchor at /usr/share/dns/root.key and
+    root.ds inside the lab whether or not the host has them (Debian's
+    dns-root-data): the host's files hidden in a private mount namespace
+    of the test (an empty /usr/share/dns, an empty /usr/share), then
+    `danelab shell` must show the lab's anchor there, without a
+    warning."""
+    inner = ('cmp "$DANELAB_ROOT_KEY" /usr/share/dns/root.key && '
+             'cmp "$DANELAB_ROOT_DS" /usr/share/dns/root.ds && '
+             'echo anchor-ok')
+    hides = {"no /usr/share/dns files": "mount -t tmpfs tmpfs /usr/share/dns"}
+    if who == "root":
+        hides["an empty /usr/share"] = "mount -t tmpfs tmpfs /usr/share"
+    for desc, hide in hides.items():
+        cmd = dltest.danelab_cmd(danelab, src, "shell", "-q", SCENARIO,
+                                 "--", "sh", "-c", inner)
+        script = hide + ' && exec "$@"'
+        argv = ["unshare", "-m", "sh", "-c", script, "sh"] + \
+            env_for(pre, tmp, "", "") + cmd
+        r = dltest.run(argv, timeout=120, cwd=tmp)
+        ok = "anchor-ok" in r.stdout and "does not exist" not in r.stderr \
+            and "cannot add the lab anchor" not in r.stderr
+        tap.ok(ok, f"{who}: {desc} on the host: the lab anchor is at "
+               "/usr/share/dns inside, no warning")
+        if not ok:
+            tap.diag(dltest.short(r.stdout) + dltest.short(r.stderr))
+
+
 def main():
     danelab, src = dltest.args()
     dltest.setup_signals()
@@ -272,6 +300,7 @@ def body(tap, danelab, src, tmp, users):
         check_tty(tap, danelab, src, tmp)
         check_kill0(tap, danelab, src, tmp)
         for who, pre in users:
+            check_anchor(tap, danelab, src, tmp, who, pre)
             run_profile(tap, danelab, src, pre, tmp, host, who)
             # Unprivileged, overlayfs cannot copy up a directory whose
             # owner is outside the user namespace (the test's, root's):

@@ -760,6 +760,152 @@ test_text(void **state)
 	report_clear(&r);
 }
 
+/* An empty report to compare: schema and version only. */
+static void
+diff_base(struct run_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->schema = REPORT_SCHEMA_VERSION;
+	r->version = xstrdup("0.1-test");
+	r->time_scale = 1;
+}
+
+static void
+set_rule(struct run_result *res, const char *rule)
+{
+	free(res->rule);
+	res->rule = xstrdup(rule);
+}
+
+static char *
+render_diff(const struct report_diff *d, enum report_format f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(report_diff_write(d, f, "old.json", "new.json", fp),
+	    0);
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * One cell of each kind: a new failure (PASS -> FAIL), an absent cell
+ * now failing (a new failure too), a fix, a changed rule, ERROR -> FAIL
+ * (changed, not worse), an added and a removed cell, an unchanged one.
+ */
+static void
+test_diff(void **state)
+{
+	struct run_report o, n;
+	struct report_diff d;
+	size_t k;
+	char *x;
+
+	(void)state;
+	diff_base(&o);
+	diff_base(&n);
+	add_result(&o, "a/same", "c", SCEN_POLICY_DANE, NULL, -1, RUN_PASS);
+	add_result(&n, "a/same", "c", SCEN_POLICY_DANE, NULL, -1, RUN_PASS);
+	add_result(&o, "b/worse", "c", SCEN_POLICY_DANE, "p1", 0, RUN_XFAIL);
+	add_result(&n, "b/worse", "c", SCEN_POLICY_DANE, "p1", 0, RUN_HANG);
+	add_result(&n, "c/new-fail", "c", SCEN_POLICY_DANE, NULL, -1,
+	    RUN_FAIL);
+	add_result(&o, "d/fixed", "c", SCEN_POLICY_DANE_ONLY, NULL, -1,
+	    RUN_FAIL);
+	add_result(&n, "d/fixed", "c", SCEN_POLICY_DANE_ONLY, NULL, -1,
+	    RUN_XFAIL);
+	set_rule(add_result(&o, "e/rule", "c", SCEN_POLICY_DANE, NULL, -1,
+	    RUN_FAIL), "rule-a");
+	set_rule(add_result(&n, "e/rule", "c", SCEN_POLICY_DANE, NULL, -1,
+	    RUN_FAIL), "rule-b");
+	add_result(&o, "f/err", "c", SCEN_POLICY_DANE, NULL, -1, RUN_ERROR);
+	add_result(&n, "f/err", "c", SCEN_POLICY_DANE, NULL, -1, RUN_FAIL);
+	add_result(&n, "g/added", "c", SCEN_POLICY_DANE, NULL, -1, RUN_SKIP);
+	add_result(&o, "h/removed", "c", SCEN_POLICY_DANE, NULL, -1,
+	    RUN_FAIL);
+	/* the same scenario, another phase: another cell */
+	add_result(&o, "b/worse", "c", SCEN_POLICY_DANE, "p2", 1, RUN_PASS);
+	add_result(&n, "b/worse", "c", SCEN_POLICY_DANE, "p2", 1, RUN_PASS);
+
+	report_diff_compute(&o, &n, &d);
+	assert_int_equal(d.counts[REPORT_DIFF_NEW_FAILURE], 2);
+	assert_int_equal(d.counts[REPORT_DIFF_FIXED], 1);
+	assert_int_equal(d.counts[REPORT_DIFF_CHANGED], 2);
+	assert_int_equal(d.counts[REPORT_DIFF_ADDED], 1);
+	assert_int_equal(d.counts[REPORT_DIFF_REMOVED], 1);
+	assert_int_equal(d.counts[REPORT_DIFF_UNCHANGED], 2);
+	assert_int_equal(d.n_entries, 9);
+	assert_true(report_diff_worse(&d));
+	assert_false(d.scale_differs);
+	/* grouped by kind, in cell order within */
+	assert_int_equal(d.entries[0].kind, REPORT_DIFF_NEW_FAILURE);
+	assert_string_equal(d.entries[0].new->scenario, "b/worse");
+	assert_string_equal(d.entries[0].new->phase, "p1");
+	assert_null(d.entries[1].old);
+	assert_string_equal(d.entries[1].new->scenario, "c/new-fail");
+	assert_string_equal(d.entries[2].old->scenario, "d/fixed");
+	assert_string_equal(d.entries[3].old->rule, "rule-a");
+	assert_string_equal(d.entries[4].old->scenario, "f/err");
+	assert_null(d.entries[6].new);
+	for (k = 1; k < d.n_entries; k++)
+		assert_true(d.entries[k - 1].kind <= d.entries[k].kind);
+
+	x = render_diff(&d, REPORT_TEXT);
+	assert_non_null(strstr(x, "New failures (2):\n"));
+	assert_non_null(strstr(x, "      FAIL rule-a -> FAIL rule-b\n"));
+	assert_non_null(strstr(x, "      - -> FAIL\n"));
+	assert_non_null(strstr(x, "2 new failures, 1 fixed, 2 changed, "
+	    "1 added, 1 removed, 2 unchanged\n"));
+	assert_non_null(strstr(x, "worse than the baseline\n"));
+	assert_null(strstr(x, "a/same"));
+	free(x);
+	x = render_diff(&d, REPORT_JSON);
+	assert_non_null(strstr(x, "\"worse\": true"));
+	assert_non_null(strstr(x, "\"new_failures\": ["));
+	assert_null(strstr(x, "\xff"));
+	free(x);
+	x = render_diff(&d, REPORT_JUNIT);
+	assert_int_equal(count_str(x, "<testcase "), 9);
+	assert_int_equal(count_str(x, "<failure "), 2);
+	assert_null(strstr(x, "\x1b"));
+	free(x);
+	x = render_diff(&d, REPORT_HTML);
+	assert_non_null(strstr(x, "<h2 class=\"new-failure\">"));
+	assert_null(strstr(x, "<b>"));
+	free(x);
+	report_diff_clear(&d);
+
+	/* A report against itself: nothing worse, nothing listed. */
+	n.time_scale = 2;
+	report_diff_compute(&n, &n, &d);
+	assert_false(report_diff_worse(&d));
+	assert_int_equal(d.counts[REPORT_DIFF_UNCHANGED], n.n_results);
+	report_diff_clear(&d);
+	/* The reverse: XFAIL -> FAIL and an absent cell failing are new. */
+	report_diff_compute(&n, &o, &d);
+	assert_true(d.scale_differs);
+	assert_int_equal(d.counts[REPORT_DIFF_NEW_FAILURE], 2);
+	assert_int_equal(d.counts[REPORT_DIFF_REMOVED], 2);
+	assert_int_equal(d.counts[REPORT_DIFF_FIXED], 1);	/* b/worse p1 */
+	x = render_diff(&d, REPORT_TEXT);
+	assert_non_null(strstr(x, "different --time-scale (2 -> 1)"));
+	free(x);
+	report_diff_clear(&d);
+
+	/* run --baseline: worse makes 1 of any run exit code */
+	assert_int_equal(report_diff_exit(0, true), 1);
+	assert_int_equal(report_diff_exit(77, true), 1);
+	assert_int_equal(report_diff_exit(0, false), 0);
+	assert_int_equal(report_diff_exit(1, false), 1);
+	assert_int_equal(report_diff_exit(77, false), 77);
+	assert_int_equal(report_diff_exit(1, true), 1);
+	report_clear(&o);
+	report_clear(&n);
+}
+
 int
 main(void)
 {
@@ -775,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
