@@ -15,7 +15,8 @@ prints the planned cells and exits before anything starts.
     policy) cells with a FAIL, HANG, ERROR or XPASS result (SKIP and XFAIL
     count as passed; a timeline cell with one failed phase), the clients
     those that failed unless --client; nothing failed: says so, exit 0,
-    no cell; a failed scenario not in the catalogue: exit 2.
+    no cell; a failed scenario not in the catalogue: exit 2;
+  * the bash completion offers the catalogue's tags (and !TAG) after --tag.
 """
 
 import copy
@@ -227,6 +228,21 @@ def main():
         fails(["run", "--list", "--rerun-failed",
                os.path.join(tmp, "missing.json")], "missing.json",
               "--rerun-failed, no such report")
+
+    # the bash completion offers the catalogue's tags after --tag
+    comp = os.path.join(src, "doc", "danelab.bash-completion")
+    script = ('source "$1"; COMP_WORDS=(danelab list --tag "$2"); '
+              'COMP_CWORD=3; _danelab; echo "${COMPREPLY[@]}"')
+    env = dict(os.environ,
+               PATH=os.path.dirname(danelab) + ":" + os.environ["PATH"],
+               DANELAB_SCENARIOS=dltest.scenarios_dir(src),
+               DANELAB_FIXTURES=os.path.join(src, "fixtures"))
+    for prefix, want in ((t1[:3], {t for v in tags.values() for t in v
+                                   if t.startswith(t1[:3])}),
+                         ("!" + t1, {"!" + t1})):
+        r = dltest.run(["bash", "-c", script, "-", comp, prefix], env=env)
+        tap.ok(r.returncode == 0 and want <= set(r.stdout.split()),
+               f"bash completion of --tag {prefix}: {sorted(want)}")
     return tap.done()
 
 
