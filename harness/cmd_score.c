@@ -18,6 +18,7 @@
 
 #include "danelab_config.h"
 #include "harness/cli.h"
+#include "harness/lab/lab.h"
 #include "harness/run/run.h"
 #include "simulator/util/file.h"
 #include "simulator/util/xmem.h"
@@ -302,16 +303,8 @@ struct score_in {
 static void
 score_in_clear(struct score_in *in)
 {
-	char path[PATH_MAX + 64];
-	int k;
-
-	if (in->tmp[0] != '\0') {
-		for (k = 0; k < RUN_MAX_CLIENT_RUNS; k++) {
-			snprintf(path, sizeof(path), "%s.%d.out", in->prefix, k);
-			unlink(path);
-		}
-		rmdir(in->tmp);
-	}
+	if (in->tmp[0] != '\0')
+		lab_tmp_remove(in->tmp);
 	run_events_clear(&in->ev);
 	profile_free(in->p);
 	scenario_free(in->s);
@@ -363,10 +356,9 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 		}
 		scen = xstrdup(argv[optind]);
 		snprintf(events, sizeof(events), "%s", a->events);
-		snprintf(in->tmp, sizeof(in->tmp), "/tmp/danelab-score.XXXXXX");
-		if (mkdtemp(in->tmp) == NULL) {
-			fprintf(stderr, "%s score: %s: %s\n", ctx->prog,
-			    in->tmp, strerror(errno));
+		/* Like run's: in $TMPDIR, swept if this process is killed. */
+		if (lab_tmp_create("score-", in->tmp, sizeof(in->tmp),
+		    &d) != 0) {
 			in->tmp[0] = '\0';
 			goto out;
 		}

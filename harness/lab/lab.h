@@ -118,7 +118,7 @@ void lab_rmtree(const char *path);
 
 /*
  * A private temporary directory $TMPDIR/danelab-<kind>XXXXXX (kind: "",
- * "run-"), into out (len bytes), locked as this process's for as long as
+ * "run-", "score-"), into out (len bytes), locked as this process's for as long as
  * it lives (a flock()ed .danelab-owner inside, released by the kernel
  * however the process ends).  The first call in a process first runs
  * lab_tmp_sweep().  Returns 0, or a negative DL_E* code with a
