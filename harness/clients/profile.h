@@ -187,6 +187,10 @@ struct profile_deviation {
 	char *phase;		/* NULL: every phase */
 	int policy;		/* enum scen_policy, or -1: both */
 	int rule;		/* enum run_rule (run.h) it excuses */
+	bool sometimes;		/* "RULE?": it happens or not by the
+				 * client's own draw (the order of MX hosts
+				 * of equal preference): a pass is PASS,
+				 * not XPASS */
 	char *reason;
 	unsigned line;
 };

@@ -54,9 +54,9 @@ def main():
                               cwd=tmp)
 
         r = dl("check")
-        tap.ok(r.returncode == 0 and "55 scenarios" in r.stdout + r.stderr
-               or (r.returncode == 0 and "scenarios loaded, 0 errors" in
-                   r.stdout + r.stderr),
+        n_scen = len(dltest.catalogue(src)[0])
+        tap.ok(r.returncode == 0 and f"{n_scen} scenarios loaded, 0 errors"
+               in r.stdout + r.stderr,
                f"installed check: the installed catalogue is clean "
                f"({(r.stdout + r.stderr).strip()[-60:]!r})")
         r = dl("--help")
