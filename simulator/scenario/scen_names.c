@@ -83,6 +83,7 @@ static const struct scen_enum_name dns_fault_names[] = {
 	{ "truncate", SCEN_DNS_TRUNCATE },
 	{ "tcp-refused", SCEN_DNS_TCP_REFUSED },
 	{ "lame", SCEN_DNS_LAME },
+	{ "notimp", SCEN_DNS_NOTIMP },
 };
 const struct scen_enum scen_enum_dns_fault =
     ENUM("dns fault", dns_fault_names, false);

@@ -123,6 +123,8 @@ enum scen_dns_fault {
 	SCEN_DNS_TRUNCATE,	/* TC=1 over UDP, normal over TCP */
 	SCEN_DNS_TCP_REFUSED,	/* TC=1 over UDP, TCP connection refused */
 	SCEN_DNS_LAME,		/* zone's server does not answer for it */
+	SCEN_DNS_NOTIMP,	/* NOTIMP: a middlebox that does not know
+				 * the query type */
 };
 
 /* STARTTLS behaviour of an MX host's SMTP server. */
