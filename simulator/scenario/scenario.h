@@ -135,6 +135,15 @@ enum scen_starttls {
 	SCEN_STARTTLS_HANDSHAKE_FAIL,	/* 220, then the handshake fails */
 };
 
+/* A TLS protocol version bound of an MX host's server; 0: the default. */
+enum scen_tls_version {
+	SCEN_TLS_DEFAULT = 0,	/* min 1.2, max 1.3 */
+	SCEN_TLS_1_0,
+	SCEN_TLS_1_1,
+	SCEN_TLS_1_2,
+	SCEN_TLS_1_3,
+};
+
 /* Category of the USENIX Security 2022 measurement study. */
 enum scen_category {
 	SCEN_CAT_NONE = 0,
@@ -191,6 +200,7 @@ struct scen_host {
 	char **chain;		/* fixture ids presented, leaf first */
 	size_t n_chain;
 	enum scen_starttls starttls;
+	enum scen_tls_version tls_min, tls_max;	/* DEFAULT: 1.2, 1.3 */
 	struct scen_tlsa *tlsa;
 	size_t n_tlsa;
 	uint32_t tlsa_ttl;	/* 0: zone default */
