@@ -42,8 +42,9 @@ static const struct cli_verb verbs[] = {
 	  "  -q, --quiet               print nothing but diagnostics\n"
 	  "  --schema                  print the scenario format reference\n"
 	  "                            (Markdown, from the loader's own tables)\n" },
-	{ "list", cmd_list, "[SCENARIO...] [--tag [!]TAG] [--format FORMAT]",
-	  "list the catalogue",
+	{ "list", cmd_list,
+	  "[SCENARIO...] [--tag [!]TAG] [--format FORMAT] | --clients",
+	  "list the catalogue, or the client profiles",
 	  "SCENARIO selects as for run: a catalogue id, a folder (dnssec/), a\n"
 	  "glob over ids ('dnssec/missing*': fnmatch without FNM_PATHNAME, '*'\n"
 	  "matches '/' too) or a file; default: the whole catalogue.\n"
@@ -61,7 +62,11 @@ static const struct cli_verb verbs[] = {
 	  "                           per policy and phase; markdown gives the\n"
 	  "                           table of scenarios/README.md (id, title,\n"
 	  "                           category, actions per policy, phases\n"
-	  "                           joined by ' > ')\n" },
+	  "                           joined by ' > ')\n"
+	  "      --clients            instead: the client profiles that\n"
+	  "                           --client NAME finds, one per line: the\n"
+	  "                           name and its file ($DANELAB_CLIENTS\n"
+	  "                           first, then the built-in ones)\n" },
 	{ "explain", cmd_explain, "SCENARIO",
 	  "what is broken, the RFC rule, what a client must do, how to see it",
 	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n"
