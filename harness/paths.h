@@ -27,8 +27,10 @@ const char *danelab_data_dir(enum danelab_data which);
  */
 const char *danelab_data_origin(void);
 
-/* What the directory holds, for messages: "catalogue", "fixtures",
- * "client profile" (a static string). */
+/*
+ * What the directory holds, for messages: "catalogue", "fixtures",
+ * "client profile" (a static string).
+ */
 const char *danelab_data_name(enum danelab_data which);
 
 #endif /* DL_HARNESS_PATHS_H */

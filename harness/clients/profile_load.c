@@ -1519,8 +1519,10 @@ known_profiles(const char *path)
 	return list;
 }
 
-/* profile_find's search path: dir, else $DANELAB_CLIENTS and the
- * built-in profiles. */
+/*
+ * profile_find's search path: dir, else $DANELAB_CLIENTS and the
+ * built-in profiles (a string the caller frees).
+ */
 static char *
 search_path(const char *dir)
 {
