@@ -285,6 +285,17 @@ int profile_find(const char *dir, const char *name,
     struct client_profile **out, struct dl_diags *diags);
 
 /*
+ * The profiles profile_find(NULL, ...) can find ($DANELAB_CLIENTS, then
+ * the built-in ones), sorted by name, each name once with the file it
+ * finds (a profile of $DANELAB_CLIENTS shadows a built-in one of the
+ * same name).  At most max (and PROFILE_MAX_KNOWN); returns how many.
+ * names[i] and files[i] are the caller's to free.  Directories that
+ * cannot be read are left out.
+ */
+#define PROFILE_MAX_KNOWN 128
+size_t profile_known(char **names, char **files, size_t max);
+
+/*
  * Whether the client can run here: every program of requires found in
  * PATH (or, when it contains a '/', executable).  If not, false and why
  * ("posttls-finger not installed (not in PATH)").

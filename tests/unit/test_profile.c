@@ -204,6 +204,55 @@ test_find(void **state)
 	dl_diags_clear(&d);
 }
 
+/*
+ * profile_known (danelab list --clients, the bash completion): every
+ * name --client finds, sorted, once, with the file profile_find takes:
+ * a $DANELAB_CLIENTS profile shadows the built-in one of its name.
+ */
+static void
+test_known(void **state)
+{
+	char *names[PROFILE_MAX_KNOWN], *files[PROFILE_MAX_KNOWN];
+	size_t n, i, swaks = 0, mine = 0, ref = 0;
+
+	(void)state;
+	setenv("DANELAB_CLIENTS", "/nonexistent:tests/clients/search", 1);
+	n = profile_known(names, files, PROFILE_MAX_KNOWN);
+	unsetenv("DANELAB_CLIENTS");
+	assert_true(n >= 9);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(strcmp(names[i - 1], names[i]) < 0);
+		if (strcmp(names[i], "swaks") == 0) {
+			swaks++;
+			assert_string_equal(files[i],
+			    "tests/clients/search/swaks.yaml");
+		} else if (strcmp(names[i], "mine") == 0) {
+			mine++;
+			assert_string_equal(files[i],
+			    "tests/clients/search/mine.yaml");
+		} else if (strcmp(names[i], "reference") == 0) {
+			ref++;
+			assert_non_null(strstr(files[i],
+			    "harness/clients/reference.yaml"));
+		}
+	}
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+		free(files[i]);
+	}
+	assert_int_equal(swaks, 1);
+	assert_int_equal(mine, 1);
+	assert_int_equal(ref, 1);
+	/* At most max. */
+	n = profile_known(names, files, 2);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+		free(files[i]);
+	}
+}
+
 /* ---- malformed profiles ------------------------------------------------ */
 
 static void
@@ -877,6 +926,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_profiles),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_known),
 		cmocka_unit_test(test_bad_profiles),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_deviations),
