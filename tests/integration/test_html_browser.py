@@ -366,6 +366,15 @@ def made_report():
     for (c, p), v in more.items():
         results.append(res("starttls/not-offered", c, p, v,
                            rule="cleartext" if v == "FAIL" else None))
+    # Rows that all pass, enough for a page taller than the window.
+    for n in range(24):
+        sid = f"tlsa/filler-{n:02d}"
+        scen.append({"id": sid, "title": f"Filler {n}", "category": "none",
+                     "explanation": f"EXPLAIN-filler-{n:02d}.",
+                     "rule": None, "refs": []})
+        for c in ("alpha", "beta"):
+            for p in ("dane", "dane-only"):
+                results.append(res(sid, c, p, "PASS"))
     results[1]["verdict"] = "XPASS"
     results[1]["deviation"] = "made deviation"
     return {"schema": 2, "danelab": "test", "started": 1764355200,
@@ -549,6 +558,19 @@ def check_page(tap, browser, name, report, path, artefacts):
     inside = [e[:40] for e in expl if norm(e) in norm(lay["text"])]
     tap.ok(expl and not inside,
            f"{name}: no explanation repeated in the result cells {inside}")
+
+    # A long page keeps its header row on screen.
+    if lay["matrix"] and lay["matrix"][1] > HEIGHT:
+        top = browser.eval("""(() => {
+          const m = document.querySelector('table.matrix');
+          window.scrollTo(0, m.getBoundingClientRect().top + scrollY + 400);
+          const r = m.querySelector('thead th').getBoundingClientRect();
+          const t = [r.top, r.height, scrollY];
+          window.scrollTo(0, 0);
+          return t; })()""")
+        tap.ok(abs(top[0]) < 2 and top[1] > 0 and top[2] > 0,
+               f"{name}: scrolled down, the header row stays at the top "
+               f"(top, height, scrollY: {top})")
 
     # The switch: a click on its label, as a person would.
     before = browser.eval(JS_VISIBLE)
