@@ -50,6 +50,8 @@ static const char html_css[] =
     "white-space:nowrap}\n"
     ".matrix td.scen summary{font-family:inherit;font-weight:normal}\n"
     ".matrix td.scen .title{font-size:.8em}\n"
+    /* a timeline picture scales to the cell, never widens the page */
+    ".matrix td.scen svg.timeline{max-width:100%;height:auto}\n"
     ".matrix td.bad{background:#fff3f4}\n"
     ".cell{display:flex;flex-wrap:wrap;gap:0 1em;align-items:baseline}\n"
     ".cell>details[open]{flex-basis:100%}\n"

@@ -491,6 +491,7 @@ JS_EVIDENCE = r"""(() => {
   const e = d.querySelector('.evidence');
   const r = e ? e.getBoundingClientRect() : null;
   return {open: d.open, rect: r ? [r.width, r.height] : null,
+          wide: [document.documentElement.scrollWidth, window.innerWidth],
           visible: e ? getComputedStyle(e).display != 'none' : false,
           text: e ? e.innerText : ''};
 })()"""
@@ -617,6 +618,9 @@ def check_page(tap, browser, name, report, path, artefacts):
                f"{name}: clicking FAIL ({first['scenario']}, {client} "
                f"{policy}) opens its evidence (box {ev['rect']}) naming "
                f"its rule {need} (missing: {missing})")
+        tap.ok(ev["wide"][0] <= ev["wide"][1],
+               f"{name}: the open evidence fits the window, no sideways "
+               f"scrolling (page, window: {ev['wide']})")
         browser.screenshot(shot(artefacts, name, "fail-open"))
 
     # The timeline pictures, when this danelab draws them.
