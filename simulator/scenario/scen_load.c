@@ -1231,7 +1231,7 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 /* ---- post hooks: rules across the keys of one mapping ------------------ */
 
 extern const struct scen_schema scen_schema_zone, scen_schema_host,
-    scen_schema_tlsa, scen_schema_fault, scen_schema_phase_host,
+    scen_schema_tlsa, scen_schema_record, scen_schema_fault, scen_schema_phase_host,
     scen_schema_expect;
 
 void
@@ -1382,6 +1382,9 @@ scen_post_host(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 		    "host %s cannot be a CNAME to itself", h->name);
 }
 
+static void tlsa_check_values(struct scen_ctx *ctx,
+    const struct scen_tlsa *t, bool from_cert);
+
 void
 scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1392,7 +1395,7 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	const struct scen_seen *cert = seen_get(sc, seen, "cert");
 	const struct scen_seen *rec = seen_get(sc, seen, "record");
 	const struct scen_seen *un = seen_get(sc, seen, "unusable");
-	const char *why = "; add 'unusable: true' if that is intended";
+	const struct scen_seen *len = seen_get(sc, seen, "length");
 	struct scen_tlsa *t = obj;
 	bool fields_ok = true;
 	size_t i;
@@ -1428,16 +1431,41 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	/* "unusable: yes" was reported: do not warn as if it were false. */
 	if (un->key != NULL && !un->ok)
 		return;
-	if (cert->key != NULL && t->selector > 1)
+	if (len->key != NULL && cert->key == NULL) {
+		scen_nerr(ctx, len->key, "'length' needs 'cert' (it damages "
+		    "a computed digest)");
+		return;
+	}
+	tlsa_check_values(ctx, t, cert->key != NULL);
+}
+
+/*
+ * The checks of a TLSA record's values shared by `mx[].tlsa[]` and a
+ * zone's TLSA records computed from `cert`: what can be computed is an
+ * error, what a client cannot use is a warning unless marked unusable.
+ */
+static void
+tlsa_check_values(struct scen_ctx *ctx, const struct scen_tlsa *t,
+    bool from_cert)
+{
+	const char *why = "; add 'unusable: true' if that is intended";
+	size_t want;
+
+	if (from_cert && t->selector > 1)
 		scen_err(ctx, scen_pos_of(ctx, &t->selector, t->pos),
 		    "selector %u cannot be computed from a certificate "
 		    "(0 CERT or 1 SPKI)", t->selector);
-	if (cert->key != NULL && t->mtype > 2)
+	if (from_cert && t->mtype > 2)
 		scen_err(ctx, scen_pos_of(ctx, &t->mtype, t->pos),
 		    "matching type %u cannot be computed from a certificate "
 		    "(0 FULL, 1 SHA2-256, 2 SHA2-512)", t->mtype);
-	if (t->unusable || (cert->key != NULL && (t->selector > 1 ||
-	    t->mtype > 2)))
+	if (t->length != 0 && (t->mtype < 1 || t->mtype > 2)) {
+		scen_err(ctx, scen_pos_of(ctx, &t->length, t->pos),
+		    "'length' applies to a digest (matching 1 or 2), not to "
+		    "matching type %u", t->mtype);
+		return;
+	}
+	if (t->unusable || (from_cert && (t->selector > 1 || t->mtype > 2)))
 		return;
 	/* Records a client must ignore (RFC 7672 3.1.3, RFC 6698 2.1). */
 	if (t->usage <= 1)
@@ -1453,12 +1481,74 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	if (t->mtype > 2)
 		scen_warn(ctx, t->pos, "unknown TLSA matching type %u: "
 		    "clients treat the record as unusable%s", t->mtype, why);
-	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
-	    (t->mtype == 2 && t->data_len != 64)))
+	want = t->mtype == 1 ? 32 : 64;
+	if ((t->mtype == 1 || t->mtype == 2) && ((t->data != NULL &&
+	    t->data_len != want) || (t->length != 0 && t->length != want)))
 		scen_warn(ctx, t->pos, "TLSA data is %zu bytes, a %s digest "
-		    "is %d: the record can never match%s", t->data_len,
-		    t->mtype == 1 ? "SHA2-256" : "SHA2-512",
-		    t->mtype == 1 ? 32 : 64, why);
+		    "is %zu: the record can never match%s",
+		    t->data != NULL ? t->data_len : (size_t)t->length,
+		    t->mtype == 1 ? "SHA2-256" : "SHA2-512", want, why);
+}
+
+/*
+ * A zone's extra record: `data`, or for type TLSA `cert` with usage,
+ * selector and matching (and optionally length, unusable), never both.
+ */
+void
+scen_post_record(struct scen_ctx *ctx, const struct ytree_node *map,
+    void *obj, const struct scen_seen *seen)
+{
+	static const char *const fields[] = { "usage", "selector",
+		"matching", "length", "unusable" };
+	const struct scen_schema *sc = &scen_schema_record;
+	const struct scen_seen *cert = seen_get(sc, seen, "cert");
+	const struct scen_seen *data = seen_get(sc, seen, "data");
+	const struct scen_seen *type = seen_get(sc, seen, "type");
+	struct scen_record *r = obj;
+	bool ok = true;
+	size_t i;
+
+	r->tlsa.pos = r->pos;
+	if (cert->key != NULL && data->key != NULL) {
+		scen_nerr(ctx, cert->key, "'data' and 'cert' cannot be "
+		    "combined: 'cert' computes the TLSA data");
+		return;
+	}
+	if (cert->key == NULL) {
+		if (data->key == NULL)
+			scen_nerr(ctx, map, "a record needs 'data' (or, for "
+			    "type TLSA, 'cert' with usage, selector, "
+			    "matching)");
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			const struct scen_seen *f = seen_get(sc, seen,
+			    fields[i]);
+
+			if (f->key != NULL)
+				scen_nerr(ctx, f->key, "'%s' needs 'cert' (a "
+				    "TLSA record computed from a fixture); "
+				    "with 'data' the record has its own",
+				    fields[i]);
+		}
+		return;
+	}
+	if (r->type != NULL && strcasecmp(r->type, "TLSA") != 0) {
+		scen_nerr(ctx, type->val, "'cert' computes TLSA data: the "
+		    "record's type must be TLSA, not %s", r->type);
+		return;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct scen_seen *f = seen_get(sc, seen, fields[i]);
+
+		if (i < 3 && f->key == NULL) {
+			scen_nerr(ctx, map, "a TLSA record with 'cert' needs "
+			    "'%s'", fields[i]);
+			ok = false;
+		} else if (f->key != NULL && !f->ok) {
+			ok = false;
+		}
+	}
+	if (ok && cert->ok)
+		tlsa_check_values(ctx, &r->tlsa, true);
 }
 
 void

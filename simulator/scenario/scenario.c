@@ -69,6 +69,7 @@ scen_zone_clear(struct scen_zone *z)
 		free(z->records[i].owner);
 		free(z->records[i].type);
 		free(z->records[i].rdata);
+		free(z->records[i].tlsa.cert);
 	}
 	free(z->records);
 }

@@ -154,16 +154,27 @@ struct scen_tlsa {
 	char *cert;		/* fixture id, or NULL for literal data */
 	uint8_t *data;		/* literal association data, or NULL */
 	size_t data_len;
+	/*
+	 * With cert and a digest (matching 1 or 2): the computed data cut
+	 * to, or padded with zero bytes to, this many bytes (a damaged
+	 * record, RFC 6698 4.1 / RFC 7671 9); 0: as computed.
+	 */
+	uint16_t length;
 	bool unusable;		/* author marks a deliberately bad record */
 };
 
-/* An extra record in presentation format, owner relative to the zone. */
+/*
+ * An extra record: in presentation format, or, for type TLSA, computed
+ * from a fixture certificate like a host's `tlsa:` item (tlsa.cert set,
+ * rdata NULL), so that no scenario carries hand-computed digests.
+ */
 struct scen_record {
 	struct scen_pos pos;
 	char *owner;		/* absolute name */
 	uint32_t ttl;		/* 0: zone default */
 	char *type;		/* "TXT", "A", ... */
-	char *rdata;		/* presentation format */
+	char *rdata;		/* presentation format, or NULL (tlsa.cert) */
+	struct scen_tlsa tlsa;	/* usage, selector, matching, cert, length */
 };
 
 struct scen_zone {
@@ -355,7 +366,8 @@ void scenario_free(struct scenario *s);
 /*
  * Whether t is a record an RFC 7672 client uses: usage DANE-TA(2) or
  * DANE-EE(3) (3.1.3), selector 0/1, matching type 0/1/2 with data of
- * the digest's length, not marked unusable by the author.
+ * the digest's length (literal, or `length`), not marked unusable by
+ * the author.
  */
 bool scen_tlsa_usable(const struct scen_tlsa *t);
 
