@@ -441,6 +441,9 @@ host_facts(const struct scenario *s, int phase, const char *fixtures,
 		set(f, FACT_TLSA, FACT_UNKNOWN, "no such phase");
 		return;
 	}
+	/* The chain a client sending the TLSA base domain in SNI gets. */
+	scen_host_sni_chain(h, scen_host_base_domain(h), &cur.chain,
+	    &cur.n_chain);
 
 	/* The TLSA RRset as the lab resolver answers it now. */
 	sp = tlsa_phase_seen(s, h, phase);

@@ -1228,6 +1228,67 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 	return rc;
 }
 
+static void check_chain_leaf(struct scen_ctx *ctx, char **chain, size_t n);
+
+/*
+ * `sni:` of an MX host: a mapping of SNI name to chain (RFC 6066 3), each
+ * chain decoded like `chain`, each name once.
+ */
+int
+scen_dec_sni(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, void *dst)
+{
+	struct scen_host *h = dst;
+	char d[YTREE_QUOTE_MAX + 2];
+	size_t i, j, npairs;
+	int rc = 0;
+
+	if (n->type == YTREE_BAD)
+		return DL_EINVAL;
+	if (n->type != YTREE_MAP)
+		return scen_nerr(ctx, n, "'%s' must be a mapping of SNI name "
+		    "to chain, not %s", k->name, node_desc(n, d, sizeof(d)));
+	npairs = YTREE_MAP_NPAIRS(n);
+	if (npairs == 0)
+		return scen_nerr(ctx, n, "'%s' needs at least one SNI name "
+		    "(leave it out for one chain)", k->name);
+	if (npairs > SCEN_MAX_SNI) {
+		rc = scen_nerr(ctx, n, "'%s' has %zu SNI names, at most %d",
+		    k->name, npairs, SCEN_MAX_SNI);
+		npairs = SCEN_MAX_SNI;
+	}
+	h->sni = xcalloc(npairs, sizeof(*h->sni));
+	for (i = 0; i < npairs; i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(n, i);
+		struct scen_sni *e = &h->sni[h->n_sni];
+		char *name;
+
+		if (key->type != YTREE_SCALAR || name_parse(ctx, key, 0,
+		    &name) != 0) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		for (j = 0; j < h->n_sni; j++)
+			if (strcmp(h->sni[j].name, name) == 0)
+				break;
+		if (j < h->n_sni) {
+			rc = scen_nerr(ctx, key, "SNI name %s listed twice "
+			    "in '%s'", name, k->name);
+			free(name);
+			continue;
+		}
+		e->pos = scen_npos(key);
+		e->name = name;
+		h->n_sni++;
+		if (scen_decode_value(ctx, &scen_key_sni_chain,
+		    YTREE_MAP_VAL(n, i), &e->chain) != 0)
+			rc = DL_EINVAL;
+		else
+			check_chain_leaf(ctx, e->chain, e->n_chain);
+	}
+	return rc;
+}
+
 /* ---- post hooks: rules across the keys of one mapping ------------------ */
 
 extern const struct scen_schema scen_schema_zone, scen_schema_host,

@@ -36,6 +36,13 @@ extern const struct scen_schema scen_schema_zone, scen_schema_record,
     scen_schema_host, scen_schema_tlsa, scen_schema_fault, scen_schema_phase,
     scen_schema_phase_host, scen_schema_phase_expect, scen_schema_expect;
 
+/* The chain of one `sni:` entry, decoded by scen_dec_sni. */
+const struct scen_key scen_key_sni_chain = {
+	.name = "sni", .type = SCEN_K_LIST,
+	LST(struct scen_sni, chain, n_chain, char *), .item = &item_chain,
+	.min = 1, .max = SCEN_MAX_LIST,
+};
+
 /* Items of lists of mappings. */
 static const struct scen_key item_zone = {
 	.name = "zones", .type = SCEN_K_MAP, .sub = &scen_schema_zone,
@@ -279,6 +286,15 @@ static const struct scen_key host_keys[] = {
 	  .doc = "Fixture certificates presented, leaf first "
 	    "(`fixtures/pki/<id>.pem`; the leaf's `<id>.key` must exist).",
 	  .example = "[mx-cur, int-r3]" },
+	{ .name = "sni", .type = SCEN_K_CUSTOM, .off = 0,
+	  .size = sizeof(struct scen_host), .fn = scen_dec_sni,
+	  .type_doc = "map: SNI name -> chain", .flags = SCEN_F_DEFDOC,
+	  .def = "none",
+	  .doc = "Chains by the SNI value a client sends (at most 8, "
+	    "same items as `chain`); a client sending another name, or "
+	    "none, gets `chain`.  RFC 7672 8.1: a DANE client sends the "
+	    "TLSA base domain.",
+	  .example = "{ mx1.example.net: [mx-cur, int-r3] }" },
 	{ .name = "starttls", .type = SCEN_K_ENUM,
 	  FLD(struct scen_host, starttls), .en = &scen_enum_starttls,
 	  .def = "on", .doc = "STARTTLS behaviour of the SMTP server.",

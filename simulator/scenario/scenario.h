@@ -35,6 +35,7 @@
 #define SCEN_MAX_ZONES		32	/* declared */
 #define SCEN_MAX_WORLD_ZONES	128	/* declared and implicit */
 #define SCEN_MAX_HOSTS		16
+#define SCEN_MAX_SNI		8	/* SNI chains per host */
 #define SCEN_MAX_TLSA		32	/* per host */
 #define SCEN_MAX_TLSA_DATA	1024	/* bytes of literal TLSA data */
 #define SCEN_MAX_RECORDS	256	/* extra records per zone */
@@ -189,6 +190,18 @@ struct scen_zone {
 	size_t n_records;
 };
 
+/*
+ * A chain an MX host's SMTP server presents to a client that sends this
+ * SNI value (RFC 6066 3); other clients, and clients sending no SNI, get
+ * the host's default `chain`.
+ */
+struct scen_sni {
+	struct scen_pos pos;
+	char *name;		/* absolute, lower case: "mx1.example.net." */
+	char **chain;		/* fixture ids presented, leaf first */
+	size_t n_chain;
+};
+
 struct scen_host {
 	struct scen_pos pos;
 	char *name;		/* MX target, "mx1.example.net." */
@@ -203,6 +216,8 @@ struct scen_host {
 	struct scen_tlsa *tlsa;
 	size_t n_tlsa;
 	uint32_t tlsa_ttl;	/* 0: zone default */
+	struct scen_sni *sni;	/* chains by SNI value; the default: chain */
+	size_t n_sni;
 };
 
 enum scen_fault_kind {
@@ -370,6 +385,22 @@ void scenario_free(struct scenario *s);
  * the author.
  */
 bool scen_tlsa_usable(const struct scen_tlsa *t);
+
+/*
+ * The TLSA base domain of MX host h (RFC 7672 2.2.2): the CNAME target
+ * when the host is a CNAME and its TLSA records live there, else its own
+ * name -- the SNI a client must send (RFC 7672 8.1).  Borrowed from h.
+ */
+const char *scen_host_base_domain(const struct scen_host *h);
+
+/*
+ * The chain h's server presents to a client sending SNI name (absolute
+ * or not, any case; NULL: no SNI): the `sni:` chain of that name, else
+ * the default, *chain (borrowed) and *n.  With a timeline, the default
+ * passed in (the phase's) is returned unchanged when no SNI chain applies.
+ */
+void scen_host_sni_chain(const struct scen_host *h, const char *name,
+    char ***chain, size_t *n);
 
 /*
  * Whether the world makes records of RR type type (an ldns_rr_type) in a
