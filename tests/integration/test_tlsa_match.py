@@ -29,7 +29,8 @@ cross-checked with `ldns-dane -c <pem> create` (offline).
 
 Also per host and phase: tls/<host>/chain.pem is the phase's chain, leaf
 first, certificate by certificate equal (DER) to the fixtures, and key.pem
-holds the leaf's private key.
+holds the leaf's private key; the same for each `sni:` chain in
+tls/<host>/sni/<name>/.
 """
 
 import os
@@ -257,6 +258,13 @@ def check_export(s, phase_index, dest, src, tap):
         want = expected_records(s, h, src, tap, label)
         path = os.path.join(dest, "tls", dltest.plain(h["name"]), "tlsa.txt")
         check_chain(label, h, os.path.dirname(path), src, tap)
+        raw = next((x for x in s.doc.get("mx") or []
+                    if dltest.fqdn(x["host"]) == h["name"]), {})
+        for sni, chain in (raw.get("sni") or {}).items():
+            check_chain(f"{label} sni {sni}", {"chain": list(chain)},
+                        os.path.join(os.path.dirname(path), "sni",
+                                     dltest.plain(dltest.fqdn(sni))),
+                        src, tap)
         rel = os.path.relpath(path, dest)
         if not tap.ok(os.path.isfile(path), f"{label}: {rel} exists"):
             continue
