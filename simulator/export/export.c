@@ -523,6 +523,8 @@ export_dns_fault_text(enum scen_dns_fault f)
 		return "danelab sets TC over UDP and refuses TCP";
 	case SCEN_DNS_LAME:
 		return "danelab's server for the zone does not answer for it";
+	case SCEN_DNS_NOTIMP:
+		return "danelab answers NOTIMP";
 	}
 	return "danelab plays a protocol fault";
 }
