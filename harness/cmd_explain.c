@@ -483,7 +483,7 @@ explain_timeline(FILE *fp, const struct scenario *s)
 static void
 explain(FILE *fp, const struct scenario *s, const char *fixtures)
 {
-	size_t i, k;
+	size_t i, j, k;
 
 	fprintf(fp, "%s\n  %s\n\n", s->id, s->title);
 	fprintf(fp, "  file: %s\n", s->file);
@@ -554,6 +554,13 @@ explain(FILE *fp, const struct scenario *s, const char *fixtures)
 			fprintf(fp, " (CNAME to %s)", h->cname);
 		fprintf(fp, ", STARTTLS %s\n", scen_starttls_name(h->starttls));
 		explain_chain(fp, h->chain, h->n_chain);
+		for (j = 0; j < h->n_sni; j++) {
+			fprintf(fp, "      chain with SNI %s:", h->sni[j].name);
+			for (k = 0; k < h->sni[j].n_chain; k++)
+				fprintf(fp, "%s%s", k ? " <- " : " ",
+				    h->sni[j].chain[k]);
+			fputc('\n', fp);
+		}
 		explain_tlsa(fp, h->tlsa, h->n_tlsa);
 	}
 	fputs("  zones:", fp);

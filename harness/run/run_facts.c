@@ -342,10 +342,14 @@ original_name_tlsa(const struct scenario *s, const struct scen_host *h,
 			    strcasecmp(rec->type, "TLSA") != 0 ||
 			    strcasecmp(rec->owner, owner) != 0)
 				continue;
-			memset(t, 0, sizeof(*t));
-			t->data = x->data[x->n];
 			x->n++;
-			if (sscanf(rec->rdata, "%u %u %u %n", &u, &sel, &m,
+			if (rec->tlsa.cert != NULL) {
+				*t = rec->tlsa;	/* computed: cert borrowed */
+				continue;
+			}
+			memset(t, 0, sizeof(*t));
+			t->data = x->data[x->n - 1];
+			if (rec->rdata == NULL || sscanf(rec->rdata, "%u %u %u %n", &u, &sel, &m,
 			    &off) != 3 || u > 255 || sel > 255 || m > 255) {
 				t->unusable = true;
 				continue;
@@ -437,6 +441,9 @@ host_facts(const struct scenario *s, int phase, const char *fixtures,
 		set(f, FACT_TLSA, FACT_UNKNOWN, "no such phase");
 		return;
 	}
+	/* The chain a client sending the TLSA base domain in SNI gets. */
+	scen_host_sni_chain(h, scen_host_base_domain(h), &cur.chain,
+	    &cur.n_chain);
 
 	/* The TLSA RRset as the lab resolver answers it now. */
 	sp = tlsa_phase_seen(s, h, phase);

@@ -674,11 +674,7 @@ session_accept(const struct score *sc, const struct run_session *ss,
 static bool
 sni_ok(const struct scen_host *sh, const char *sni)
 {
-	if (sni[0] == '\0')
-		return false;
-	if (sh->cname != NULL && sh->n_tlsa > 0)
-		return same_host(sni, sh->cname);
-	return same_host(sni, sh->name);
+	return sni[0] != '\0' && same_host(sni, scen_host_base_domain(sh));
 }
 
 /*

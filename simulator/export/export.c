@@ -270,24 +270,16 @@ export_anchor(struct export_ctx *x)
 	return export_bind_anchor(x, "anchor/trust-anchors.conf");
 }
 
+/* dir/chain.pem (leaf first) and dir/key.pem (the leaf's key) of chain. */
 static int
-export_host(struct export_ctx *x, const struct scen_host *h)
+export_chain(struct export_ctx *x, const struct scen_host *h,
+    const char *dir, char **chain, size_t n)
 {
-	char dir[PATH_MAX], rel[PATH_MAX], plain[300];
-	char **chain;
-	ldns_rr_list *tlsa = NULL;
+	char rel[PATH_MAX];
 	EVP_PKEY *key = NULL;
-	size_t n, i;
+	size_t i;
 	FILE *fp;
 	int rc;
-
-	export_plain_name(h->name, plain, sizeof(plain));
-	fmt_buf(dir, sizeof(dir), "tls/%s", plain);
-	if ((rc = export_mkdir(x, dir)) != 0)
-		return rc;
-	if ((rc = world_host_chain(x->w, h, &chain, &n)) != 0)
-		return dl_error(x->diags, x->w->scen->file, h->pos.line,
-		    h->pos.col, "host %s is not in this world", h->name);
 
 	fmt_buf(rel, sizeof(rel), "%s/chain.pem", dir);
 	if ((fp = export_open(x, rel, 0644)) == NULL)
@@ -308,25 +300,68 @@ export_host(struct export_ctx *x, const struct scen_host *h)
 	}
 	if ((rc = export_close(x, fp, rel)) != 0)
 		return rc;
-
-	if (n > 0) {
-		if ((rc = pki_key_load(x->fixtures_dir, chain[0], &key)) !=
-		    0) {
-			dl_error(x->diags, x->w->scen->file, h->pos.line,
-			    h->pos.col, "cannot load the key of fixture "
-			    "'%s': %s", chain[0], dl_strerror(rc));
-			return rc;
-		}
-		fmt_buf(rel, sizeof(rel), "%s/key.pem", dir);
-		if ((fp = export_open(x, rel, 0600)) == NULL) {
-			EVP_PKEY_free(key);
-			return DL_EIO;
-		}
-		PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL);
+	if (n == 0)
+		return 0;
+	if ((rc = pki_key_load(x->fixtures_dir, chain[0], &key)) != 0) {
+		dl_error(x->diags, x->w->scen->file, h->pos.line, h->pos.col,
+		    "cannot load the key of fixture '%s': %s", chain[0],
+		    dl_strerror(rc));
+		return rc;
+	}
+	fmt_buf(rel, sizeof(rel), "%s/key.pem", dir);
+	if ((fp = export_open(x, rel, 0600)) == NULL) {
 		EVP_PKEY_free(key);
-		if ((rc = export_close(x, fp, rel)) != 0)
+		return DL_EIO;
+	}
+	PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL);
+	EVP_PKEY_free(key);
+	return export_close(x, fp, rel);
+}
+
+/* tls/HOST/sni/NAME/: the chain served to clients sending NAME. */
+static int
+export_sni(struct export_ctx *x, const struct scen_host *h, const char *dir)
+{
+	char sub[PATH_MAX], plain[300];
+	size_t i;
+	int rc;
+
+	if (h->n_sni == 0)
+		return 0;
+	fmt_buf(sub, sizeof(sub), "%s/sni", dir);
+	if ((rc = export_mkdir(x, sub)) != 0)
+		return rc;
+	for (i = 0; i < h->n_sni; i++) {
+		export_plain_name(h->sni[i].name, plain, sizeof(plain));
+		fmt_buf(sub, sizeof(sub), "%s/sni/%s", dir, plain);
+		if ((rc = export_mkdir(x, sub)) != 0 ||
+		    (rc = export_chain(x, h, sub, h->sni[i].chain,
+		    h->sni[i].n_chain)) != 0)
 			return rc;
 	}
+	return 0;
+}
+
+static int
+export_host(struct export_ctx *x, const struct scen_host *h)
+{
+	char dir[PATH_MAX], rel[PATH_MAX], plain[300];
+	char **chain;
+	ldns_rr_list *tlsa = NULL;
+	size_t n;
+	FILE *fp;
+	int rc;
+
+	export_plain_name(h->name, plain, sizeof(plain));
+	fmt_buf(dir, sizeof(dir), "tls/%s", plain);
+	if ((rc = export_mkdir(x, dir)) != 0)
+		return rc;
+	if ((rc = world_host_chain(x->w, h, &chain, &n)) != 0)
+		return dl_error(x->diags, x->w->scen->file, h->pos.line,
+		    h->pos.col, "host %s is not in this world", h->name);
+	if ((rc = export_chain(x, h, dir, chain, n)) != 0 ||
+	    (rc = export_sni(x, h, dir)) != 0)
+		return rc;
 
 	if ((rc = world_host_tlsa(x->w, h, &tlsa, x->diags)) != 0)
 		return rc;
@@ -540,6 +575,13 @@ export_readme_limits(struct export_ctx *x, FILE *fp)
 	fputs("  - SMTP: no STARTTLS server is started.  tls/HOST/ holds "
 	    "the chain and key\n    danelab's server presents; serve "
 	    "them with an MTA of your own.\n", fp);
+	for (i = 0; i < s->n_hosts; i++)
+		if (s->hosts[i].n_sni > 0)
+			fprintf(fp, "  - SNI: %s presents tls/HOST/sni/NAME/ "
+			    "to clients that send NAME\n    in SNI, tls/HOST/ "
+			    "to the others; an MTA of your own must pick\n"
+			    "    the chain by SNI to play this world.\n",
+			    s->hosts[i].name);
 	if (s->n_phases > 1)
 		fprintf(fp, "  - the timeline: this is one of its %zu "
 		    "phases, served for good; export\n    another with "
@@ -582,7 +624,7 @@ export_readme(struct export_ctx *x)
 	    "  keys/       DNSSEC keys, BIND format\n"
 	    "  anchor/     the trust anchor: root.key (DNSKEY), root.ds,\n"
 	    "              trust-anchors.conf (for delv -a)\n"
-	    "  tls/HOST/   chain.pem, key.pem, tlsa.txt\n"
+	    "  tls/HOST/   chain.pem, key.pem, tlsa.txt (sni/NAME/: by SNI)\n"
 	    "  nsd/        one NSD configuration per zone\n"
 	    "  unbound/    unbound.conf and root.hints\n"
 	    "  start.sh    start everything (in a network namespace)\n"

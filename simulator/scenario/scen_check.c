@@ -385,6 +385,9 @@ scen_tlsa_usable(const struct scen_tlsa *t)
 	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
 	    (t->mtype == 2 && t->data_len != 64)))
 		return false;
+	if (t->length != 0 && ((t->mtype == 1 && t->length != 32) ||
+	    (t->mtype == 2 && t->length != 64)))
+		return false;
 	return true;
 }
 

@@ -1228,10 +1228,71 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 	return rc;
 }
 
+static void check_chain_leaf(struct scen_ctx *ctx, char **chain, size_t n);
+
+/*
+ * `sni:` of an MX host: a mapping of SNI name to chain (RFC 6066 3), each
+ * chain decoded like `chain`, each name once.
+ */
+int
+scen_dec_sni(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, void *dst)
+{
+	struct scen_host *h = dst;
+	char d[YTREE_QUOTE_MAX + 2];
+	size_t i, j, npairs;
+	int rc = 0;
+
+	if (n->type == YTREE_BAD)
+		return DL_EINVAL;
+	if (n->type != YTREE_MAP)
+		return scen_nerr(ctx, n, "'%s' must be a mapping of SNI name "
+		    "to chain, not %s", k->name, node_desc(n, d, sizeof(d)));
+	npairs = YTREE_MAP_NPAIRS(n);
+	if (npairs == 0)
+		return scen_nerr(ctx, n, "'%s' needs at least one SNI name "
+		    "(leave it out for one chain)", k->name);
+	if (npairs > SCEN_MAX_SNI) {
+		rc = scen_nerr(ctx, n, "'%s' has %zu SNI names, at most %d",
+		    k->name, npairs, SCEN_MAX_SNI);
+		npairs = SCEN_MAX_SNI;
+	}
+	h->sni = xcalloc(npairs, sizeof(*h->sni));
+	for (i = 0; i < npairs; i++) {
+		const struct ytree_node *key = YTREE_MAP_KEY(n, i);
+		struct scen_sni *e = &h->sni[h->n_sni];
+		char *name;
+
+		if (key->type != YTREE_SCALAR || name_parse(ctx, key, 0,
+		    &name) != 0) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		for (j = 0; j < h->n_sni; j++)
+			if (strcmp(h->sni[j].name, name) == 0)
+				break;
+		if (j < h->n_sni) {
+			rc = scen_nerr(ctx, key, "SNI name %s listed twice "
+			    "in '%s'", name, k->name);
+			free(name);
+			continue;
+		}
+		e->pos = scen_npos(key);
+		e->name = name;
+		h->n_sni++;
+		if (scen_decode_value(ctx, &scen_key_sni_chain,
+		    YTREE_MAP_VAL(n, i), &e->chain) != 0)
+			rc = DL_EINVAL;
+		else
+			check_chain_leaf(ctx, e->chain, e->n_chain);
+	}
+	return rc;
+}
+
 /* ---- post hooks: rules across the keys of one mapping ------------------ */
 
 extern const struct scen_schema scen_schema_zone, scen_schema_host,
-    scen_schema_tlsa, scen_schema_fault, scen_schema_phase_host,
+    scen_schema_tlsa, scen_schema_record, scen_schema_fault, scen_schema_phase_host,
     scen_schema_expect;
 
 void
@@ -1392,6 +1453,9 @@ scen_post_host(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	}
 }
 
+static void tlsa_check_values(struct scen_ctx *ctx,
+    const struct scen_tlsa *t, bool from_cert);
+
 void
 scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1402,7 +1466,7 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	const struct scen_seen *cert = seen_get(sc, seen, "cert");
 	const struct scen_seen *rec = seen_get(sc, seen, "record");
 	const struct scen_seen *un = seen_get(sc, seen, "unusable");
-	const char *why = "; add 'unusable: true' if that is intended";
+	const struct scen_seen *len = seen_get(sc, seen, "length");
 	struct scen_tlsa *t = obj;
 	bool fields_ok = true;
 	size_t i;
@@ -1438,16 +1502,41 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	/* "unusable: yes" was reported: do not warn as if it were false. */
 	if (un->key != NULL && !un->ok)
 		return;
-	if (cert->key != NULL && t->selector > 1)
+	if (len->key != NULL && cert->key == NULL) {
+		scen_nerr(ctx, len->key, "'length' needs 'cert' (it damages "
+		    "a computed digest)");
+		return;
+	}
+	tlsa_check_values(ctx, t, cert->key != NULL);
+}
+
+/*
+ * The checks of a TLSA record's values shared by `mx[].tlsa[]` and a
+ * zone's TLSA records computed from `cert`: what can be computed is an
+ * error, what a client cannot use is a warning unless marked unusable.
+ */
+static void
+tlsa_check_values(struct scen_ctx *ctx, const struct scen_tlsa *t,
+    bool from_cert)
+{
+	const char *why = "; add 'unusable: true' if that is intended";
+	size_t want;
+
+	if (from_cert && t->selector > 1)
 		scen_err(ctx, scen_pos_of(ctx, &t->selector, t->pos),
 		    "selector %u cannot be computed from a certificate "
 		    "(0 CERT or 1 SPKI)", t->selector);
-	if (cert->key != NULL && t->mtype > 2)
+	if (from_cert && t->mtype > 2)
 		scen_err(ctx, scen_pos_of(ctx, &t->mtype, t->pos),
 		    "matching type %u cannot be computed from a certificate "
 		    "(0 FULL, 1 SHA2-256, 2 SHA2-512)", t->mtype);
-	if (t->unusable || (cert->key != NULL && (t->selector > 1 ||
-	    t->mtype > 2)))
+	if (t->length != 0 && (t->mtype < 1 || t->mtype > 2)) {
+		scen_err(ctx, scen_pos_of(ctx, &t->length, t->pos),
+		    "'length' applies to a digest (matching 1 or 2), not to "
+		    "matching type %u", t->mtype);
+		return;
+	}
+	if (t->unusable || (from_cert && (t->selector > 1 || t->mtype > 2)))
 		return;
 	/* Records a client must ignore (RFC 7672 3.1.3, RFC 6698 2.1). */
 	if (t->usage <= 1)
@@ -1463,12 +1552,74 @@ scen_post_tlsa(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	if (t->mtype > 2)
 		scen_warn(ctx, t->pos, "unknown TLSA matching type %u: "
 		    "clients treat the record as unusable%s", t->mtype, why);
-	if (t->data != NULL && ((t->mtype == 1 && t->data_len != 32) ||
-	    (t->mtype == 2 && t->data_len != 64)))
+	want = t->mtype == 1 ? 32 : 64;
+	if ((t->mtype == 1 || t->mtype == 2) && ((t->data != NULL &&
+	    t->data_len != want) || (t->length != 0 && t->length != want)))
 		scen_warn(ctx, t->pos, "TLSA data is %zu bytes, a %s digest "
-		    "is %d: the record can never match%s", t->data_len,
-		    t->mtype == 1 ? "SHA2-256" : "SHA2-512",
-		    t->mtype == 1 ? 32 : 64, why);
+		    "is %zu: the record can never match%s",
+		    t->data != NULL ? t->data_len : (size_t)t->length,
+		    t->mtype == 1 ? "SHA2-256" : "SHA2-512", want, why);
+}
+
+/*
+ * A zone's extra record: `data`, or for type TLSA `cert` with usage,
+ * selector and matching (and optionally length, unusable), never both.
+ */
+void
+scen_post_record(struct scen_ctx *ctx, const struct ytree_node *map,
+    void *obj, const struct scen_seen *seen)
+{
+	static const char *const fields[] = { "usage", "selector",
+		"matching", "length", "unusable" };
+	const struct scen_schema *sc = &scen_schema_record;
+	const struct scen_seen *cert = seen_get(sc, seen, "cert");
+	const struct scen_seen *data = seen_get(sc, seen, "data");
+	const struct scen_seen *type = seen_get(sc, seen, "type");
+	struct scen_record *r = obj;
+	bool ok = true;
+	size_t i;
+
+	r->tlsa.pos = r->pos;
+	if (cert->key != NULL && data->key != NULL) {
+		scen_nerr(ctx, cert->key, "'data' and 'cert' cannot be "
+		    "combined: 'cert' computes the TLSA data");
+		return;
+	}
+	if (cert->key == NULL) {
+		if (data->key == NULL)
+			scen_nerr(ctx, map, "a record needs 'data' (or, for "
+			    "type TLSA, 'cert' with usage, selector, "
+			    "matching)");
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			const struct scen_seen *f = seen_get(sc, seen,
+			    fields[i]);
+
+			if (f->key != NULL)
+				scen_nerr(ctx, f->key, "'%s' needs 'cert' (a "
+				    "TLSA record computed from a fixture); "
+				    "with 'data' the record has its own",
+				    fields[i]);
+		}
+		return;
+	}
+	if (r->type != NULL && strcasecmp(r->type, "TLSA") != 0) {
+		scen_nerr(ctx, type->val, "'cert' computes TLSA data: the "
+		    "record's type must be TLSA, not %s", r->type);
+		return;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct scen_seen *f = seen_get(sc, seen, fields[i]);
+
+		if (i < 3 && f->key == NULL) {
+			scen_nerr(ctx, map, "a TLSA record with 'cert' needs "
+			    "'%s'", fields[i]);
+			ok = false;
+		} else if (f->key != NULL && !f->ok) {
+			ok = false;
+		}
+	}
+	if (ok && cert->ok)
+		tlsa_check_values(ctx, &r->tlsa, true);
 }
 
 void

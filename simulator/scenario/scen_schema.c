@@ -36,6 +36,13 @@ extern const struct scen_schema scen_schema_zone, scen_schema_record,
     scen_schema_host, scen_schema_tlsa, scen_schema_fault, scen_schema_phase,
     scen_schema_phase_host, scen_schema_phase_expect, scen_schema_expect;
 
+/* The chain of one `sni:` entry, decoded by scen_dec_sni. */
+const struct scen_key scen_key_sni_chain = {
+	.name = "sni", .type = SCEN_K_LIST,
+	LST(struct scen_sni, chain, n_chain, char *), .item = &item_chain,
+	.min = 1, .max = SCEN_MAX_LIST,
+};
+
 /* Items of lists of mappings. */
 static const struct scen_key item_zone = {
 	.name = "zones", .type = SCEN_K_MAP, .sub = &scen_schema_zone,
@@ -198,10 +205,43 @@ static const struct scen_key record_keys[] = {
 	  FLD(struct scen_record, type), .fn = scen_dec_rrtype_name,
 	  .type_doc = "RR type",
 	  .doc = "Mnemonic or `TYPEnnn`.", .example = "TXT" },
-	{ .name = "data", .type = SCEN_K_STR, .flags = SCEN_F_REQUIRED,
+	{ .name = "data", .type = SCEN_K_STR,
 	  FLD(struct scen_record, rdata),
-	  .doc = "RDATA in presentation format; must parse.",
+	  .doc = "RDATA in presentation format; must parse.  Required, "
+	    "except for a TLSA record computed from `cert`.",
 	  .example = "\"\\\"v=spf1 -all\\\"\"" },
+	{ .name = "usage", .type = SCEN_K_UINT,
+	  FLD(struct scen_record, tlsa.usage), .min = 0, .max = 255,
+	  .en = &scen_enum_tlsa_usage,
+	  .doc = "Type TLSA with `cert`: certificate usage.",
+	  .example = "DANE-EE" },
+	{ .name = "selector", .type = SCEN_K_UINT,
+	  FLD(struct scen_record, tlsa.selector), .min = 0, .max = 255,
+	  .en = &scen_enum_tlsa_selector,
+	  .doc = "Type TLSA with `cert`: selector, 0 or 1.",
+	  .example = "SPKI" },
+	{ .name = "matching", .type = SCEN_K_UINT,
+	  FLD(struct scen_record, tlsa.mtype), .min = 0, .max = 255,
+	  .en = &scen_enum_tlsa_mtype,
+	  .doc = "Type TLSA with `cert`: matching type, 0, 1 or 2.",
+	  .example = "SHA2-256" },
+	{ .name = "cert", .type = SCEN_K_FIXTURE,
+	  FLD(struct scen_record, tlsa.cert),
+	  .doc = "Type TLSA, instead of `data`: compute the association "
+	    "data from this fixture certificate (with `usage`, `selector`, "
+	    "`matching`), as `mx[].tlsa` does.", .example = "mx-cur" },
+	{ .name = "length", .type = SCEN_K_UINT,
+	  FLD(struct scen_record, tlsa.length), .min = 1,
+	  .max = SCEN_MAX_TLSA_DATA, .flags = SCEN_F_DEFDOC,
+	  .def = "the digest's",
+	  .doc = "Type TLSA with `cert` and matching 1 or 2: cut the "
+	    "digest to, or pad it with zero bytes to, this many bytes "
+	    "(same as `mx[].tlsa[].length`).", .example = "31" },
+	{ .name = "unusable", .type = SCEN_K_BOOL,
+	  FLD(struct scen_record, tlsa.unusable), .def = "false",
+	  .doc = "Type TLSA with `cert`: the record is deliberately "
+	    "unusable (silences the checker's warnings about it).",
+	  .example = "true" },
 	{ .name = "ttl", .type = SCEN_K_UINT, FLD(struct scen_record, ttl),
 	  .min = 1, .max = SCEN_MAX_TTL, .flags = SCEN_F_DEFDOC,
 	  .def = "zone `ttl`", .doc = "TTL of the record.",
@@ -210,8 +250,11 @@ static const struct scen_key record_keys[] = {
 
 const struct scen_schema scen_schema_record = {
 	.name = "record", .path = "zones[].records[]",
-	.doc = "One extra record of a zone.",
-	.keys = record_keys, .n_keys = NKEYS(record_keys), .has_pos = true,
+	.doc = "One extra record of a zone: `data` in presentation "
+	  "format, or, for type TLSA, `cert` with `usage`, `selector` and "
+	  "`matching`.",
+	.keys = record_keys, .n_keys = NKEYS(record_keys),
+	.post = scen_post_record, .has_pos = true,
 };
 
 /* ---- MX hosts ---------------------------------------------------------- */
@@ -243,6 +286,15 @@ static const struct scen_key host_keys[] = {
 	  .doc = "Fixture certificates presented, leaf first "
 	    "(`fixtures/pki/<id>.pem`; the leaf's `<id>.key` must exist).",
 	  .example = "[mx-cur, int-r3]" },
+	{ .name = "sni", .type = SCEN_K_CUSTOM, .off = 0,
+	  .size = sizeof(struct scen_host), .fn = scen_dec_sni,
+	  .type_doc = "map: SNI name -> chain", .flags = SCEN_F_DEFDOC,
+	  .def = "none",
+	  .doc = "Chains by the SNI value a client sends (at most 8, "
+	    "same items as `chain`); a client sending another name, or "
+	    "none, gets `chain`.  RFC 7672 8.1: a DANE client sends the "
+	    "TLSA base domain.",
+	  .example = "{ mx1.example.net: [mx-cur, int-r3] }" },
 	{ .name = "starttls", .type = SCEN_K_ENUM,
 	  FLD(struct scen_host, starttls), .en = &scen_enum_starttls,
 	  .def = "on", .doc = "STARTTLS behaviour of the SMTP server.",
@@ -299,6 +351,14 @@ static const struct scen_key tlsa_keys[] = {
 	  .doc = "A literal record instead of `cert`: numbers or mnemonics, "
 	    "then hex data (even length, at most 1024 bytes).",
 	  .example = "\"3 1 1 0123...ef\"" },
+	{ .name = "length", .type = SCEN_K_UINT,
+	  FLD(struct scen_tlsa, length), .min = 1,
+	  .max = SCEN_MAX_TLSA_DATA, .flags = SCEN_F_DEFDOC,
+	  .def = "the digest's",
+	  .doc = "With `cert` and matching 1 or 2: cut the digest to, or "
+	    "pad it with zero bytes to, this many bytes: a truncated or "
+	    "over-long record, unusable (RFC 6698 4.1, RFC 7671 9).",
+	  .example = "31" },
 	{ .name = "unusable", .type = SCEN_K_BOOL,
 	  FLD(struct scen_tlsa, unusable), .def = "false",
 	  .doc = "The record is deliberately unusable: silences the "

@@ -69,6 +69,7 @@ scen_zone_clear(struct scen_zone *z)
 		free(z->records[i].owner);
 		free(z->records[i].type);
 		free(z->records[i].rdata);
+		free(z->records[i].tlsa.cert);
 	}
 	free(z->records);
 }
@@ -117,6 +118,11 @@ scenario_free(struct scenario *s)
 		strv_free(h->addrs, h->n_addrs);
 		strv_free(h->chain, h->n_chain);
 		tlsa_free(h->tlsa, h->n_tlsa);
+		for (j = 0; j < h->n_sni; j++) {
+			free(h->sni[j].name);
+			strv_free(h->sni[j].chain, h->sni[j].n_chain);
+		}
+		free(h->sni);
 	}
 	free(s->hosts);
 	for (i = 0; i < s->n_faults; i++) {
@@ -381,6 +387,29 @@ scenario_host(const struct scenario *s, const char *name)
 		if (strcmp(s->hosts[i].name, buf) == 0)
 			return &s->hosts[i];
 	return NULL;
+}
+
+const char *
+scen_host_base_domain(const struct scen_host *h)
+{
+	return h->cname != NULL && h->n_tlsa > 0 ? h->cname : h->name;
+}
+
+void
+scen_host_sni_chain(const struct scen_host *h, const char *name,
+    char ***chain, size_t *n)
+{
+	char buf[SCEN_DNAME_MAX + 2];
+	size_t i;
+
+	if (name == NULL || !norm_query(name, buf, sizeof(buf)))
+		return;
+	for (i = 0; i < h->n_sni; i++)
+		if (strcmp(h->sni[i].name, buf) == 0) {
+			*chain = h->sni[i].chain;
+			*n = h->sni[i].n_chain;
+			return;
+		}
 }
 
 const struct scen_zone *

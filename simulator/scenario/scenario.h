@@ -35,6 +35,7 @@
 #define SCEN_MAX_ZONES		32	/* declared */
 #define SCEN_MAX_WORLD_ZONES	128	/* declared and implicit */
 #define SCEN_MAX_HOSTS		16
+#define SCEN_MAX_SNI		8	/* SNI chains per host */
 #define SCEN_MAX_TLSA		32	/* per host */
 #define SCEN_MAX_TLSA_DATA	1024	/* bytes of literal TLSA data */
 #define SCEN_MAX_RECORDS	256	/* extra records per zone */
@@ -165,16 +166,27 @@ struct scen_tlsa {
 	char *cert;		/* fixture id, or NULL for literal data */
 	uint8_t *data;		/* literal association data, or NULL */
 	size_t data_len;
+	/*
+	 * With cert and a digest (matching 1 or 2): the computed data cut
+	 * to, or padded with zero bytes to, this many bytes (a damaged
+	 * record, RFC 6698 4.1 / RFC 7671 9); 0: as computed.
+	 */
+	uint16_t length;
 	bool unusable;		/* author marks a deliberately bad record */
 };
 
-/* An extra record in presentation format, owner relative to the zone. */
+/*
+ * An extra record: in presentation format, or, for type TLSA, computed
+ * from a fixture certificate like a host's `tlsa:` item (tlsa.cert set,
+ * rdata NULL), so that no scenario carries hand-computed digests.
+ */
 struct scen_record {
 	struct scen_pos pos;
 	char *owner;		/* absolute name */
 	uint32_t ttl;		/* 0: zone default */
 	char *type;		/* "TXT", "A", ... */
-	char *rdata;		/* presentation format */
+	char *rdata;		/* presentation format, or NULL (tlsa.cert) */
+	struct scen_tlsa tlsa;	/* usage, selector, matching, cert, length */
 };
 
 struct scen_zone {
@@ -187,6 +199,18 @@ struct scen_zone {
 	uint32_t ttl;		/* default TTL of the zone's records */
 	struct scen_record *records;
 	size_t n_records;
+};
+
+/*
+ * A chain an MX host's SMTP server presents to a client that sends this
+ * SNI value (RFC 6066 3); other clients, and clients sending no SNI, get
+ * the host's default `chain`.
+ */
+struct scen_sni {
+	struct scen_pos pos;
+	char *name;		/* absolute, lower case: "mx1.example.net." */
+	char **chain;		/* fixture ids presented, leaf first */
+	size_t n_chain;
 };
 
 struct scen_host {
@@ -204,6 +228,8 @@ struct scen_host {
 	struct scen_tlsa *tlsa;
 	size_t n_tlsa;
 	uint32_t tlsa_ttl;	/* 0: zone default */
+	struct scen_sni *sni;	/* chains by SNI value; the default: chain */
+	size_t n_sni;
 };
 
 enum scen_fault_kind {
@@ -367,9 +393,26 @@ void scenario_free(struct scenario *s);
 /*
  * Whether t is a record an RFC 7672 client uses: usage DANE-TA(2) or
  * DANE-EE(3) (3.1.3), selector 0/1, matching type 0/1/2 with data of
- * the digest's length, not marked unusable by the author.
+ * the digest's length (literal, or `length`), not marked unusable by
+ * the author.
  */
 bool scen_tlsa_usable(const struct scen_tlsa *t);
+
+/*
+ * The TLSA base domain of MX host h (RFC 7672 2.2.2): the CNAME target
+ * when the host is a CNAME and its TLSA records live there, else its own
+ * name -- the SNI a client must send (RFC 7672 8.1).  Borrowed from h.
+ */
+const char *scen_host_base_domain(const struct scen_host *h);
+
+/*
+ * The chain h's server presents to a client sending SNI name (absolute
+ * or not, any case; NULL: no SNI): the `sni:` chain of that name, else
+ * the default, *chain (borrowed) and *n.  With a timeline, the default
+ * passed in (the phase's) is returned unchanged when no SNI chain applies.
+ */
+void scen_host_sni_chain(const struct scen_host *h, const char *name,
+    char ***chain, size_t *n);
 
 /*
  * Whether the world makes records of RR type type (an ldns_rr_type) in a

@@ -30,12 +30,21 @@
 #define SMTP_ARG_LOG 200	  /* command arguments logged, at most */
 #define SMTP_ADDR_MAX 256	  /* path length kept (RFC 5321 4.5.3.1.3) */
 
+/* A chain served to clients that send one SNI value (`sni:`). */
+struct smtp_snictx {
+	const char *name;	/* absolute, lower case; borrowed (scenario) */
+	SSL_CTX *ctx;		/* owned */
+	char *chain_json;	/* fixture ids as a JSON array, owned */
+};
+
 /* One MX host as one world serves it. */
 struct smtp_hostctx {
 	const struct scen_host *scen; /* borrowed from the world's scenario */
 	enum scen_starttls mode;      /* the host's, faults applied */
 	SSL_CTX *ctx;		      /* NULL: no chain (STARTTLS -> 454) */
 	char *chain_json;	      /* fixture ids as a JSON array, owned */
+	struct smtp_snictx *sni;      /* owned, n_sni of them */
+	size_t n_sni;
 };
 
 /* The TLS side of one world (swapped as a whole by set_world). */

@@ -72,15 +72,44 @@ smtp_ssl_sess(const SSL *ssl)
 	return SSL_get_ex_data(ssl, smtp_ssl_idx);
 }
 
-/* Record the SNI; never refuse a name (the client's choice is data). */
+/* Whether SNI name (no trailing dot, any case) is absolute name abs. */
+static bool
+smtp_sni_is(const char *name, const char *abs)
+{
+	size_t n = strlen(name), a = strlen(abs);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	return a == n + 1 && abs[n] == '.' && strncasecmp(name, abs, n) == 0;
+}
+
+/*
+ * Record the SNI, and serve the host's chain for that name if it has one
+ * (`sni:`), else the default; never refuse a name (the client's choice
+ * is data).
+ */
 static int
 smtp_sni_cb(SSL *ssl, int *alert, void *arg)
 {
 	struct smtp_sess *c = smtp_ssl_sess(ssl);
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	const struct smtp_hostctx *h;
+	size_t i;
 
-	if (c != NULL && name != NULL && c->sni == NULL)
+	if (c == NULL || name == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	if (c->sni == NULL)
 		c->sni = xstrndup(name, 255);
+	h = smtp_sess_host(c);
+	for (i = 0; i < h->n_sni; i++) {
+		if (!smtp_sni_is(name, h->sni[i].name))
+			continue;
+		if (SSL_set_SSL_CTX(ssl, h->sni[i].ctx) == NULL)
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		free(c->chain_json);
+		c->chain_json = xstrdup(h->sni[i].chain_json);
+		break;
+	}
 	return SSL_TLSEXT_ERR_OK;
 }
 
@@ -101,13 +130,20 @@ smtp_info_cb(const SSL *ssl, int where, int ret)
 static void
 smtp_wctx_free(struct smtp_wctx *wc)
 {
-	size_t i;
+	size_t i, j;
 
 	if (wc == NULL)
 		return;
 	for (i = 0; i < wc->n_hosts; i++) {
-		SSL_CTX_free(wc->hosts[i].ctx);
-		free(wc->hosts[i].chain_json);
+		struct smtp_hostctx *hc = &wc->hosts[i];
+
+		SSL_CTX_free(hc->ctx);
+		free(hc->chain_json);
+		for (j = 0; j < hc->n_sni; j++) {
+			SSL_CTX_free(hc->sni[j].ctx);
+			free(hc->sni[j].chain_json);
+		}
+		free(hc->sni);
 	}
 	free(wc->hosts);
 	free(wc);
@@ -223,12 +259,56 @@ smtp_host_mode(const struct scenario *sc, const struct scen_host *h)
 	return m;
 }
 
+/* Fixture ids as a JSON array (the events' "chain"); owned by the caller. */
+static char *
+smtp_chain_json(char **chain, size_t n)
+{
+	size_t cap = 3 + n * (2 * PKI_ID_MAX + 4), o = 0, j;
+	char *js = xmalloc(cap);
+
+	js[o++] = '[';
+	for (j = 0; j < n; j++) {
+		if (j > 0)
+			js[o++] = ',';
+		o += evlog_escape(js + o, cap - o - 2, chain[j]);
+	}
+	js[o++] = ']';
+	js[o] = '\0';
+	return js;
+}
+
+/* The chains of hc's `sni:` entries, one SSL_CTX each. */
+static int
+smtp_sni_new(const struct world *w, struct smtp_hostctx *hc,
+    struct dl_diags *diags)
+{
+	const struct scen_host *h = hc->scen;
+	size_t j;
+	int rc;
+
+	if (h->n_sni == 0)
+		return 0;
+	hc->sni = xcalloc(h->n_sni, sizeof(*hc->sni));
+	for (j = 0; j < h->n_sni; j++) {
+		struct smtp_snictx *e = &hc->sni[hc->n_sni];
+
+		if ((rc = smtp_ctx_new(w, h, h->sni[j].chain,
+		    h->sni[j].n_chain, &e->ctx, diags)) != 0)
+			return rc;
+		e->name = h->sni[j].name;
+		e->chain_json = smtp_chain_json(h->sni[j].chain,
+		    h->sni[j].n_chain);
+		hc->n_sni++;
+	}
+	return 0;
+}
+
 static int
 smtp_wctx_new(
     const struct world *w, struct smtp_wctx **out, struct dl_diags *diags)
 {
 	struct smtp_wctx *wc;
-	size_t i, j;
+	size_t i;
 	int rc = 0, r;
 
 	pthread_once(&smtp_ssl_once, smtp_ssl_init);
@@ -239,7 +319,7 @@ smtp_wctx_new(
 	for (i = 0; i < w->n_hosts; i++) {
 		struct smtp_hostctx *hc = &wc->hosts[i];
 		char **chain = NULL;
-		size_t n = 0, o = 0, cap;
+		size_t n = 0;
 
 		hc->scen = w->hosts[i].scen;
 		hc->mode = smtp_host_mode(w->scen, hc->scen);
@@ -247,20 +327,12 @@ smtp_wctx_new(
 			rc = r;
 			continue;
 		}
-		cap = 3 + n * (2 * PKI_ID_MAX + 4);
-		hc->chain_json = xmalloc(cap);
-		hc->chain_json[o++] = '[';
-		for (j = 0; j < n; j++) {
-			if (j > 0)
-				hc->chain_json[o++] = ',';
-			o += evlog_escape(
-			    hc->chain_json + o, cap - o - 2, chain[j]);
-		}
-		hc->chain_json[o++] = ']';
-		hc->chain_json[o] = '\0';
+		hc->chain_json = smtp_chain_json(chain, n);
 		if (n > 0 &&
 		    (r = smtp_ctx_new(
 			 w, hc->scen, chain, n, &hc->ctx, diags)) != 0)
+			rc = r;
+		if (n > 0 && (r = smtp_sni_new(w, hc, diags)) != 0)
 			rc = r;
 	}
 	if (rc != 0) {

@@ -83,6 +83,20 @@ zone_tlsa_rr(const char *owner, uint32_t ttl, const struct scen_tlsa *t,
 }
 
 /*
+ * A damaged record (`length`): the digest cut to, or padded with zero
+ * bytes to, n bytes, as a copy-and-paste or a tool would damage it.
+ */
+static void
+zone_tlsa_resize(uint16_t n, uint8_t **data, size_t *len)
+{
+	if (n > *len) {
+		*data = xreallocarray(*data, n, 1);
+		memset(*data + *len, 0, n - *len);
+	}
+	*len = n;
+}
+
+/*
  * Association data of TLSA record t: computed from its certificate or
  * copied from its literal data.  *data is owned by the caller (free).
  */
@@ -106,6 +120,8 @@ zone_tlsa_data(struct zone_build *b, const struct scen_tlsa *t, uint8_t **data,
 	if ((x = zone_cert(b, t->cert, b->file, pos)) == NULL)
 		return DL_ENOENT;
 	rc = pki_tlsa_data_alloc(x, t->selector, t->mtype, data, len);
+	if (rc == 0 && t->length != 0)
+		zone_tlsa_resize(t->length, data, len);
 	if (rc == DL_EINVAL)
 		return dl_error(b->diags, b->file, pos->line, pos->col,
 		    "cannot compute TLSA data for selector %u matching type "
@@ -143,6 +159,27 @@ zone_host_tlsa_build(struct zone_build *b, struct world_host *h)
 	return rc;
 }
 
+/*
+ * An extra TLSA record computed from a fixture (`cert`), at any owner:
+ * the same data a host's `tlsa:` item gives.  The loader checked that
+ * the owner lies in z; the type is TLSA, which the world never makes.
+ */
+static int
+zone_record_tlsa(struct zone_build *b, const struct world_zone *z,
+    const struct scen_record *r, ldns_rr **out)
+{
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	if ((rc = zone_tlsa_data(b, &r->tlsa, &data, &len)) != 0)
+		return rc;
+	*out = zone_tlsa_rr(r->owner, r->ttl ? r->ttl : z->ttl, &r->tlsa,
+	    data, len);
+	free(data);
+	return 0;
+}
+
 /* One extra record of zone z; *out owned by the caller. */
 static int
 zone_record_parse(struct zone_build *b, const struct world_zone *z,
@@ -154,6 +191,8 @@ zone_record_parse(struct zone_build *b, const struct world_zone *z,
 	char *str, *owner;
 	int rc = 0;
 
+	if (r->owner != NULL && r->tlsa.cert != NULL)
+		return zone_record_tlsa(b, z, r, out);
 	if (r->owner == NULL || r->type == NULL || r->rdata == NULL)
 		return dl_error(b->diags, b->file, pos->line, pos->col,
 		    "incomplete record");

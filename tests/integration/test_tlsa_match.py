@@ -11,6 +11,13 @@ overridden by the phases up to this one) is turned into expected records:
       selector 1  openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER
       matching 0/1/2  raw / openssl dgst -sha256 / openssl dgst -sha512
   * `record: "u s m hex"` literal items as written.
+  * `length: N` (with `cert`): the digest cut to, or padded with zero
+    bytes to, N bytes.
+
+Zone records of type TLSA (`zones[].records[]`, at any owner) are checked
+the same way in the exported zone files: `cert:` with usage, selector and
+matching computed with openssl as above, `data:` as written.  At an owner
+no MX host publishes at, the RRset must be exactly the declared records.
 
 and compared, as sets, with
   (a) tls/<host>/tlsa.txt of the export, and
@@ -22,7 +29,8 @@ cross-checked with `ldns-dane -c <pem> create` (offline).
 
 Also per host and phase: tls/<host>/chain.pem is the phase's chain, leaf
 first, certificate by certificate equal (DER) to the fixtures, and key.pem
-holds the leaf's private key.
+holds the leaf's private key; the same for each `sni:` chain in
+tls/<host>/sni/<name>/.
 """
 
 import os
@@ -88,6 +96,14 @@ def _ldns_dane(pem, selector, matching):
     return "".join(tok[i + 4:]).lower(), None
 
 
+def resized(data, length):
+    """`length: N`: hex data cut to, or padded with zero bytes to, N bytes."""
+    if length is None:
+        return data
+    n = int(length) * 2
+    return data[:n] + "0" * max(0, n - len(data))
+
+
 def expected_records(s, host, src, tap, label):
     """Expected {(u, s, m, hex)} for a host's effective item list, plus
     per-item descriptions; items we cannot compute are reported as skips."""
@@ -104,11 +120,14 @@ def expected_records(s, host, src, tap, label):
                 tap.ok(True, f"{label}: {what}",
                        skip=f"selector {sel}/matching {m} not computable")
                 continue
-            want[(u, sel, m, data)] = what
             if u == 3 and sel in (0, 1) and m in (0, 1, 2):
                 ld, err = ldns_dane_assoc(pem, sel, m)
                 tap.ok(ld == data, f"{label}: {what} openssl={data[:16]}... "
                        f"ldns-dane={(ld or err or '')[:16]}...")
+            if item.get("length") is not None:
+                data = resized(data, item["length"])
+                what += f" length:{item['length']}"
+            want[(u, sel, m, data)] = what
         else:
             tok = str(item["record"]).split()
             u = dltest.tlsa_num(tok[0], dltest.USAGES)
@@ -159,6 +178,69 @@ def check_chain(label, h, hdir, src, tap):
            f"{label}: key.pem is the private key of {h['chain'][0]}")
 
 
+def record_owner(name, zone):
+    """A zone record's owner as the format resolves it: `@` the apex, a
+    name ending in a dot or at/below the zone absolute, else relative."""
+    name = str(name)
+    if name == "@":
+        return zone
+    if name.endswith(".") or dltest.is_subdomain(dltest.fqdn(name), zone):
+        return dltest.fqdn(name)
+    return dltest.fqdn(name + "." + zone.rstrip(".")) if zone != "." \
+        else dltest.fqdn(name)
+
+
+def zone_record_tlsa(s, src, tap, label):
+    """{owner: {(u, s, m, hex): what}} of the TLSA records written in
+    zones[].records[], computed independently (cert) or as written (data)."""
+    out = {}
+    for zname, z in s.zones.items():
+        for r in z.get("records") or []:
+            if str(r.get("type", "")).upper() != "TLSA":
+                continue
+            owner = record_owner(r["name"], zname)
+            if "cert" in r:
+                u = dltest.tlsa_num(r["usage"], dltest.USAGES)
+                sel = dltest.tlsa_num(r["selector"], dltest.SELECTORS)
+                m = dltest.tlsa_num(r["matching"], dltest.MATCHINGS)
+                pem = os.path.join(src, "fixtures", "pki", r["cert"] + ".pem")
+                data = openssl_assoc(pem, sel, m)
+                if data is None:
+                    tap.ok(True, f"{label}: {owner} {u} {sel} {m}",
+                           skip="not computable")
+                    continue
+                data = resized(data, r.get("length"))
+                what = f"{u} {sel} {m} cert:{r['cert']}"
+            else:
+                tok = str(r["data"]).split()
+                u = dltest.tlsa_num(tok[0], dltest.USAGES)
+                sel = dltest.tlsa_num(tok[1], dltest.SELECTORS)
+                m = dltest.tlsa_num(tok[2], dltest.MATCHINGS)
+                data = "".join(tok[3:]).lower()
+                what = f"literal {u} {sel} {m} {data[:16]}"
+            out.setdefault(owner, {})[(u, sel, m, data)] = what
+    return out
+
+
+def check_zone_records(s, zone_tlsa, src, tap, label):
+    """Zone TLSA records are in the exported zone at their owner; where no
+    MX host publishes, the RRset is exactly the declared records."""
+    host_owners = set()
+    for h in s.hosts:
+        host_owners.add(f"_{h['port']}._tcp.{h['name']}")
+        if h["cname"]:
+            host_owners.add(f"_{h['port']}._tcp.{h['cname']}")
+    for owner, want in sorted(zone_record_tlsa(s, src, tap, label).items()):
+        got = zone_tlsa.get(owner, {})
+        for key, what in sorted(want.items(), key=lambda kv: kv[1]):
+            tap.ok(key in got, f"{label}: zone record {owner} {what} "
+                   f"expected={key[3][:24]}... in zone="
+                   f"{'yes' if key in got else 'NO'}")
+        if owner not in host_owners:
+            tap.ok(set(got) == set(want), f"{label}: {owner} zone RRset="
+                   f"{fmt(got)} equals the declared {fmt(want)}")
+
+
 def check_export(s, phase_index, dest, src, tap):
     label0 = s.id + (f" [{s.phases[phase_index]['phase']}]"
                      if phase_index is not None else "")
@@ -169,12 +251,20 @@ def check_export(s, phase_index, dest, src, tap):
                 dltest.parse_zone(os.path.join(zdir, f))).items():
             zone_tlsa.setdefault(owner, {}).update(rrs)
 
+    check_zone_records(s, zone_tlsa, src, tap, label0)
     for h0 in s.hosts:
         h = s.host_at_phase(h0["name"], phase_index)
         label = f"{label0} {h['name']}"
         want = expected_records(s, h, src, tap, label)
         path = os.path.join(dest, "tls", dltest.plain(h["name"]), "tlsa.txt")
         check_chain(label, h, os.path.dirname(path), src, tap)
+        raw = next((x for x in s.doc.get("mx") or []
+                    if dltest.fqdn(x["host"]) == h["name"]), {})
+        for sni, chain in (raw.get("sni") or {}).items():
+            check_chain(f"{label} sni {sni}", {"chain": list(chain)},
+                        os.path.join(os.path.dirname(path), "sni",
+                                     dltest.plain(dltest.fqdn(sni))),
+                        src, tap)
         rel = os.path.relpath(path, dest)
         if not tap.ok(os.path.isfile(path), f"{label}: {rel} exists"):
             continue

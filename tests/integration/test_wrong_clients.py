@@ -18,6 +18,9 @@ report, and every result's verdict and rule are checked:
   exit-3                  exit 3, no output, defer worlds: ERROR exit-status
   silent-alive            no liveness line, exit 0: ERROR no-liveness
   junk-then-plain         4096 junk sessions, then cleartext: FAIL next-mx-used, < 60 s
+  dane-no-sni             DANE-EE checks, never SNI: where one chain is served
+                          it authenticates and delivers, where the chain
+                          depends on SNI it defers: FAIL sni both times
   tls-quiet               TLS, silent about authentication: PASS, "authentication
                           not observed"
   first-mx-only           .deviations excuses "undelivered" in two worlds: where it
@@ -99,6 +102,8 @@ CASES = {
                      (AUTH, "ERROR", "no-liveness", None)],
     "junk-then-plain": [(DEFER, "FAIL", "next-mx-used", "junk")],
     "tls-quiet": [(AUTH, "PASS", None, "not-observed")],
+    "dane-no-sni": [(AUTH, "FAIL", "sni", "no-sni"),
+                    ("starttls/sni-default-chain", "FAIL", "sni", "no-sni")],
     "first-mx-only": [("mx/primary-broken-backup-valid", "FAIL",
                        "next-mx-used", "no-deviation"),
                       ("starttls/handshake-failure", "XFAIL", "undelivered",
@@ -225,6 +230,9 @@ def check(tap, name, case, x, secs):
     elif ok and extra == "not-observed":
         ok = "authentication not observed" in (x.get("reason") or "")
         desc += ", reason says \"authentication not observed\""
+    elif ok and extra == "no-sni":
+        ok = "TLS with no SNI at mx1.example.net" in (x.get("reason") or "")
+        desc += ", reason says \"TLS with no SNI at mx1.example.net\""
     elif ok and extra == "no-deviation":
         ok = not x.get("deviation")
         desc += " (the undelivered deviation does not excuse it)"

@@ -922,6 +922,62 @@ test_set_world(void **state)
 	stop();
 }
 
+/* STARTTLS on mx2 with SNI sni (NULL: none), TLS 1.2 if tls12. */
+static void
+sni_session(struct cl *c, const char *sni, bool tls12)
+{
+	cl_open(c, smtp_server_host_port(F.srv, 1));
+	assert_int_equal(cl_reply(c, NULL, 0), 220);
+	assert_int_equal(cl_cmd(c, "STARTTLS", NULL, 0), 220);
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(c->ctx);
+	if (tls12)
+		SSL_CTX_set_max_proto_version(c->ctx, TLS1_2_VERSION);
+	c->ssl = SSL_new(c->ctx);
+	if (sni != NULL)
+		SSL_set_tlsext_host_name(c->ssl, sni);
+	SSL_set_fd(c->ssl, c->fd);
+	assert_int_equal(SSL_connect(c->ssl), 1);
+}
+
+/*
+ * `sni:` chains: a client sending a listed name (any case) gets that
+ * name's chain, TLS 1.2 or 1.3; no SNI or another name gets the default
+ * chain; the smtp.tls event names the chain served.
+ */
+static void
+test_sni_chains(void **state)
+{
+	struct cl c;
+
+	(void)state;
+	start("on", "    sni: { mx2.example.net: [mx-next, int-r3], "
+	    "mail.example.com: [mx-cur-e1, int-e1] }\n", 0);
+	sni_session(&c, "MX2.Example.NET", false);
+	check_chain(&c, "mx-next", "int-r3");
+	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
+	cl_close(&c);
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"sni\":\"MX2.Example.NET\"",
+	    "\"chain\":[\"mx-next\",\"int-r3\"]"));
+
+	sni_session(&c, "mail.example.com", true);
+	check_chain(&c, "mx-cur-e1", "int-e1");
+	cl_close(&c);
+
+	sni_session(&c, NULL, false);
+	check_chain(&c, "mx-other", "int-r3");
+	cl_close(&c);
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"sni\":null",
+	    "\"chain\":[\"mx-other\",\"int-r3\"]"));
+
+	sni_session(&c, "mx1.example.net", true);
+	check_chain(&c, "mx-other", "int-r3");
+	cl_close(&c);
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"sni\":\"mx1.example.net\"",
+	    "\"chain\":[\"mx-other\",\"int-r3\"]"));
+	stop();
+}
+
 static void
 test_abrupt(void **state)
 {
@@ -1035,6 +1091,7 @@ main(void)
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_idle_timeout),
 	    cmocka_unit_test(test_set_world),
+	    cmocka_unit_test(test_sni_chains),
 	    cmocka_unit_test(test_abrupt),
 	    cmocka_unit_test(test_message_then_gone),
 	    cmocka_unit_test(test_shutdown_close),

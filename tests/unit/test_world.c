@@ -1318,6 +1318,61 @@ test_records(void **state)
 	ts_free(s);
 }
 
+/*
+ * A zone's TLSA record computed from a fixture (`cert`) at any owner,
+ * in any zone: the data a host's `tlsa:` item would get, cut or padded
+ * by `length`, signed like the rest.
+ */
+static void
+test_records_tlsa_cert(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct scen_record *r;
+	struct world *w;
+	const struct world_zone *dom;
+	unsigned char md[EVP_MAX_MD_SIZE], pad[64];
+	ldns_rr_list *l;
+	size_t len;
+
+	(void)state;
+	r = ts_record(&s->zones[0], "_465._tcp.mx1.example.net.", "TLSA",
+	    NULL, 15);
+	ts_tlsa_set(&r->tlsa, 3, 1, 1, "mx-cur");
+	r = ts_record(&s->zones[0], "_25._tcp.example.net.", "TLSA", NULL,
+	    16);
+	ts_tlsa_set(&r->tlsa, 3, 1, 1, "mx-cur");
+	r->tlsa.length = 31;
+	r = ts_record(&s->zones[0], "_587._tcp.mx1.example.net.", "TLSA",
+	    NULL, 17);
+	ts_tlsa_set(&r->tlsa, 3, 1, 1, "mx-cur");
+	r->tlsa.length = 33;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	len = spki_digest("mx-cur", EVP_sha256(), md);
+	assert_int_equal(len, 32);
+
+	l = rrset(dom, "_465._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA);
+	assert_int_equal(ldns_rr_list_rr_count(l), 1);
+	assert_tlsa(ldns_rr_list_rr(l, 0), 3, 1, 1, md, len);
+	ldns_rr_list_free(l);
+	assert_int_equal(verify(dom, "_465._tcp.mx1.example.net.",
+			     LDNS_RR_TYPE_TLSA), LDNS_STATUS_OK);
+
+	l = rrset(dom, "_25._tcp.example.net.", LDNS_RR_TYPE_TLSA);
+	assert_int_equal(ldns_rr_list_rr_count(l), 1);
+	assert_tlsa(ldns_rr_list_rr(l, 0), 3, 1, 1, md, 31);	/* truncated */
+	ldns_rr_list_free(l);
+
+	memcpy(pad, md, 32);
+	pad[32] = 0;
+	l = rrset(dom, "_587._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA);
+	assert_int_equal(ldns_rr_list_rr_count(l), 1);
+	assert_tlsa(ldns_rr_list_rr(l, 0), 3, 1, 1, pad, 33);	/* padded */
+	ldns_rr_list_free(l);
+	world_free(w);
+	ts_free(s);
+}
+
 static void
 test_errors(void **state)
 {
@@ -1506,6 +1561,7 @@ main(void)
 	    cmocka_unit_test(test_mx_preferences),
 	    cmocka_unit_test(test_timeline),
 	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_records_tlsa_cert),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_fprint_roundtrip),
 	    cmocka_unit_test(test_deterministic_and_fast),
