@@ -139,15 +139,20 @@ unsigned run_cell_span(const struct run_cell *c);
 void run_results_fill(const struct run_cell *c, struct run_report *rep,
     enum run_verdict v, const char *reason);
 
-/* A scenario's identity and teaching text for a report (rs zeroed first). */
-void run_scenario_from(const struct scenario *s, struct run_scenario *rs);
+/*
+ * A scenario's identity and teaching text for a report (rs zeroed
+ * first), and a timeline scenario's plan (tl_plan_build, with the data
+ * of its TLSA records computed from fixtures_dir; NULL: not computed).
+ */
+void run_scenario_from(const struct scenario *s, const char *fixtures_dir,
+    struct run_scenario *rs);
 
 /*
  * rep (zeroed first) as the report of one scenario's results: schema,
  * version, isolation, environment ok, s as its one scenario; no results.
  */
-void run_report_start(const struct scenario *s, const char *isolation,
-    struct run_report *rep);
+void run_report_start(const struct scenario *s, const char *fixtures_dir,
+    const char *isolation, struct run_report *rep);
 
 /* A copy of name without its final dot (xmalloc). */
 char *run_nodot(const char *name);

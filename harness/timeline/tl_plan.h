@@ -25,6 +25,8 @@ struct scenario;
 
 #define TL_PLAN_DATA_MAX 32	/* association data kept, bytes (hex: 64) */
 #define TL_PLAN_MAX_RECORDS 32	/* distinct TLSA records per host */
+#define TL_PLAN_MAX_TLSA (TL_PLAN_MAX_RECORDS * 32)	/* segments per host:
+						 * records x phases */
 
 struct tl_plan_phase {
 	char *name;		/* owned */
