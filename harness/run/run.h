@@ -231,9 +231,26 @@ struct run_client_run {
 	char out_error[256];
 };
 
+/*
+ * One answer of the lab resolver to a TLSA query (EVENTS.md
+ * resolver.query): what a client was told about an MX host's TLSA
+ * RRset.  For the report's timeline only, never for a verdict: answers
+ * past RUN_MAX_TLSA_ANSWERS are not kept.
+ */
+#define RUN_MAX_TLSA_ANSWERS 4096
+struct run_tlsa_answer {
+	double t;
+	char qname[256];	/* as asked */
+	enum run_tlsa_state state;
+	unsigned n;
+	char rr[REPORT_MAX_TLSA_RR][REPORT_MAX_TLSA_TEXT];
+};
+
 struct run_events {
 	struct run_session *sessions;
 	size_t n_sessions, cap_sessions;
+	struct run_tlsa_answer *tlsa;
+	size_t n_tlsa;
 	struct run_client_run *runs;
 	size_t n_runs;
 	/* When each timeline phase took effect (phase.start "t"), or -1. */
