@@ -343,6 +343,7 @@ report_write_html(const struct run_report *r, FILE *fp)
 			put(fp, s->title);
 			fputs("</small>", fp);
 		}
+		report_svg_timeline(fp, r, s);
 		fputs("</td>", fp);
 		for (c = 0; c < n_cols; c++) {
 			fputs("<td>", fp);

@@ -68,10 +68,9 @@ write_host(struct json_writer *j, const struct run_host *h)
 	put_str(j, "claim_text", h->claim_text);
 	put_str(j, "sni", h->sni);
 	put_str(j, "tls_error", h->tls_error);
-	json_key(j, "tlsa_answer");
-	if (h->tlsa_state == RUN_TLSA_NOT_ASKED) {
-		json_null(j);
-	} else {
+	/* Only when asked: reports without answers stay as they were. */
+	if (h->tlsa_state != RUN_TLSA_NOT_ASKED) {
+		json_key(j, "tlsa_answer");
 		json_obj_begin(j);
 		json_kv_str(j, "state", run_tlsa_state_name(h->tlsa_state));
 		json_key(j, "records");
@@ -205,11 +204,10 @@ write_scenario(struct json_writer *j, const struct run_scenario *s)
 		free(clean);
 	}
 	json_arr_end(j);
-	json_key(j, "timeline");
-	if (s->timeline != NULL)
+	if (s->timeline != NULL) {
+		json_key(j, "timeline");
 		write_timeline(j, s->timeline);
-	else
-		json_null(j);
+	}
 	json_obj_end(j);
 }
 
