@@ -43,6 +43,20 @@ static const char *const leaf_fill[SVG_MAX_LEAVES] = {
 };
 #define OTHER_FILL "#888"
 
+/*
+ * A run's mark by verdict: the colours of the page's verdict classes
+ * (report_html.c), written out so that the picture keeps them alone.
+ */
+static const char *const verdict_fill[RUN_VERDICT_COUNT] = {
+	[RUN_PASS] = "#176f2c",
+	[RUN_FAIL] = "#b00020",
+	[RUN_XPASS] = "#b00020",
+	[RUN_ERROR] = "#b00020",
+	[RUN_HANG] = "#8b008b",
+	[RUN_SKIP] = "#8a6d00",
+	[RUN_XFAIL] = "#8a6d00",
+};
+
 /* Fill of a resolver answer's state. */
 static const char *const state_fill[RUN_TLSA_STATE_COUNT] = {
 	[RUN_TLSA_NOT_ASKED] = "none",
@@ -252,9 +266,11 @@ svg_lanes(struct svg *g)
 		res = &g->r->results[i];
 		if (!svg_result_of(g, res) || (lane = svg_lane_of(g, res)) < 0)
 			continue;
-		fprintf(g->fp, "<circle class=\"run %s\" fill=\"currentColor\" "
+		fprintf(g->fp, "<circle class=\"run %s\" fill=\"%s\" "
 		    "cx=\"%.1f\" cy=\"%d\" r=\"5\">",
-		    run_verdict_name(res->verdict), svg_x(g, res->at),
+		    run_verdict_name(res->verdict),
+		    (unsigned)res->verdict < RUN_VERDICT_COUNT ?
+		    verdict_fill[res->verdict] : "#000", svg_x(g, res->at),
 		    g->y + lane * SVG_ROW + 7);
 		svg_run_title(g->fp, res);
 		fputs("</circle>\n", g->fp);
@@ -507,7 +523,8 @@ report_svg_timeline(FILE *fp, const struct run_report *r,
 	height = svg_height(&g);
 	fprintf(fp, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/"
 	    "svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	    "font-family=\"monospace\" font-size=\"10\" role=\"img\">"
+	    "font-family=\"monospace\" font-size=\"10\" role=\"img\" "
+	    "style=\"display:block;margin-top:4px\">"
 	    "<title>", SVG_W, height, SVG_W, height);
 	fputs("timeline of ", fp);
 	report_xml_put(fp, s->id);

@@ -804,11 +804,16 @@ test_html_timeline(void **state)
 	/* One lane (postfix dane), a mark per run in the page's classes. */
 	assert_non_null(strstr(svg, ">postfix dane</text>"));
 	assert_int_equal(count_str(svg, "<circle class=\"run "), 3);
+	/* Green, amber, red: the colours of the page's classes. */
 	assert_non_null(strstr(svg, "<circle class=\"run PASS\" "
-	    "fill=\"currentColor\""));
-	assert_non_null(strstr(svg, "<circle class=\"run XFAIL\""));
-	assert_non_null(strstr(svg, "<circle class=\"run XPASS\""));
-	assert_non_null(strstr(h, ".PASS{color:"));
+	    "fill=\"#176f2c\""));
+	assert_non_null(strstr(h, ".PASS{color:#176f2c}"));
+	assert_non_null(strstr(svg, "<circle class=\"run XFAIL\" "
+	    "fill=\"#8a6d00\""));
+	assert_non_null(strstr(h, ".SKIP,.XFAIL{color:#8a6d00}"));
+	assert_non_null(strstr(svg, "<circle class=\"run XPASS\" "
+	    "fill=\"#b00020\""));
+	assert_non_null(strstr(h, ".FAIL,.XPASS,.ERROR{color:#b00020}"));
 	assert_non_null(strstr(svg, "<title>postfix dane phase during at 60s: "
 	    "XFAIL: say &quot;hi&quot;"));
 	/* Certificates, lettered; records labelled with theirs. */
