@@ -14,7 +14,9 @@
  * a bar while it is published, coloured like the certificate it is
  * computed from, light where a resolver may still hold the RRset
  * without it (after its publication) or with it (after its removal,
- * dashed), and a ring on it at each run the resolver returned it.
+ * dashed), and a ring on it at each run the resolver returned it (a
+ * ring is lane-shifted like the answer's square, which has the
+ * records in its tooltip).
  *
  * No script, no external resource, no id (so that many pictures share a
  * page); every text goes through report_xml_put.  The size is bounded:
@@ -34,7 +36,8 @@
 #define SVG_ROW 14		/* height of a row */
 #define SVG_MAX_LANES 16	/* report columns drawn */
 #define SVG_MAX_LEAVES 8	/* leaves told apart by colour */
-#define SVG_TITLE_MAX 160	/* bytes of a reason in a tooltip */
+#define SVG_TITLE_MAX 80 	/* bytes of a reason in a tooltip */
+#define SVG_RR_HEX 16		/* hex digits of a record in a tooltip */
 
 /* Leaf colours, A first; records of other certificates are grey. */
 static const char *const leaf_fill[SVG_MAX_LEAVES] = {
@@ -94,22 +97,24 @@ svg_x(const struct svg *g, double t)
 	return SVG_LABEL + t * (SVG_W - SVG_LABEL - SVG_RIGHT) / g->span;
 }
 
-/* s cut to max bytes (not inside a UTF-8 sequence), "..." after a cut. */
+/*
+ * s cut to max bytes, "..." after a cut.  Cut as valid UTF-8 (as JSON
+ * keeps it), so that a report read back cuts at the same place.
+ */
 static void
 svg_put_cut(FILE *fp, const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	char *c;
+	char *c = report_utf8_clean(s);
 
-	if (n <= max) {
-		report_xml_put(fp, s);
-		return;
+	if (strlen(c) > max) {
+		while (max > 0 && ((unsigned char)c[max] & 0xc0) == 0x80)
+			max--;
+		c[max] = '\0';
+		report_xml_put(fp, c);
+		fputs("...", fp);
+	} else {
+		report_xml_put(fp, c);
 	}
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	c = xstrndup(s, max);
-	report_xml_put(fp, c);
-	fputs("...", fp);
 	free(c);
 }
 
@@ -117,7 +122,7 @@ static void
 svg_text(struct svg *g, double x, double y, const char *anchor,
     const char *text)
 {
-	fprintf(g->fp, "<text x=\"%.1f\" y=\"%.1f\"%s%s%s>", x, y,
+	fprintf(g->fp, "<text x=\"%.0f\" y=\"%.0f\"%s%s%s>", x, y,
 	    anchor ? " text-anchor=\"" : "", anchor ? anchor : "",
 	    anchor ? "\"" : "");
 	report_xml_put(g->fp, text);
@@ -211,7 +216,7 @@ svg_axis(struct svg *g, int bottom)
 	fputs("<g class=\"axis\" fill=\"#555\">\n", g->fp);
 	for (t = 0; t <= g->span; t += step) {
 		x = svg_x(g, t);
-		fprintf(g->fp, "<line x1=\"%.1f\" y1=\"24\" x2=\"%.1f\" "
+		fprintf(g->fp, "<line x1=\"%.0f\" y1=\"24\" x2=\"%.0f\" "
 		    "y2=\"%d\" stroke=\"#eee\"/>\n", x, x, bottom);
 		snprintf(buf, sizeof(buf), "%us", t);
 		svg_text(g, x, 34, "middle", buf);
@@ -219,9 +224,9 @@ svg_axis(struct svg *g, int bottom)
 	fputs("</g>\n<g class=\"phases\">\n", g->fp);
 	for (p = 0; p < pl->n_phases; p++) {
 		x = svg_x(g, pl->phases[p].at);
-		fprintf(g->fp, "<line x1=\"%.1f\" y1=\"2\" x2=\"%.1f\" y2=\"%d\" "
+		fprintf(g->fp, "<line x1=\"%.0f\" y1=\"2\" x2=\"%.0f\" y2=\"%d\" "
 		    "stroke=\"#444\" stroke-dasharray=\"3 2\"/>\n", x, x, bottom);
-		fprintf(g->fp, "<text x=\"%.1f\" y=\"%d\">", x + 2,
+		fprintf(g->fp, "<text x=\"%.0f\" y=\"%d\">", x + 2,
 		    p % 2 == 0 ? 11 : 21);
 		report_xml_put(g->fp, pl->phases[p].name);
 		fputs("</text>\n", g->fp);
@@ -229,17 +234,24 @@ svg_axis(struct svg *g, int bottom)
 	fputs("</g>\n", g->fp);
 }
 
+/* "client policy @phase", the run a mark stands for. */
+static void
+svg_put_run(FILE *fp, const struct run_result *res)
+{
+	report_xml_put(fp, res->client ? res->client : "?");
+	fprintf(fp, " %s", scen_policy_name(res->policy));
+	if (res->phase != NULL) {
+		fputs(" @", fp);
+		report_xml_put(fp, res->phase);
+	}
+}
+
 /* "client policy phase: VERDICT: reason" of a run's mark. */
 static void
 svg_run_title(FILE *fp, const struct run_result *res)
 {
 	fputs("<title>", fp);
-	report_xml_put(fp, res->client ? res->client : "?");
-	fprintf(fp, " %s", scen_policy_name(res->policy));
-	if (res->phase != NULL) {
-		fputs(" phase ", fp);
-		report_xml_put(fp, res->phase);
-	}
+	svg_put_run(fp, res);
 	fprintf(fp, " at %us: %s", res->at, run_verdict_name(res->verdict));
 	if (res->reason != NULL) {
 		fputs(": ", fp);
@@ -267,7 +279,7 @@ svg_lanes(struct svg *g)
 		if (!svg_result_of(g, res) || (lane = svg_lane_of(g, res)) < 0)
 			continue;
 		fprintf(g->fp, "<circle class=\"run %s\" fill=\"%s\" "
-		    "cx=\"%.1f\" cy=\"%d\" r=\"5\">",
+		    "cx=\"%.0f\" cy=\"%d\" r=\"5\">",
 		    run_verdict_name(res->verdict),
 		    (unsigned)res->verdict < RUN_VERDICT_COUNT ?
 		    verdict_fill[res->verdict] : "#000", svg_x(g, res->at),
@@ -287,7 +299,7 @@ svg_rect(struct svg *g, double t0, double t1, int y, int h, const char *fill,
 
 	if (x1 - x0 < 0.5)
 		return;
-	fprintf(g->fp, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+	fprintf(g->fp, "<rect x=\"%.0f\" y=\"%d\" width=\"%.0f\" "
 	    "height=\"%d\" fill=\"%s\"%s/>\n", x0, y, x1 - x0, h, fill,
 	    extra ? extra : "");
 }
@@ -309,7 +321,7 @@ svg_certs(struct svg *g, const struct tl_plan_host *h)
 		    li >= 0 ? leaf_fill[li] : OTHER_FILL, NULL);
 		snprintf(label, sizeof(label), "%c %s",
 		    li >= 0 ? 'A' + li : '*', c->leaf);
-		fprintf(g->fp, "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\">",
+		fprintf(g->fp, "<text x=\"%.0f\" y=\"%d\" fill=\"#fff\">",
 		    svg_x(g, c->from) + 3, g->y + 10);
 		report_xml_put(g->fp, label);
 		fputs("</text>\n", g->fp);
@@ -354,26 +366,21 @@ svg_answers(struct svg *g, size_t hi)
 		rh = &res->hosts[hi];
 		if (rh->tlsa_state == RUN_TLSA_NOT_ASKED)
 			continue;
-		fprintf(g->fp, "<rect class=\"answer %s\" x=\"%.1f\" y=\"%d\" "
+		fprintf(g->fp, "<rect class=\"answer %s\" x=\"%.0f\" y=\"%d\" "
 		    "width=\"6\" height=\"%d\" fill=\"%s\" stroke=\"%s\">",
 		    run_tlsa_state_name(rh->tlsa_state),
 		    svg_x(g, res->at) - 3 + 3 * lane, g->y + 2, SVG_ROW - 4,
 		    rh->n_tlsa == 0 ? "#fff" : state_fill[rh->tlsa_state],
 		    state_fill[rh->tlsa_state]);
 		fputs("<title>", g->fp);
-		report_xml_put(g->fp, res->client ? res->client : "?");
-		fprintf(g->fp, " %s", scen_policy_name(res->policy));
-		if (res->phase != NULL) {
-			fputs(" phase ", g->fp);
-			report_xml_put(g->fp, res->phase);
-		}
+		svg_put_run(g->fp, res);
 		fprintf(g->fp, ": TLSA %s, ",
 		    run_tlsa_state_name(rh->tlsa_state));
 		if (rh->n_tlsa == 0)
 			fputs("no records", g->fp);
 		for (k = 0; k < rh->n_tlsa; k++) {
 			fputs(k > 0 ? ", " : "", g->fp);
-			report_xml_put(g->fp, rh->tlsa[k]);
+			svg_put_cut(g->fp, rh->tlsa[k], SVG_RR_HEX + 6);
 		}
 		fputs("</title></rect>\n", g->fp);
 	}
@@ -401,17 +408,10 @@ svg_returned(struct svg *g, size_t hi, const struct tl_plan_tlsa *seg)
 				break;
 		if (k == rh->n_tlsa)
 			continue;
-		fprintf(g->fp, "<circle class=\"returned\" cx=\"%.1f\" "
-		    "cy=\"%d\" r=\"3\" fill=\"#fff\" stroke=\"#000\"><title>",
-		    svg_x(g, res->at) + 3 * lane, g->y + SVG_ROW / 2);
-		report_xml_put(g->fp, res->client ? res->client : "?");
-		fprintf(g->fp, " %s", scen_policy_name(res->policy));
-		if (res->phase != NULL) {
-			fputs(" phase ", g->fp);
-			report_xml_put(g->fp, res->phase);
-		}
-		fputs(": the resolver returned this record</title></circle>\n",
-		    g->fp);
+		/* No tooltip: the answer's square has the records. */
+		fprintf(g->fp, "<circle class=\"returned\" cx=\"%.0f\" "
+		    "cy=\"%d\" r=\"3\"/>\n", svg_x(g, res->at) + 3 * lane,
+		    g->y + SVG_ROW / 2);
 	}
 }
 
@@ -462,8 +462,9 @@ svg_record(struct svg *g, size_t hi, const struct tl_plan_tlsa *seg,
 			    " fill-opacity=\"0.25\" class=\"stale\" "
 			    "stroke=\"#555\" stroke-dasharray=\"2 2\"");
 	}
+	fputs("<g fill=\"#fff\" stroke=\"#000\">\n", g->fp);
 	svg_returned(g, hi, seg);
-	fputs("</g>\n", g->fp);
+	fputs("</g></g>\n", g->fp);
 	g->y += SVG_ROW;
 }
 

@@ -814,7 +814,7 @@ test_html_timeline(void **state)
 	assert_non_null(strstr(svg, "<circle class=\"run XPASS\" "
 	    "fill=\"#b00020\""));
 	assert_non_null(strstr(h, ".FAIL,.XPASS,.ERROR{color:#b00020}"));
-	assert_non_null(strstr(svg, "<title>postfix dane phase during at 60s: "
+	assert_non_null(strstr(svg, "<title>postfix dane @during at 60s: "
 	    "XFAIL: say &quot;hi&quot;"));
 	/* Certificates, lettered; records labelled with theirs. */
 	assert_non_null(strstr(svg, ">A mx-cur</text>"));
