@@ -532,6 +532,22 @@ test_json_read_errors(void **state)
 	expect_read_error(bad, "duplicate");
 	free(bad);
 
+	/* The timeline's plan and the answers are read as strictly. */
+	bad = replace(good, "\"usage\": 3", "\"usage\": 300");
+	assert_int_equal(expect_read_error(bad, "scenarios[2].timeline."
+	    "hosts[0].tlsa[0].usage: 300 is out of range 0..255"),
+	    line_of(bad, "\"usage\": 300"));
+	free(bad);
+	bad = replace(good, "\"from\": 60,\n", "\"from\": 900,\n");
+	expect_read_error(bad, "\"from\" 900 is after \"to\"");
+	free(bad);
+	bad = replace(good, "\"state\": \"secure\"", "\"state\": \"sure\"");
+	expect_read_error(bad, "tlsa_answer.state: unknown TLSA state");
+	free(bad);
+	bad = replace(good, "\"timeline\": {", "\"timeline\": [], \"x\": {");
+	expect_read_error(bad, "timeline: expected an object or null");
+	free(bad);
+
 	bad = replace(good, "\"time_scale\": 1", "\"time_scale\": 50");
 	assert_int_equal(expect_read_error(bad, "time_scale: 50 is out of "
 	    "range 0.1..20"), line_of(bad, "\"time_scale\""));
@@ -585,6 +601,9 @@ test_merge(void **state)
 	b.duration_ms = a.duration_ms + 1;
 	b.env_ok = false;
 	b.env_message = xstrdup("control/valid-dane-ee failed");
+	/* Shard 1 from a danelab without plans: the merge takes b's. */
+	tl_plan_free(a.scenarios[2].timeline);
+	a.scenarios[2].timeline = NULL;
 	report_count(&a, ca);
 	report_count(&b, cb);
 
@@ -618,6 +637,10 @@ test_merge(void **state)
 		assert_int_equal(cm[i], ca[i] + cb[i]);
 	assert_int_equal(a.n_results, 9);
 	assert_int_equal(a.n_scenarios, 4);	/* no duplicates */
+	assert_non_null(report_scenario(&a,
+	    "rollover/early-retirement")->timeline);
+	assert_int_equal(report_scenario(&a,
+	    "rollover/early-retirement")->timeline->n_phases, 3);
 	assert_int_equal(a.shard_k, 0);
 	assert_int_equal(a.shard_n, 0);
 	assert_false(a.env_ok);
