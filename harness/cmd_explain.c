@@ -308,7 +308,7 @@ static void
 explain_timeline(FILE *fp, const struct scenario *s)
 {
 	struct tl_plan *pl = tl_plan_build(s, NULL);
-	const char *leaves[16], *leaf;
+	const char *leaves[16], *leaf;	/* chains, A first */
 	size_t n_leaves = 0, i, j, k, col, p, first, n;
 	double step;
 	char row[TL_COLS + 1];
@@ -352,7 +352,10 @@ explain_timeline(FILE *fp, const struct scenario *s)
 
 		tl_label(fp, s->hosts[i].name, NULL);
 		fputc('\n', fp);
-		/* Certificate: a letter per leaf, A for the first. */
+		/*
+		 * Certificate: a letter per chain presented, A for the
+		 * first (a DANE-TA world changes the chain, not the leaf).
+		 */
 		memset(row, ' ', TL_COLS);
 		for (col = 0; col < TL_COLS; col++) {
 			if ((leaf = tl_plan_cert_at(pl, h,
@@ -371,9 +374,13 @@ explain_timeline(FILE *fp, const struct scenario *s)
 		while (tl_plan_next_record(h, &first, &n))
 			tl_tlsa_row(fp, pl, &h->tlsa[first], n, step);
 	}
+	/* One chain per line when they do not fit on one. */
+	for (j = 0, k = 16; j < n_leaves; j++)
+		k += strlen(leaves[j]) + 3;
 	fputs("  certificates:", fp);
 	for (j = 0; j < n_leaves; j++)
-		fprintf(fp, " %c=%s", (char)('A' + j), leaves[j]);
+		fprintf(fp, "%s%c=%s", k > TL_COLS + 24 && j > 0 ?
+		    "\n                " : " ", (char)('A' + j), leaves[j]);
 	fputs("\n  TLSA: # published; ? published, a resolver may still "
 	    "hold the RRset\n    without it; ~ removed, a resolver may still "
 	    "hold it; v: a client run\n", fp);

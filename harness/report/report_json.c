@@ -167,7 +167,7 @@ write_timeline(struct json_writer *j, const struct tl_plan *p)
 		json_arr_begin(j);
 		for (k = 0; k < h->n_certs; k++) {
 			json_obj_begin(j);
-			put_str(j, "leaf", h->certs[k].leaf);
+			put_str(j, "chain", h->certs[k].chain);
 			json_kv_int(j, "from", h->certs[k].from);
 			json_kv_int(j, "to", h->certs[k].to);
 			json_obj_end(j);

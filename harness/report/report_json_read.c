@@ -587,8 +587,8 @@ read_tl_cert(struct rd *rd, const json_t *o, void *p)
 	struct tl_plan_cert *c = p;
 	int rc;
 
-	if ((rc = rd_str(rd, o, "leaf", false, REPORT_MAX_NAME,
-	    &c->leaf)) != 0 ||
+	if ((rc = rd_str(rd, o, "chain", false, REPORT_MAX_NAME,
+	    &c->chain)) != 0 ||
 	    (rc = rd_u32(rd, o, "from", &c->from)) != 0)
 		return rc;
 	return rd_u32(rd, o, "to", &c->to);

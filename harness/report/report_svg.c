@@ -8,8 +8,8 @@
  * phase boundaries as vertical lines, their names on top; one lane per
  * report column (client and policy) with a mark per client run,
  * coloured by verdict (the page's verdict classes); then per MX host
- * the certificate in service (a bar per leaf, coloured and lettered per
- * leaf), what the resolver answered for the host's TLSA RRset at each
+ * the certificate chain in service (a bar per chain, coloured and
+ * lettered per chain: A the first), what the resolver answered for the host's TLSA RRset at each
  * run (a small square: its DNSSEC state), and one row per TLSA record:
  * a bar while it is published, coloured like the certificate it is
  * computed from, light where a resolver may still hold the RRset
@@ -186,7 +186,7 @@ svg_collect(struct svg *g)
 		size_t k;
 
 		for (k = 0; k < g->pl->hosts[i].n_certs; k++)
-			svg_leaf(g, g->pl->hosts[i].certs[k].leaf);
+			svg_leaf(g, g->pl->hosts[i].certs[k].chain);
 	}
 }
 
@@ -308,19 +308,25 @@ static void
 svg_certs(struct svg *g, const struct tl_plan_host *h)
 {
 	const struct tl_plan_cert *c;
-	char label[80];
+	char label[TL_PLAN_CHAIN_MAX + 4];
 	size_t k;
-	int li;
+	int li, fit;
 
 	svg_text(g, 14, g->y + 10, NULL, "certificate");
 	fputs("<g class=\"cert\">\n", g->fp);
 	for (k = 0; k < h->n_certs; k++) {
 		c = &h->certs[k];
-		li = svg_leaf(g, c->leaf);
+		li = svg_leaf(g, c->chain);
 		svg_rect(g, c->from, c->to, g->y + 2, SVG_ROW - 4,
 		    li >= 0 ? leaf_fill[li] : OTHER_FILL, NULL);
+		/* The letter and as much of the chain as fits the bar. */
+		fit = (int)((svg_x(g, c->to) - svg_x(g, c->from) - 4) / 6);
+		if (fit < 1)
+			continue;
 		snprintf(label, sizeof(label), "%c %s",
-		    li >= 0 ? 'A' + li : '*', c->leaf);
+		    li >= 0 ? 'A' + li : '*', c->chain);
+		if ((size_t)fit < strlen(label))
+			label[fit] = '\0';
 		fprintf(g->fp, "<text x=\"%.0f\" y=\"%d\" fill=\"#fff\">",
 		    svg_x(g, c->from) + 3, g->y + 10);
 		report_xml_put(g->fp, label);
@@ -426,8 +432,9 @@ svg_record(struct svg *g, size_t hi, const struct tl_plan_tlsa *seg,
 	int y = g->y + 2, h = SVG_ROW - 4;
 	double light;
 
+	/* The colour of the first chain the record's certificate is in. */
 	for (li = 0; seg->cert != NULL && li < g->n_leaves; li++)
-		if (strcmp(g->leaves[li], seg->cert) == 0) {
+		if (tl_plan_chain_has(g->leaves[li], seg->cert)) {
 			fill = leaf_fill[li];
 			break;
 		}

@@ -3,6 +3,7 @@
  * computed from world_host_state_at phase by phase, read by the text
  * timeline of `danelab explain` and the SVG of the HTML report.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,26 +106,43 @@ host_states(const struct scenario *s, const struct scen_host *h,
 	return true;
 }
 
+/* A chain as "leaf" or "leaf+int+root", cut to fit len. */
+static void
+chain_key(const struct world_host_state *st, char *buf, size_t len)
+{
+	size_t i, o = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->n_chain && o < len; i++) {
+		n = snprintf(buf + o, len - o, "%s%s", i ? "+" : "",
+		    st->chain[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
 static void
 plan_certs(const struct scenario *s, const struct world_host_state *st,
     struct tl_plan *pl, struct tl_plan_host *ph)
 {
 	struct tl_plan_cert *c = NULL;
-	const char *leaf;
+	char key[TL_PLAN_CHAIN_MAX];
 	size_t p;
 
 	ph->certs = xcalloc(s->n_phases, sizeof(*ph->certs));
 	for (p = 0; p < s->n_phases; p++) {
-		leaf = st[p].n_chain > 0 ? st[p].chain[0] : NULL;
-		if (c != NULL && leaf != NULL && strcmp(c->leaf, leaf) == 0)
+		chain_key(&st[p], key, sizeof(key));
+		if (c != NULL && key[0] != '\0' && strcmp(c->chain, key) == 0)
 			continue;
 		if (c != NULL)
 			c->to = phase_from(s, p);
 		c = NULL;
-		if (leaf == NULL)
+		if (key[0] == '\0')
 			continue;
 		c = &ph->certs[ph->n_certs++];
-		c->leaf = xstrdup(leaf);
+		c->chain = xstrdup(key);
 		c->from = phase_from(s, p);
 	}
 	if (c != NULL)
@@ -248,7 +266,7 @@ tl_plan_free(struct tl_plan *p)
 
 		free(h->host);
 		for (k = 0; k < h->n_certs; k++)
-			free(h->certs[k].leaf);
+			free(h->certs[k].chain);
 		free(h->certs);
 		for (k = 0; k < h->n_tlsa; k++) {
 			free(h->tlsa[k].cert);
@@ -291,7 +309,7 @@ tl_plan_copy(const struct tl_plan *p)
 		d->certs = xcalloc(h->n_certs + 1, sizeof(*d->certs));
 		for (k = 0; k < h->n_certs; k++) {
 			d->certs[k] = h->certs[k];
-			d->certs[k].leaf = xstrdup(h->certs[k].leaf);
+			d->certs[k].chain = xstrdup(h->certs[k].chain);
 		}
 		d->n_tlsa = h->n_tlsa;
 		d->tlsa = xcalloc(h->n_tlsa + 1, sizeof(*d->tlsa));
@@ -362,5 +380,17 @@ tl_plan_cert_at(const struct tl_plan *p, const struct tl_plan_host *h,
 			c = &h->certs[i];
 	if (c == NULL || (t >= c->to && c->to != p->end))
 		return NULL;
-	return c->leaf;
+	return c->chain;
+}
+
+bool
+tl_plan_chain_has(const char *chain, const char *cert)
+{
+	size_t n = strlen(cert);
+	const char *p;
+
+	for (p = chain; p != NULL; p = strchr(p, '+'), p = p ? p + 1 : p)
+		if (strncmp(p, cert, n) == 0 && (p[n] == '+' || p[n] == '\0'))
+			return true;
+	return false;
 }

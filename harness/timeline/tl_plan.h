@@ -33,9 +33,15 @@ struct tl_plan_phase {
 	uint32_t at;		/* offset */
 };
 
-/* A certificate in service from `from` until `to`. */
+/*
+ * A certificate chain in service from `from` until `to`: told apart by
+ * the whole chain, since a DANE-TA world changes the chain, not the
+ * leaf.
+ */
+#define TL_PLAN_CHAIN_MAX 160	/* bytes of a chain's name */
 struct tl_plan_cert {
-	char *leaf;		/* fixture id of the leaf, owned */
+	char *chain;		/* "leaf+int+root" fixture ids, leaf first,
+				 * cut to TL_PLAN_CHAIN_MAX; owned */
 	uint32_t from, to;	/* to == plan end: until the end */
 };
 
@@ -101,6 +107,11 @@ void tl_plan_free(struct tl_plan *p);
 /* A deep copy of p (NULL for NULL). */
 struct tl_plan *tl_plan_copy(const struct tl_plan *p);
 
+/*
+ * Whether fixture id cert is one of the certificates of chain ("a+b+c").
+ */
+bool tl_plan_chain_has(const char *chain, const char *cert);
+
 /* Whether two segments are of the same record (usage, selector, type,
  * certificate or data). */
 bool tl_plan_same_record(const struct tl_plan_tlsa *a,
@@ -131,7 +142,7 @@ enum tl_at {
 enum tl_at tl_plan_tlsa_at(const struct tl_plan *p,
     const struct tl_plan_tlsa *seg, size_t n, double t);
 
-/* The leaf in service at host h at second t, or NULL (no chain). */
+/* The chain in service at host h at second t, or NULL (no chain). */
 const char *tl_plan_cert_at(const struct tl_plan *p,
     const struct tl_plan_host *h, double t);
 

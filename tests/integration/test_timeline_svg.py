@@ -37,8 +37,9 @@ NS = "{http://www.w3.org/2000/svg}"
 
 def svg_of(html):
     """The scenario cell's SVG text, or None."""
-    m = re.search(r'<td class="scen">' + re.escape(SID) +
-                  r'.*?(<svg class="timeline".*?</svg>).*?</td>', html, re.S)
+    m = re.search(r'<td class="scen">(?:(?!</td>).)*?' + re.escape(SID) +
+                  r'(?:(?!</td>).)*?(<svg class="timeline".*?</svg>)', html,
+                  re.S)
     return m.group(1) if m else None
 
 
@@ -79,8 +80,8 @@ def main():
                f"the scenario carries its phases {tl.get('phases')}")
         hosts = tl.get("hosts", [{}])
         h = hosts[0] if hosts else {}
-        tap.ok([(c["leaf"], c["from"]) for c in h.get("certs", [])] ==
-               [("mx-cur", 0), ("mx-next", 10)],
+        tap.ok([(c["chain"], c["from"]) for c in h.get("certs", [])] ==
+               [("mx-cur+int-r3", 0), ("mx-next+int-r3", 10)],
                f"certificates: mx-cur, mx-next from 10 s {h.get('certs')}")
         recs = {t["cert"]: t for t in h.get("tlsa", [])}
         nxt, cur = recs.get("mx-next", {}), recs.get("mx-cur", {})

@@ -117,8 +117,10 @@ rollover_plan(void)
 	h->host = xstrdup("mx1.example.net");
 	h->n_certs = 2;
 	h->certs = xcalloc(2, sizeof(*h->certs));
-	h->certs[0] = (struct tl_plan_cert){ xstrdup("mx-cur"), 0, 120 };
-	h->certs[1] = (struct tl_plan_cert){ xstrdup("mx-next"), 120, 180 };
+	h->certs[0] = (struct tl_plan_cert){ xstrdup("mx-cur+int-r3"), 0,
+		120 };
+	h->certs[1] = (struct tl_plan_cert){ xstrdup("mx-next+int-r3"), 120,
+		180 };
 	h->n_tlsa = 2;
 	h->tlsa = xcalloc(2, sizeof(*h->tlsa));
 	h->tlsa[0] = (struct tl_plan_tlsa){ 3, 1, 1, xstrdup("mx-cur"),
@@ -748,7 +750,36 @@ test_html(void **state)
 	assert_null(strstr(h, "\x01"));
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		assert_non_null(strstr(h, ids[i]));
-	assert_int_equal(count_str(h, "<details>"), 9);
+	/* One <details> per result, one per scenario for its text. */
+	assert_int_equal(count_str(h, "<details class=\"ok\">") +
+	    count_str(h, "<details class=\"bad\">"), 9);
+	assert_int_equal(count_str(h, "<details class=\"about\">"), 4);
+	/* The teaching text once per row, not in every result. */
+	assert_int_equal(count_str(h, "RFC 7671 &lt;5.1&gt;"), 4);
+	assert_int_equal(count_str(h, "<b>References:</b>"), 4);
+	/* The legend: every verdict, in its class (its colour). */
+	for (i = 0; i < RUN_VERDICT_COUNT; i++) {
+		char *li = xasprintf("<li><b class=\"%s\">%s</b> ",
+		    run_verdict_name((enum run_verdict)i),
+		    run_verdict_name((enum run_verdict)i));
+
+		assert_non_null(strstr(h, li));
+		free(li);
+	}
+	/* The filter: a checkbox before the matrix, rows and cells marked
+	 * by whether something in them did not pass. */
+	p = strstr(h, "<input type=\"checkbox\" id=\"only-bad\">");
+	assert_non_null(p);
+	assert_true(p < strstr(h, "<table class=\"matrix\">"));
+	assert_non_null(strstr(h, "#only-bad:checked~table.matrix tr.ok"));
+	assert_non_null(strstr(h, "<tr class=\"ok\"><td class=\"scen\">"
+	    "<details class=\"about\"><summary><span class=\"id\">"
+	    "control/valid-dane-ee</span>"));
+	assert_non_null(strstr(h, "<tr class=\"bad\"><td class=\"scen\">"
+	    "<details class=\"about\"><summary><span class=\"id\">"
+	    "dnssec/missing-ds</span>"));
+	assert_non_null(strstr(h, "<tr class=\"ok\"><th class=\"group\" "
+	    "colspan=\"4\">control</th></tr>"));
 	assert_non_null(strstr(h, "<summary class=\"XFAIL\">XFAIL "
 	    "<small>during</small></summary>"));
 	assert_non_null(strstr(h, "3 passed, 1 failed, 1 error, 1 hang, 1 skipped"));
@@ -770,7 +801,7 @@ test_html(void **state)
 		    "class P(html.parser.HTMLParser):\n"
 		    "  stack=[]\n"
 		    "  def handle_starttag(s,t,a):\n"
-		    "    if t not in (\"meta\",\"br\",\"hr\"):\n"
+		    "    if t not in (\"meta\",\"br\",\"hr\",\"input\"):\n"
 		    "      s.stack.append(t)\n"
 		    "  def handle_endtag(s,t):\n"
 		    "    assert s.stack.pop()==t, t\n"
@@ -813,8 +844,8 @@ test_html_timeline(void **state)
 	build(&r);
 	h = render(&r, REPORT_HTML, false);
 	assert_int_equal(count_str(h, "<svg class=\"timeline\""), 1);
-	cell = between(h, "<td class=\"scen\">rollover/early-retirement",
-	    "</td>");
+	cell = between(h, "<td class=\"scen\"><details class=\"about\">"
+	    "<summary><span class=\"id\">rollover/early-retirement", "</td>");
 	svg = between(cell, "<svg class=\"timeline\"", "</svg>\n");
 	assert_true(strlen(svg) < 10 * 1024);
 	assert_non_null(strstr(svg, "<title>timeline of rollover/"
@@ -840,8 +871,8 @@ test_html_timeline(void **state)
 	assert_non_null(strstr(svg, "<title>postfix dane @during at 60s: "
 	    "XFAIL: say &quot;hi&quot;"));
 	/* Certificates, lettered; records labelled with theirs. */
-	assert_non_null(strstr(svg, ">A mx-cur</text>"));
-	assert_non_null(strstr(svg, ">B mx-next</text>"));
+	assert_non_null(strstr(svg, ">A mx-cur+int-r3</text>"));
+	assert_non_null(strstr(svg, ">B mx-next+int-r3</text>"));
 	assert_non_null(strstr(svg, ">TLSA 3 1 1 A mx-cur</text>"));
 	assert_non_null(strstr(svg, ">TLSA 3 1 1 B mx-next</text>"));
 	/* TTL windows: mx-next new until 120 s, mx-cur stale until 120. */
