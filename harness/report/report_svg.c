@@ -30,8 +30,8 @@
 
 #include "simulator/util/xmem.h"
 
-#define SVG_W 760		/* the picture's width */
-#define SVG_LABEL 190		/* label column */
+#define SVG_W 600		/* the picture's width (the cell may scale it) */
+#define SVG_LABEL 150		/* label column: 24 characters */
 #define SVG_RIGHT 12		/* margin right of the plot */
 #define SVG_ROW 14		/* height of a row */
 #define SVG_MAX_LANES 16	/* report columns drawn */
