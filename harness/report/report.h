@@ -83,7 +83,8 @@ enum run_claim {
 /*
  * What the lab resolver told the client about a host's TLSA RRset
  * (EVENTS.md resolver.query): the DNSSEC state of its last answer
- * during the client run.  NOT_ASKED: no TLSA query for the host.
+ * during the client run (the last asked without CD, when there is
+ * one).  NOT_ASKED: no TLSA query for the host.
  */
 enum run_tlsa_state {
 	RUN_TLSA_NOT_ASKED,
@@ -91,6 +92,8 @@ enum run_tlsa_state {
 	RUN_TLSA_INSECURE,	/* answered, not validated */
 	RUN_TLSA_BOGUS,		/* validation failed: SERVFAIL */
 	RUN_TLSA_FAILED,	/* SERVFAIL for another reason */
+	RUN_TLSA_UNCHECKED,	/* asked with CD: not validated by the
+				 * resolver (a client validating itself) */
 	RUN_TLSA_STATE_COUNT
 };
 

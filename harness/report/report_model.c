@@ -46,6 +46,7 @@ static const char *const tlsa_state_names[RUN_TLSA_STATE_COUNT] = {
 	[RUN_TLSA_INSECURE] = "insecure",
 	[RUN_TLSA_BOGUS] = "bogus",
 	[RUN_TLSA_FAILED] = "failed",
+	[RUN_TLSA_UNCHECKED] = "unchecked",
 };
 
 static const char *const format_names[REPORT_FORMAT_COUNT] = {

@@ -67,6 +67,7 @@ static const char *const state_fill[RUN_TLSA_STATE_COUNT] = {
 	[RUN_TLSA_INSECURE] = "#999",
 	[RUN_TLSA_BOGUS] = "#b00020",
 	[RUN_TLSA_FAILED] = "#8b008b",
+	[RUN_TLSA_UNCHECKED] = "#6a8caf",
 };
 
 struct svg_lane {

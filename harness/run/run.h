@@ -241,6 +241,7 @@ struct run_client_run {
 struct run_tlsa_answer {
 	double t;
 	char qname[256];	/* as asked */
+	bool cd;		/* asked with CD (checking disabled) */
 	enum run_tlsa_state state;
 	unsigned n;
 	char rr[REPORT_MAX_TLSA_RR][REPORT_MAX_TLSA_TEXT];

@@ -333,10 +333,13 @@ resolver_event(struct run_events *ev, json_t *o)
 	memset(a, 0, sizeof(*a));
 	a->t = json_number_value(t);
 	copy(a->qname, sizeof(a->qname), jstr(o, "qname"));
+	a->cd = json_is_true(json_object_get(o, "cd"));
 	if (json_is_true(json_object_get(o, "bogus")))
 		a->state = RUN_TLSA_BOGUS;
 	else if (rcode != NULL && strcmp(rcode, "SERVFAIL") == 0)
 		a->state = RUN_TLSA_FAILED;
+	else if (a->cd)
+		a->state = RUN_TLSA_UNCHECKED;
 	else if (json_is_true(json_object_get(o, "secure")))
 		a->state = RUN_TLSA_SECURE;
 	else

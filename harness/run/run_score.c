@@ -370,7 +370,10 @@ claim_host(const struct scenario *s, const char *name)
 
 /*
  * What the lab resolver last told the client in this run about host
- * sh's TLSA RRset (at _port._tcp of its name or CNAME target).
+ * sh's TLSA RRset (at _port._tcp of its name or CNAME target): the last
+ * answer to a query without CD, else the last with CD (a validating
+ * forwarder such as libunbound asks both ways; only the former says
+ * what the resolver validated).
  */
 static void
 fill_tlsa_answer(const struct score *sc, const struct scen_host *sh,
@@ -390,7 +393,8 @@ fill_tlsa_answer(const struct score *sc, const struct scen_host *sh,
 		if (run->t_start >= 0 && (a->t < run->t_start ||
 		    a->t >= sc->until))
 			continue;
-		last = a;
+		if (last == NULL || !a->cd || last->cd)
+			last = a;
 	}
 	if (last == NULL)
 		return;

@@ -443,6 +443,11 @@ test_resolver_tlsa_answers(void **state)
 	    RESQ("0.5", "_25._tcp.mx1.example.net.", "TLSA",
 		"\"rcode\":\"NOERROR\",\"secure\":true,\"bogus\":false,"
 		"\"tlsa\":[\"3 1 1 bb\",\"2 0 1 cc\"]")
+	    /* Asked again with CD (a validating forwarder): not taken. */
+	    "{\"v\":1,\"t\":0.55,\"ev\":\"resolver.query\",\"qname\":"
+	    "\"_25._tcp.mx1.example.net.\",\"qtype\":\"TLSA\",\"cd\":true,"
+	    "\"rcode\":\"NOERROR\",\"secure\":false,\"bogus\":false,"
+	    "\"tlsa\":[\"3 1 1 dd\"]}\n"
 	    S_DELIVERED_TLS("0.6", "mx1.example.net", "1"));
 	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
 	assert_int_equal(r.hosts[0].tlsa_state, RUN_TLSA_SECURE);
@@ -451,6 +456,18 @@ test_resolver_tlsa_answers(void **state)
 	assert_string_equal(r.hosts[0].tlsa[1], "2 0 1 cc");
 	assert_int_equal(r.hosts[1].tlsa_state, RUN_TLSA_BOGUS);
 	assert_int_equal(r.hosts[1].n_tlsa, 0);
+	run_result_clear(&r);
+
+	/* Only with CD: unchecked by the resolver. */
+	fx_events(f, RUN0("0", "false")
+	    "{\"v\":1,\"t\":0.55,\"ev\":\"resolver.query\",\"qname\":"
+	    "\"_25._tcp.mx1.example.net.\",\"qtype\":\"TLSA\",\"cd\":true,"
+	    "\"rcode\":\"NOERROR\",\"secure\":false,\"bogus\":false,"
+	    "\"tlsa\":[\"3 1 1 dd\"]}\n"
+	    S_DELIVERED_TLS("0.6", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.hosts[0].tlsa_state, RUN_TLSA_UNCHECKED);
+	assert_string_equal(r.hosts[0].tlsa[0], "3 1 1 dd");
 	run_result_clear(&r);
 
 	/* Nothing asked: nothing recorded. */
