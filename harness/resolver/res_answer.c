@@ -375,8 +375,9 @@ res_tlsa_text(const ldns_rr *rr, char *buf, size_t len)
 char *
 res_answer_tlsa_json(const struct res_query *q, const struct ub_result *r)
 {
-	/* 8 x ("255 255 255 " + 64 + "..." + quotes, comma) + brackets */
-	char out[RES_EV_TLSA_MAX * 96 + 4], one[96];
+	/* One: "255 255 255 " + 64 digits + "..." = 79; each in the
+	 * list with its quotes and comma; brackets. */
+	char one[80], out[RES_EV_TLSA_MAX * (sizeof(one) + 3) + 3];
 	ldns_pkt *up = NULL;
 	ldns_rr_list *an;
 	ldns_rr *rr;
@@ -395,8 +396,9 @@ res_answer_tlsa_json(const struct res_query *q, const struct ub_result *r)
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
 			continue;
 		res_tlsa_text(rr, one, sizeof(one));
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\"%s\"",
-		    n++ > 0 ? "," : "", one);
+		/* Cannot overflow: one is bounded, out sized for 8 of it. */
+		o += (size_t)snprintf(out + o, sizeof(out) - o - 2,
+		    "%s\"%s\"", n++ > 0 ? "," : "", one);
 	}
 	out[o++] = ']';
 	out[o] = '\0';
