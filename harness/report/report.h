@@ -124,7 +124,7 @@ struct run_host {
 				 * error, or NULL */
 	/*
 	 * The host's TLSA RRset as the lab resolver last answered it to
-	 * the client during the run: its state and records, in
+	 * the client during the run: its state and records (sorted), in
 	 * presentation form ("3 1 1 ab12..."; data cut to 32 bytes as
 	 * EVENTS.md says), at most REPORT_MAX_TLSA_RR.
 	 */

@@ -368,6 +368,12 @@ claim_host(const struct scenario *s, const char *name)
 	return i;
 }
 
+static int
+str_pcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
  * What the lab resolver last told the client in this run about host
  * sh's TLSA RRset (at _port._tcp of its name or CNAME target): the last
@@ -402,6 +408,8 @@ fill_tlsa_answer(const struct score *sc, const struct scen_host *sh,
 	h->tlsa = xcalloc(last->n + 1, sizeof(*h->tlsa));
 	for (i = 0; i < last->n; i++)
 		h->tlsa[h->n_tlsa++] = xstrdup(last->rr[i]);
+	/* A set: the resolver may rotate its order from answer to answer. */
+	qsort(h->tlsa, h->n_tlsa, sizeof(*h->tlsa), str_pcmp);
 }
 
 /* Counts and claims per MX host of the scenario. */
