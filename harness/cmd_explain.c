@@ -12,6 +12,7 @@
 
 #include "harness/cli.h"
 #include "harness/run/facts.h"
+#include "harness/timeline/tl_plan.h"
 #include "simulator/zone/world.h"
 
 #define WRAP 72
@@ -252,40 +253,11 @@ explain_diagnosis(FILE *fp, const struct scenario *s, int phase,
 #define TL_LABEL 25	/* label column */
 #define TL_COLS 52	/* plot columns: 25 + 52 + margins fit in 80 */
 
-/* Same record, by what it says (usage selector type and data source). */
-static bool
-tl_same_tlsa(const struct scen_tlsa *a, const struct scen_tlsa *b)
-{
-	if (a->usage != b->usage || a->selector != b->selector ||
-	    a->mtype != b->mtype)
-		return false;
-	if (a->cert != NULL || b->cert != NULL)
-		return a->cert != NULL && b->cert != NULL &&
-		    strcmp(a->cert, b->cert) == 0;
-	return a->data_len == b->data_len &&
-	    memcmp(a->data, b->data, a->data_len) == 0;
-}
-
-static bool
-tl_has_tlsa(const struct world_host_state *st, const struct scen_tlsa *t)
-{
-	size_t i;
-
-	for (i = 0; i < st->n_tlsa; i++)
-		if (tl_same_tlsa(&st->tlsa[i], t))
-			return true;
-	return false;
-}
-
-/* The phase in force at second t. */
+/* Which column a second falls in: phases' offsets are whole seconds. */
 static size_t
-tl_phase_at(const struct scenario *s, double t)
+tl_col(uint32_t at, double step)
 {
-	size_t p = 0;
-
-	while (p + 1 < s->n_phases && s->phases[p + 1].at <= t)
-		p++;
-	return p;
+	return (size_t)(at / step);
 }
 
 static void
@@ -310,93 +282,44 @@ tl_label(FILE *fp, const char *a, const char *b)
  * but a resolver may still serve it (one TTL after it went).
  */
 static void
-tl_tlsa_row(FILE *fp, const struct scenario *s, const struct scen_host *h,
-    const struct scen_tlsa *t, double step)
+tl_tlsa_row(FILE *fp, const struct tl_plan *pl, const struct tl_plan_tlsa *g,
+    size_t n, double step)
 {
-	struct world_host_state st, prev;
-	char label[64], c;
-	double at, changed;
-	size_t col, p;
-	uint32_t ttl;
-	bool on, was;
+	static const char mark[] = { [TL_AT_OFF] = ' ', [TL_AT_ON] = '#',
+		[TL_AT_NEW] = '?', [TL_AT_STALE] = '~' };
+	char label[64];
+	size_t col;
 
-	snprintf(label, sizeof(label), "%u %u %u %s", t->usage, t->selector,
-	    t->mtype, t->cert != NULL ? t->cert : "(hex)");
+	snprintf(label, sizeof(label), "%u %u %u %s", g->usage, g->selector,
+	    g->mtype, g->cert != NULL ? g->cert : "(hex)");
 	tl_label(fp, "  ", label);
-	for (col = 0; col < TL_COLS; col++) {
-		at = (double)col * step;
-		p = tl_phase_at(s, at);
-		if (world_host_state_at(s, h, (int)p, &st) != 0)
-			break;
-		on = tl_has_tlsa(&st, t);
-		c = on ? '#' : ' ';
-		/* The last change of this record's presence before at. */
-		was = on;
-		changed = -1;
-		ttl = 0;
-		while (p > 0 && changed < 0) {
-			if (world_host_state_at(s, h, (int)p - 1, &prev) != 0)
-				break;
-			if (tl_has_tlsa(&prev, t) != on) {
-				changed = s->phases[p].at;
-				was = !on;
-				ttl = prev.tlsa_ttl != 0 ? prev.tlsa_ttl :
-				    s->ttl;
-			}
-			p--;
-		}
-		if (changed >= 0 && at < changed + ttl && was != on)
-			c = on ? '?' : '~';
-		fputc(c, fp);
-	}
+	for (col = 0; col < TL_COLS; col++)
+		fputc(mark[tl_plan_tlsa_at(pl, g, n, (double)col * step)], fp);
 	fputc('\n', fp);
 }
 
-/* A chain as "leaf" or "leaf+int+root", cut to fit len. */
-static void
-tl_chain_key(const struct world_host_state *st, char *buf, size_t len)
-{
-	size_t i, o = 0;
-	int n;
-
-	buf[0] = '\0';
-	for (i = 0; i < st->n_chain && o < len; i++) {
-		n = snprintf(buf + o, len - o, "%s%s", i ? "+" : "",
-		    st->chain[i]);
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-}
-
 /*
- * The timeline drawn in text (80 columns): the phases, each host's
- * certificate in service and TLSA records, the windows in which a
- * resolver may still hold an earlier RRset, and the client's runs.
+ * The timeline drawn in text (80 columns) from its plan (tl_plan.h, the
+ * same the HTML report draws): the phases, each host's certificate in
+ * service and TLSA records, the windows in which a resolver may still
+ * hold an earlier RRset, and the client's runs.
  */
 static void
 explain_timeline(FILE *fp, const struct scenario *s)
 {
-	struct world_host_state st;
-	char leaves[16][160];
-	size_t n_leaves = 0, i, j, k, col, p;
-	uint32_t span, maxttl = 0;
+	struct tl_plan *pl = tl_plan_build(s, NULL);
+	const char *leaves[16], *leaf;	/* chains, A first */
+	size_t n_leaves = 0, i, j, k, col, p, first, n;
 	double step;
 	char row[TL_COLS + 1];
 
-	for (i = 0; i < s->n_hosts; i++)
-		for (p = 0; p < s->n_phases; p++)
-			if (world_host_state_at(s, &s->hosts[i], (int)p,
-			    &st) == 0 && st.tlsa_ttl > maxttl)
-				maxttl = st.tlsa_ttl;
-	if (maxttl == 0)
-		maxttl = s->ttl;
-	span = s->phases[s->n_phases - 1].at + maxttl;
-	step = (double)span / TL_COLS;
+	if (pl == NULL)
+		return;
+	step = (double)pl->end / TL_COLS;
 	if (step < 1)
 		step = 1;
 	fprintf(fp, "\nThe timeline (one column = %.1f s; TLSA TTL up to "
-	    "%u s)\n", step, maxttl);
+	    "%u s)\n", step, pl->max_ttl);
 	/* The axis: a tick every 10 columns. */
 	tl_label(fp, "seconds", NULL);
 	for (col = 0; col < TL_COLS; col += 10)
@@ -406,30 +329,28 @@ explain_timeline(FILE *fp, const struct scenario *s)
 	/* Phases: '|' where one starts, its name after it if it fits. */
 	memset(row, ' ', TL_COLS);
 	row[TL_COLS] = '\0';
-	for (p = 0; p < s->n_phases; p++) {
-		col = (size_t)(s->phases[p].at / step);
+	for (p = 0; p < pl->n_phases; p++) {
+		col = tl_col(pl->phases[p].at, step);
 		if (col >= TL_COLS)
 			continue;
 		row[col] = '|';
-		for (k = 0; s->phases[p].name[k] != '\0' && col + 1 + k <
-		    TL_COLS && (p + 1 >= s->n_phases || col + 1 + k <
-		    (size_t)(s->phases[p + 1].at / step)); k++)
-			row[col + 1 + k] = s->phases[p].name[k];
+		for (k = 0; pl->phases[p].name[k] != '\0' && col + 1 + k <
+		    TL_COLS && (p + 1 >= pl->n_phases || col + 1 + k <
+		    tl_col(pl->phases[p + 1].at, step)); k++)
+			row[col + 1 + k] = pl->phases[p].name[k];
 	}
 	tl_label(fp, "phases", NULL);
 	fprintf(fp, "%s\n", row);
 	memset(row, ' ', TL_COLS);
-	for (p = 0; p < s->n_phases; p++)
-		if ((col = (size_t)(s->phases[p].at / step)) < TL_COLS)
+	for (p = 0; p < pl->n_phases; p++)
+		if ((col = tl_col(pl->phases[p].at, step)) < TL_COLS)
 			row[col] = 'v';
 	tl_label(fp, "client runs", NULL);
 	fprintf(fp, "%s\n", row);
-	for (i = 0; i < s->n_hosts; i++) {
-		const struct scen_host *h = &s->hosts[i];
-		const struct scen_tlsa *seen[32];
-		size_t n_seen = 0;
+	for (i = 0; i < pl->n_hosts; i++) {
+		const struct tl_plan_host *h = &pl->hosts[i];
 
-		tl_label(fp, h->name, NULL);
+		tl_label(fp, s->hosts[i].name, NULL);
 		fputc('\n', fp);
 		/*
 		 * Certificate: a letter per chain presented, A for the
@@ -437,36 +358,21 @@ explain_timeline(FILE *fp, const struct scenario *s)
 		 */
 		memset(row, ' ', TL_COLS);
 		for (col = 0; col < TL_COLS; col++) {
-			char key[sizeof(leaves[0])];
-
-			p = tl_phase_at(s, (double)col * step);
-			if (world_host_state_at(s, h, (int)p, &st) != 0 ||
-			    st.n_chain == 0)
+			if ((leaf = tl_plan_cert_at(pl, h,
+			    (double)col * step)) == NULL)
 				continue;
-			tl_chain_key(&st, key, sizeof(key));
-			for (j = 0; j < n_leaves &&
-			    strcmp(leaves[j], key) != 0; j++)
+			for (j = 0; j < n_leaves && strcmp(leaves[j], leaf) != 0;
+			    j++)
 				;
 			if (j == n_leaves && n_leaves < 16)
-				snprintf(leaves[n_leaves++], sizeof(leaves[0]),
-				    "%s", key);
+				leaves[n_leaves++] = leaf;
 			row[col] = j < 16 ? (char)('A' + j) : '*';
 		}
 		tl_label(fp, "  certificate", NULL);
 		fprintf(fp, "%s\n", row);
-		for (p = 0; p < s->n_phases; p++) {
-			if (world_host_state_at(s, h, (int)p, &st) != 0)
-				continue;
-			for (k = 0; k < st.n_tlsa; k++) {
-				for (j = 0; j < n_seen &&
-				    !tl_same_tlsa(seen[j], &st.tlsa[k]); j++)
-					;
-				if (j < n_seen || n_seen == 32)
-					continue;
-				seen[n_seen++] = &st.tlsa[k];
-				tl_tlsa_row(fp, s, h, &st.tlsa[k], step);
-			}
-		}
+		first = n = 0;
+		while (tl_plan_next_record(h, &first, &n))
+			tl_tlsa_row(fp, pl, &h->tlsa[first], n, step);
 	}
 	/* One chain per line when they do not fit on one. */
 	for (j = 0, k = 16; j < n_leaves; j++)
@@ -478,6 +384,7 @@ explain_timeline(FILE *fp, const struct scenario *s)
 	fputs("\n  TLSA: # published; ? published, a resolver may still "
 	    "hold the RRset\n    without it; ~ removed, a resolver may still "
 	    "hold it; v: a client run\n", fp);
+	tl_plan_free(pl);
 }
 
 static void

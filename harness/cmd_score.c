@@ -423,8 +423,8 @@ out:
 
 /* Score every moment (or the phase asked for) into rep. */
 static void
-score_all(const struct score_args *a, struct score_in *in,
-    struct run_report *rep)
+score_all(const struct score_args *a, const char *fixtures_dir,
+    struct score_in *in, struct run_report *rep)
 {
 	struct run_cell cell;
 	size_t i, n = 0;
@@ -434,7 +434,7 @@ score_all(const struct score_args *a, struct score_in *in,
 	cell.client = in->p;
 	cell.policy = a->policy >= 0 ? (enum scen_policy)a->policy
 				     : SCEN_POLICY_DANE;
-	run_report_start(in->s, "none (scored again)", rep);
+	run_report_start(in->s, fixtures_dir, "none (scored again)", rep);
 	rep->shard_k = rep->shard_n = 1;
 	run_score_moments(&cell, &in->ev, in->prefix, rep);
 	if (in->phase < 0)
@@ -487,7 +487,7 @@ cmd_score(struct cli_ctx *ctx, int argc, char **argv)
 		score_in_clear(&in);
 		return rc;
 	}
-	score_all(&a, &in, &rep);
+	score_all(&a, ctx->fixtures_dir, &in, &rep);
 	dl_diags_init(&d);
 	for (i = 0; i < a.n_formats && rc == 0; i++) {
 		if (report_write_path(&rep, a.formats[i], &a.opts, paths[i],

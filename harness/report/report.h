@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "harness/timeline/tl_plan.h"
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
 
@@ -35,6 +36,8 @@
 #define REPORT_MAX_FILE (256 * 1024 * 1024)	/* JSON report read, bytes */
 #define REPORT_MAX_RESULTS 100000
 #define REPORT_MAX_HOSTS 16
+#define REPORT_MAX_TLSA_RR 8	/* TLSA records kept of one answer */
+#define REPORT_MAX_TLSA_TEXT 80	/* one record: "3 1 1 " + 64 hex digits */
 
 /* Verdicts, in the order reports list them. */
 enum run_verdict {
@@ -77,6 +80,23 @@ enum run_claim {
 	RUN_CLAIM_COUNT
 };
 
+/*
+ * What the lab resolver told the client about a host's TLSA RRset
+ * (EVENTS.md resolver.query): the DNSSEC state of its last answer
+ * during the client run (the last asked without CD, when there is
+ * one).  NOT_ASKED: no TLSA query for the host.
+ */
+enum run_tlsa_state {
+	RUN_TLSA_NOT_ASKED,
+	RUN_TLSA_SECURE,	/* validated; records may be none (NODATA) */
+	RUN_TLSA_INSECURE,	/* answered, not validated */
+	RUN_TLSA_BOGUS,		/* validation failed: SERVFAIL */
+	RUN_TLSA_FAILED,	/* SERVFAIL for another reason */
+	RUN_TLSA_UNCHECKED,	/* asked with CD: not validated by the
+				 * resolver (a client validating itself) */
+	RUN_TLSA_STATE_COUNT
+};
+
 struct run_host {
 	char *host;		/* "mx1.example.net", no final dot */
 	enum scen_action expected;	/* SCEN_ACT_UNSET: no per-host word */
@@ -102,6 +122,15 @@ struct run_host {
 	char *sni;		/* SNI of the last TLS handshake, or NULL */
 	char *tls_error;	/* last failed handshake: client alert or
 				 * error, or NULL */
+	/*
+	 * The host's TLSA RRset as the lab resolver last answered it to
+	 * the client during the run: its state and records (sorted), in
+	 * presentation form ("3 1 1 ab12..."; data cut to 32 bytes as
+	 * EVENTS.md says), at most REPORT_MAX_TLSA_RR.
+	 */
+	enum run_tlsa_state tlsa_state;
+	char **tlsa;
+	size_t n_tlsa;
 };
 
 struct run_result {
@@ -157,6 +186,12 @@ struct run_scenario {
 	char *rule;		/* or NULL */
 	char **refs;
 	size_t n_refs;
+	/*
+	 * A timeline scenario's plan (phases, certificates and TLSA records
+	 * per host, as scheduled), so that a report draws its timeline
+	 * without the catalogue; NULL without timeline.  Owned.
+	 */
+	struct tl_plan *timeline;
 };
 
 struct run_report {
@@ -192,8 +227,10 @@ struct run_report {
 const char *run_verdict_name(enum run_verdict v);
 const char *run_outcome_name(enum run_outcome o);
 const char *run_claim_name(enum run_claim c);
+const char *run_tlsa_state_name(enum run_tlsa_state st);
 /* The reverse: -1 if unknown. */
 int run_verdict_parse(const char *s);
+int run_tlsa_state_parse(const char *s);
 int run_outcome_parse(const char *s);
 int run_claim_parse(const char *s);
 

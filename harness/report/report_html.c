@@ -164,7 +164,7 @@ write_scen_cell(FILE *fp, const struct run_report *r, const char *id)
 		put(fp, s->title);
 		fputs("</div>\n", fp);
 	}
-	/* The timeline picture (report_svg_timeline) goes here. */
+	report_svg_timeline(fp, r, s);
 	fputs("</td>", fp);
 }
 

@@ -93,6 +93,14 @@ int report_write_tap(const struct run_report *r, FILE *fp);
 int report_write_html(const struct run_report *r, FILE *fp);
 
 /*
+ * The timeline of scenario s (s->timeline; nothing without one) as an
+ * inline <svg class="timeline">, with the runs of s among r's results:
+ * report_svg.c.
+ */
+void report_svg_timeline(FILE *fp, const struct run_report *r,
+    const struct run_scenario *s);
+
+/*
  * Clients a report gives a summary each (text lines, an HTML row);
  * with more, none: such a report is not read client by client.
  */

@@ -40,8 +40,19 @@ put_accept(struct json_writer *j, const char *key, unsigned accept)
 }
 
 static void
+put_elem(struct json_writer *j, const char *s)
+{
+	char *clean = report_utf8_clean(s);
+
+	json_str(j, clean);
+	free(clean);
+}
+
+static void
 write_host(struct json_writer *j, const struct run_host *h)
 {
+	size_t i;
+
 	json_obj_begin(j);
 	put_str(j, "host", h->host);
 	put_action(j, "expected", h->expected);
@@ -57,6 +68,18 @@ write_host(struct json_writer *j, const struct run_host *h)
 	put_str(j, "claim_text", h->claim_text);
 	put_str(j, "sni", h->sni);
 	put_str(j, "tls_error", h->tls_error);
+	/* Only when asked: reports without answers stay as they were. */
+	if (h->tlsa_state != RUN_TLSA_NOT_ASKED) {
+		json_key(j, "tlsa_answer");
+		json_obj_begin(j);
+		json_kv_str(j, "state", run_tlsa_state_name(h->tlsa_state));
+		json_key(j, "records");
+		json_arr_begin(j);
+		for (i = 0; i < h->n_tlsa; i++)
+			put_elem(j, h->tlsa[i]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
 	json_obj_end(j);
 }
 
@@ -98,6 +121,70 @@ write_result(struct json_writer *j, const struct run_result *res)
 }
 
 static void
+write_tlsa_seg(struct json_writer *j, const struct tl_plan_tlsa *g)
+{
+	json_obj_begin(j);
+	json_kv_int(j, "usage", g->usage);
+	json_kv_int(j, "selector", g->selector);
+	json_kv_int(j, "mtype", g->mtype);
+	put_str(j, "cert", g->cert);
+	put_str(j, "data", g->data);
+	json_kv_bool(j, "unusable", g->unusable);
+	json_kv_int(j, "from", g->from);
+	json_kv_int(j, "to", g->to);
+	json_kv_bool(j, "removed", g->removed);
+	json_kv_int(j, "ttl_before", g->ttl_before);
+	json_kv_int(j, "ttl_after", g->ttl_after);
+	json_obj_end(j);
+}
+
+/* A timeline's plan (tl_plan.h), REPORT.md "timeline". */
+static void
+write_timeline(struct json_writer *j, const struct tl_plan *p)
+{
+	size_t i, k;
+
+	json_obj_begin(j);
+	json_kv_int(j, "end", p->end);
+	json_kv_int(j, "max_ttl", p->max_ttl);
+	json_key(j, "phases");
+	json_arr_begin(j);
+	for (i = 0; i < p->n_phases; i++) {
+		json_obj_begin(j);
+		put_str(j, "name", p->phases[i].name);
+		json_kv_int(j, "at", p->phases[i].at);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "hosts");
+	json_arr_begin(j);
+	for (i = 0; i < p->n_hosts; i++) {
+		const struct tl_plan_host *h = &p->hosts[i];
+
+		json_obj_begin(j);
+		put_str(j, "host", h->host);
+		json_key(j, "certs");
+		json_arr_begin(j);
+		for (k = 0; k < h->n_certs; k++) {
+			json_obj_begin(j);
+			put_str(j, "chain", h->certs[k].chain);
+			json_kv_int(j, "from", h->certs[k].from);
+			json_kv_int(j, "to", h->certs[k].to);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_key(j, "tlsa");
+		json_arr_begin(j);
+		for (k = 0; k < h->n_tlsa; k++)
+			write_tlsa_seg(j, &h->tlsa[k]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void
 write_scenario(struct json_writer *j, const struct run_scenario *s)
 {
 	size_t i;
@@ -117,6 +204,10 @@ write_scenario(struct json_writer *j, const struct run_scenario *s)
 		free(clean);
 	}
 	json_arr_end(j);
+	if (s->timeline != NULL) {
+		json_key(j, "timeline");
+		write_timeline(j, s->timeline);
+	}
 	json_obj_end(j);
 }
 

@@ -28,7 +28,7 @@
 #define REPORT_MAX_TEXT (4 * REPORT_MAX_OUTPUT)	/* output, prose */
 #define REPORT_MAX_REFS 64
 
-#define RD_MAX_PATH 8
+#define RD_MAX_PATH 10	/* scenarios[i].timeline.hosts[k].tlsa[m].from */
 
 /* Where the reader is: the file and the path of keys and indexes. */
 struct rd {
@@ -450,6 +450,228 @@ rd_accept(struct rd *rd, const json_t *obj, const char *key,
 	return rc;
 }
 
+/* Object member key of obj, absent or null allowed (*out NULL then). */
+static int
+rd_object_opt(struct rd *rd, const json_t *obj, const char *key,
+    json_t **out)
+{
+	int rc = 0;
+
+	*out = json_object_get(obj, key);
+	if (*out == NULL || json_is_null(*out)) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_object(*out)) {
+		rd_push_key(rd, key);
+		rc = rd_error(rd, "expected an object or null, found %s",
+		    json_type_word(*out));
+		rd_pop(rd);
+	}
+	return rc;
+}
+
+static int
+rd_u32(struct rd *rd, const json_t *obj, const char *key, uint32_t *out)
+{
+	long long n = 0;
+	int rc;
+
+	if ((rc = rd_int(rd, obj, key, 0, UINT32_MAX, &n)) == 0)
+		*out = (uint32_t)n;
+	return rc;
+}
+
+static int
+rd_u8(struct rd *rd, const json_t *obj, const char *key, uint8_t *out)
+{
+	long long n = 0;
+	int rc;
+
+	if ((rc = rd_int(rd, obj, key, 0, 255, &n)) == 0)
+		*out = (uint8_t)n;
+	return rc;
+}
+
+/*
+ * An array of strings, key of obj: at most max of at most len bytes
+ * each, into *v (xcalloc, *n of them).
+ */
+static int
+rd_strings(struct rd *rd, const json_t *obj, const char *key, size_t max,
+    size_t len, char ***v, size_t *n)
+{
+	json_t *arr, *el;
+	size_t i;
+	int rc;
+
+	if ((rc = rd_array(rd, obj, key, max, &arr)) != 0)
+		return rc;
+	*v = xcalloc(json_array_size(arr) + 1, sizeof(**v));
+	rd_push_key(rd, key);
+	for (i = 0; i < json_array_size(arr) && rc == 0; i++) {
+		el = json_array_get(arr, i);
+		rd_push_index(rd, i);
+		if (!json_is_string(el) || json_string_length(el) > len ||
+		    strlen(json_string_value(el)) != json_string_length(el))
+			rc = rd_error(rd, "expected a string of at most %zu "
+			    "bytes", len);
+		else
+			(*v)[(*n)++] = xstrdup(json_string_value(el));
+		rd_pop(rd);
+	}
+	rd_pop(rd);
+	return rc;
+}
+
+/* "tlsa_answer": null (not asked) or {"state", "records"}. */
+static int
+read_tlsa_answer(struct rd *rd, const json_t *o, struct run_host *h)
+{
+	json_t *a;
+	int v = 0, rc;
+
+	if ((rc = rd_object_opt(rd, o, "tlsa_answer", &a)) != 0 || a == NULL)
+		return rc;
+	rd_push_key(rd, "tlsa_answer");
+	if ((rc = rd_enum(rd, a, "state", "TLSA state", run_tlsa_state_parse,
+	    false, 0, &v)) == 0) {
+		h->tlsa_state = (enum run_tlsa_state)v;
+		rc = rd_strings(rd, a, "records", REPORT_MAX_TLSA_RR,
+		    REPORT_MAX_TLSA_TEXT, &h->tlsa, &h->n_tlsa);
+	}
+	rd_pop(rd);
+	return rc;
+}
+
+/* The objects of array key of obj (at most max), each read by fn. */
+static int
+rd_objects(struct rd *rd, const json_t *obj, const char *key, size_t max,
+    void *base, size_t size, size_t *n,
+    int (*fn)(struct rd *, const json_t *, void *))
+{
+	json_t *arr, *el;
+	size_t i;
+	int rc;
+
+	if ((rc = rd_array(rd, obj, key, max, &arr)) != 0)
+		return rc;
+	rd_push_key(rd, key);
+	for (i = 0; i < json_array_size(arr) && rc == 0; i++) {
+		rd_push_index(rd, i);
+		if ((rc = rd_element(rd, arr, i, &el)) == 0) {
+			rc = fn(rd, el, (char *)base + i * size);
+			(*n)++;	/* counted also half read: freed alike */
+		}
+		rd_pop(rd);
+	}
+	rd_pop(rd);
+	return rc;
+}
+
+static int
+read_tl_phase(struct rd *rd, const json_t *o, void *p)
+{
+	struct tl_plan_phase *ph = p;
+	int rc;
+
+	if ((rc = rd_str(rd, o, "name", false, REPORT_MAX_NAME,
+	    &ph->name)) != 0)
+		return rc;
+	return rd_u32(rd, o, "at", &ph->at);
+}
+
+static int
+read_tl_cert(struct rd *rd, const json_t *o, void *p)
+{
+	struct tl_plan_cert *c = p;
+	int rc;
+
+	if ((rc = rd_str(rd, o, "chain", false, REPORT_MAX_NAME,
+	    &c->chain)) != 0 ||
+	    (rc = rd_u32(rd, o, "from", &c->from)) != 0)
+		return rc;
+	return rd_u32(rd, o, "to", &c->to);
+}
+
+static int
+read_tl_tlsa(struct rd *rd, const json_t *o, void *p)
+{
+	struct tl_plan_tlsa *g = p;
+	int rc;
+
+	if ((rc = rd_u8(rd, o, "usage", &g->usage)) != 0 ||
+	    (rc = rd_u8(rd, o, "selector", &g->selector)) != 0 ||
+	    (rc = rd_u8(rd, o, "mtype", &g->mtype)) != 0 ||
+	    (rc = rd_str(rd, o, "cert", true, REPORT_MAX_NAME,
+	    &g->cert)) != 0 ||
+	    (rc = rd_str(rd, o, "data", false, 2 * TL_PLAN_DATA_MAX,
+	    &g->data)) != 0 ||
+	    (rc = rd_bool(rd, o, "unusable", &g->unusable)) != 0 ||
+	    (rc = rd_u32(rd, o, "from", &g->from)) != 0 ||
+	    (rc = rd_u32(rd, o, "to", &g->to)) != 0 ||
+	    (rc = rd_bool(rd, o, "removed", &g->removed)) != 0 ||
+	    (rc = rd_u32(rd, o, "ttl_before", &g->ttl_before)) != 0 ||
+	    (rc = rd_u32(rd, o, "ttl_after", &g->ttl_after)) != 0)
+		return rc;
+	if (g->from > g->to)
+		return rd_error(rd, "\"from\" %u is after \"to\" %u",
+		    g->from, g->to);
+	return 0;
+}
+
+static int
+read_tl_host(struct rd *rd, const json_t *o, void *p)
+{
+	struct tl_plan_host *h = p;
+	json_t *arr;
+	int rc;
+
+	if ((rc = rd_str(rd, o, "host", false, REPORT_MAX_NAME,
+	    &h->host)) != 0)
+		return rc;
+	if ((rc = rd_array(rd, o, "certs", SCEN_MAX_PHASES, &arr)) != 0)
+		return rc;
+	h->certs = xcalloc(json_array_size(arr) + 1, sizeof(*h->certs));
+	if ((rc = rd_objects(rd, o, "certs", SCEN_MAX_PHASES, h->certs,
+	    sizeof(*h->certs), &h->n_certs, read_tl_cert)) != 0)
+		return rc;
+	if ((rc = rd_array(rd, o, "tlsa", TL_PLAN_MAX_TLSA, &arr)) != 0)
+		return rc;
+	h->tlsa = xcalloc(json_array_size(arr) + 1, sizeof(*h->tlsa));
+	return rd_objects(rd, o, "tlsa", TL_PLAN_MAX_TLSA, h->tlsa,
+	    sizeof(*h->tlsa), &h->n_tlsa, read_tl_tlsa);
+}
+
+/* "timeline": null, or a plan (tl_plan.h). */
+static int
+read_timeline(struct rd *rd, const json_t *o, struct tl_plan **out)
+{
+	struct tl_plan *p;
+	json_t *t, *arr;
+	int rc;
+
+	if ((rc = rd_object_opt(rd, o, "timeline", &t)) != 0 || t == NULL)
+		return rc;
+	p = *out = xcalloc(1, sizeof(*p));
+	rd_push_key(rd, "timeline");
+	if ((rc = rd_u32(rd, t, "end", &p->end)) != 0 ||
+	    (rc = rd_u32(rd, t, "max_ttl", &p->max_ttl)) != 0 ||
+	    (rc = rd_array(rd, t, "phases", SCEN_MAX_PHASES, &arr)) != 0)
+		goto out;
+	p->phases = xcalloc(json_array_size(arr) + 1, sizeof(*p->phases));
+	if ((rc = rd_objects(rd, t, "phases", SCEN_MAX_PHASES, p->phases,
+	    sizeof(*p->phases), &p->n_phases, read_tl_phase)) != 0 ||
+	    (rc = rd_array(rd, t, "hosts", REPORT_MAX_HOSTS, &arr)) != 0)
+		goto out;
+	p->hosts = xcalloc(json_array_size(arr) + 1, sizeof(*p->hosts));
+	rc = rd_objects(rd, t, "hosts", REPORT_MAX_HOSTS, p->hosts,
+	    sizeof(*p->hosts), &p->n_hosts, read_tl_host);
+out:
+	rd_pop(rd);
+	return rc;
+}
+
 static int
 read_host(struct rd *rd, const json_t *o, struct run_host *h)
 {
@@ -485,7 +707,7 @@ read_host(struct rd *rd, const json_t *o, struct run_host *h)
 	    (rc = rd_str(rd, o, "tls_error", true, REPORT_MAX_TEXT,
 	    &h->tls_error)) != 0)
 		return rc;
-	return 0;
+	return read_tlsa_answer(rd, o, h);
 }
 
 static int
@@ -612,7 +834,9 @@ read_scenario(struct rd *rd, const json_t *o, struct run_scenario *s)
 		s->n_refs = i + 1;
 	}
 	rd_pop(rd);
-	return rc;
+	if (rc != 0)
+		return rc;
+	return read_timeline(rd, o, &s->timeline);
 }
 
 static int

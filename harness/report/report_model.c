@@ -40,6 +40,15 @@ static const char *const claim_names[RUN_CLAIM_COUNT] = {
 	[RUN_CLAIM_REFUSE] = "refuse",
 };
 
+static const char *const tlsa_state_names[RUN_TLSA_STATE_COUNT] = {
+	[RUN_TLSA_NOT_ASKED] = "not-asked",
+	[RUN_TLSA_SECURE] = "secure",
+	[RUN_TLSA_INSECURE] = "insecure",
+	[RUN_TLSA_BOGUS] = "bogus",
+	[RUN_TLSA_FAILED] = "failed",
+	[RUN_TLSA_UNCHECKED] = "unchecked",
+};
+
 static const char *const format_names[REPORT_FORMAT_COUNT] = {
 	[REPORT_TEXT] = "text",
 	[REPORT_JSON] = "json",
@@ -85,6 +94,18 @@ const char *
 run_claim_name(enum run_claim c)
 {
 	return name_of(claim_names, RUN_CLAIM_COUNT, (int)c);
+}
+
+const char *
+run_tlsa_state_name(enum run_tlsa_state st)
+{
+	return name_of(tlsa_state_names, RUN_TLSA_STATE_COUNT, (int)st);
+}
+
+int
+run_tlsa_state_parse(const char *s)
+{
+	return parse_in(tlsa_state_names, RUN_TLSA_STATE_COUNT, s);
 }
 
 const char *
@@ -281,10 +302,15 @@ report_scenario(const struct run_report *r, const char *id)
 static void
 run_host_clear(struct run_host *h)
 {
+	size_t i;
+
 	free(h->host);
 	free(h->claim_text);
 	free(h->sni);
 	free(h->tls_error);
+	for (i = 0; i < h->n_tlsa; i++)
+		free(h->tlsa[i]);
+	free(h->tlsa);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -323,6 +349,7 @@ run_scenario_clear(struct run_scenario *s)
 	free(s->category);
 	free(s->explanation);
 	free(s->rule);
+	tl_plan_free(s->timeline);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -469,8 +496,17 @@ report_merge(struct run_report *dst, struct run_report *src,
 	}
 	/* Scenarios dst lacks move too; the others stay in src (freed). */
 	for (i = 0; i < src->n_scenarios; i++) {
-		if (report_scenario(dst, src->scenarios[i].id) != NULL)
+		struct run_scenario *have = (struct run_scenario *)
+		    report_scenario(dst, src->scenarios[i].id);
+
+		if (have != NULL) {
+			/* A shard of an older danelab may lack the plan. */
+			if (have->timeline == NULL) {
+				have->timeline = src->scenarios[i].timeline;
+				src->scenarios[i].timeline = NULL;
+			}
 			continue;
+		}
 		k = dst->n_scenarios;
 		dst->scenarios = xreallocarray(dst->scenarios, k + 1,
 		    sizeof(*dst->scenarios));

@@ -5,6 +5,7 @@
  * Pure functions over wire data: no sockets, no libunbound calls, so
  * that the unit tests can feed them a fake struct ub_result.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -340,4 +341,67 @@ res_answer_build(const struct res_query *q, const struct ub_result *r,
 	*out = wire;
 	*len = n;
 	return 0;
+}
+
+/* One TLSA record as "usage selector type hex[...]" into buf. */
+static void
+res_tlsa_text(const ldns_rr *rr, char *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const ldns_rdf *f[4];
+	const uint8_t *d;
+	size_t i, n, o;
+
+	for (i = 0; i < 4; i++)
+		f[i] = ldns_rr_rdf(rr, i);
+	if (ldns_rr_rd_count(rr) != 4 || ldns_rdf_size(f[0]) != 1 ||
+	    ldns_rdf_size(f[1]) != 1 || ldns_rdf_size(f[2]) != 1) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "%u %u %u ", ldns_rdf_data(f[0])[0],
+	    ldns_rdf_data(f[1])[0], ldns_rdf_data(f[2])[0]);
+	d = ldns_rdf_data(f[3]);
+	n = ldns_rdf_size(f[3]);
+	for (i = 0; i < n && i < RES_EV_TLSA_DATA && o + 3 < len; i++) {
+		buf[o++] = digits[d[i] >> 4];
+		buf[o++] = digits[d[i] & 15];
+	}
+	buf[o] = '\0';
+	if (n > RES_EV_TLSA_DATA && o + 4 <= len)
+		memcpy(buf + o, "...", 4);
+}
+
+char *
+res_answer_tlsa_json(const struct res_query *q, const struct ub_result *r)
+{
+	/* One: "255 255 255 " + 64 digits + "..." = 79; each in the
+	 * list with its quotes and comma; brackets. */
+	char one[80], out[RES_EV_TLSA_MAX * (sizeof(one) + 3) + 3];
+	ldns_pkt *up = NULL;
+	ldns_rr_list *an;
+	ldns_rr *rr;
+	size_t i, o = 0, n = 0;
+
+	if (q->qtype != LDNS_RR_TYPE_TLSA || r == NULL || r->bogus ||
+	    r->answer_packet == NULL || r->answer_len < LDNS_HEADER_SIZE ||
+	    ldns_wire2pkt(&up, r->answer_packet, (size_t)r->answer_len) !=
+	    LDNS_STATUS_OK)
+		return NULL;
+	an = ldns_pkt_answer(up);
+	out[o++] = '[';
+	for (i = 0; i < ldns_rr_list_rr_count(an) && n < RES_EV_TLSA_MAX;
+	    i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA)
+			continue;
+		res_tlsa_text(rr, one, sizeof(one));
+		/* Cannot overflow: one is bounded, out sized for 8 of it. */
+		o += (size_t)snprintf(out + o, sizeof(out) - o - 2,
+		    "%s\"%s\"", n++ > 0 ? "," : "", one);
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	ldns_pkt_free(up);
+	return xstrdup(out);
 }

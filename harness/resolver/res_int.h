@@ -77,6 +77,19 @@ int res_answer_error(
 int res_answer_build(const struct res_query *q, const struct ub_result *r,
     size_t limit, uint8_t **out, size_t *len);
 
+/*
+ * The TLSA records of the answer to q (a TLSA query) from r, for the
+ * resolver.query event's "tlsa" field (EVENTS.md): a JSON array of at
+ * most RES_EV_TLSA_MAX strings "usage selector type hex", the data cut
+ * to RES_EV_TLSA_DATA bytes and then followed by "...".  NULL when q
+ * is not a TLSA query, r is bogus or its packet does not parse (no
+ * field then).  The caller frees the string.
+ */
+#define RES_EV_TLSA_MAX 8
+#define RES_EV_TLSA_DATA 32
+char *res_answer_tlsa_json(const struct res_query *q,
+    const struct ub_result *r);
+
 /* The EDE info-code that best matches libunbound's why_bogus text. */
 uint16_t res_ede_code(const char *why_bogus);
 

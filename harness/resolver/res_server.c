@@ -313,7 +313,7 @@ res_event(struct resolver *r, const struct res_pending *p,
 	struct evlog_ev e;
 	char addr[INET_ADDRSTRLEN], client[INET_ADDRSTRLEN + 8];
 	char tbuf[24];
-	char *qname;
+	char *qname, *tlsa = NULL;
 
 	if (r->log == NULL)
 		return;
@@ -334,9 +334,12 @@ res_event(struct resolver *r, const struct res_pending *p,
 	evlog_bool(&e, "bogus", res != NULL && res->bogus);
 	if (res != NULL && res->bogus && res->why_bogus != NULL)
 		evlog_str(&e, "why_bogus", res->why_bogus);
+	if ((tlsa = res_answer_tlsa_json(&p->q, res)) != NULL)
+		evlog_raw(&e, "tlsa", tlsa);
 	evlog_int(&e, "ms", (long long)((res_now_ns() - p->t0_ns) / 1000000));
 	evlog_end(&e);
 	free(qname);
+	free(tlsa);
 }
 
 static void

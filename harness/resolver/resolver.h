@@ -58,7 +58,8 @@
  * Events: when opts->log is set, every answered query is written as a
  * "resolver.query" event (simulator/events/EVENTS.md): client
  * ("addr:port"), transport ("udp"|"tcp"), qname (as sent), qtype, cd,
- * do, rcode, secure, bogus, why_bogus (when bogus), ms (resolution time).
+ * do, rcode, secure, bogus, why_bogus (when bogus), tlsa (a TLSA
+ * query's answer records, res_answer_tlsa_json), ms (resolution time).
  */
 #ifndef DL_RESOLVER_RESOLVER_H
 #define DL_RESOLVER_RESOLVER_H

@@ -139,15 +139,20 @@ unsigned run_cell_span(const struct run_cell *c);
 void run_results_fill(const struct run_cell *c, struct run_report *rep,
     enum run_verdict v, const char *reason);
 
-/* A scenario's identity and teaching text for a report (rs zeroed first). */
-void run_scenario_from(const struct scenario *s, struct run_scenario *rs);
+/*
+ * A scenario's identity and teaching text for a report (rs zeroed
+ * first), and a timeline scenario's plan (tl_plan_build, with the data
+ * of its TLSA records computed from fixtures_dir; NULL: not computed).
+ */
+void run_scenario_from(const struct scenario *s, const char *fixtures_dir,
+    struct run_scenario *rs);
 
 /*
  * rep (zeroed first) as the report of one scenario's results: schema,
  * version, isolation, environment ok, s as its one scenario; no results.
  */
-void run_report_start(const struct scenario *s, const char *isolation,
-    struct run_report *rep);
+void run_report_start(const struct scenario *s, const char *fixtures_dir,
+    const char *isolation, struct run_report *rep);
 
 /* A copy of name without its final dot (xmalloc). */
 char *run_nodot(const char *name);
@@ -226,9 +231,27 @@ struct run_client_run {
 	char out_error[256];
 };
 
+/*
+ * One answer of the lab resolver to a TLSA query (EVENTS.md
+ * resolver.query): what a client was told about an MX host's TLSA
+ * RRset.  For the report's timeline only, never for a verdict: answers
+ * past RUN_MAX_TLSA_ANSWERS are not kept.
+ */
+#define RUN_MAX_TLSA_ANSWERS 4096
+struct run_tlsa_answer {
+	double t;
+	char qname[256];	/* as asked */
+	bool cd;		/* asked with CD (checking disabled) */
+	enum run_tlsa_state state;
+	unsigned n;
+	char rr[REPORT_MAX_TLSA_RR][REPORT_MAX_TLSA_TEXT];
+};
+
 struct run_events {
 	struct run_session *sessions;
 	size_t n_sessions, cap_sessions;
+	struct run_tlsa_answer *tlsa;
+	size_t n_tlsa;
 	struct run_client_run *runs;
 	size_t n_runs;
 	/* When each timeline phase took effect (phase.start "t"), or -1. */

@@ -692,7 +692,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	memset(&cc, 0, sizeof(cc));
 	memset(&ev, 0, sizeof(ev));
 	dl_diags_init(&d);
-	run_report_start(c->s, "namespaces", &rep);
+	run_report_start(c->s, o->fixtures_dir, "namespaces", &rep);
 	if (cell_skipped(c, &rep))
 		goto out;
 

@@ -313,6 +313,44 @@ phase_event(struct run_events *ev, unsigned long line, json_t *o)
 		    "scenario's", (long long)i, line);
 }
 
+/* A TLSA answer of the lab resolver (the report's timeline shows it). */
+static void
+resolver_event(struct run_events *ev, json_t *o)
+{
+	struct run_tlsa_answer *a;
+	const char *qtype = jstr(o, "qtype"), *rcode = jstr(o, "rcode");
+	json_t *t = json_object_get(o, "t"), *rrs = json_object_get(o, "tlsa");
+	size_t i;
+
+	if (qtype == NULL || strcasecmp(qtype, "TLSA") != 0 ||
+	    jstr(o, "qname") == NULL || !json_is_number(t) ||
+	    ev->n_tlsa == RUN_MAX_TLSA_ANSWERS)
+		return;
+	if (ev->n_tlsa % 64 == 0)
+		ev->tlsa = xreallocarray(ev->tlsa, ev->n_tlsa + 64,
+		    sizeof(*ev->tlsa));
+	a = &ev->tlsa[ev->n_tlsa++];
+	memset(a, 0, sizeof(*a));
+	a->t = json_number_value(t);
+	copy(a->qname, sizeof(a->qname), jstr(o, "qname"));
+	a->cd = json_is_true(json_object_get(o, "cd"));
+	if (json_is_true(json_object_get(o, "bogus")))
+		a->state = RUN_TLSA_BOGUS;
+	else if (rcode != NULL && strcmp(rcode, "SERVFAIL") == 0)
+		a->state = RUN_TLSA_FAILED;
+	else if (a->cd)
+		a->state = RUN_TLSA_UNCHECKED;
+	else if (json_is_true(json_object_get(o, "secure")))
+		a->state = RUN_TLSA_SECURE;
+	else
+		a->state = RUN_TLSA_INSECURE;
+	for (i = 0; json_is_array(rrs) && i < json_array_size(rrs) &&
+	    a->n < REPORT_MAX_TLSA_RR; i++)
+		if (json_is_string(json_array_get(rrs, i)))
+			copy(a->rr[a->n++], sizeof(a->rr[0]),
+			    json_string_value(json_array_get(rrs, i)));
+}
+
 static void
 event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
     json_t *o)
@@ -339,6 +377,8 @@ event_apply(struct run_events *ev, struct sess_index *ix, unsigned long line,
 		client_event(ev, line, type, o);
 	else if (strcmp(type, "phase.start") == 0)
 		phase_event(ev, line, o);
+	else if (strcmp(type, "resolver.query") == 0)
+		resolver_event(ev, o);
 	else if (strcmp(type, "log.truncated") == 0) {
 		v = json_object_get(o, "limit");
 		problem(ev, "the event log reached its size limit (%lld bytes) "
@@ -418,5 +458,6 @@ run_events_clear(struct run_events *ev)
 {
 	free(ev->sessions);
 	free(ev->runs);
+	free(ev->tlsa);
 	memset(ev, 0, sizeof(*ev));
 }

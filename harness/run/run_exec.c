@@ -551,7 +551,7 @@ run_execute(struct run_cell *cells, size_t n, const struct run_opts *o,
 				*sc = r->part.scenarios[0];
 				memset(&r->part.scenarios[0], 0, sizeof(*sc));
 			} else {
-				run_scenario_from(cells[i].s, sc);
+				run_scenario_from(cells[i].s, x.o->fixtures_dir, sc);
 			}
 		}
 		rep->results = xreallocarray(rep->results,

@@ -59,7 +59,8 @@ run_results_fill(const struct run_cell *c, struct run_report *rep,
 }
 
 void
-run_scenario_from(const struct scenario *s, struct run_scenario *rs)
+run_scenario_from(const struct scenario *s, const char *fixtures_dir,
+    struct run_scenario *rs)
 {
 	size_t i;
 
@@ -73,11 +74,12 @@ run_scenario_from(const struct scenario *s, struct run_scenario *rs)
 	rs->refs = xcalloc(s->n_refs + 1, sizeof(*rs->refs));
 	for (i = 0; i < s->n_refs; i++)
 		rs->refs[i] = xstrdup(s->refs[i]);
+	rs->timeline = tl_plan_build(s, fixtures_dir);
 }
 
 void
-run_report_start(const struct scenario *s, const char *isolation,
-    struct run_report *rep)
+run_report_start(const struct scenario *s, const char *fixtures_dir,
+    const char *isolation, struct run_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	rep->schema = REPORT_SCHEMA_VERSION;
@@ -87,7 +89,7 @@ run_report_start(const struct scenario *s, const char *isolation,
 	rep->time_scale = s->time_scale;
 	rep->n_scenarios = 1;
 	rep->scenarios = xcalloc(1, sizeof(*rep->scenarios));
-	run_scenario_from(s, &rep->scenarios[0]);
+	run_scenario_from(s, fixtures_dir, &rep->scenarios[0]);
 }
 
 char *

@@ -368,6 +368,50 @@ claim_host(const struct scenario *s, const char *name)
 	return i;
 }
 
+static int
+str_pcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What the lab resolver last told the client in this run about host
+ * sh's TLSA RRset (at _port._tcp of its name or CNAME target): the last
+ * answer to a query without CD, else the last with CD (a validating
+ * forwarder such as libunbound asks both ways; only the former says
+ * what the resolver validated).
+ */
+static void
+fill_tlsa_answer(const struct score *sc, const struct scen_host *sh,
+    struct run_host *h)
+{
+	const struct run_client_run *run = sc->in->run;
+	const struct run_tlsa_answer *a, *last = NULL;
+	char owner[300];
+	size_t i;
+
+	snprintf(owner, sizeof(owner), "_%u._tcp.%s", sh->port ? sh->port : 25,
+	    sh->cname != NULL ? sh->cname : sh->name);
+	for (i = 0; run != NULL && i < sc->in->ev->n_tlsa; i++) {
+		a = &sc->in->ev->tlsa[i];
+		if (!same_host(a->qname, owner))
+			continue;
+		if (run->t_start >= 0 && (a->t < run->t_start ||
+		    a->t >= sc->until))
+			continue;
+		if (last == NULL || !a->cd || last->cd)
+			last = a;
+	}
+	if (last == NULL)
+		return;
+	h->tlsa_state = last->state;
+	h->tlsa = xcalloc(last->n + 1, sizeof(*h->tlsa));
+	for (i = 0; i < last->n; i++)
+		h->tlsa[h->n_tlsa++] = xstrdup(last->rr[i]);
+	/* A set: the resolver may rotate its order from answer to answer. */
+	qsort(h->tlsa, h->n_tlsa, sizeof(*h->tlsa), str_pcmp);
+}
+
 /* Counts and claims per MX host of the scenario. */
 static void
 fill_hosts(struct score *sc)
@@ -437,6 +481,7 @@ fill_hosts(struct score *sc)
 			}
 		}
 		h->outcome = summary_outcome(h);
+		fill_tlsa_answer(sc, &s->hosts[i], h);
 		for (j = 0; j < cl.n; j++)
 			if (claim_host(s, cl.host[j].host) == i) {
 				h->claim = cl.host[j].claim;

@@ -90,6 +90,58 @@ add_result(struct run_report *r, const char *scen, const char *client,
 	return res;
 }
 
+/*
+ * The plan of a rollover retired too early (tl_plan.h): mx-cur's record
+ * removed at 60 s (a resolver may hold it until 120 s), mx-next's
+ * published at 60 s (the RRset without it may be held until 120 s),
+ * the certificate switched at 120 s.
+ */
+static struct tl_plan *
+rollover_plan(void)
+{
+	struct tl_plan *p = xcalloc(1, sizeof(*p));
+	struct tl_plan_host *h;
+	static const char *const names[] = { "before", "during", "after" };
+	size_t i;
+
+	p->max_ttl = 60;
+	p->end = 180;
+	p->n_phases = 3;
+	p->phases = xcalloc(3, sizeof(*p->phases));
+	for (i = 0; i < 3; i++) {
+		p->phases[i].name = xstrdup(names[i]);
+		p->phases[i].at = (uint32_t)i * 60;
+	}
+	p->n_hosts = 1;
+	h = p->hosts = xcalloc(1, sizeof(*p->hosts));
+	h->host = xstrdup("mx1.example.net");
+	h->n_certs = 2;
+	h->certs = xcalloc(2, sizeof(*h->certs));
+	h->certs[0] = (struct tl_plan_cert){ xstrdup("mx-cur+int-r3"), 0,
+		120 };
+	h->certs[1] = (struct tl_plan_cert){ xstrdup("mx-next+int-r3"), 120,
+		180 };
+	h->n_tlsa = 2;
+	h->tlsa = xcalloc(2, sizeof(*h->tlsa));
+	h->tlsa[0] = (struct tl_plan_tlsa){ 3, 1, 1, xstrdup("mx-cur"),
+		xstrdup("aaaa0001"), false, 0, 60, true, 0, 60 };
+	h->tlsa[1] = (struct tl_plan_tlsa){ 3, 1, 1, xstrdup("mx-next"),
+		xstrdup("bbbb0002"), false, 60, 180, false, 60, 60 };
+	return p;
+}
+
+/* What the resolver told a result about mx1's TLSA RRset. */
+static void
+set_answer(struct run_result *res, enum run_tlsa_state st, const char *rr)
+{
+	struct run_host *h = &res->hosts[0];
+
+	h->tlsa_state = st;
+	h->tlsa = xcalloc(2, sizeof(*h->tlsa));
+	if (rr != NULL)
+		h->tlsa[h->n_tlsa++] = xstrdup(rr);
+}
+
 /* Every verdict, both policies, a timeline scenario, nasty strings. */
 static void
 build(struct run_report *r)
@@ -121,12 +173,16 @@ build(struct run_report *r)
 	    NULL, -1, RUN_SKIP);
 	add_result(r, "dnssec/missing-ds", "exim", SCEN_POLICY_DANE, NULL, -1,
 	    RUN_HANG);
-	add_result(r, "rollover/early-retirement", "postfix",
-	    SCEN_POLICY_DANE, "before", 0, RUN_PASS);
-	add_result(r, "rollover/early-retirement", "postfix",
-	    SCEN_POLICY_DANE, "during", 1, RUN_XFAIL);
-	add_result(r, "rollover/early-retirement", "postfix",
-	    SCEN_POLICY_DANE, "after", 2, RUN_XPASS);
+	r->scenarios[2].timeline = rollover_plan();
+	/* mx-cur's record, then only it (a stale cache), then bogus. */
+	set_answer(add_result(r, "rollover/early-retirement", "postfix",
+	    SCEN_POLICY_DANE, "before", 0, RUN_PASS), RUN_TLSA_SECURE,
+	    "3 1 1 aaaa0001");
+	set_answer(add_result(r, "rollover/early-retirement", "postfix",
+	    SCEN_POLICY_DANE, "during", 1, RUN_XFAIL), RUN_TLSA_SECURE,
+	    "3 1 1 AAAA0001");
+	set_answer(add_result(r, "rollover/early-retirement", "postfix",
+	    SCEN_POLICY_DANE, "after", 2, RUN_XPASS), RUN_TLSA_BOGUS, NULL);
 	add_result(r, "odd/<x>&\"y\"", "exim", SCEN_POLICY_DANE, NULL, -1,
 	    RUN_ERROR)->kept_dir = xstrdup("/tmp/kept <1>");
 	report_sort(r);
@@ -295,6 +351,19 @@ test_json_round_trip(void **state)
 	assert_int_equal(back.n_results, r.n_results);
 	assert_int_equal(back.n_scenarios, r.n_scenarios);
 	assert_string_equal(back.results[6].phase, "before");
+	/* The timeline's plan and the resolver's answers came back. */
+	assert_non_null(strstr(first, "\"timeline\": {"));
+	assert_non_null(strstr(first, "\"tlsa_answer\": {"));
+	assert_non_null(back.scenarios[2].timeline);
+	assert_int_equal(back.scenarios[2].timeline->hosts[0].n_tlsa, 2);
+	assert_true(back.scenarios[2].timeline->hosts[0].tlsa[0].removed);
+	assert_null(back.scenarios[0].timeline);
+	assert_int_equal(back.results[6].hosts[0].tlsa_state,
+	    RUN_TLSA_SECURE);
+	assert_string_equal(back.results[6].hosts[0].tlsa[0],
+	    "3 1 1 aaaa0001");
+	assert_int_equal(back.results[6].hosts[1].tlsa_state,
+	    RUN_TLSA_NOT_ASKED);
 	assert_int_equal(back.results[0].phase_index, -1);
 	assert_null(back.results[0].deviation);
 	second = render(&back, REPORT_JSON, false);
@@ -465,6 +534,22 @@ test_json_read_errors(void **state)
 	expect_read_error(bad, "duplicate");
 	free(bad);
 
+	/* The timeline's plan and the answers are read as strictly. */
+	bad = replace(good, "\"usage\": 3", "\"usage\": 300");
+	assert_int_equal(expect_read_error(bad, "scenarios[2].timeline."
+	    "hosts[0].tlsa[0].usage: 300 is out of range 0..255"),
+	    line_of(bad, "\"usage\": 300"));
+	free(bad);
+	bad = replace(good, "\"from\": 60,\n", "\"from\": 900,\n");
+	expect_read_error(bad, "\"from\" 900 is after \"to\"");
+	free(bad);
+	bad = replace(good, "\"state\": \"secure\"", "\"state\": \"sure\"");
+	expect_read_error(bad, "tlsa_answer.state: unknown TLSA state");
+	free(bad);
+	bad = replace(good, "\"timeline\": {", "\"timeline\": [], \"x\": {");
+	expect_read_error(bad, "timeline: expected an object or null");
+	free(bad);
+
 	bad = replace(good, "\"time_scale\": 1", "\"time_scale\": 50");
 	assert_int_equal(expect_read_error(bad, "time_scale: 50 is out of "
 	    "range 0.1..20"), line_of(bad, "\"time_scale\""));
@@ -518,6 +603,9 @@ test_merge(void **state)
 	b.duration_ms = a.duration_ms + 1;
 	b.env_ok = false;
 	b.env_message = xstrdup("control/valid-dane-ee failed");
+	/* Shard 1 from a danelab without plans: the merge takes b's. */
+	tl_plan_free(a.scenarios[2].timeline);
+	a.scenarios[2].timeline = NULL;
 	report_count(&a, ca);
 	report_count(&b, cb);
 
@@ -551,6 +639,10 @@ test_merge(void **state)
 		assert_int_equal(cm[i], ca[i] + cb[i]);
 	assert_int_equal(a.n_results, 9);
 	assert_int_equal(a.n_scenarios, 4);	/* no duplicates */
+	assert_non_null(report_scenario(&a,
+	    "rollover/early-retirement")->timeline);
+	assert_int_equal(report_scenario(&a,
+	    "rollover/early-retirement")->timeline->n_phases, 3);
 	assert_int_equal(a.shard_k, 0);
 	assert_int_equal(a.shard_n, 0);
 	assert_false(a.env_ok);
@@ -720,6 +812,98 @@ test_html(void **state)
 		unlink(path);
 		free(path);
 	}
+	free(h);
+	report_clear(&r);
+}
+
+/* s[from..to) of hay: the text between two needles (caller frees). */
+static char *
+between(const char *hay, const char *from, const char *to)
+{
+	const char *a = strstr(hay, from), *b;
+
+	assert_non_null(a);
+	b = strstr(a, to);
+	assert_non_null(b);
+	return xstrndup(a, (size_t)(b - a) + strlen(to));
+}
+
+/*
+ * The timeline scenario's row holds one inline SVG with the plan (phase
+ * lines, certificate and TLSA bars and their TTL windows) and what
+ * happened (a mark per run in its verdict's class, the resolver's
+ * answers, rings on the records it returned); other rows hold none.
+ */
+static void
+test_html_timeline(void **state)
+{
+	struct run_report r;
+	char *h, *cell, *svg, *rec, *path, *cmd;
+
+	(void)state;
+	build(&r);
+	h = render(&r, REPORT_HTML, false);
+	assert_int_equal(count_str(h, "<svg class=\"timeline\""), 1);
+	cell = between(h, "<td class=\"scen\"><details class=\"about\">"
+	    "<summary><span class=\"id\">rollover/early-retirement", "</td>");
+	svg = between(cell, "<svg class=\"timeline\"", "</svg>\n");
+	assert_true(strlen(svg) < 10 * 1024);
+	assert_non_null(strstr(svg, "<title>timeline of rollover/"
+	    "early-retirement</title>"));
+	/* Phase boundaries, named. */
+	assert_int_equal(count_str(svg, "stroke-dasharray=\"3 2\""), 3);
+	assert_non_null(strstr(svg, ">before</text>"));
+	assert_non_null(strstr(svg, ">during</text>"));
+	assert_non_null(strstr(svg, ">after</text>"));
+	/* One lane (postfix dane), a mark per run in the page's classes. */
+	assert_non_null(strstr(svg, ">postfix dane</text>"));
+	assert_int_equal(count_str(svg, "<circle class=\"run "), 3);
+	/* Green, amber, red: the colours of the page's classes. */
+	assert_non_null(strstr(svg, "<circle class=\"run PASS\" "
+	    "fill=\"#176f2c\""));
+	assert_non_null(strstr(h, ".PASS{color:#176f2c}"));
+	assert_non_null(strstr(svg, "<circle class=\"run XFAIL\" "
+	    "fill=\"#8a6d00\""));
+	assert_non_null(strstr(h, ".SKIP,.XFAIL{color:#8a6d00}"));
+	assert_non_null(strstr(svg, "<circle class=\"run XPASS\" "
+	    "fill=\"#b00020\""));
+	assert_non_null(strstr(h, ".FAIL,.XPASS,.ERROR{color:#b00020}"));
+	assert_non_null(strstr(svg, "<title>postfix dane @during at 60s: "
+	    "XFAIL: say &quot;hi&quot;"));
+	/* Certificates, lettered; records labelled with theirs. */
+	assert_non_null(strstr(svg, ">A mx-cur+int-r3</text>"));
+	assert_non_null(strstr(svg, ">B mx-next+int-r3</text>"));
+	assert_non_null(strstr(svg, ">TLSA 3 1 1 A mx-cur</text>"));
+	assert_non_null(strstr(svg, ">TLSA 3 1 1 B mx-next</text>"));
+	/* TTL windows: mx-next new until 120 s, mx-cur stale until 120. */
+	assert_int_equal(count_str(svg, "class=\"new\""), 1);
+	assert_int_equal(count_str(svg, "class=\"stale\""), 1);
+	assert_int_equal(count_str(svg, "class=\"on\""), 2);
+	/* The answers: secure twice, bogus once; rings on mx-cur's row. */
+	assert_int_equal(count_str(svg, "class=\"answer secure\""), 2);
+	assert_int_equal(count_str(svg, "class=\"answer bogus\""), 1);
+	assert_int_equal(count_str(svg, "class=\"returned\""), 2);
+	rec = between(svg, ">TLSA 3 1 1 A mx-cur</text>", ">TLSA 3 1 1 B");
+	assert_int_equal(count_str(rec, "class=\"returned\""), 2);
+	free(rec);
+	if (have_python()) {
+		path = temp_file(svg, strlen(svg), ".svg");
+		cmd = xasprintf("python3 -c 'import sys, xml.etree.ElementTree "
+		    "as E; E.parse(sys.argv[1])' %s", path);
+		assert_int_equal(system(cmd), 0);
+		unlink(path);
+		free(path);
+		free(cmd);
+	}
+	free(svg);
+	free(cell);
+	free(h);
+
+	/* A report without plans (an older danelab's) draws none. */
+	tl_plan_free(r.scenarios[2].timeline);
+	r.scenarios[2].timeline = NULL;
+	h = render(&r, REPORT_HTML, false);
+	assert_null(strstr(h, "<svg"));
 	free(h);
 	report_clear(&r);
 }
@@ -949,6 +1133,7 @@ main(void)
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_html_timeline),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_diff),
 	};

@@ -497,6 +497,65 @@ test_ede_codes(void **state)
 	    LDNS_EDE_DNSSEC_BOGUS);
 }
 
+/* The resolver.query event's "tlsa": the records the client was given. */
+static void
+test_answer_tlsa_json(void **state)
+{
+	static const char *const long_rr[] = {
+	    "_25._tcp.mx1.example.net. 60 IN TLSA 3 0 0 "
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	    "2021",
+	    "_25._tcp.mx1.example.net. 60 IN TLSA 2 1 2 abcd",
+	};
+	struct ub_result r;
+	struct res_query q;
+	char *j;
+
+	(void)state;
+	mkresult(&r, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA,
+	    LDNS_RCODE_NOERROR, tlsa_answer, 2, NULL, 0);
+	r.secure = 1;
+	q = parse_ok("_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA, false,
+	    false, 1232, true);
+	j = res_answer_tlsa_json(&q, &r);
+	/* The RRSIG is not a TLSA record: one string. */
+	assert_non_null(j);
+	assert_string_equal(j, "[\"3 1 1 37b3a984d69a2f8cb132894dbc999e4bfd4"
+	    "cded97ae355122918af0f1c1263da\"]");
+	free(j);
+	/* Bogus: SERVFAIL, no records given. */
+	r.bogus = 1;
+	assert_null(res_answer_tlsa_json(&q, &r));
+	free(r.answer_packet);
+
+	/* Data cut to 32 bytes, marked; every record in answer order. */
+	mkresult(&r, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA,
+	    LDNS_RCODE_NOERROR, long_rr, 2, NULL, 0);
+	j = res_answer_tlsa_json(&q, &r);
+	assert_non_null(j);
+	assert_string_equal(j, "[\"3 0 0 000102030405060708090a0b0c0d0e0f10"
+	    "1112131415161718191a1b1c1d1e1f...\",\"2 1 2 abcd\"]");
+	free(j);
+	res_query_clear(&q);
+	/* Not a TLSA query: no field. */
+	q = parse_ok("mx1.example.net.", LDNS_RR_TYPE_A, false, false, 1232,
+	    true);
+	assert_null(res_answer_tlsa_json(&q, &r));
+	res_query_clear(&q);
+	free(r.answer_packet);
+
+	/* A secure NODATA: an empty list. */
+	mkresult(&r, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA,
+	    LDNS_RCODE_NOERROR, NULL, 0, NULL, 0);
+	q = parse_ok("_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA, false,
+	    false, 1232, true);
+	j = res_answer_tlsa_json(&q, &r);
+	assert_string_equal(j, "[]");
+	free(j);
+	res_query_clear(&q);
+	free(r.answer_packet);
+}
+
 int
 main(void)
 {
@@ -505,6 +564,7 @@ main(void)
 	    cmocka_unit_test(test_parse_refusals),
 	    cmocka_unit_test(test_parse_edns),
 	    cmocka_unit_test(test_answer_secure),
+	    cmocka_unit_test(test_answer_tlsa_json),
 	    cmocka_unit_test(test_answer_insecure_nxdomain),
 	    cmocka_unit_test(test_answer_bogus),
 	    cmocka_unit_test(test_answer_truncated),

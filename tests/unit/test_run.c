@@ -410,6 +410,76 @@ test_sessions_outside_the_run_ignored(void **state)
 	run_result_clear(&r);
 }
 
+#define RESQ(t, name, type, rest)                                            \
+	"{\"v\":1,\"t\":" t ",\"ev\":\"resolver.query\",\"client\":"         \
+	"\"127.0.0.1:5353\",\"transport\":\"udp\",\"qname\":\"" name "\","     \
+	"\"qtype\":\"" type "\",\"cd\":false,\"do\":true," rest                 \
+	",\"ms\":1}\n"
+
+/*
+ * What the resolver told the client about each host's TLSA RRset
+ * during its run (resolver.query "tlsa"): the last answer, by host.
+ */
+static void
+test_resolver_tlsa_answers(void **state)
+{
+	struct fx *f = *state;
+	struct run_result r;
+
+	fx_scenario(f, 2, SCEN_ACT_AUTH);
+	fx_events(f, RUN0("0", "false")
+	    /* Before the run: someone else's. */
+	    RESQ("0.05", "_25._tcp.mx1.example.net.", "TLSA",
+		"\"rcode\":\"NOERROR\",\"secure\":true,\"bogus\":false,"
+		"\"tlsa\":[\"3 1 1 00\"]")
+	    RESQ("0.2", "_25._TCP.mx1.example.net.", "TLSA",
+		"\"rcode\":\"NOERROR\",\"secure\":true,\"bogus\":false,"
+		"\"tlsa\":[\"3 1 1 aa\"]")
+	    RESQ("0.3", "mx1.example.net.", "A",
+		"\"rcode\":\"NOERROR\",\"secure\":true,\"bogus\":false")
+	    RESQ("0.4", "_25._tcp.mx2.example.net.", "TLSA",
+		"\"rcode\":\"SERVFAIL\",\"secure\":false,\"bogus\":true,"
+		"\"why_bogus\":\"no signatures\"")
+	    RESQ("0.5", "_25._tcp.mx1.example.net.", "TLSA",
+		"\"rcode\":\"NOERROR\",\"secure\":true,\"bogus\":false,"
+		"\"tlsa\":[\"3 1 1 bb\",\"2 0 1 cc\"]")
+	    /* Asked again with CD (a validating forwarder): not taken. */
+	    "{\"v\":1,\"t\":0.55,\"ev\":\"resolver.query\",\"qname\":"
+	    "\"_25._tcp.mx1.example.net.\",\"qtype\":\"TLSA\",\"cd\":true,"
+	    "\"rcode\":\"NOERROR\",\"secure\":false,\"bogus\":false,"
+	    "\"tlsa\":[\"3 1 1 dd\"]}\n"
+	    S_DELIVERED_TLS("0.6", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.hosts[0].tlsa_state, RUN_TLSA_SECURE);
+	assert_int_equal(r.hosts[0].n_tlsa, 2);
+	/* Sorted: a set, whatever order the resolver rotated it to. */
+	assert_string_equal(r.hosts[0].tlsa[0], "2 0 1 cc");
+	assert_string_equal(r.hosts[0].tlsa[1], "3 1 1 bb");
+	assert_int_equal(r.hosts[1].tlsa_state, RUN_TLSA_BOGUS);
+	assert_int_equal(r.hosts[1].n_tlsa, 0);
+	run_result_clear(&r);
+
+	/* Only with CD: unchecked by the resolver. */
+	fx_events(f, RUN0("0", "false")
+	    "{\"v\":1,\"t\":0.55,\"ev\":\"resolver.query\",\"qname\":"
+	    "\"_25._tcp.mx1.example.net.\",\"qtype\":\"TLSA\",\"cd\":true,"
+	    "\"rcode\":\"NOERROR\",\"secure\":false,\"bogus\":false,"
+	    "\"tlsa\":[\"3 1 1 dd\"]}\n"
+	    S_DELIVERED_TLS("0.6", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.hosts[0].tlsa_state, RUN_TLSA_UNCHECKED);
+	assert_string_equal(r.hosts[0].tlsa[0], "3 1 1 dd");
+	run_result_clear(&r);
+
+	/* Nothing asked: nothing recorded. */
+	fx_events(f, RUN0("0", "false")
+	    S_DELIVERED_TLS("0.6", "mx1.example.net", "1"));
+	score(f, SCEN_POLICY_DANE, "verified mx1.example.net\n", &r);
+	assert_int_equal(r.hosts[0].tlsa_state, RUN_TLSA_NOT_ASKED);
+	assert_int_equal(r.hosts[0].n_tlsa, 0);
+	run_result_clear(&r);
+}
+
 static void
 test_hang_and_not_run(void **state)
 {
@@ -676,6 +746,8 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_sessions_outside_the_run_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resolver_tlsa_answers, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(test_hang_and_not_run, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_known_deviation, setup,
