@@ -41,6 +41,7 @@
 #include "harness/lab/lab.h"
 #include "harness/report/report.h"
 #include "harness/run/run.h"
+#include "simulator/util/textwrap.h"
 #include "simulator/util/xmem.h"
 
 struct shell {
@@ -217,6 +218,7 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	memset(&ro, 0, sizeof(ro));
 	ro.verbose = true;
 	ro.color = ctx->color;
+	ro.width = (unsigned)tw_columns(STDOUT_FILENO);
 	report_write(&rep, REPORT_TEXT, &ro, stdout);
 	fflush(stdout);
 	fprintf(stderr, "danelab shell: the cell (rendered files in "

@@ -280,6 +280,9 @@ struct report_opts {
 	bool color;	/* ANSI colour (text) */
 	bool verbose;	/* text: every result, not only the unexpected;
 			 * and the evidence of each */
+	unsigned width;	/* text: columns to wrap at; 0: TW_DEFAULT_COLUMNS
+			 * (report_write_path asks the terminal for
+			 * standard output, tw_columns) */
 };
 
 /*
@@ -322,7 +325,9 @@ int report_outputs_map(size_t n_formats, char *const *outputs,
  * Write r in format f to path: atomically (a temporary file beside it,
  * then rename; removed on failure, so nothing half-written is left),
  * or in place when path exists and is not a regular file (a device, a
- * FIFO), or to standard output for NULL.  Never colour in a file.
+ * FIFO), or to standard output for NULL.  Never colour in a file; text
+ * on standard output is wrapped at the terminal's width when o->width
+ * is 0 (tw_columns), in a file at o->width or 80.
  * Returns 0 or DL_EIO with a diagnostic.
  */
 int report_write_path(const struct run_report *r, enum report_format f,

@@ -510,7 +510,7 @@ int
 report_write(const struct run_report *r, enum report_format f,
     const struct report_opts *o, FILE *fp)
 {
-	static const struct report_opts none = { false, false };
+	static const struct report_opts none = { .color = false };
 	int rc;
 
 	if (o == NULL)

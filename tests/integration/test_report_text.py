@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""report-text: the text report at the width of its terminal.
+
+`danelab report show tests/report/diff-new.json --format text` (results
+~130 columns, rule lines ~135, host lines ~195, client output ~92):
+
+  * into a pipe, COLUMNS unset: no line over 80 columns; the rule's
+    words and the URL-free output come back whole when the lines are
+    joined (wrapped at word boundaries, continued under their field);
+    the summary stays the last line, in one piece;
+  * on a pseudo-terminal of 120 columns (TIOCSWINSZ): no line over 120,
+    and some over 80 (the terminal's width is used, not 80);
+  * into a pipe with COLUMNS=200: a result line in one piece (over 120
+    columns).
+  args: DANELAB SOURCE_ROOT
+"""
+
+import fcntl
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+
+import dltest
+from dltest import Tap
+
+SUMMARY = "3 passed, 2 failed, 0 error, 0 hang, 0 skipped, 0 xfail, 0 xpass"
+RESULT = re.compile(r"^FAIL   rollover/early-retirement +postfix +"
+                    r"dane-only@after-rollover +auth +mx1:delivered-tls"
+                    r"\(Untrusted\) mx2:not-contacted$", re.M)
+
+
+def env(**kw):
+    e = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    e["NO_COLOR"] = "1"
+    e.update(kw)
+    return e
+
+
+def show(danelab, report, **kw):
+    p = subprocess.run([danelab, "report", "show", report, "--format",
+                        "text"], capture_output=True, text=True,
+                       timeout=60, env=env(**kw))
+    return p.returncode, p.stdout
+
+
+def show_pty(danelab, report, cols):
+    """The report written to a pseudo-terminal cols wide."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                struct.pack("HHHH", 40, cols, 0, 0))
+    # No \n -> \r\n: the lines as written.
+    attr = termios.tcgetattr(slave)
+    attr[1] &= ~termios.OPOST
+    termios.tcsetattr(slave, termios.TCSANOW, attr)
+    p = subprocess.Popen([danelab, "report", "show", report, "--format",
+                          "text"], stdout=slave, stderr=subprocess.DEVNULL,
+                         env=env(), close_fds=True)
+    os.close(slave)
+    data = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 30)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:		# EIO: the other side closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    rc = p.wait(timeout=30)
+    return rc, data.decode()
+
+
+def widest(text):
+    return max((len(ln) for ln in text.split("\n")), default=0)
+
+
+def joined(text):
+    """The text with every line break and its indentation as one space."""
+    return re.sub(r"\n[ :|]*", " ", re.sub(r" +", " ", text))
+
+
+def main():
+    danelab, src = dltest.args()
+    t = Tap()
+    report = os.path.join(src, "tests", "report", "diff-new.json")
+
+    rc, out = show(danelab, report)
+    t.ok(rc == 1 and out, f"report show: exit 1 (a FAIL), output ({rc})")
+    long_lines = [ln for ln in out.split("\n") if len(ln) > 80]
+    t.ok(not long_lines, f"a pipe: no line over 80 columns {long_lines[:2]}")
+    t.ok(re.search(r"^    rule:      RFC 7672 2\.2: a host whose TLSA", out,
+                   re.M) and
+         "try the next MX." in out,
+         "the rule: line starts as before, its end on a continuation")
+    t.ok("RFC 7672 2.2: a host whose TLSA records are all unusable or do "
+         "not match must not receive the message; try the next MX."
+         in joined(out), "the rule comes back whole when the lines are "
+         "joined (no word cut)")
+    t.ok(re.search(r"^ {15}\S", out, re.M),
+         "continuations hang under the field (15 columns)")
+    t.ok("posttls-finger: mx1.example.net[127.25.0.1]:25: Untrusted TLS "
+         "connection established" in joined(out),
+         "client output wrapped, nothing lost")
+    lines = out.rstrip("\n").split("\n")
+    t.ok(lines[-1] == SUMMARY, f"the summary is the last line, whole: "
+         f"{lines[-1]!r}")
+
+    rc, out = show_pty(danelab, report, 120)
+    w = widest(out)
+    t.ok(rc == 1 and 80 < w <= 120,
+         f"a terminal of 120 columns: the widest line {w} (80 < w <= 120)")
+    t.ok(out.rstrip("\n").split("\n")[-1] == SUMMARY,
+         "... the summary last, whole")
+
+    rc, out = show_pty(danelab, report, 40)
+    w = widest(out.replace(SUMMARY, ""))
+    t.ok(rc == 1 and w <= 40, f"a terminal of 40 columns: widest {w}")
+
+    rc, out = show(danelab, report, COLUMNS="200")
+    t.ok(RESULT.search(out) and widest(out) > 120,
+         f"COLUMNS=200 on a pipe: a result line whole ({widest(out)})")
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
