@@ -250,7 +250,7 @@ explain_diagnosis(FILE *fp, const struct scenario *s, int phase,
 /* ------------------------------------------------------- the timeline */
 
 #define TL_LABEL 25	/* label column */
-#define TL_COLS 52	/* plot columns: 25 + 52 + margins fit in 80 */
+#define TL_COLS CLI_TL_COLS	/* 25 + 52 + margins fit in 80 */
 
 /* Same record, by what it says (usage selector type and data source). */
 static bool
@@ -363,21 +363,10 @@ explain_timeline(FILE *fp, const struct scenario *s)
 	struct world_host_state st;
 	const char *leaves[16];
 	size_t n_leaves = 0, i, j, k, col, p;
-	uint32_t span, maxttl = 0;
-	double step;
+	uint32_t maxttl;
+	double step = cli_tl_step(s, &maxttl);
 	char row[TL_COLS + 1];
 
-	for (i = 0; i < s->n_hosts; i++)
-		for (p = 0; p < s->n_phases; p++)
-			if (world_host_state_at(s, &s->hosts[i], (int)p,
-			    &st) == 0 && st.tlsa_ttl > maxttl)
-				maxttl = st.tlsa_ttl;
-	if (maxttl == 0)
-		maxttl = s->ttl;
-	span = s->phases[s->n_phases - 1].at + maxttl;
-	step = (double)span / TL_COLS;
-	if (step < 1)
-		step = 1;
 	fprintf(fp, "\nThe timeline (one column = %.1f s; TLSA TTL up to "
 	    "%u s)\n", step, maxttl);
 	/* The axis: a tick every 10 columns. */
@@ -386,19 +375,7 @@ explain_timeline(FILE *fp, const struct scenario *s)
 		fprintf(fp, "%-*.0f", TL_COLS - col < 10 ? (int)(TL_COLS - col) :
 		    10, (double)col * step);
 	fputc('\n', fp);
-	/* Phases: '|' where one starts, its name after it if it fits. */
-	memset(row, ' ', TL_COLS);
-	row[TL_COLS] = '\0';
-	for (p = 0; p < s->n_phases; p++) {
-		col = (size_t)(s->phases[p].at / step);
-		if (col >= TL_COLS)
-			continue;
-		row[col] = '|';
-		for (k = 0; s->phases[p].name[k] != '\0' && col + 1 + k <
-		    TL_COLS && (p + 1 >= s->n_phases || col + 1 + k <
-		    (size_t)(s->phases[p + 1].at / step)); k++)
-			row[col + 1 + k] = s->phases[p].name[k];
-	}
+	cli_tl_phases(s, step, row);
 	tl_label(fp, "phases", NULL);
 	fprintf(fp, "%s\n", row);
 	memset(row, ' ', TL_COLS);
