@@ -35,6 +35,7 @@
 #define REPORT_MAX_FILE (256 * 1024 * 1024)	/* JSON report read, bytes */
 #define REPORT_MAX_RESULTS 100000
 #define REPORT_MAX_HOSTS 16
+#define REPORT_MAX_OUTPUT_LINES 16	/* lines of output marked to show */
 
 /* Verdicts, in the order reports list them. */
 enum run_verdict {
@@ -145,6 +146,13 @@ struct run_result {
 	char *output;		/* client's stdout+stderr, at most
 				 * REPORT_MAX_OUTPUT bytes, or NULL */
 	bool output_truncated;
+	/*
+	 * The lines of output that explain the run (numbers from 1,
+	 * ascending; profile_output_lines), which a text report shows
+	 * when the output is long; NULL / 0: none marked.
+	 */
+	unsigned *output_lines;
+	size_t n_output_lines;
 	char *kept_dir;		/* --keep: the cell's directory, or NULL */
 };
 

@@ -306,6 +306,7 @@ run_result_clear(struct run_result *res)
 	free(res->rule_host);
 	free(res->observed);
 	free(res->output);
+	free(res->output_lines);
 	free(res->kept_dir);
 	memset(res, 0, sizeof(*res));
 }

@@ -135,30 +135,72 @@ write_host(FILE *fp, const struct report_opts *o, const struct run_host *h)
 	put_stream_field(fp, o, "host", ms, &buf);
 }
 
-/* The client's output (its last lines), each wrapped under a ':'. */
+/* One line of client output (n bytes at s) after its margin. */
+static void
+put_output_line(FILE *fp, const struct report_opts *o, const char *s,
+    size_t n)
+{
+	char line[1024];
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, s, n);
+	line[n] = '\0';
+	put_wrapped(fp, o, line, 8, TEXT_OUT_CONT);
+}
+
+/* Lines of s (a last one without newline counts). */
+static size_t
+text_count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\n' || s[1] == '\0')
+			n++;
+	return n;
+}
+
+/*
+ * The client's output: whole when short; when long, the lines its
+ * profile marked (output_lines: claims, errors), numbered, else its
+ * last lines.  Each wrapped under a ':'.
+ */
 static void
 write_output(FILE *fp, const struct report_opts *o,
     const struct run_result *res)
 {
-	const char *tail;
+	const char *p = res->output, *nl;
+	size_t total = text_count_lines(res->output), k = 0;
+	unsigned no = 0;
 
-	tail = report_tail(res->output, TEXT_TAIL_LINES);
-	fprintf(fp, "    output%s:\n", tail != res->output ||
+	if (total > TEXT_TAIL_LINES && res->n_output_lines > 0) {
+		fprintf(fp, "    output (%zu of %zu lines, those that matter):"
+		    "\n", res->n_output_lines, total);
+		while (*p != '\0' && k < res->n_output_lines) {
+			nl = strchr(p, '\n');
+			if (++no == res->output_lines[k]) {
+				fprintf(fp, "%5u | ", no);
+				put_output_line(fp, o, p, nl ? (size_t)(nl - p) :
+				    strlen(p));
+				k++;
+			}
+			if (nl == NULL)
+				break;
+			p = nl + 1;
+		}
+		return;
+	}
+	p = report_tail(res->output, TEXT_TAIL_LINES);
+	fprintf(fp, "    output%s:\n", p != res->output ||
 	    res->output_truncated ? " (last lines)" : "");
-	while (*tail != '\0') {
-		const char *nl = strchr(tail, '\n');
-		size_t n = nl ? (size_t)(nl - tail) : strlen(tail);
-		char line[1024];
-
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, tail, n);
-		line[n] = '\0';
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
 		fputs("      | ", fp);
-		put_wrapped(fp, o, line, 8, TEXT_OUT_CONT);
+		put_output_line(fp, o, p, nl ? (size_t)(nl - p) : strlen(p));
 		if (nl == NULL)
 			break;
-		tail = nl + 1;
+		p = nl + 1;
 	}
 }
 

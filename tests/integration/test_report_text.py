@@ -12,10 +12,18 @@
     and some over 80 (the terminal's width is used, not 80);
   * into a pipe with COLUMNS=200: a result line in one piece (over 120
     columns).
+
+`danelab score` of swaks delivering in cleartext where it must not
+(tlsa/servfail, tests/score/events/plain-msg-mx1.jsonl), its transcript
+a 200-line message body between the MAIL FROM and the end: the text
+report shows the lines that matter (swaks's `output-lines`: MAIL FROM,
+the final replies), numbered, not the body's last lines; the JSON
+report lists them in output_lines.
   args: DANELAB SOURCE_ROOT
 """
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -87,6 +95,57 @@ def joined(text):
     return re.sub(r"\n[ :|]*", " ", re.sub(r" +", " ", text))
 
 
+def swaks_transcript(path):
+    lines = ["=== Trying 127.25.0.1:25...", "=== Connected to 127.25.0.1.",
+             "<-  220 mx1.example.net ESMTP", " -> EHLO client.lab",
+             "<-  250-mx1.example.net", "<-  250 STARTTLS",
+             " -> MAIL FROM:<sender@client.lab>", "<-  250 2.1.0 Ok",
+             " -> RCPT TO:<postmaster@example.net>", "<-  250 2.1.5 Ok",
+             " -> DATA", "<-  354 End data with <CR><LF>.<CR><LF>",
+             " -> Subject: a long message", " -> "]
+    lines += [f" -> body line {i} of a long message, nothing to see"
+              for i in range(1, 201)]
+    lines += [" -> .", "<-  250 2.0.0 Ok: queued as 4ABC", " -> QUIT",
+              "<-  221 2.0.0 Bye", "=== Connection closed with remote host."]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def output_lines_tests(danelab, src, t):
+    with dltest.TempDir() as d:
+        out = os.path.join(d, "swaks.out")
+        n = swaks_transcript(out)
+        argv = [danelab, "score", "tlsa/servfail", "--events",
+                os.path.join(src, "tests", "score", "events",
+                             "plain-msg-mx1.jsonl"),
+                "--client", "swaks", "--policy", "dane", "--status", "0",
+                "--client-output", out]
+        p = subprocess.run(argv + ["--format", "text"], capture_output=True,
+                           text=True, timeout=60, cwd=src, env=env())
+        text = p.stdout
+        t.ok(p.returncode == 1 and "FAIL" in text,
+             f"score: swaks in cleartext where it must not: FAIL "
+             f"({p.returncode}) {p.stderr.strip()[:200]}")
+        t.ok(re.search(r"^    output \(\d+ of %d lines" % n, text, re.M),
+             "the output block says it shows some of the lines")
+        t.ok(re.search(r"^ +7 \|  -> MAIL FROM:<sender@client\.lab>$", text,
+                       re.M),
+             "the interesting line (MAIL FROM, line 7) is shown, numbered")
+        t.ok(re.search(r"\| <-  250 2\.0\.0 Ok: queued as 4ABC$", text,
+                       re.M), "... and the server's final reply")
+        t.ok("body line" not in text, "... and not the message body")
+        p = subprocess.run(argv + ["--format", "json"], capture_output=True,
+                           text=True, timeout=60, cwd=src, env=env())
+        try:
+            res = json.loads(p.stdout)["results"][0]
+        except (ValueError, KeyError, IndexError):
+            res = {}
+        ol = res.get("output_lines") or []
+        t.ok(7 in ol and all(a < b for a, b in zip(ol, ol[1:])) and
+             len(ol) <= 16, f"json: output_lines {ol}")
+
+
 def main():
     danelab, src = dltest.args()
     t = Tap()
@@ -127,6 +186,7 @@ def main():
     rc, out = show(danelab, report, COLUMNS="200")
     t.ok(RESULT.search(out) and widest(out) > 120,
          f"COLUMNS=200 on a pipe: a result line whole ({widest(out)})")
+    output_lines_tests(danelab, src, t)
     return t.done()
 
 
