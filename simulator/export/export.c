@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ldns/ldns.h>
 #include <openssl/pem.h>
 
 #include "simulator/pki/pki.h"
@@ -467,6 +468,84 @@ export_scripts(struct export_ctx *x)
 	    "done\n");
 }
 
+/*
+ * What a DNS protocol fault looks like from danelab's server, and what
+ * the export's NSD serves instead.
+ */
+static const char *
+export_dns_fault_text(enum scen_dns_fault f)
+{
+	switch (f) {
+	case SCEN_DNS_SERVFAIL:
+		return "danelab answers SERVFAIL";
+	case SCEN_DNS_REFUSED:
+		return "danelab answers REFUSED";
+	case SCEN_DNS_TIMEOUT:
+		return "danelab does not answer at all";
+	case SCEN_DNS_TRUNCATE:
+		return "danelab sets TC over UDP and answers over TCP";
+	case SCEN_DNS_TCP_REFUSED:
+		return "danelab sets TC over UDP and refuses TCP";
+	case SCEN_DNS_LAME:
+		return "danelab's server for the zone does not answer for it";
+	case SCEN_DNS_NOTIMP:
+		return "danelab answers NOTIMP";
+	}
+	return "danelab plays a protocol fault";
+}
+
+/*
+ * The part of the world the export leaves out: the faults NSD and
+ * unbound cannot play (a user of the export would otherwise take their
+ * answers for the world's), the SMTP servers, the other phases.
+ */
+static void
+export_readme_limits(struct export_ctx *x, FILE *fp)
+{
+	const struct scenario *s = x->w->scen;
+	size_t i, n = 0;
+
+	fputs("\nWhat this export does not reproduce:\n", fp);
+	for (i = 0; i < s->n_faults; i++) {
+		const struct scen_fault *f = &s->faults[i];
+		char *type;
+
+		if (f->kind == SCEN_FAULT_DNS) {
+			type = f->type != 0 ? ldns_rr_type2str(f->type) :
+			    NULL;
+			fprintf(fp, "  - fault '%s', line %u of %s:\n"
+			    "      %s %s: %s.\n"
+			    "      The export's NSD answers normally, so dig, "
+			    "delv and unbound see\n"
+			    "      the records (secure, insecure or bogus as "
+			    "signed) where a client\n"
+			    "      in danelab's lab sees the fault.\n",
+			    scen_dns_fault_name(f->dns), f->pos.line, s->id,
+			    f->name, type ? type : "(any type)",
+			    export_dns_fault_text(f->dns));
+			free(type);
+			n++;
+		} else if (f->kind == SCEN_FAULT_STARTTLS) {
+			fprintf(fp, "  - fault '%s', line %u of %s:\n"
+			    "      on the SMTP server of %s\n"
+			    "      The export has no SMTP server (see below): "
+			    "nothing plays it.\n", scen_starttls_name(f->starttls),
+			    f->pos.line, s->id, f->host);
+			n++;
+		}
+	}
+	if (n == 0)
+		fputs("  - no fault of this world is left out: every DNS "
+		    "answer is NSD's and\n    unbound's own.\n", fp);
+	fputs("  - SMTP: no STARTTLS server is started.  tls/HOST/ holds "
+	    "the chain and key\n    danelab's server presents; serve "
+	    "them with an MTA of your own.\n", fp);
+	if (s->n_phases > 1)
+		fprintf(fp, "  - the timeline: this is one of its %zu "
+		    "phases, served for good; export\n    another with "
+		    "`danelab export --phase NAME`.\n", s->n_phases);
+}
+
 static int
 export_readme(struct export_ctx *x)
 {
@@ -514,6 +593,7 @@ export_readme(struct export_ctx *x)
 	    "  delv @%s -a anchor/trust-anchors.conf +root=. %s MX\n",
 	    x->final_sh, WORLD_RESOLVER_ADDR, s->domain, WORLD_RESOLVER_ADDR,
 	    s->domain);
+	export_readme_limits(x, fp);
 	rc = export_close(x, fp, "README.txt");
 	return rc;
 }

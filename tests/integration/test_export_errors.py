@@ -29,6 +29,7 @@ import re
 import shutil
 import stat
 import sys
+import tempfile
 import time
 
 import dltest
@@ -244,8 +245,74 @@ def main():
                    f"export into {desc}: one nsd/<zone>.conf per zone "
                    f"file ({len(zones)} zones)")
     hostile_paths(tap, dl, expect_fail, s.id)
+    readme_limits(tap, dl, scens)
     tap.diag(f"runtime {time.monotonic() - t_all:.1f} s")
     return tap.done()
+
+
+def fault_lines(path):
+    """Line (1-based) of each item of the scenario's faults: list, read
+    with PyYAML's composer (independently of danelab's loader)."""
+    import yaml
+    with open(path, encoding="utf-8") as fp:
+        root = yaml.compose(fp)
+    for k, v in root.value:
+        if k.value == "faults" and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
+
+
+def readme_limits(tap, dl, scens):
+    """Issue 14 item 4: the export's README.txt lists every fault of the
+    world that NSD and unbound cannot play (DNS protocol faults) or that
+    nothing in the export plays (STARTTLS faults: no SMTP server), by
+    kind and scenario line, with what a user of the export sees instead;
+    a world without such a fault says so; a timeline export says it is
+    one phase."""
+    picked = [s for s in scens if any(k in ("dns", "starttls")
+                                      for k, _, _ in s.faults)]
+    clean = next((s for s in scens if not s.faults and not s.phases), None)
+    timeline = next((s for s in scens if len(s.phases) > 1), None)
+    with tempfile.TemporaryDirectory(prefix="dl-exp-readme.") as tmp:
+        for n, s in enumerate(picked + [x for x in (clean, timeline) if x]):
+            dest = os.path.join(tmp, str(n))
+            r = dl("export", s.id, dest)
+            if not tap.ok(r.returncode == 0, f"{s.id}: export exit "
+                          f"{r.returncode}"):
+                tap.diag(r.stderr)
+                continue
+            with open(os.path.join(dest, "README.txt"),
+                      encoding="utf-8") as fp:
+                text = fp.read()
+            section = text.partition("What this export does not "
+                                     "reproduce:\n")[2]
+            tap.ok(section != "", f"{s.id}: README.txt has the section "
+                   "'What this export does not reproduce'")
+            lines = fault_lines(s.path)
+            for i, (kind, value, f) in enumerate(s.faults):
+                if kind not in ("dns", "starttls"):
+                    continue
+                if isinstance(value, bool):  # YAML 1.1: off is false
+                    value = "on" if value else "off"
+                head = f"fault '{value}', line {lines[i]} of {s.id}:"
+                where = f.get("name") if kind == "dns" else f.get("host")
+                body = section.partition(head)[2].split("\n  - ")[0]
+                tap.ok(head in section and
+                       dltest.plain(where) in body and
+                       (("NSD answers normally" in body) if kind == "dns"
+                        else ("no SMTP server" in body)),
+                       f"{s.id}: README lists {kind} fault '{value}' at "
+                       f"line {lines[i]} on {where} and what the export "
+                       f"does instead")
+            if s is clean:
+                tap.ok("no fault of this world is left out" in section,
+                       f"{s.id}: README says no fault is left out")
+            if s is timeline:
+                tap.ok(f"one of its {len(s.phases)} phases" in section,
+                       f"{s.id}: README says the export is one of "
+                       f"{len(s.phases)} phases")
+            tap.ok("no STARTTLS server is started" in section,
+                   f"{s.id}: README says no SMTP server runs")
 
 
 def hostile_paths(tap, dl, expect_fail, sid):
