@@ -10,7 +10,8 @@
  * Lines fit o->width columns (textwrap.h): a long one goes on under
  * the field it continues (a result line's observed hosts, an evidence
  * field's value), a line of client output on a line marked ':'.  The
- * summary lines are never wrapped: tools read the last one.
+ * summary lines (per client and the run's) are never wrapped: tools
+ * read them.
  */
 #include "harness/report/report_internal.h"
 
@@ -238,21 +239,23 @@ write_evidence(FILE *fp, const struct report_opts *o,
  * merged reports), before the run's own, which stays the last line.
  */
 static void
-write_client_summaries(FILE *fp, const struct report_opts *o,
-    const struct run_report *r)
+write_client_summaries(FILE *fp, const struct run_report *r)
 {
 	const char *cl[REPORT_MAX_CLIENT_COLS];
 	size_t n, i, c[RUN_VERDICT_COUNT];
-	char sum[256], line[512];
+	char sum[256], line[512], *clean;
 
 	n = report_clients(r, cl, REPORT_MAX_CLIENT_COLS);
 	if (n < 2 || n > REPORT_MAX_CLIENT_COLS)
 		return;
 	for (i = 0; i < n; i++) {
 		report_count_client(r, cl[i], c);
+		/* One line, as the run's own: tools read them. */
 		snprintf(line, sizeof(line), "client %s: %s", cl[i],
 		    report_summary_counts(c, sum, sizeof(sum)));
-		put_wrapped(fp, o, line, 0, text_indent(4));
+		clean = text_clean(line);
+		fprintf(fp, "%s\n", clean);
+		free(clean);
 	}
 }
 
@@ -342,7 +345,7 @@ report_write_text(const struct run_report *r, const struct report_opts *o,
 	}
 	if (r->n_results > 0)
 		fputc('\n', fp);
-	write_client_summaries(fp, o, r);
+	write_client_summaries(fp, r);
 	/* One line whatever the width: tools read it. */
 	fprintf(fp, "%s\n", report_summary(r, sum, sizeof(sum)));
 	return ferror(fp) ? DL_EIO : 0;
