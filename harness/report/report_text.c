@@ -72,7 +72,7 @@ text_clean(const char *s)
 
 	o = clean;
 	for (p = (const unsigned char *)clean; *p != '\0'; p++) {
-		if (*p == '\r' && p[1] == '\0')
+		if (*p == '\r' && (p[1] == '\n' || p[1] == '\0'))
 			continue; /* CRLF line ends (SMTP transcripts) */
 		*o++ = (*p < 0x20 && *p != '\t') || *p == 0x7f ? '?' :
 		    (char)*p;
@@ -108,9 +108,8 @@ static void
 put_stream_field(FILE *fp, const struct report_opts *o, const char *label,
     FILE *ms, char **buf)
 {
-	if (fclose(ms) != 0 || *buf == NULL)
-		return;
-	put_field(fp, o, label, *buf);
+	if (fclose(ms) == 0 && *buf != NULL)
+		put_field(fp, o, label, *buf);
 	free(*buf);
 	*buf = NULL;
 }
@@ -307,8 +306,8 @@ write_result(FILE *fp, const struct report_opts *o, const struct text_cols *w,
 	    report_expected_str(res, exp, sizeof(exp)),
 	    report_observed(res, true, obs, sizeof(obs)));
 	obs_col = 7 + w->scen + 2 + w->client + 2 + w->cell + 2 + 15;
-	put_wrapped(fp, o, line, 7, text_indent(obs_col <= text_width(o) / 2 ?
-	    obs_col : 7));
+	put_wrapped(fp, o, line, 7, text_indent(obs_col <= text_width(o) / 2 &&
+	    obs_col <= TEXT_MAX_INDENT ? obs_col : 7));
 }
 
 int
