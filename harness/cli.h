@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "harness/clients/profile.h"
 #include "harness/paths.h"
@@ -225,5 +226,35 @@ int cli_writable_add(const struct cli_ctx *ctx, const char *verb,
 
 /* True for "-h" / "--help". */
 bool cli_is_help(const char *arg);
+
+/*
+ * The text timeline (cli_timeline.c): `danelab explain` draws it whole,
+ * `serve` and `shell` print the phases row with a marker as each phase
+ * starts.  CLI_TL_COLS columns, one of them cli_tl_step seconds.
+ */
+#define CLI_TL_COLS 52
+
+/*
+ * Seconds per column for s's timeline (its last phase's offset plus the
+ * longest TLSA TTL, over CLI_TL_COLS; at least 1), and that TTL into
+ * *maxttl (may be NULL).  s has phases.
+ */
+double cli_tl_step(const struct scenario *s, uint32_t *maxttl);
+
+/*
+ * The phases row: '|' where each phase starts, its name after it as
+ * far as it fits before the next, into row (CLI_TL_COLS + 1 bytes,
+ * terminated).
+ */
+void cli_tl_phases(const struct scenario *s, double step, char *row);
+
+/*
+ * Where phase (an index of s->phases) is on the timeline, as two lines
+ * each starting with lead: "phase 2/4 'switched' at 10 s; next
+ * 'caches-expired' in 35 s", then the phases row with '>' where this
+ * phase starts.
+ */
+void cli_tl_where(FILE *fp, const char *lead, const struct scenario *s,
+    int phase);
 
 #endif /* DL_HARNESS_CLI_H */

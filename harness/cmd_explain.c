@@ -251,7 +251,7 @@ explain_diagnosis(FILE *fp, const struct scenario *s, int phase,
 /* ------------------------------------------------------- the timeline */
 
 #define TL_LABEL 25	/* label column */
-#define TL_COLS 52	/* plot columns: 25 + 52 + margins fit in 80 */
+#define TL_COLS CLI_TL_COLS	/* 25 + 52 + margins fit in 80 */
 
 /* Which column a second falls in: phases' offsets are whole seconds. */
 static size_t

@@ -14,7 +14,8 @@
  *
  * A scenario with a timeline plays it (timeline.h): every phase's world
  * is built at start, and each phase is swapped into the servers at its
- * offset from the moment they are up, printed as it starts.  --phase
+ * offset from the moment they are up, printed as it starts with where
+ * it is on the timeline (cli_tl_where).  --phase
  * NAME serves one phase for good instead, --no-timeline the first.
  */
 #include <errno.h>
@@ -76,6 +77,7 @@ serve_print(const struct serve *sv, pid_t supervisor)
 			printf("  at %5u s  %s\n", sv->s->phases[i].at,
 			    sv->s->phases[i].name);
 		printf("now in phase %s\n", sv->s->phases[w->phase].name);
+		cli_tl_where(stdout, "  ", sv->s, w->phase);
 	} else if (w->phase >= 0) {
 		printf("timeline phase: %s (fixed: --phase or --no-timeline)\n",
 		    sv->s->phases[w->phase].name);
@@ -188,6 +190,7 @@ serve_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
 	    (unsigned long long)(at_ms / 1000), sv->s->phases[phase].name,
 	    (unsigned long long)(actual_ms / 1000),
 	    (unsigned long long)(actual_ms % 1000));
+	cli_tl_where(stdout, "  ", sv->s, phase);
 	for (i = 0; i < w->n_hosts; i++) {
 		st = &w->hosts[i].st;
 		printf("  %s: %zu TLSA record%s (TTL %u), chain",

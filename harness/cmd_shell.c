@@ -19,7 +19,8 @@
  * The MX hosts' SMTP servers listen on their addresses, port 25.
  *
  * A scenario with a timeline plays it (timeline.h) from the moment the
- * servers are up, each phase announced on stderr (not with --quiet);
+ * servers are up, each phase announced on stderr with where it is on
+ * the timeline (cli_tl_where; not with --quiet);
  * --phase NAME serves one phase for good, --no-timeline the first.
  *
  * With --client NAME, instead of a command: the client's profile,
@@ -41,6 +42,7 @@
 #include "harness/lab/lab.h"
 #include "harness/report/report.h"
 #include "harness/run/run.h"
+#include "simulator/util/textwrap.h"
 #include "simulator/util/xmem.h"
 
 struct shell {
@@ -69,7 +71,7 @@ shell_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
 		    "refused its world (%s)\n",
 		    sh->s->phases[phase].name,
 		    (unsigned long long)(at_ms / 1000), dl_strerror(rc));
-	else
+	else {
 		fprintf(stderr,
 		    "danelab shell: phase switched at %llu s: %s "
 		    "(%llu.%03llu s after start)\n",
@@ -77,6 +79,8 @@ shell_phase(void *arg, const struct world *w, int phase, uint64_t at_ms,
 		    sh->s->phases[phase].name,
 		    (unsigned long long)(actual_ms / 1000),
 		    (unsigned long long)(actual_ms % 1000));
+		cli_tl_where(stderr, "danelab shell:   ", sh->s, phase);
+	}
 }
 
 static void
@@ -116,6 +120,8 @@ shell_ready(void *arg, pid_t supervisor, struct dl_diags *d)
 		    "last at %u s; time scale %g)\n",
 		    sh->s->n_phases, sh->s->phases[sh->s->n_phases - 1].at,
 		    sh->s->time_scale);
+	if (sh->so.timeline != NULL)
+		cli_tl_where(stderr, "danelab shell:   ", sh->s, sh->w->phase);
 	(void)supervisor;
 }
 
@@ -217,6 +223,7 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 	memset(&ro, 0, sizeof(ro));
 	ro.verbose = true;
 	ro.color = ctx->color;
+	ro.width = (unsigned)tw_columns(STDOUT_FILENO);
 	report_write(&rep, REPORT_TEXT, &ro, stdout);
 	fflush(stdout);
 	fprintf(stderr, "danelab shell: the cell (rendered files in "

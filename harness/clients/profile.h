@@ -46,6 +46,7 @@
 #define PROFILE_MAX_DIR_DEPTH 4		/* subdirectories of a file path */
 #define PROFILE_MAX_DIAGNOSES 32	/* diagnosis rules of a checker */
 #define PROFILE_MAX_CODES 8		/* codes one rule sets */
+#define PROFILE_MAX_OUTPUT_LINES 16	/* `output-lines` patterns */
 
 /*
  * What a client's exit status means, as its profile declares it
@@ -245,6 +246,14 @@ struct client_profile {
 	 */
 	char *alive;
 	regex_t alive_re;
+	/*
+	 * `output-lines`: the lines of its output a report shows first
+	 * (profile_output_lines); none: its claim and diagnosis lines and
+	 * the lines that look like errors.
+	 */
+	char **out_pattern;
+	regex_t *out_re;
+	size_t n_out;
 	struct profile_deviation *devs;	/* from <name>.deviations */
 	size_t n_devs;
 	/* A checker (version 2, kind checker): its diagnosis rules. */
@@ -398,6 +407,18 @@ struct profile_diagnosed {
 	} host[REPORT_MAX_HOSTS];
 	unsigned dropped;	/* diagnoses about more hosts than fit */
 };
+
+/*
+ * The lines of output (len bytes) that explain a run of p, for a report
+ * to show instead of the tail of a message body: those matching one of
+ * p's `output-lines` patterns; without any, those matching a claim or
+ * diagnosis pattern or looking like an error (profile_lines.c).  Their
+ * numbers, from 1, ascending, into lines: at most max, the first
+ * max / 2 and the last max - max / 2 when more match.  Returns how many
+ * (0: none matched).
+ */
+size_t profile_output_lines(const struct client_profile *p,
+    const char *output, size_t len, unsigned *lines, size_t max);
 
 /*
  * Read diagnoses from output (len bytes), as profile_read_claims reads

@@ -209,7 +209,8 @@ name_list(const char *const *names, char *buf, size_t len)
 static const char *const top_keys[] = {
 	"version", "name", "kind", "description", "requires", "argv", "env",
 	"files", "timeout", "delivers", "policy", "skip-reason", "claims",
-	"exit", "alive", "steps", "runtime", "diagnoses", "reports", NULL
+	"exit", "alive", "steps", "runtime", "diagnoses", "reports",
+	"output-lines", NULL
 };
 static const char *const kind_names[] = { "probe", "mta", "checker", NULL };
 
@@ -941,6 +942,32 @@ load_alive(struct pctx *c, struct client_profile *p,
 	p->alive = xstrdup(n->str);
 }
 
+/* output-lines: [PATTERN, ...], the lines a report shows. */
+static void
+load_output_lines(struct pctx *c, struct client_profile *p,
+    const struct ytree_node *n)
+{
+	size_t i;
+
+	if (!want_type(c, "output-lines", n, YTREE_SEQ))
+		return;
+	if (n->n > PROFILE_MAX_OUTPUT_LINES) {
+		nerr(c, n, "'output-lines' has %zu items, at most %d",
+		    n->n, PROFILE_MAX_OUTPUT_LINES);
+		return;
+	}
+	p->out_pattern = xcalloc(n->n + 1, sizeof(*p->out_pattern));
+	p->out_re = xcalloc(n->n + 1, sizeof(*p->out_re));
+	for (i = 0; i < n->n; i++) {
+		if (!want_scalar(c, "output-lines", n->kids[i], "a string") ||
+		    !compile_pattern(c, "output-lines", n->kids[i],
+		    &p->out_re[p->n_out], REG_EXTENDED | REG_NEWLINE |
+		    REG_NOSUB))
+			continue;
+		p->out_pattern[p->n_out++] = xstrdup(n->kids[i]->str);
+	}
+}
+
 /* ---- checkers: diagnoses, reports ------------------------------------ */
 
 static const char *const diagnosis_keys[] = {
@@ -1261,6 +1288,8 @@ load_top(struct pctx *c, struct client_profile *p,
 	}
 	if ((v = map_get(root, "alive")) != NULL)
 		load_alive(c, p, v);
+	if ((v = map_get(root, "output-lines")) != NULL)
+		load_output_lines(c, p, v);
 	if ((v = map_get(root, "diagnoses")) != NULL)
 		load_diagnoses(c, p, v);
 	if ((v = map_get(root, "reports")) != NULL)
@@ -1420,6 +1449,12 @@ profile_free(struct client_profile *p)
 		free(p->alive);
 		regfree(&p->alive_re);
 	}
+	for (i = 0; i < p->n_out; i++) {
+		free(p->out_pattern[i]);
+		regfree(&p->out_re[i]);
+	}
+	free(p->out_pattern);
+	free(p->out_re);
 	for (i = 0; i < p->n_devs; i++) {
 		free(p->devs[i].scenario);
 		free(p->devs[i].phase);

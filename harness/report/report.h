@@ -38,6 +38,7 @@
 #define REPORT_MAX_HOSTS 16
 #define REPORT_MAX_TLSA_RR 8	/* TLSA records kept of one answer */
 #define REPORT_MAX_TLSA_TEXT 80	/* one record: "3 1 1 " + 64 hex digits */
+#define REPORT_MAX_OUTPUT_LINES 16	/* lines of output marked to show */
 
 /* Verdicts, in the order reports list them. */
 enum run_verdict {
@@ -174,6 +175,13 @@ struct run_result {
 	char *output;		/* client's stdout+stderr, at most
 				 * REPORT_MAX_OUTPUT bytes, or NULL */
 	bool output_truncated;
+	/*
+	 * The lines of output that explain the run (numbers from 1,
+	 * ascending; profile_output_lines), which a text report shows
+	 * when the output is long; NULL / 0: none marked.
+	 */
+	unsigned *output_lines;
+	size_t n_output_lines;
 	char *kept_dir;		/* --keep: the cell's directory, or NULL */
 };
 
@@ -317,6 +325,9 @@ struct report_opts {
 	bool color;	/* ANSI colour (text) */
 	bool verbose;	/* text: every result, not only the unexpected;
 			 * and the evidence of each */
+	unsigned width;	/* text: columns to wrap at; 0: TW_DEFAULT_COLUMNS
+			 * (report_write_path asks the terminal for
+			 * standard output, tw_columns) */
 };
 
 /*
@@ -359,7 +370,9 @@ int report_outputs_map(size_t n_formats, char *const *outputs,
  * Write r in format f to path: atomically (a temporary file beside it,
  * then rename; removed on failure, so nothing half-written is left),
  * or in place when path exists and is not a regular file (a device, a
- * FIFO), or to standard output for NULL.  Never colour in a file.
+ * FIFO), or to standard output for NULL.  Never colour in a file; text
+ * on standard output is wrapped at the terminal's width when o->width
+ * is 0 (tw_columns), in a file at o->width or 80.
  * Returns 0 or DL_EIO with a diagnostic.
  */
 int report_write_path(const struct run_report *r, enum report_format f,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/report/report.h"
+#include "simulator/util/textwrap.h"
 #include "simulator/util/xmem.h"
 
 int
@@ -154,6 +155,8 @@ report_write_path(const struct run_report *r, enum report_format f,
 	j.o = *o;
 	if (path != NULL)
 		j.o.color = false;	/* never escape codes in a file */
+	else if (j.o.width == 0)
+		j.o.width = (unsigned)tw_columns(STDOUT_FILENO);
 	snprintf(what, sizeof(what), "%s report", report_format_name(f));
 	return report_write_file(write_report_job, &j, what, path, diags);
 }

@@ -116,6 +116,11 @@ write_result(struct json_writer *j, const struct run_result *res)
 	put_str(j, "deviation", res->deviation);
 	put_str(j, "output", res->output);
 	json_kv_bool(j, "output_truncated", res->output_truncated);
+	json_key(j, "output_lines");
+	json_arr_begin(j);
+	for (i = 0; i < res->n_output_lines; i++)
+		json_int(j, res->output_lines[i]);
+	json_arr_end(j);
 	put_str(j, "kept_dir", res->kept_dir);
 	json_obj_end(j);
 }

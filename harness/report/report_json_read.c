@@ -710,6 +710,46 @@ read_host(struct rd *rd, const json_t *o, struct run_host *h)
 	return read_tlsa_answer(rd, o, h);
 }
 
+/*
+ * "output_lines": line numbers from 1, ascending, at most
+ * REPORT_MAX_OUTPUT_LINES; absent (reports before it): none.
+ */
+static int
+read_output_lines(struct rd *rd, const json_t *o, struct run_result *res)
+{
+	json_t *arr, *v;
+	json_int_t n, prev = 0;
+	size_t i;
+	int rc = 0;
+
+	if ((arr = json_object_get(o, "output_lines")) == NULL)
+		return 0;
+	rd_push_key(rd, "output_lines");
+	if (!json_is_array(arr))
+		rc = rd_error(rd, "expected an array, found %s",
+		    json_type_word(arr));
+	else if (json_array_size(arr) > REPORT_MAX_OUTPUT_LINES)
+		rc = rd_error(rd, "more than %d elements",
+		    REPORT_MAX_OUTPUT_LINES);
+	else if (json_array_size(arr) > 0)
+		res->output_lines = xcalloc(json_array_size(arr),
+		    sizeof(*res->output_lines));
+	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
+		n = json_is_integer(v) ? json_integer_value(v) : 0;
+		rd_push_index(rd, i);
+		if (n <= prev || n > UINT_MAX)
+			rc = rd_error(rd, "expected a line number above %lld "
+			    "(ascending, from 1)", (long long)prev);
+		else
+			res->output_lines[res->n_output_lines++] = (unsigned)n;
+		rd_pop(rd);
+		prev = n;
+	}
+	rd_pop(rd);
+	return rc;
+}
+
 static int
 read_result(struct rd *rd, const json_t *o, struct run_result *res)
 {
@@ -792,6 +832,7 @@ read_result(struct rd *rd, const json_t *o, struct run_result *res)
 	    &res->output)) != 0 ||
 	    (rc = rd_bool(rd, o, "output_truncated",
 	    &res->output_truncated)) != 0 ||
+	    (rc = read_output_lines(rd, o, res)) != 0 ||
 	    (rc = rd_str(rd, o, "kept_dir", true, PATH_MAX,
 	    &res->kept_dir)) != 0)
 		return rc;

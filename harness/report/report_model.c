@@ -332,6 +332,7 @@ run_result_clear(struct run_result *res)
 	free(res->rule_host);
 	free(res->observed);
 	free(res->output);
+	free(res->output_lines);
 	free(res->kept_dir);
 	memset(res, 0, sizeof(*res));
 }
@@ -546,7 +547,7 @@ int
 report_write(const struct run_report *r, enum report_format f,
     const struct report_opts *o, FILE *fp)
 {
-	static const struct report_opts none = { false, false };
+	static const struct report_opts none = { .color = false };
 	int rc;
 
 	if (o == NULL)

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +31,7 @@
 #include "harness/run/run.h"
 #include "simulator/events/events.h"
 #include "simulator/util/fmt.h"
+#include "simulator/util/textwrap.h"
 #include "simulator/util/xmem.h"
 
 #define EXEC_TERM_GRACE_MS 3000
@@ -226,17 +226,6 @@ finish_cell(struct exec *x, size_t i, int ws)
 			x->counts[r->part.results[k].verdict]++;
 }
 
-/* The terminal's width on stderr; 80 when it cannot be asked. */
-static size_t
-progress_columns(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-		return ws.ws_col;
-	return 80;
-}
-
 static void
 progress(struct exec *x, bool final)
 {
@@ -272,7 +261,7 @@ progress(struct exec *x, bool final)
 	 * "\r\033[K" and leaves debris.  The prefix (4 bytes) takes no
 	 * column; the rest is ASCII (scenario ids are).
 	 */
-	cols = progress_columns();
+	cols = tw_columns(STDERR_FILENO);
 	if (k > sizeof(line) - 1)
 		k = sizeof(line) - 1;
 	if (k > 4 && k - 4 > cols - 1)

@@ -1367,6 +1367,27 @@ note_output(const struct run_score_in *in, struct run_result *res)
 	res->reason = r;
 }
 
+/* The lines of the output that explain the run (report.h). */
+static void
+mark_output(const struct run_score_in *in, struct run_result *res)
+{
+	unsigned v[REPORT_MAX_OUTPUT_LINES];
+	size_t n;
+
+	free(res->output_lines);
+	res->output_lines = NULL;
+	res->n_output_lines = 0;
+	if (in->client == NULL || in->output == NULL)
+		return;
+	n = profile_output_lines(in->client, in->output, in->output_len, v,
+	    REPORT_MAX_OUTPUT_LINES);
+	if (n == 0)
+		return;
+	res->output_lines = xcalloc(n, sizeof(*res->output_lines));
+	memcpy(res->output_lines, v, n * sizeof(*v));
+	res->n_output_lines = n;
+}
+
 static void score_one(const struct run_score_in *in, struct run_result *res);
 
 void
@@ -1374,6 +1395,7 @@ run_score(const struct run_score_in *in, struct run_result *res)
 {
 	score_one(in, res);
 	note_output(in, res);
+	mark_output(in, res);
 }
 
 static void

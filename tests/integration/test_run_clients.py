@@ -55,7 +55,7 @@ def normal(rep):
     for k in ("started", "duration_ms", "shard", "jobs"):
         rep.pop(k, None)
     for r in rep["results"]:
-        for k in ("ms", "cell_ms", "kept_dir", "output"):
+        for k in ("ms", "cell_ms", "kept_dir", "output", "output_lines"):
             r.pop(k, None)
     return rep
 

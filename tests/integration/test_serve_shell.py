@@ -388,6 +388,47 @@ def process_tests(run, sid, tap):
               lambda p: p.send_signal(signal.SIGKILL), None, 3)
 
 
+# ------------------------------------------------- where on the timeline
+
+WHERE_PHASES = [("old-key", 0), ("next-published", 1), ("switched", 2),
+                ("caches-expired", 9)]
+
+
+def where_lines(text, lead, phases, tap, label):
+    """Each phase announced with where it is: "phase K/N 'NAME' at T s;
+    next 'NEXT' in D s" (or "the last phase"), then the timeline's
+    phases row with '>' at the phase's column (one column = 1 s here)."""
+    lines = text.split("\n")
+    n = len(phases)
+    for k, (name, at) in enumerate(phases):
+        nxt = (f"next '{phases[k + 1][0]}' in {phases[k + 1][1] - at} s"
+               if k + 1 < n else "the last phase")
+        want = f"{lead}phase {k + 1}/{n} '{name}' at {at} s; {nxt}"
+        i = lines.index(want) if want in lines else -1
+        row = lines[i + 1][len(lead):] if 0 <= i < len(lines) - 1 else ""
+        row = row.split("  (")[0]	# the legend after the picture
+        if not tap.ok(i >= 0 and len(row) > at and row[at] == ">" and
+                      row.count(">") == 1,
+                      f"{label}: {want!r}, then the row with '>' at "
+                      f"column {at}: {row!r}"):
+            tap.diag(dltest.short(text))
+
+
+def where_test(run, tap):
+    """`danelab shell` (not --quiet) on a timeline played at 0.2: every
+    phase, the first included, says where it is on the timeline."""
+    path = os.path.join(run.src, "scenarios", "rollover",
+                        "late-introduction.yaml")
+    argv = run.cmd("shell", "--time-scale", "0.2", path, "--", "sleep",
+                   "9.8")
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                       env=run.env)
+    tap.ok(r.returncode == 0, f"shell --time-scale 0.2 late-introduction: "
+           f"exit {r.returncode}")
+    where_lines(r.stderr, "danelab shell:   ", WHERE_PHASES, tap,
+                "shell")
+
+
 # ------------------------------------------------------------- serve
 
 
@@ -489,6 +530,7 @@ def main():
         ref = next((s for s in scens if s.id == "control/valid-dane-ee"),
                    scens[0])
         process_tests(run, ref.id, tap)
+        where_test(run, tap)
         for s in scens:
             serve_test(run, s, tap, netns=False)
         serve_test(run, ref, tap, netns=True)

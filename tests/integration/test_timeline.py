@@ -19,7 +19,9 @@ each at its offset (within a second), and SMTP TLS sessions recorded.
 
 Then, without namespaces, `danelab serve` on the host's loopback (DNS on
 a random port, SMTP on another): it prints the openssl s_client line and
-"phase switched at N s: NAME" for each later phase, in order, and the
+"phase switched at N s: NAME" for each later phase, in order, each phase
+(the first included) says where it is on the timeline ("phase K/4 'NAME'
+at N s; next ...", the phases row with '>' at its column), and the
 SMTP server's key changes at the switch.
 
 Needs dig and openssl; the shell part needs root (namespaces) and is
@@ -37,6 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dltest  # noqa: E402
+from test_serve_shell import where_lines  # noqa: E402
 
 WORLD = os.path.join("worlds", "timeline", "late-introduction-fast.yaml")
 TLSA = "_25._tcp.mx1.example.net"
@@ -225,6 +228,9 @@ def serve_host(danelab, src, world, tap):
                 if m:
                     keys[m.group(2) or "old-key"] = leaf_host(sport)
                 if line.startswith("phase switched at 9 s"):
+                    # ... and the two lines of where it is
+                    out += [p.stdout.readline().rstrip("\n")
+                            for _ in range(2)]
                     break
         finally:
             p.terminate()
@@ -242,6 +248,9 @@ def serve_host(danelab, src, world, tap):
         tap.ok(phases == [("1", "next-published"), ("2", "switched"),
                           ("9", "caches-expired")],
                f"serve prints each phase as it starts: {phases}")
+        where_lines(text, "  ", [("old-key", 0), ("next-published", 1),
+                                 ("switched", 2), ("caches-expired", 9)],
+                    tap, "serve")
         tap.ok(keys.get("old-key") is not None and
                keys.get("old-key") == keys.get("next-published") and
                keys.get("switched") not in (None, keys.get("old-key")),

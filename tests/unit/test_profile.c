@@ -853,6 +853,67 @@ test_claims_rules(void **state)
 	profile_free(p);
 }
 
+/*
+ * profile_output_lines: the profile's output-lines when it has them;
+ * else claim lines and error-looking ones; at most max, the first half
+ * and the last half when more match.
+ */
+static void
+test_output_lines(void **state)
+{
+	static const char marked[] =
+	    "version: 1\nname: marked\nargv: [true]\n"
+	    "output-lines: [\"^=== \", \"^ -> MAIL\"]\n"
+	    "claims:\n  - { pattern: \"^tls$\", claim: encrypt }\n";
+	static const char plain[] =
+	    "version: 1\nname: plain\nargv: [true]\n"
+	    "claims:\n  - { pattern: \"^tls$\", claim: encrypt }\n";
+	struct client_profile *p = NULL;
+	struct dl_diags d;
+	unsigned v[REPORT_MAX_OUTPUT_LINES];
+	char out[8192];
+	size_t n, i, k = 0;
+
+	(void)state;
+	k += (size_t)snprintf(out + k, sizeof(out) - k,
+	    "=== Trying mx1\ntls\n -> MAIL FROM:<a@b>\n");
+	for (i = 0; i < 100; i++)	/* lines 4..103 */
+		k += (size_t)snprintf(out + k, sizeof(out) - k,
+		    " -> body %zu\n", i);
+	k += (size_t)snprintf(out + k, sizeof(out) - k,
+	    "*** Remote host closed connection: Error\n=== Closed\n");
+	dl_diags_init(&d);
+	assert_int_equal(profile_load_buffer("marked.yaml", marked,
+	    sizeof(marked) - 1, &p, &d), 0);
+	n = profile_output_lines(p, out, k, v, REPORT_MAX_OUTPUT_LINES);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[1], 3);
+	assert_int_equal(v[2], 105);
+	profile_free(p);
+	p = NULL;
+	/* Default: the claim (line 2) and the error (104). */
+	assert_int_equal(profile_load_buffer("plain.yaml", plain,
+	    sizeof(plain) - 1, &p, &d), 0);
+	n = profile_output_lines(p, out, k, v, REPORT_MAX_OUTPUT_LINES);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 2);
+	assert_int_equal(v[1], 104);
+	/* 40 claim lines, room for 6: lines 1-3 and 38-40. */
+	for (k = 0, i = 0; i < 40; i++)
+		k += (size_t)snprintf(out + k, sizeof(out) - k, "tls\n");
+	n = profile_output_lines(p, out, k, v, 6);
+	assert_int_equal(n, 6);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[2], 3);
+	assert_int_equal(v[3], 38);
+	assert_int_equal(v[5], 40);
+	/* Nothing that matters: none (the report shows the tail). */
+	assert_int_equal(profile_output_lines(p, "a\nb\n", 4, v, 6), 0);
+	profile_free(p);
+	dl_diags_clear(&d);
+}
+
 /* The codes a checker's sample gives host 0 (first MX mx1), as text. */
 static void
 check_diagnoses(const char *profile, const char *sample, const char *want)
@@ -939,6 +1000,7 @@ main(void)
 		cmocka_unit_test(test_claims_reference),
 		cmocka_unit_test(test_claims_swaks),
 		cmocka_unit_test(test_diagnoses_checkers),
+		cmocka_unit_test(test_output_lines),
 		cmocka_unit_test(test_claims_rules),
 		cmocka_unit_test(test_pattern_bound),
 	};

@@ -192,7 +192,7 @@ build(struct run_report *r)
 static char *
 render(const struct run_report *r, enum report_format f, bool verbose)
 {
-	struct report_opts o = { false, verbose };
+	struct report_opts o = { .color = false, .verbose = verbose };
 	char *out = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&out, &len);
@@ -947,7 +947,7 @@ test_text(void **state)
 
 	/* Colours: verdicts only; client escapes still neutralised. */
 	{
-		struct report_opts o = { true, false };
+		struct report_opts o = { .color = true };
 		char *out = NULL;
 		size_t len = 0;
 		FILE *fp = open_memstream(&out, &len);
