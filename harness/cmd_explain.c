@@ -375,9 +375,15 @@ explain_timeline(FILE *fp, const struct scenario *s)
 	if (maxttl == 0)
 		maxttl = s->ttl;
 	span = s->phases[s->n_phases - 1].at + maxttl;
+	/*
+	 * A column is a second, or half of one when the timeline fits (the
+	 * catalogue's timelines last some 20 s): the 2 s margins around a
+	 * cache expiry (scenarios/README.md) stay visible, and the ticks
+	 * every 10 columns still fall on whole seconds.
+	 */
 	step = (double)span / TL_COLS;
 	if (step < 1)
-		step = 1;
+		step = span <= TL_COLS / 2 ? 0.5 : 1;
 	fprintf(fp, "\nThe timeline (one column = %.1f s; TLSA TTL up to "
 	    "%u s)\n", step, maxttl);
 	/* The axis: a tick every 10 columns. */
