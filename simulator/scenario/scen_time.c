@@ -254,9 +254,9 @@ scenario_timeline_check(const struct scenario *s, struct dl_diags *d)
 		for (q = 1; q < s->n_phases; q++) {
 			ph = &s->phases[q];
 			dist = (long long)ph->at - expires;
-			if (dist <= -SCEN_CACHE_MARGIN)
+			if (dist <= -SCEN_CACHE_BEFORE)
 				continue;	/* still cached, surely */
-			if (dist < SCEN_CACHE_MARGIN) {
+			if (dist < SCEN_CACHE_AFTER) {
 				dl_warn(d, s->file, ph->pos.line, ph->pos.col,
 				    "phase %s starts at %u s, %lld s %s the "
 				    "TLSA RRset of %s cached at phase %s (%lld "
@@ -268,7 +268,8 @@ scenario_timeline_check(const struct scenario *s, struct dl_diags *d)
 				    dist < 0 ? -dist : dist, dist < 0 ?
 				    "before" : "after", h->name,
 				    s->phases[from].name, fetched, expires,
-				    SCEN_CACHE_MARGIN);
+				    dist < 0 ? SCEN_CACHE_BEFORE :
+				    SCEN_CACHE_AFTER);
 				warned++;
 				break;	/* the rest depends on this one */
 			}

@@ -51,12 +51,17 @@
 #define SCEN_TIME_SCALE_MAX	20.0
 /*
  * Seconds a phase start keeps from the expiry of a TLSA RRset cached at
- * an earlier phase start (scenario_timeline_check): 1 s because a
- * resolver counts TTLs in whole seconds (unbound: the second of the
- * answer plus the TTL), 1 s more for the client's own delay between its
- * start and its TLSA lookup (loaded machines, slow MTAs).
+ * an earlier phase start (scenario_timeline_check).  Before it: 1 s
+ * because a resolver counts TTLs in whole seconds (unbound keeps an
+ * RRset until the second of the answer plus the TTL is past), 1 s more
+ * for the client's own delay before its lookup.  After it: 1 s for the
+ * seconds, 3 s more because the run that fetched the RRset may have
+ * been slow to get it -- the first run resolves everything from a cold
+ * cache, validating, and on a machine at load 17 its TLSA answer came
+ * over a second late -- which makes the RRset live that much longer.
  */
-#define SCEN_CACHE_MARGIN	2
+#define SCEN_CACHE_BEFORE	2
+#define SCEN_CACHE_AFTER	4
 
 /* Where an element was written; line and col are 1-based, 0 = unknown. */
 struct scen_pos {
@@ -453,9 +458,9 @@ int scenario_time_scale(struct scenario *s, double f, struct dl_diags *diags);
 
 /*
  * Warn (at the phase's position) about every timeline of s in which a
- * phase starts less than SCEN_CACHE_MARGIN seconds before or after a
- * TLSA RRset, cached by the client run at an earlier phase start,
- * expires: whether that run sees the cached RRset or a fresh one, and
+ * phase starts less than SCEN_CACHE_BEFORE seconds before, or less than
+ * SCEN_CACHE_AFTER seconds after, a TLSA RRset cached by the client run
+ * at an earlier phase start expires: whether that run sees the cached RRset or a fresh one, and
  * so its expectation, would be left to chance.  The model is the run's:
  * one resolver, cold at the first phase, a client run (one TLSA lookup
  * per MX host) at every phase start, an expired RRset fetched again

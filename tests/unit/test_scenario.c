@@ -903,10 +903,10 @@ test_readme_reference(void **state)
 }
 
 /*
- * scenario_timeline_check: a phase start within SCEN_CACHE_MARGIN (2 s)
- * of the expiry of a TLSA RRset cached at an earlier phase start is a
- * warning at the phase; 2 s or more on either side is not.  The world
- * is TLSA TTL 5 (the host's), the zone's 10; timeline is the timeline:
+ * scenario_timeline_check: a phase start less than SCEN_CACHE_BEFORE
+ * (2 s) before or SCEN_CACHE_AFTER (4 s) after the expiry of a TLSA
+ * RRset cached at an earlier phase start is a warning at the phase.  The world
+ * is TLSA TTL 5 (the host's), the zone's 20; timeline is the timeline:
  * text.
  */
 static size_t
@@ -920,7 +920,7 @@ margins(const char *timeline, double scale, char **text)
 	snprintf(buf, sizeof(buf), "%s%s%s%s%s", HEAD,
 	    "domain: example.net\n"
 	    "zones:\n"
-	    "  - { name: example.net, ttl: 10 }\n"
+	    "  - { name: example.net, ttl: 20 }\n"
 	    "mx:\n"
 	    "  - { host: mx1.example.net, addresses: [127.0.1.25],"
 	    " chain: [mx-cur, int-r3], tlsa-ttl: 5,"
@@ -967,32 +967,44 @@ test_timeline_margins(void **state)
 	    "at 4 s, 1 s before the TLSA RRset of mx1.example.net. cached at "
 	    "phase a (0 s) expires (5 s): less than 2 s"));
 	free(t);
-	/* 1 s after; and mx2 inherits the zone's 10 s: 9 s is 1 s before. */
+	/* 1 s after; and mx2 inherits the zone's 20 s: 19 s is 1 s before. */
 	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
-	    "  - { phase: b, at: 6 }\n  - { phase: c, at: 9 }\n", 1.0,
+	    "  - { phase: b, at: 6 }\n  - { phase: c, at: 19 }\n", 1.0,
 	    &t), 2);
 	assert_non_null(strstr(t, "phase b starts at 6 s, 1 s after the TLSA "
 	    "RRset of mx1.example.net. cached at phase a (0 s) expires (5 s)"));
-	assert_non_null(strstr(t, "phase c starts at 9 s, 1 s before the "
+	assert_non_null(strstr(t, "phase c starts at 19 s, 1 s before the "
 	    "TLSA RRset of mx2.example.net. cached at phase a (0 s) expires "
-	    "(10 s)"));
+	    "(20 s)"));
+	free(t);
+	/* After an expiry the margin is 4 s: 3 s is not enough. */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 8 }\n", 1.0, &t), 1);
+	assert_non_null(strstr(t, "phase b starts at 8 s, 3 s after the TLSA "
+	    "RRset of mx1.example.net. cached at phase a (0 s) expires (5 s): "
+	    "less than 4 s"));
 	free(t);
 	/*
-	 * Fetched again at 7 with the TTL phase b sets (2 s): 8 is 1 s
+	 * Fetched again at 16 with the TTL phase b sets (2 s): 17 is 1 s
 	 * before it expires; with the first TTL (5 s) it would be 4 s.
 	 */
 	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
-	    "  - phase: b\n    at: 7\n"
+	    "  - phase: b\n    at: 16\n"
 	    "    hosts: [{ host: mx1.example.net, tlsa-ttl: 2 }]\n"
-	    "  - { phase: c, at: 8 }\n", 1.0, &t), 1);
-	assert_non_null(strstr(t, "phase c starts at 8 s, 1 s before the TLSA "
-	    "RRset of mx1.example.net. cached at phase b (7 s) expires (9 s)"));
+	    "  - { phase: c, at: 17 }\n", 1.0, &t), 1);
+	assert_non_null(strstr(t, "phase c starts at 17 s, 1 s before the "
+	    "TLSA RRset of mx1.example.net. cached at phase b (16 s) expires "
+	    "(18 s)"));
 	free(t);
-	/* --time-scale 0.5 narrows the margins of rollover/correct. */
+	/*
+	 * --time-scale 0.5 narrows the margins of rollover/correct: TLSA
+	 * TTL 3 (2.5), phases at 0, 2, 7 (6.5), 8.
+	 */
 	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
 	    "  - { phase: b, at: 3 }\n  - { phase: c, at: 13 }\n"
 	    "  - { phase: d, at: 16 }\n", 0.5, &t), 1);
-	assert_non_null(strstr(t, "phase b starts at 2 s, 1 s before"));
+	assert_non_null(strstr(t, "phase b starts at 2 s, 1 s before the TLSA "
+	    "RRset of mx1.example.net."));
 	free(t);
 }
 
