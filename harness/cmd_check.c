@@ -1,7 +1,8 @@
 /*
  * cmd_check.c -- `danelab check`: validate scenario files, and with
  * --client a client profile (its file, its deviations against the
- * catalogue, its expected run time against the timelines).
+ * catalogue, its expected run time against the timelines), and the
+ * margins of every timeline around cache expiries.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -61,6 +62,19 @@ check_explain_sets(FILE *fp, const struct scenario *s)
 	}
 }
 
+/*
+ * What check says about a scenario that loaded: its sets of accepted
+ * actions (unless quiet), and, as warnings, the phases that start too
+ * close to a cache expiry (scenario_timeline_check).
+ */
+static void
+check_one(const struct scenario *s, bool quiet, struct dl_diags *d)
+{
+	if (!quiet)
+		check_explain_sets(stdout, s);
+	scenario_timeline_check(s, d);
+}
+
 int
 cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -118,8 +132,8 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		    &list, &n, &d);
 		if (optind >= argc) {
 			files += n;
-			for (i = 0; !quiet && i < n; i++)
-				check_explain_sets(stdout, list[i]);
+			for (i = 0; i < n; i++)
+				check_one(list[i], quiet, &d);
 		}
 		if (prof != NULL) {
 			profile_deviations_check(prof, list, n, &d);
@@ -145,16 +159,15 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			scenario_load_dir(argv[a], ctx->fixtures_dir, &list,
 			    &n, &d);
 			files += n;
-			for (i = 0; !quiet && i < n; i++)
-				check_explain_sets(stdout, list[i]);
+			for (i = 0; i < n; i++)
+				check_one(list[i], quiet, &d);
 			scenario_list_free(list, n);
 		} else {
 			s = NULL;
 			if (scenario_load(argv[a], ctx->fixtures_dir, &s,
 			    &d) == 0) {
 				files++;
-				if (!quiet)
-					check_explain_sets(stdout, s);
+				check_one(s, quiet, &d);
 			}
 			scenario_free(s);
 		}

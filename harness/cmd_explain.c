@@ -316,8 +316,13 @@ explain_timeline(FILE *fp, const struct scenario *s)
 	if (pl == NULL)
 		return;
 	step = (double)pl->end / TL_COLS;
+	/*
+	 * A column is a second, or half of one when the timeline fits (the
+	 * catalogue's timelines last some 20 s): the 2 s margins around a
+	 * cache expiry stay visible, ticks still fall on whole seconds.
+	 */
 	if (step < 1)
-		step = 1;
+		step = pl->end <= TL_COLS / 2 ? 0.5 : 1;
 	fprintf(fp, "\nThe timeline (one column = %.1f s; TLSA TTL up to "
 	    "%u s)\n", step, pl->max_ttl);
 	/* The axis: a tick every 10 columns. */

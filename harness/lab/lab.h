@@ -227,6 +227,19 @@ int lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
  */
 void lab_servers_stop(struct lab_servers *s);
 
+/*
+ * The moment (CLOCK_MONOTONIC ns) the timeline's offsets count from
+ * (tl_player_t0), or 0 when no timeline plays.
+ */
+uint64_t lab_servers_t0(const struct lab_servers *s);
+
+/*
+ * The variable lab_run puts in the command's environment when a
+ * timeline plays: that moment, in decimal, so that a command started
+ * later (the client runner) keeps to the same clock as the player.
+ */
+#define LAB_TIMELINE_T0_ENV "DANELAB_TIMELINE_T0"
+
 /* ------------------------------------------------------ a lab, prepared */
 
 /* What serve and shell make before they run a lab (lab_world.c). */

@@ -341,6 +341,18 @@ lab_supervise(const struct lab_spec *spec, int st, int ctl)
 		lab_send_fail(st, rc);
 		exit(LAB_EXIT_SETUP);
 	}
+	/*
+	 * The command keeps to the player's clock: the timeline counts from
+	 * when the servers came up, not from when the caller began to set
+	 * the lab up (which takes a second or more on a loaded machine).
+	 */
+	if (lab_servers_t0(servers) != 0) {
+		char t0[32];
+
+		snprintf(t0, sizeof(t0), "%llu",
+		    (unsigned long long)lab_servers_t0(servers));
+		(void)setenv(LAB_TIMELINE_T0_ENV, t0, 1);
+	}
 	lab_send(st, 'U', NULL, 0, 0, NULL);
 	do
 		n = read(ctl, &go, 1);

@@ -141,6 +141,12 @@ lab_servers_start(const struct world *w, const struct lab_servers_opts *o,
 	return 0;
 }
 
+uint64_t
+lab_servers_t0(const struct lab_servers *s)
+{
+	return s != NULL && s->player != NULL ? tl_player_t0(s->player) : 0;
+}
+
 void
 lab_servers_stop(struct lab_servers *s)
 {

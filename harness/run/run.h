@@ -45,6 +45,13 @@
 #define RUN_PHASE_MARGIN_MS 150
 #define RUN_CELL_SLACK_S 30	/* cell deadline past its last client run */
 /*
+ * LAB_TIMELINE_T0_ENV of lab.h, which the runner (run_client.c) cannot
+ * include (ldns's util.h defines a dprintf macro); run_cell.c checks
+ * at compile time that the two are as long.
+ */
+#define RUN_TIMELINE_T0_ENV "DANELAB_TIMELINE_T0"
+
+/*
  * A cell's event log: its size limit by default and at most (--events-
  * limit), and what run_events_read reads: the limit, plus the lines the
  * client runner, which counts the file's size as it saw it after its

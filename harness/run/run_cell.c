@@ -79,6 +79,22 @@ cell_name(const struct run_cell *c, char *buf, size_t len)
 			*p = '_';
 }
 
+_Static_assert(sizeof(RUN_TIMELINE_T0_ENV) == sizeof(LAB_TIMELINE_T0_ENV),
+    "run.h and lab.h name the timeline's clock differently");
+
+/*
+ * When phase i started in the event log's time: its phase.start event,
+ * else its offset (a hand-written log).  The timeline counts from when
+ * the servers came up, a little after the log's zero.
+ */
+static double
+phase_start(const struct scenario *s, const struct run_events *ev, size_t i)
+{
+	if (i < RUN_MAX_CLIENT_RUNS && ev->phase_t[i] >= 0)
+		return ev->phase_t[i];
+	return (double)s->phases[i].at;
+}
+
 /*
  * The run of phase i, if it ended after phase i + 1 started: what the
  * scenario cannot have assumed.  NULL when it ended in time.
@@ -92,7 +108,7 @@ overran(const struct scenario *s, const struct run_events *ev, size_t i)
 		return NULL;
 	for (j = 0; j < ev->n_runs; j++)
 		if (ev->runs[j].index == (int)i && ev->runs[j].t_end >= 0 &&
-		    ev->runs[j].t_end > (double)s->phases[i + 1].at)
+		    ev->runs[j].t_end > phase_start(s, ev, i + 1))
 			return &ev->runs[j];
 	return NULL;
 }
@@ -121,7 +137,7 @@ timeline_overrun(const struct scenario *s, const struct run_events *ev,
 		return overran(s, ev, i) != NULL ? (int)i : late;
 	run = overran(s, ev, (size_t)late);
 	gap = (double)s->phases[late + 1].at - s->phases[late].at;
-	took = run->t_end - (double)s->phases[late].at;
+	took = run->t_end - phase_start(s, ev, (size_t)late);
 	/* The factor that fits the run in its gap, with a second to spare. */
 	need = s->time_scale * (took + 1.0) / (gap > 0 ? gap : 1.0);
 	need = ceil(need * 10 - 1e-9) / 10;	/* 1.9 stays 1.9 */
@@ -135,7 +151,7 @@ timeline_overrun(const struct scenario *s, const struct run_events *ev,
 	    "%.1f s after phase '%s' started at %u s (the run took %.1f s, "
 	    "the phases are %.0f s apart), so the resolver's cache is not "
 	    "what this phase assumes%s", s->phases[late].name,
-	    run->t_end - (double)s->phases[late + 1].at,
+	    run->t_end - phase_start(s, ev, (size_t)late + 1),
 	    s->phases[late + 1].name, s->phases[late + 1].at,
 	    run->t_start >= 0 ? run->t_end - run->t_start : took, gap, hint);
 	r->verdict = RUN_ERROR;
@@ -575,7 +591,7 @@ client_prepare(const struct run_cell *c, const struct run_opts *o,
  */
 static int
 lab_go(const struct run_cell *c, const struct run_opts *o, struct tl_worlds *tw,
-    struct lab_files *files, struct evlog *log, uint64_t t0,
+    struct lab_files *files, struct evlog *log,
     const struct cell_client *cc, const char *events, int *status,
     char *trouble, size_t trouble_len, struct dl_diags *d)
 {
@@ -590,10 +606,14 @@ lab_go(const struct run_cell *c, const struct run_opts *o, struct tl_worlds *tw,
 	so.upstream = RESOLVER_HINTS;
 	so.root_hints = files->root_hints;
 	so.log = log;
-	if (c->s->n_phases > 0) {
+	/*
+	 * The timeline counts from when the servers are up (t0_ns 0): the
+	 * lab's set-up, slow on a loaded machine, must not eat into the
+	 * first phase.  The client runner learns that moment from
+	 * LAB_TIMELINE_T0_ENV; the event log still counts from t0.
+	 */
+	if (c->s->n_phases > 0)
 		so.timeline = tw;
-		so.t0_ns = t0;
-	}
 	memset(&sb, 0, sizeof(sb));
 	for (i = 0; i < o->n_writable && i < RUN_MAX_WRITABLE; i++)
 		sb.rw[sb.n_rw++] = o->writable[i];
@@ -713,7 +733,7 @@ run_cell(const struct run_cell *c, const struct run_opts *o,
 	(void)evlog_set_limit(log, cell_events_limit(c, o));
 	if ((rc = client_prepare(c, o, &files, events, prefix, t0, &cc,
 	    &d)) != 0 ||
-	    (rc = lab_go(c, o, tw, &files, log, t0, &cc, events, &status,
+	    (rc = lab_go(c, o, tw, &files, log, &cc, events, &status,
 	    trouble, sizeof(trouble), &d)) != 0)
 		goto lab_error;
 	evlog_free(log);

@@ -751,6 +751,29 @@ output_fields(struct evlog_ev *e, const struct out_sink *o)
 	}
 }
 
+/*
+ * What the runs' moments count from: the timeline's clock when the lab
+ * plays one (RUN_TIMELINE_T0_ENV, set by the lab when its servers came
+ * up, so that the runs keep to the phases), else t0.  The variable is
+ * not passed on to the clients.
+ */
+static uint64_t
+runner_origin(uint64_t t0)
+{
+	const char *v = getenv(RUN_TIMELINE_T0_ENV);
+	unsigned long long x;
+	char *end;
+
+	if (v == NULL)
+		return t0;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	(void)unsetenv(RUN_TIMELINE_T0_ENV);
+	if (errno != 0 || end == v || *end != '\0' || x == 0)
+		return t0;
+	return (uint64_t)x;
+}
+
 int
 run_client_main(int argc, char **argv)
 {
@@ -762,7 +785,7 @@ run_client_main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *events = NULL, *plan_path = NULL;
-	uint64_t t0 = 0, start_ns, limit = 0;
+	uint64_t t0 = 0, origin, start_ns, limit = 0;
 	struct out_sink out;
 	char why[256];
 	struct evlog *log = NULL;
@@ -818,6 +841,7 @@ run_client_main(int argc, char **argv)
 	}
 	if (t0 == 0)
 		t0 = evlog_now_ns();
+	origin = runner_origin(t0);
 	if (evlog_open(events, t0, &log) != 0) {
 		fprintf(stderr, "danelab __client: %s: %s\n", events,
 		    strerror(errno));
@@ -842,7 +866,7 @@ run_client_main(int argc, char **argv)
 		struct plan_run *r = &pl.runs[i];
 		struct run_state rs;
 
-		sleep_until(t0 + r->at_ms * 1000000ULL);
+		sleep_until(origin + r->at_ms * 1000000ULL);
 		if (runner_stop)
 			break;
 		memset(&rs, 0, sizeof(rs));

@@ -133,6 +133,13 @@ int tl_player_start(const struct tl_player_opts *o, struct tl_player **out,
 int tl_player_phase(const struct tl_player *p);
 
 /*
+ * The moment (CLOCK_MONOTONIC ns) the player counts the offsets from:
+ * the opts' t0_ns, or its own start when that was 0.  Thread-safe (set
+ * before the thread starts).
+ */
+uint64_t tl_player_t0(const struct tl_player *p);
+
+/*
  * Stop the thread (an eventfd wakes it; a swap in progress finishes
  * first), join it and free p.  NULL is accepted.  The worlds stay.
  */

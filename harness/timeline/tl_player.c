@@ -160,6 +160,12 @@ fail:
 	return DL_EIO;
 }
 
+uint64_t
+tl_player_t0(const struct tl_player *p)
+{
+	return p->o.t0_ns;
+}
+
 int
 tl_player_phase(const struct tl_player *p)
 {

@@ -208,3 +208,76 @@ scenario_time_scale(struct scenario *s, double f, struct dl_diags *d)
 	free(t.v);
 	return errors > 0 ? DL_EINVAL : 0;
 }
+
+/*
+ * The TLSA TTL of h in phase p (-1: the baseline) as the world serves
+ * it: the last one a phase up to p sets, else the host's, else that of
+ * the zone holding its TLSA RRset (world.c resolves it the same way).
+ */
+static uint32_t
+tlsa_ttl_at(const struct scenario *s, const struct scen_host *h, int p)
+{
+	const struct scen_zone *z;
+	char owner[300];
+	uint32_t ttl = h->tlsa_ttl;
+	size_t i;
+	int q;
+
+	for (q = 0; q <= p; q++)
+		for (i = 0; i < s->phases[q].n_hosts; i++)
+			if (s->phases[q].hosts[i].host != NULL &&
+			    strcmp(s->phases[q].hosts[i].host, h->name) == 0 &&
+			    s->phases[q].hosts[i].tlsa_ttl != 0)
+				ttl = s->phases[q].hosts[i].tlsa_ttl;
+	if (ttl != 0)
+		return ttl;
+	snprintf(owner, sizeof(owner), "_%u._tcp.%s", h->port ? h->port : 25,
+	    h->cname != NULL ? h->cname : h->name);
+	if ((z = scenario_zone_for(s, owner)) != NULL && z->ttl != 0)
+		return z->ttl;
+	return s->ttl != 0 ? s->ttl : TIME_DEFAULT_TTL;
+}
+
+size_t
+scenario_timeline_check(const struct scenario *s, struct dl_diags *d)
+{
+	size_t i, q, warned = 0;
+
+	for (i = 0; s->n_phases > 1 && i < s->n_hosts; i++) {
+		const struct scen_host *h = &s->hosts[i];
+		const struct scen_phase *ph;
+		long long fetched = 0, expires, dist;
+		size_t from = 0;
+
+		/* The first phase's run fetches the RRset into a cold cache. */
+		expires = tlsa_ttl_at(s, h, 0);
+		for (q = 1; q < s->n_phases; q++) {
+			ph = &s->phases[q];
+			dist = (long long)ph->at - expires;
+			if (dist <= -SCEN_CACHE_BEFORE)
+				continue;	/* still cached, surely */
+			if (dist < SCEN_CACHE_AFTER) {
+				dl_warn(d, s->file, ph->pos.line, ph->pos.col,
+				    "phase %s starts at %u s, %lld s %s the "
+				    "TLSA RRset of %s cached at phase %s (%lld "
+				    "s) expires (%lld s): less than %d s, so "
+				    "whether a resolver still holds it is left "
+				    "to chance (TTLs count whole seconds, the "
+				    "client takes its time); move the phase or "
+				    "change the TTL", ph->name, ph->at,
+				    dist < 0 ? -dist : dist, dist < 0 ?
+				    "before" : "after", h->name,
+				    s->phases[from].name, fetched, expires,
+				    dist < 0 ? SCEN_CACHE_BEFORE :
+				    SCEN_CACHE_AFTER);
+				warned++;
+				break;	/* the rest depends on this one */
+			}
+			/* Expired: this phase's run fetches it again. */
+			from = q;
+			fetched = ph->at;
+			expires = fetched + tlsa_ttl_at(s, h, (int)q);
+		}
+	}
+	return warned;
+}

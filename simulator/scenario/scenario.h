@@ -44,12 +44,25 @@
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
 #define SCEN_MAX_TTL		604800	/* seconds */
 /*
- * --time-scale: below 0.1 the 5 s phase gaps of the catalogue shrink
- * under a second, which no client run fits; above 20 a rollover lasts
- * an hour and a TTL of the catalogue's 3600 s becomes 20 hours.
+ * --time-scale: below 0.1 the 3 s phase gaps of the catalogue shrink
+ * to 0.3 s, which hardly a client run fits; above 20 a rollover lasts
+ * several minutes and a TTL of the catalogue's 3600 s becomes 20 hours.
  */
 #define SCEN_TIME_SCALE_MIN	0.1
 #define SCEN_TIME_SCALE_MAX	20.0
+/*
+ * Seconds a phase start keeps from the expiry of a TLSA RRset cached at
+ * an earlier phase start (scenario_timeline_check).  Before it: 1 s
+ * because a resolver counts TTLs in whole seconds (unbound keeps an
+ * RRset until the second of the answer plus the TTL is past), 1 s more
+ * for the client's own delay before its lookup.  After it: 1 s for the
+ * seconds, 3 s more because the run that fetched the RRset may have
+ * been slow to get it -- the first run resolves everything from a cold
+ * cache, validating, and on a machine at load 17 its TLSA answer came
+ * over a second late -- which makes the RRset live that much longer.
+ */
+#define SCEN_CACHE_BEFORE	2
+#define SCEN_CACHE_AFTER	4
 
 /* Where an element was written; line and col are 1-based, 0 = unknown. */
 struct scen_pos {
@@ -497,6 +510,22 @@ int scen_time_scale_parse(const char *arg, double *out);
  * 0 or DL_EINVAL.  Applying it twice multiplies the factors.
  */
 int scenario_time_scale(struct scenario *s, double f, struct dl_diags *diags);
+
+/*
+ * Warn (at the phase's position) about every timeline of s in which a
+ * phase starts less than SCEN_CACHE_BEFORE seconds before, or less than
+ * SCEN_CACHE_AFTER seconds after, a TLSA RRset cached by the client run
+ * at an earlier phase start expires: whether that run sees the cached RRset or a fresh one, and
+ * so its expectation, would be left to chance.  The model is the run's:
+ * one resolver, cold at the first phase, a client run (one TLSA lookup
+ * per MX host) at every phase start, an expired RRset fetched again
+ * with the TTL in force then.  Phase offsets and TTLs are read as they
+ * are (already scaled when called after scenario_time_scale).  Stops
+ * at a host's first finding (what follows depends on it).  Returns the
+ * number of warnings.
+ */
+size_t scenario_timeline_check(const struct scenario *s,
+    struct dl_diags *diags);
 
 /* Index of the phase called name, or -1. */
 int scenario_phase_index(const struct scenario *s, const char *name);

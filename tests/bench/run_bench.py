@@ -6,7 +6,12 @@ Run as root (namespaces, port 53):
 
     sudo /usr/bin/python3 tests/bench/run_bench.py BUILD/danelab [SRC]
         [--runs N] [--scenario ID] [--name NAME] [--interval-ms MS]
-        [--skip-run]
+        [--skip-run] [--catalogue] [--catalogue-runs N]
+        [--ref OTHER/danelab [--ref-src DIR]]
+
+    # only (c), this build against main's (the figure of issue 14):
+    sudo /usr/bin/python3 tests/bench/run_bench.py build/danelab \
+        --catalogue --ref /path/to/main/build/danelab
 
 SRC is the source tree (fixtures/, scenarios/; default: this script's
 ../..).  What one run prints, side by side:
@@ -53,15 +58,42 @@ SRC is the source tree (fixtures/, scenarios/; default: this script's
     `timeline:` key; median, min and max of the results' "cell_ms" (the
     target: under 150 ms).
 (c) The whole catalogue: `danelab run --format json -o F` with no
-    scenario, default jobs: the wall time measured from here, the
-    report's "duration_ms", and the number of results.
+    scenario, reference client, default jobs, --catalogue-runs times
+    (default 3), alternating with --ref's build when given.  Per build:
+      wall          min and median of the wall time measured from here
+                    (launch to exit, teardown included; the target of
+                    issue 14: <= 20 s on 2 cores);
+      phases        the timeline phases scored: results with a phase
+                    whose verdict is a verdict on the client (PASS,
+                    FAIL, XFAIL, XPASS), of all results with a phase (an
+                    overrun phase is ERROR and not scored);
+      timeline wait the latest phase offset of the run (max "at" over
+                    the results with a phase, in s, as played, i.e.
+                    scaled): timeline cells start right after the
+                    environment check, each with its own slot (they
+                    sleep; --jobs counts only the other cells), so the
+                    run cannot end before its last phase starts, however
+                    fast the CPU -- time spent waiting on the world's
+                    clock, not working;
+      share         timeline wait / wall: the part of the wall time the
+                    run spends waiting for timelines (the rest: the
+                    environment check before, the last phase's client
+                    run and the teardown after);
+      cells busy    the sum of the non-timeline results' "cell_ms" /
+                    the report's "jobs": the wall time the non-timeline
+                    cells would need alone, which they spend beside the
+                    timelines.
+    Each build reads its own catalogue: the build under test SRC's, the
+    reference build the one it was built from (its compiled-in source
+    root), or --ref-src DIR's.  --catalogue runs only (c) (no NSD,
+    unbound or cc needed).
     For (b) and (c): if this danelab has no `run` yet (exit 2, "not
     yet"), that is printed and the script goes on.  A run whose verdicts
     are not all as expected (exit 1) is still measured; its exit status
     is printed.
 
---skip-run: only (a).  Exit 77 when not root or nsd, unbound, unshare,
-ip or cc is missing.  Everything started is stopped by its PID (each
+--skip-run: only (a).  Exit 77 when not root or (without --catalogue)
+nsd, unbound, unshare, ip or cc is missing.  Everything started is stopped by its PID (each
 command runs in its own session and is killed with its process group,
 and the namespaces die with their pid 1), and the temporary directory is
 removed, also on Ctrl-C.  Debian packages: nsd unbound util-linux
@@ -344,19 +376,91 @@ def part_b(danelab, scen_dir, tmp):
           f"{report.get('duration_ms')}, exit {rc}\n")
 
 
-def part_c(danelab, tmp):
-    print("(c) the whole catalogue: danelab run, default jobs")
-    report, wall, rc, msg = danelab_run(danelab, [], tmp, "catalogue")
-    if msg == "unavailable":
-        print("(c) not measured: danelab run unavailable\n")
-        return
-    if report is None:
-        print(f"    (c) not measured: {msg}\n")
-        return
-    print(f"    wall {wall / 1000:.2f} s measured from here; report "
-          f"duration_ms {report.get('duration_ms')}, "
-          f"{len(report.get('results', []))} results, jobs "
-          f"{report.get('jobs')}, exit {rc}\n")
+def catalogue_figures(report, wall_ms):
+    """The figures of one catalogue run (see (c) in the docstring)."""
+    res = report.get("results") or []
+    phased = [r for r in res if r.get("phase") is not None]
+    scored = [r for r in phased
+              if r.get("verdict") in ("PASS", "FAIL", "XFAIL", "XPASS")]
+    wait = max((float(r.get("at") or 0) for r in phased), default=0.0)
+    jobs = report.get("jobs") or 1
+    busy = sum(r.get("cell_ms") or 0 for r in res
+               if r.get("phase") is None) / 1000.0 / jobs
+    counts = report.get("counts") or {}
+    return {"wall": wall_ms / 1000.0, "scored": len(scored),
+            "phased": len(phased), "wait": wait,
+            "share": wait / (wall_ms / 1000.0) if wall_ms > 0 else 0.0,
+            "busy": busy, "results": len(res),
+            "failed": sum(v for k, v in counts.items()
+                          if k in ("FAIL", "ERROR", "HANG", "XPASS")),
+            "bad": [f"{r.get('scenario')}"
+                    + (f"@{r['phase']}" if r.get("phase") else "")
+                    + f" {r.get('policy')} {r.get('verdict')} "
+                    f"{r.get('rule') or ''}: {(r.get('reason') or '')[:160]}"
+                    for r in res if r.get("verdict") in
+                    ("FAIL", "ERROR", "HANG", "XPASS")],
+            "jobs": jobs}
+
+
+def part_c(builds, tmp, runs):
+    """builds: [(label, argv prefix)]; runs alternate between them."""
+    print(f"(c) the whole catalogue: danelab run, reference client, default "
+          f"jobs, {runs} run{'s' if runs > 1 else ''} per build"
+          + (", alternating" if len(builds) > 1 else ""))
+    figs = {label: [] for label, _ in builds}
+    notes = []
+    for i in range(runs):
+        order = builds if i % 2 == 0 else builds[::-1]
+        for label, argv in order:
+            load = os.getloadavg()[0]
+            report, wall, rc, msg = danelab_run(argv, [], tmp,
+                                                f"catalogue-{i}")
+            if report is None:
+                notes.append(f"{label} run {i + 1}: not measured: {msg}")
+                print(f"# {label} run {i + 1}: {msg}", file=sys.stderr,
+                      flush=True)
+                continue
+            f = catalogue_figures(report, wall)
+            f["rc"], f["load"] = rc, load
+            figs[label].append(f)
+            print(f"# {label} run {i + 1}: wall {f['wall']:.2f} s, exit "
+                  f"{rc}, load {load:.2f}", file=sys.stderr, flush=True)
+            for b in f["bad"]:
+                notes.append(f"{label} run {i + 1}: {b}")
+    hdr = (f"    {'build':<10} {'wall min':>9} {'median':>8} {'phases':>10} "
+           f"{'timeline wait':>14} {'share':>6} {'cells busy':>11} "
+           f"{'results':>8} {'not ok':>7} {'load':>5}")
+    print(hdr)
+    for label, _ in builds:
+        fs = figs[label]
+        if not fs:
+            print(f"    {label:<10} not measured")
+            continue
+        walls = [f["wall"] for f in fs]
+        med = statistics.median
+        print(f"    {label:<10} {min(walls):>8.2f}s {med(walls):>7.2f}s "
+              f"{med([f['scored'] for f in fs]):>4.0f} of "
+              f"{med([f['phased'] for f in fs]):<3.0f} "
+              f"{med([f['wait'] for f in fs]):>13.1f}s "
+              f"{med([f['share'] for f in fs]) * 100:>5.0f}% "
+              f"{med([f['busy'] for f in fs]):>10.1f}s "
+              f"{med([f['results'] for f in fs]):>8.0f} "
+              f"{max(f['failed'] for f in fs):>7} "
+              f"{med([f['load'] for f in fs]):>5.2f}")
+    for label, _ in builds:
+        fs = figs[label]
+        if fs:
+            walls = ", ".join("%.2f" % f["wall"] for f in fs)
+            codes = ", ".join(str(f["rc"]) for f in fs)
+            print(f"    {label}: walls {walls} s; exit {codes}; jobs "
+                  f"{fs[0]['jobs']}")
+    target = [label for label, _ in builds if figs[label] and
+              statistics.median([f["wall"] for f in figs[label]]) <= 20]
+    print(f"    median wall <= 20 s (issue 14): "
+          f"{', '.join(target) if target else 'none'}")
+    for n in notes:
+        print(f"    {n}")
+    print()
 
 
 # ==================================================================== main
@@ -382,7 +486,19 @@ def main():
                     help="(a) the probe's query interval (default 1)")
     ap.add_argument("--skip-run", action="store_true",
                     help="only (a), no `danelab run`")
+    ap.add_argument("--catalogue", action="store_true",
+                    help="only (c), the whole catalogue")
+    ap.add_argument("--catalogue-runs", type=int, default=3,
+                    help="(c) runs per build (default 3)")
+    ap.add_argument("--ref", help="(c) a reference danelab build, run "
+                    "alternately with the one under test")
+    ap.add_argument("--ref-src", help="(c) the reference build's source "
+                    "root (default: the one it was built from)")
     a = ap.parse_args()
+    if a.catalogue_runs < 1:
+        ap.error("--catalogue-runs must be at least 1")
+    if a.catalogue and a.skip_run:
+        ap.error("--catalogue and --skip-run exclude each other")
     if a.runs < 1:
         ap.error("--runs must be at least 1")
     if a.interval_ms < 1:
@@ -392,7 +508,7 @@ def main():
               file=sys.stderr)
         return 77
     missing = [t for t in ("nsd", "unbound", "unshare", "ip", "cc", "sh")
-               if shutil.which(t) is None]
+               if shutil.which(t) is None and not a.catalogue]
     if missing:
         print(f"run_bench: missing: {' '.join(missing)}", file=sys.stderr)
         return 77
@@ -400,19 +516,29 @@ def main():
     scen_dir = os.path.join(src, "scenarios")
     danelab = [os.path.abspath(a.danelab), "--fixtures",
                os.path.join(src, "fixtures"), "--scenarios", scen_dir]
+    builds = [("this", danelab)]
+    if a.ref:
+        ref = [os.path.abspath(a.ref)]
+        if a.ref_src:
+            rs = os.path.abspath(a.ref_src)
+            ref += ["--fixtures", os.path.join(rs, "fixtures"),
+                    "--scenarios", os.path.join(rs, "scenarios")]
+        builds.append(("ref", ref))
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     tmp = tempfile.mkdtemp(prefix="run_bench.")
     ok = True
     try:
-        probe = os.path.join(tmp, "tlsa_probe")
-        subprocess.run(["cc", "-O2", "-o", probe,
-                        os.path.join(HERE, "tlsa_probe.c")], check=True)
         load0 = os.getloadavg()[0]
-        ok = part_a(a, danelab, tmp, probe)
+        if not a.catalogue:
+            probe = os.path.join(tmp, "tlsa_probe")
+            subprocess.run(["cc", "-O2", "-o", probe,
+                            os.path.join(HERE, "tlsa_probe.c")], check=True)
+            ok = part_a(a, danelab, tmp, probe)
         if not a.skip_run:
-            part_b(danelab, scen_dir, tmp)
-            part_c(danelab, tmp)
+            if not a.catalogue:
+                part_b(danelab, scen_dir, tmp)
+            part_c(builds, tmp, a.catalogue_runs)
         load1 = os.getloadavg()[0]
         print(f"load average (1 min) before {load0:.2f}, after {load1:.2f}"
               + ("  -- WARNING: other work on the machine, figures are "

@@ -12,6 +12,18 @@ loader):
   - the table between `<!-- catalogue:begin -->` and `<!-- catalogue:end -->`
     in scenarios/README.md is exactly `danelab list --format markdown`
     (refresh it with DANELAB_UPDATE_EXPECTED=1);
+  - the timing of every timeline, re-derived from the YAML (scenarios/
+    README.md "Time in the lab"): the cache model of the run (one
+    resolver, cold at the start, a TLSA lookup per MX host at every phase
+    start, an expired RRset fetched again with the TTL then in force) puts
+    no phase start less than CACHE_BEFORE seconds before an expiry or
+    less than CACHE_AFTER seconds after it; the correct
+    rollovers (tag `correct`) switch the certificate two TTLs or more
+    after publishing the new record; the late introductions switch while
+    the RRset cached at the start is surely still held, and their last
+    phase comes one TTL + 2 s after the publication; phases are
+    MIN_GAP apart at least (postfix-mta's `runtime` fits at --time-scale
+    3), and the last starts by LAST_PHASE_MAX (the catalogue runs in 20 s);
   - scenarios/RULES.md: its table between `<!-- rules:begin -->` and
     `<!-- rules:end -->` has one row per scenario, every rule id in it is
     defined (`- **R-...**`), its actions equal `danelab list --format
@@ -31,6 +43,13 @@ import dltest  # noqa: E402
 MIN_SCENARIOS = 40
 FOLDERS = ("control", "dnssec", "tlsa", "rollover", "ca", "starttls", "mx",
            "cname")
+# Timing of the timelines (scenarios/README.md "Time in the lab").
+CACHE_BEFORE = 2       # s from a phase start to a cache expiry after it
+CACHE_AFTER = 4        # s from a cache expiry to a phase start after it
+MIN_GAP = 3            # s between phases
+LAST_PHASE_MAX = 16    # s: the last phase of any timeline
+MTA_SCALE = 3          # the --time-scale real MTAs run with (test_mta.py)
+PHASE_MARGIN = 0.15    # RUN_PHASE_MARGIN_MS: a run starts after its phase
 BEGIN = "<!-- catalogue:begin -->"
 END = "<!-- catalogue:end -->"
 
@@ -113,6 +132,7 @@ def main():
             tap.diag(f"not shown: {c}")
 
     check_timelines(tap, danelab, src, docs)
+    check_timing(tap, src, docs)
 
     r = dltest.run(dltest.danelab_cmd(danelab, src, "list", "--format",
                                       "markdown"))
@@ -216,6 +236,100 @@ def check_timelines(tap, danelab, src, docs):
                f"explain {sid}: the certificate switch (at {switch['at']} "
                f"s) {'falls' if want else 'does not fall'} in the new "
                f"record's window (published at {new['at']} s, TTL {ttl} s)")
+
+
+def host_states(doc, host):
+    """[(tlsa list, TLSA TTL, chain)] of an MX host per phase (phases
+    cumulative), or None when a TTL is not written (the catalogue's
+    timelines write every TLSA TTL, so the model needs no zone lookup)."""
+    tlsa, ttl, chain = host.get("tlsa") or [], host.get("tlsa-ttl"), \
+        host.get("chain")
+    out = []
+    for ph in doc["timeline"]:
+        for h in ph.get("hosts") or []:
+            if h.get("host") != host.get("host"):
+                continue
+            tlsa = h["tlsa"] if "tlsa" in h else tlsa
+            ttl = h.get("tlsa-ttl") or ttl
+            chain = h.get("chain") or chain
+        if ttl is None:
+            return None
+        out.append((tlsa, ttl, chain))
+    return out
+
+
+def cache_walk(doc, states):
+    """The run's cache model for one host: [(phase index, fetched (True)
+    or served from the cache (False), distance in s from the expiry of
+    the RRset cached before (None: cold))]."""
+    tl = doc["timeline"]
+    walk, expires = [], None
+    for i, ph in enumerate(tl):
+        dist = None if expires is None else ph["at"] - expires
+        fetch = dist is None or dist > 0
+        walk.append((i, fetch, dist))
+        if fetch:
+            expires = ph["at"] + states[i][1]
+    return walk
+
+
+def check_timing(tap, src, docs):
+    import yaml
+    with open(os.path.join(src, "harness", "clients", "postfix-mta.yaml"),
+              encoding="utf-8") as fh:
+        runtime = (yaml.safe_load(fh) or {}).get("runtime") or 0
+    n_correct = n_late = 0
+    for sid, doc in sorted(docs.items()):
+        tl = (doc or {}).get("timeline")
+        if not tl:
+            continue
+        at = [ph["at"] for ph in tl]
+        gaps = [b - a for a, b in zip(at, at[1:])]
+        tap.ok(min(gaps) >= MIN_GAP and at[-1] <= LAST_PHASE_MAX and
+               min(gaps) * MTA_SCALE - PHASE_MARGIN >= runtime,
+               f"{sid}: phases at {at}: {MIN_GAP} s apart or more (a "
+               f"{runtime} s MTA run fits at --time-scale {MTA_SCALE}), "
+               f"the last by {LAST_PHASE_MAX} s")
+        for host in doc.get("mx") or []:
+            states = host_states(doc, host)
+            if states is None:
+                tap.ok(False, f"{sid}: {host.get('host')} writes its TLSA "
+                       "TTL (the timing model reads it)")
+                continue
+            walk = cache_walk(doc, states)
+            close = [(tl[i]["phase"], d) for i, _f, d in walk
+                     if d is not None and -CACHE_BEFORE < d < CACHE_AFTER]
+            tap.ok(not close, f"{sid}: {host['host']}: every phase starts "
+                   f"{CACHE_BEFORE} s or more before a cache expiry, or "
+                   f"{CACHE_AFTER} s or more after it (too close: {close})")
+            pub = next((i for i in range(1, len(tl))
+                        if len(states[i][0]) > len(states[i - 1][0])), None)
+            switch = next((i for i in range(1, len(tl))
+                           if states[i][2] != states[i - 1][2]), None)
+            if "correct" in (doc.get("tags") or []):
+                n_correct += 1
+                ttl = states[pub][1] if pub is not None else None
+                tap.ok(pub is not None and switch is not None and
+                       at[switch] - at[pub] >= 2 * ttl,
+                       f"{sid}: the certificate switch comes two TTLs or "
+                       f"more after the new record: {at[pub] if pub else '?'}"
+                       f" + 2 x {ttl} <= {at[switch] if switch else '?'}")
+            if "late-introduction" in sid:
+                n_late += 1
+                ttl = states[0][1]
+                ok = (pub is not None and switch is not None and
+                      pub < switch and not walk[switch][1] and
+                      not any(walk[i][1] for i in range(1, switch + 1)) and
+                      at[switch] <= ttl - CACHE_BEFORE and
+                      at[-1] >= at[pub] + ttl + 2)
+                tap.ok(ok, f"{sid}: the switch ({at[switch] if switch else '?'}"
+                       f" s) falls {CACHE_BEFORE} s or more before the RRset "
+                       f"cached at 0 expires ({ttl} s), and the last phase "
+                       f"({at[-1]} s) one TTL + 2 s after the "
+                       f"publication ({at[pub] if pub else '?'} s)")
+    tap.ok(n_correct >= 2 and n_late >= 2,
+           f"timing: {n_correct} correct rollovers and {n_late} late "
+           "introductions checked")
 
 
 def md_cells(line):

@@ -337,10 +337,10 @@ def main():
                         "--scenarios", os.path.join(src, "scenarios"),
                         "check", "-q", "--client", slow])
         tap.ok(r.returncode == 0 and "rollover/late-introduction phase "
-               "old-key leaves it 4.8 s" in r.stderr and
-               "--time-scale 2.5 or more" in r.stderr,
+               "old-key leaves it 2.9 s" in r.stderr and
+               "--time-scale 4.1 or more" in r.stderr,
                "check --client warns when a profile's runtime (12 s) does "
-               "not fit a timeline's phases (5 s apart): --time-scale 2.5")
+               "not fit a timeline's phases (3 s apart): --time-scale 4.1")
         if r.returncode != 0 or "--time-scale" not in r.stderr:
             tap.diag(dltest.short(r.stderr))
     # shell --client: its options go together, no COMMAND beside it

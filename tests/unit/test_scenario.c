@@ -903,6 +903,112 @@ test_readme_reference(void **state)
 }
 
 /*
+ * scenario_timeline_check: a phase start less than SCEN_CACHE_BEFORE
+ * (2 s) before or SCEN_CACHE_AFTER (4 s) after the expiry of a TLSA
+ * RRset cached at an earlier phase start is a warning at the phase.  The world
+ * is TLSA TTL 5 (the host's), the zone's 20; timeline is the timeline:
+ * text.
+ */
+static size_t
+margins(const char *timeline, double scale, char **text)
+{
+	char buf[4096];
+	struct scenario *s;
+	struct dl_diags d;
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s", HEAD,
+	    "domain: example.net\n"
+	    "zones:\n"
+	    "  - { name: example.net, ttl: 20 }\n"
+	    "mx:\n"
+	    "  - { host: mx1.example.net, addresses: [127.0.1.25],"
+	    " chain: [mx-cur, int-r3], tlsa-ttl: 5,"
+	    " tlsa: [{ usage: 3, selector: 1, matching: 1, cert: mx-cur }] }\n"
+	    "  - { host: mx2.example.net, preference: 20,"
+	    " addresses: [127.0.2.25], chain: [mx-cur, int-r3],"
+	    " tlsa: [{ usage: 3, selector: 1, matching: 1, cert: mx-cur }] }\n",
+	    "timeline:\n", timeline,
+	    "expect:\n"
+	    "  mx: secure\n"
+	    "  address: { mx1.example.net: secure, mx2.example.net: secure }\n"
+	    "  tlsa: { mx1.example.net: secure, mx2.example.net: secure }\n"
+	    "  dane: auth\n"
+	    "  dane-only: auth\n");
+	s = load_ok(buf);
+	dl_diags_init(&d);
+	if (scale != 1.0)
+		assert_int_equal(scenario_time_scale(s, scale, &d), 0);
+	dl_diags_clear(&d);
+	n = scenario_timeline_check(s, &d);
+	assert_int_equal(n, d.warnings);
+	assert_int_equal(d.errors, 0);
+	*text = tu_diags_text(&d);
+	dl_diags_clear(&d);
+	scenario_free(s);
+	return n;
+}
+
+static void
+test_timeline_margins(void **state)
+{
+	char *t;
+
+	(void)state;
+	/* rollover/correct: 3 s is 2 s before 5, 13 and 16 likewise. */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 3 }\n  - { phase: c, at: 13 }\n"
+	    "  - { phase: d, at: 16 }\n", 1.0, &t), 0);
+	free(t);
+	/* 1 s before the expiry: mx1 (TTL 5); mx2 (zone TTL 10) is fine. */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 4 }\n", 1.0, &t), 1);
+	assert_non_null(strstr(t, "inline.yaml:14:5: warning: phase b starts "
+	    "at 4 s, 1 s before the TLSA RRset of mx1.example.net. cached at "
+	    "phase a (0 s) expires (5 s): less than 2 s"));
+	free(t);
+	/* 1 s after; and mx2 inherits the zone's 20 s: 19 s is 1 s before. */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 6 }\n  - { phase: c, at: 19 }\n", 1.0,
+	    &t), 2);
+	assert_non_null(strstr(t, "phase b starts at 6 s, 1 s after the TLSA "
+	    "RRset of mx1.example.net. cached at phase a (0 s) expires (5 s)"));
+	assert_non_null(strstr(t, "phase c starts at 19 s, 1 s before the "
+	    "TLSA RRset of mx2.example.net. cached at phase a (0 s) expires "
+	    "(20 s)"));
+	free(t);
+	/* After an expiry the margin is 4 s: 3 s is not enough. */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 8 }\n", 1.0, &t), 1);
+	assert_non_null(strstr(t, "phase b starts at 8 s, 3 s after the TLSA "
+	    "RRset of mx1.example.net. cached at phase a (0 s) expires (5 s): "
+	    "less than 4 s"));
+	free(t);
+	/*
+	 * Fetched again at 16 with the TTL phase b sets (2 s): 17 is 1 s
+	 * before it expires; with the first TTL (5 s) it would be 4 s.
+	 */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - phase: b\n    at: 16\n"
+	    "    hosts: [{ host: mx1.example.net, tlsa-ttl: 2 }]\n"
+	    "  - { phase: c, at: 17 }\n", 1.0, &t), 1);
+	assert_non_null(strstr(t, "phase c starts at 17 s, 1 s before the "
+	    "TLSA RRset of mx1.example.net. cached at phase b (16 s) expires "
+	    "(18 s)"));
+	free(t);
+	/*
+	 * --time-scale 0.5 narrows the margins of rollover/correct: TLSA
+	 * TTL 3 (2.5), phases at 0, 2, 7 (6.5), 8.
+	 */
+	assert_int_equal(margins("  - { phase: a, at: 0 }\n"
+	    "  - { phase: b, at: 3 }\n  - { phase: c, at: 13 }\n"
+	    "  - { phase: d, at: 16 }\n", 0.5, &t), 1);
+	assert_non_null(strstr(t, "phase b starts at 2 s, 1 s before the TLSA "
+	    "RRset of mx1.example.net."));
+	free(t);
+}
+
+/*
  * --time-scale: every offset and TTL of a timeline scenario scaled, the
  * inherited ones (0) left to inherit; bounds refused with s untouched.
  */
@@ -1067,6 +1173,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_readme_reference),
 		cmocka_unit_test(test_time_scale),
+		cmocka_unit_test(test_timeline_margins),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
