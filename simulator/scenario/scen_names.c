@@ -74,7 +74,7 @@ static const struct scen_enum_name sig_names[] = {
 };
 static const struct scen_enum scen_enum_sig = ENUM("sig", sig_names, false);
 const struct scen_enum scen_enum_sig_fault = { "signatures fault",
-	sig_names + 1, sizeof(sig_names) / sizeof(sig_names[0]) - 1, false };
+	sig_names, sizeof(sig_names) / sizeof(sig_names[0]), false };
 
 static const struct scen_enum_name dns_fault_names[] = {
 	{ "servfail", SCEN_DNS_SERVFAIL },

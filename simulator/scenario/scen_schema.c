@@ -313,7 +313,9 @@ static const struct scen_key fault_keys[] = {
 	{ .name = "signatures", .type = SCEN_K_ENUM,
 	  FLD(struct scen_fault, sig), .en = &scen_enum_sig_fault,
 	  .doc = "Kind signatures: the state of the signatures of `zone`, "
-	    "or of one RRset (`name` and `type`).", .example = "expired" },
+	    "or of one RRset (`name` and `type`); `valid` only with a "
+	    "timing (`inception`, `expiration`, `lifetime`).",
+	  .example = "expired" },
 	{ .name = "dns", .type = SCEN_K_ENUM, FLD(struct scen_fault, dns),
 	  .en = &scen_enum_dns_fault,
 	  .doc = "Kind dns: a protocol fault for `name` (and `type`); for "
@@ -335,6 +337,28 @@ static const struct scen_key fault_keys[] = {
 	    "type if absent).", .example = "TLSA" },
 	{ .name = "host", .type = SCEN_K_NAME, FLD(struct scen_fault, host),
 	  .doc = "An MX host (starttls).", .example = "mx1.example.net" },
+	{ .name = "inception", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_inception), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "by state",
+	  .doc = "Signatures valid, expired or not-yet-valid: start of the "
+	    "validity period relative to now, `[-]N` with `m`, `h` or `d` "
+	    "(at most 365d). Default: `expiration` minus `lifetime`; "
+	    "valid: -1h, not-yet-valid: 14d.", .example = "-1d" },
+	{ .name = "expiration", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_expiration), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "by state",
+	  .doc = "End of the validity period relative to now (same syntax). "
+	    "Default: `inception` plus `lifetime`; expired: -14d. An expired "
+	    "signature's lies in the past, a not-yet-valid one's inception "
+	    "in the future, a valid one's period contains now.",
+	  .example = "-23h" },
+	{ .name = "lifetime", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_lifetime), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "`30d`",
+	  .doc = "Length of the validity period (positive); at most two of "
+	    "`inception`, `expiration`, `lifetime`. Validators scale their "
+	    "clock-skew slack with it (unbound: 10 %, clamped to 1h..1d).",
+	  .example = "30d" },
 	{ .name = "note", .type = SCEN_K_STR, FLD(struct scen_fault, note),
 	  .doc = "Free text.", .example = "the DS was never uploaded" },
 };
@@ -439,15 +463,18 @@ static const struct scen_key expect_keys[] = {
 	  .doc = "DNSSEC state of the MX RRset.", .example = "secure" },
 	{ .name = "address", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  .off = 0, .size = sizeof(struct scen_expect), .fn = scen_dec_states,
-	  .type_doc = "map: MX host -> DNSSEC state",
+	  .type_doc = "map: MX host -> DNSSEC state or list",
 	  .doc = "DNSSEC state of each MX host's address RRset; every MX "
-	    "host must be listed.",
+	    "host must be listed. Where validators legitimately differ, "
+	    "a list of every state they may find, the lab resolver's "
+	    "first (`[secure, bogus]`).",
 	  .example = "{ mx1.example.net: secure }" },
 	{ .name = "tlsa", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  .off = 0, .size = sizeof(struct scen_expect), .fn = scen_dec_states,
-	  .type_doc = "map: MX host -> DNSSEC state",
+	  .type_doc = "map: MX host -> DNSSEC state or list",
 	  .doc = "DNSSEC state of each MX host's TLSA RRset (NODATA and "
-	    "NXDOMAIN count by their proof); every MX host must be listed.",
+	    "NXDOMAIN count by their proof); every MX host must be listed; "
+	    "a list as for `address`.",
 	  .example = "{ mx1.example.net: insecure }" },
 	{ .name = "dane", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  POLICY_FLD(SCEN_POLICY_DANE), .fn = scen_dec_policy,

@@ -42,6 +42,11 @@
 #define SCEN_MAX_PHASES		32
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
 #define SCEN_MAX_TTL		604800	/* seconds */
+#define SCEN_MAX_SIG_OFFSET	(365 * 86400)	/* signature times, seconds */
+/* Default signature timing (the world signs with these, world.h). */
+#define SCEN_SIG_INCEPTION_AGO	3600		/* valid from now - 1 h */
+#define SCEN_SIG_LIFETIME	(30 * 86400)	/* for 30 days */
+#define SCEN_SIG_BAD_OFFSET	(14 * 86400)	/* expired / not yet: 14 d */
 /*
  * --time-scale: below 0.1 the 5 s phase gaps of the catalogue shrink
  * under a second, which no client run fits; above 20 a rollover lasts
@@ -104,8 +109,8 @@ enum scen_ds {
 /* Signature state, for a whole zone or one RRset. */
 enum scen_sig {
 	SCEN_SIG_VALID = 0,
-	SCEN_SIG_EXPIRED,	/* expired at least 7 days before now */
-	SCEN_SIG_NOT_YET_VALID,	/* inception at least 7 days after now */
+	SCEN_SIG_EXPIRED,	/* expired 14 days before now, or timed */
+	SCEN_SIG_NOT_YET_VALID,	/* inception 14 days after now, or timed */
 	SCEN_SIG_CORRUPTED,	/* signature bytes altered */
 	SCEN_SIG_MISSING,	/* no RRSIG at all */
 };
@@ -218,6 +223,18 @@ struct scen_fault {
 	char *host;		/* absolute name or NULL */
 	enum scen_ds ds;
 	enum scen_sig sig;
+	/*
+	 * SIGNATURES valid, expired or not-yet-valid with `inception`,
+	 * `expiration` or `lifetime`: timed is true and the validity period
+	 * is [now + sig_inception, now + sig_expiration], offsets in seconds
+	 * resolved by the loader.  Otherwise the state's default period.
+	 */
+	bool timed;
+	int32_t sig_inception;
+	int32_t sig_expiration;
+	int32_t t_inception;	/* as written (the loader's scratch) */
+	int32_t t_expiration;
+	int32_t t_lifetime;
 	enum scen_dns_fault dns;
 	enum scen_starttls starttls;
 	char *note;		/* optional free text */
@@ -263,12 +280,22 @@ struct scen_expect_policy {
 	size_t n_hosts;
 };
 
-/* Declared DNSSEC state of one MX host's names. */
+/*
+ * Declared DNSSEC state of one MX host's names: one state, or the list
+ * of states validators may find where they legitimately differ (clock
+ * skew slack, RFC 9276 iteration limits).  address and tlsa are the
+ * primary (first listed: what the lab resolver finds); the _accept sets
+ * hold SCEN_STATE_BIT of every listed state.
+ */
+#define SCEN_STATE_BIT(st) (1u << (unsigned)(st))
+#define SCEN_MAX_STATES 3
 struct scen_host_state {
 	struct scen_pos pos;
 	char *host;
 	enum scen_dnssec address;
 	enum scen_dnssec tlsa;
+	unsigned address_accept;
+	unsigned tlsa_accept;
 };
 
 struct scen_expect {

@@ -3,9 +3,9 @@
  *
  * Owns: DNSKEY publication, RRSIG and NSEC/NSEC3 generation (through
  * ldns_dnssec_zone_sign*), and the SIGNATURES faults: a whole zone signed
- * with an expired or future validity period, or with its RRSIGs corrupted
- * or removed; one RRset re-signed with a bad validity period, corrupted
- * or left unsigned.  Does not own: what the zone contains (zone_data.c)
+ * with an expired, future or explicitly timed validity period, or with
+ * its RRSIGs corrupted or removed; one RRset re-signed with such a
+ * period, corrupted or left unsigned.  Does not own: what the zone contains (zone_data.c)
  * or which keys it uses (zone_keys.c).
  */
 #include <stdlib.h>
@@ -14,14 +14,23 @@
 #include "simulator/util/xmem.h"
 #include "simulator/zone/zone_int.h"
 
-/* Validity period for a signature state; false for valid/missing. */
+/*
+ * Validity period of the signatures a fault asks for (f NULL: the
+ * normal one); false when the fault does not change it.
+ */
 static bool
-zone_sig_period(const struct zone_build *b, enum scen_sig sig,
+zone_sig_period(const struct zone_build *b, const struct scen_fault *f,
     uint32_t *inception, uint32_t *expiration)
 {
 	uint32_t now = (uint32_t)b->w->now;
 
-	switch (sig) {
+	/* RRSIG times are serial arithmetic (RFC 4034 3.1.5): wrap. */
+	if (f != NULL && f->timed) {
+		*inception = now + (uint32_t)f->sig_inception;
+		*expiration = now + (uint32_t)f->sig_expiration;
+		return true;
+	}
+	switch (f != NULL ? f->sig : SCEN_SIG_VALID) {
 	case SCEN_SIG_EXPIRED:
 		*inception = now - WORLD_SIG_BAD_OFFSET - WORLD_SIG_LIFETIME;
 		*expiration = now - WORLD_SIG_BAD_OFFSET;
@@ -166,7 +175,7 @@ zone_rrset(ldns_rr *soa, const ldns_rr_list *rrs, const ldns_rdf *owner,
 static int
 zone_resign(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
     ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type,
-    enum scen_sig sig)
+    const struct scen_fault *f)
 {
 	ldns_rr_list *set, *sigs;
 	uint32_t inc, exp;
@@ -177,7 +186,7 @@ zone_resign(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		ldns_rr_list_free(set);
 		return 0;
 	}
-	(void)zone_sig_period(b, sig, &inc, &exp);
+	(void)zone_sig_period(b, f, &inc, &exp);
 	zone_keys_validity(z->keys, inc, exp);
 	/* ldns_sign_public signs with every key in use: pick them. */
 	for (i = 0; i < ldns_key_list_key_count(z->keys); i++) {
@@ -229,6 +238,7 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	ldns_rdf *owner;
 	ldns_rr_list *set;
 	char tname[32] = "any type";
+	uint32_t inc, exp;
 	size_t i, n, have;
 	int rc = 0;
 
@@ -267,14 +277,15 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	case SCEN_SIG_CORRUPTED:
 		(void)zone_sigs_edit(rrs, owner, f->type, false);
 		break;
+	case SCEN_SIG_VALID:
 	case SCEN_SIG_EXPIRED:
 	case SCEN_SIG_NOT_YET_VALID:
+		if (!zone_sig_period(b, f, &inc, &exp))
+			break;
 		(void)zone_sigs_edit(rrs, owner, f->type, true);
 		for (i = 0; i < n && rc == 0; i++)
-			rc = zone_resign(
-			    b, z, soa, rrs, owner, types[i], f->sig);
+			rc = zone_resign(b, z, soa, rrs, owner, types[i], f);
 		break;
-	case SCEN_SIG_VALID:
 	default:
 		break;
 	}
@@ -355,8 +366,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		    LDNS_STATUS_OK)
 			goto sign_error;
 
-	(void)zone_sig_period(
-	    b, zf != NULL ? zf->sig : SCEN_SIG_VALID, &inc, &exp);
+	(void)zone_sig_period(b, zf, &inc, &exp);
 	zone_keys_validity(z->keys, inc, exp);
 	new_rrs = ldns_rr_list_new();
 	if (z->scen->denial == SCEN_DENIAL_NSEC3)

@@ -901,6 +901,80 @@ test_sig_rrset_faults(void **state)
 	}
 }
 
+/* RRSIG (inception, expiration) of (owner, type) in z. */
+static void
+sig_times(const struct world_zone *z, const char *owner, ldns_rr_type type,
+    time_t *inc, time_t *exp)
+{
+	ldns_rr_list *sg = sigs(z, owner, type);
+
+	assert_int_equal(ldns_rr_list_rr_count(sg), 1);
+	*inc = ldns_rdf2native_time_t(
+	    ldns_rr_rrsig_inception(ldns_rr_list_rr(sg, 0)));
+	*exp = ldns_rdf2native_time_t(
+	    ldns_rr_rrsig_expiration(ldns_rr_list_rr(sg, 0)));
+	ldns_rr_list_free(sg);
+}
+
+/*
+ * Timed signatures: the period the loader resolved (offsets from now)
+ * is the one signed, for one RRset and for a whole zone, and the
+ * signature is valid exactly within it.
+ */
+static void
+test_sig_timed(void **state)
+{
+	const char *tlsa = "_25._tcp.mx1.example.net.";
+	struct scenario *s;
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	time_t inc, exp;
+
+	(void)state;
+	/* One RRset, expired 23 hours ago after 30 days. */
+	s = ts_basic();
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_EXPIRED;
+	f->name = tdup(tlsa);
+	f->type = LDNS_RR_TYPE_TLSA;
+	f->timed = true;
+	f->sig_inception = -(30 * 86400 + 23 * 3600);
+	f->sig_expiration = -23 * 3600;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	sig_times(dom, tlsa, LDNS_RR_TYPE_TLSA, &inc, &exp);
+	assert_int_equal(exp, NOW - 23 * 3600);
+	assert_int_equal(inc, NOW - 30 * 86400 - 23 * 3600);
+	assert_int_equal(verify(dom, tlsa, LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	assert_int_equal(verify_at(dom, tlsa, LDNS_RR_TYPE_TLSA,
+	    NOW - 24 * 3600), LDNS_STATUS_OK);
+	/* The rest keeps the normal period. */
+	sig_times(dom, "mx1.example.net.", LDNS_RR_TYPE_A, &inc, &exp);
+	assert_int_equal(exp, NOW + WORLD_SIG_LIFETIME);
+	world_free(w);
+	ts_free(s);
+
+	/* A whole zone, valid but expiring in two hours. */
+	s = ts_basic();
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_VALID;
+	f->timed = true;
+	f->sig_inception = -3600;
+	f->sig_expiration = 2 * 3600;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	sig_times(dom, "mx1.example.net.", LDNS_RR_TYPE_A, &inc, &exp);
+	assert_int_equal(exp, NOW + 2 * 3600);
+	assert_int_equal(verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A),
+	    LDNS_STATUS_OK);
+	assert_int_equal(verify_at(dom, "mx1.example.net.", LDNS_RR_TYPE_A,
+	    NOW + 3 * 3600), LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	world_free(w);
+	ts_free(s);
+}
+
 static void
 test_sig_ds_fault(void **state)
 {
@@ -1496,6 +1570,7 @@ main(void)
 	    cmocka_unit_test(test_ds_unsupported),
 	    cmocka_unit_test(test_tlsa_data),
 	    cmocka_unit_test(test_sig_rrset_faults),
+	    cmocka_unit_test(test_sig_timed),
 	    cmocka_unit_test(test_sig_ds_fault),
 	    cmocka_unit_test(test_sig_zone_faults),
 	    cmocka_unit_test(test_sig_fault_warnings),
