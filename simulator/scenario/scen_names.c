@@ -83,6 +83,9 @@ static const struct scen_enum_name dns_fault_names[] = {
 	{ "truncate", SCEN_DNS_TRUNCATE },
 	{ "tcp-refused", SCEN_DNS_TCP_REFUSED },
 	{ "lame", SCEN_DNS_LAME },
+	{ "proof-missing", SCEN_DNS_PROOF_MISSING },
+	{ "proof-wrong", SCEN_DNS_PROOF_WRONG },
+	{ "soa-changed", SCEN_DNS_SOA_CHANGED },
 };
 const struct scen_enum scen_enum_dns_fault =
     ENUM("dns fault", dns_fault_names, false);

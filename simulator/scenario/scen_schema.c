@@ -319,7 +319,11 @@ static const struct scen_key fault_keys[] = {
 	{ .name = "dns", .type = SCEN_K_ENUM, FLD(struct scen_fault, dns),
 	  .en = &scen_enum_dns_fault,
 	  .doc = "Kind dns: a protocol fault for `name` (and `type`); for "
-	    "`lame`, `name` is a zone.", .example = "servfail" },
+	    "`lame`, `name` is a zone. `proof-missing`, `proof-wrong`, "
+	    "`soa-changed` break the denial proof of a negative answer "
+	    "(NODATA, NXDOMAIN) of a signed zone: no NSEC/NSEC3 records, "
+	    "NSEC/NSEC3 records that cover other names, a SOA whose serial "
+	    "changed after it was signed.", .example = "servfail" },
 	{ .name = "starttls", .type = SCEN_K_ENUM,
 	  FLD(struct scen_fault, starttls), .en = &scen_enum_starttls_fault,
 	  .doc = "Kind starttls: the SMTP server of `host` misbehaves.",

@@ -128,6 +128,11 @@ enum scen_dns_fault {
 	SCEN_DNS_TRUNCATE,	/* TC=1 over UDP, normal over TCP */
 	SCEN_DNS_TCP_REFUSED,	/* TC=1 over UDP, TCP connection refused */
 	SCEN_DNS_LAME,		/* zone's server does not answer for it */
+	/* Denial faults: a negative answer (NODATA, NXDOMAIN, DO=1) of a
+	 * signed zone with its proof broken. */
+	SCEN_DNS_PROOF_MISSING,	/* no NSEC/NSEC3 records (SOA only) */
+	SCEN_DNS_PROOF_WRONG,	/* NSEC/NSEC3 that cover another name */
+	SCEN_DNS_SOA_CHANGED,	/* SOA serial changed after signing */
 };
 
 /* STARTTLS behaviour of an MX host's SMTP server. */
