@@ -1456,6 +1456,19 @@ scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 		ctx->zones_incomplete = true;
 	for (i = 0; i < z->n_records; i++)
 		post_record(ctx, z, &z->records[i]);
+	/* NSEC3 parameters need NSEC3 (in a signed zone). */
+	for (i = 0; i < 2; i++) {
+		static const char *const keys[] = {
+			"nsec3-iterations", "nsec3-opt-out"
+		};
+		const struct scen_seen *x =
+		    seen_get(&scen_schema_zone, seen, keys[i]);
+
+		if (x->key != NULL && (z->denial != SCEN_DENIAL_NSEC3 ||
+		    !z->is_signed))
+			scen_nerr(ctx, x->key, "'%s' needs a signed zone with "
+			    "'denial: nsec3'", keys[i]);
+	}
 }
 
 /* The leaf of a chain is presented by the server: its key must exist. */

@@ -156,6 +156,18 @@ static const struct scen_key zone_keys[] = {
 	  FLD(struct scen_zone, denial), .en = &scen_enum_denial,
 	  .def = "nsec", .doc = "Authenticated denial of existence.",
 	  .example = "nsec3" },
+	{ .name = "nsec3-iterations", .type = SCEN_K_UINT,
+	  FLD(struct scen_zone, nsec3_iterations), .min = 0,
+	  .max = SCEN_MAX_NSEC3_ITER, .def = "0",
+	  .doc = "NSEC3 hash iterations (`denial: nsec3` only). RFC 9276 "
+	    "says 0; validators treat answers proven with more than their "
+	    "limit as insecure (unbound `val-nsec3-keysize-iterations`, "
+	    "150; BIND 150).", .example = "500" },
+	{ .name = "nsec3-opt-out", .type = SCEN_K_BOOL,
+	  FLD(struct scen_zone, nsec3_opt_out), .def = "false",
+	  .doc = "NSEC3 opt-out (`denial: nsec3` only): delegations without "
+	    "a DS get no NSEC3 record; the opt-out span covering them "
+	    "proves them insecure (RFC 5155 6, 7.2.4).", .example = "true" },
 	{ .name = "keys", .type = SCEN_K_CUSTOM,
 	  FLD(struct scen_zone, keys), .fn = scen_dec_keys,
 	  .type_doc = "key role", .flags = SCEN_F_DEFDOC,

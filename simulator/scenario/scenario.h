@@ -42,6 +42,7 @@
 #define SCEN_MAX_PHASES		32
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
 #define SCEN_MAX_TTL		604800	/* seconds */
+#define SCEN_MAX_NSEC3_ITER	2500	/* RFC 5155 10.3, 4096-bit keys */
 #define SCEN_MAX_SIG_OFFSET	(365 * 86400)	/* signature times, seconds */
 /* Default signature timing (the world signs with these, world.h). */
 #define SCEN_SIG_INCEPTION_AGO	3600		/* valid from now - 1 h */
@@ -182,6 +183,9 @@ struct scen_zone {
 	bool implicit;		/* added by the loader, not written */
 	bool is_signed;		/* default true */
 	enum scen_denial denial;	/* default nsec */
+	uint16_t nsec3_iterations;	/* NSEC3 only, default 0 (RFC 9276) */
+	bool nsec3_opt_out;		/* NSEC3 only: unsigned delegations
+					 * left out of the chain (RFC 5155 6) */
 	char *keys;		/* key role in fixtures/dnssec, NULL = by depth */
 	uint32_t ttl;		/* default TTL of the zone's records */
 	struct scen_record *records;

@@ -371,8 +371,9 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	new_rrs = ldns_rr_list_new();
 	if (z->scen->denial == SCEN_DENIAL_NSEC3)
 		st = ldns_dnssec_zone_sign_nsec3(dz, new_rrs, z->keys,
-		    ldns_dnssec_default_replace_signatures, NULL, LDNS_SHA1, 0,
-		    0, 0, salt);
+		    ldns_dnssec_default_replace_signatures, NULL, LDNS_SHA1,
+		    z->scen->nsec3_opt_out ? LDNS_NSEC3_VARS_OPTOUT_MASK : 0,
+		    z->scen->nsec3_iterations, 0, salt);
 	else
 		st = ldns_dnssec_zone_sign(dz, new_rrs, z->keys,
 		    ldns_dnssec_default_replace_signatures, NULL);

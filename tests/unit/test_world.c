@@ -1131,6 +1131,36 @@ test_nsec3(void **state)
 	ts_free(s);
 }
 
+/* nsec3-iterations reaches NSEC3PARAM and every NSEC3 record. */
+static void
+test_nsec3_iterations(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr_list *l;
+	size_t i;
+
+	(void)state;
+	s->zones[0].denial = SCEN_DENIAL_NSEC3;
+	s->zones[0].nsec3_iterations = 500;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	l = rrset(dom, "example.net.", LDNS_RR_TYPE_NSEC3PARAM);
+	assert_int_equal(ldns_rr_list_rr_count(l), 1);
+	assert_int_equal(
+	    ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(l, 0), 2)), 500);
+	ldns_rr_list_free(l);
+	l = rrset(dom, NULL, LDNS_RR_TYPE_NSEC3);
+	assert_int_equal(ldns_rr_list_rr_count(l), 5);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		assert_int_equal(
+		    ldns_nsec3_iterations(ldns_rr_list_rr(l, i)), 500);
+	ldns_rr_list_free(l);
+	world_free(w);
+	ts_free(s);
+}
+
 static void
 test_unsigned(void **state)
 {
@@ -1575,6 +1605,7 @@ main(void)
 	    cmocka_unit_test(test_sig_zone_faults),
 	    cmocka_unit_test(test_sig_fault_warnings),
 	    cmocka_unit_test(test_nsec3),
+	    cmocka_unit_test(test_nsec3_iterations),
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_rsa_role),
 	    cmocka_unit_test(test_cname),
