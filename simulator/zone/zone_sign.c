@@ -310,6 +310,64 @@ zone_dz_add(ldns_dnssec_zone *dz, const ldns_rr *rr)
 	return st;
 }
 
+/* The RRset (owner, type) has a record in rrs. */
+static bool
+zone_has(const ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * NSEC3 opt-out (RFC 5155 6): move out of rrs every record at or below
+ * a delegation without a DS (its NS and its glue) into a new list.
+ * Signed without them, the zone's NSEC3 chain skips those names -- and
+ * the empty non-terminals only they make -- so an opt-out span covers
+ * each; ldns sets the flag but would give them records of their own.
+ */
+static ldns_rr_list *
+zone_optout_hold(ldns_rr_list *rrs, const ldns_rdf *apex)
+{
+	ldns_rr_list *cuts = ldns_rr_list_new(), *held = ldns_rr_list_new();
+	size_t i, j, k = 0, n = ldns_rr_list_rr_count(rrs);
+
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(ldns_rr_owner(rr), apex) != 0 &&
+		    !zone_has(rrs, ldns_rr_owner(rr), LDNS_RR_TYPE_DS))
+			ldns_rr_list_push_rr(cuts, rr);
+	}
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		bool below = false;
+
+		for (j = 0; j < ldns_rr_list_rr_count(cuts) && !below; j++) {
+			const ldns_rdf *cut =
+			    ldns_rr_owner(ldns_rr_list_rr(cuts, j));
+
+			below = ldns_dname_compare(ldns_rr_owner(rr), cut) ==
+			    0 || ldns_dname_is_subdomain(ldns_rr_owner(rr), cut);
+		}
+		if (below)
+			ldns_rr_list_push_rr(held, rr);
+		else
+			ldns_rr_list_set_rr(rrs, rr, k++);
+	}
+	ldns_rr_list_set_rr_count(rrs, k);
+	ldns_rr_list_free(cuts);
+	return held;
+}
+
 /* A SIGNATURES fault that applies to zone z. */
 static bool
 zone_sig_fault_for(const struct scen_fault *f, const struct world_zone *z)
@@ -329,7 +387,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	const struct scenario *s = b->s;
 	const struct scen_fault *zf = NULL;
 	ldns_dnssec_zone *dz;
-	ldns_rr_list *new_rrs, *signed_rrs;
+	ldns_rr_list *new_rrs, *signed_rrs, *held = NULL;
 	ldns_status st;
 	uint32_t inc, exp;
 	uint8_t salt[1] = {0};
@@ -354,6 +412,8 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		return 0;
 	}
 
+	if (z->scen->denial == SCEN_DENIAL_NSEC3 && z->scen->nsec3_opt_out)
+		held = zone_optout_hold(rrs, ldns_rr_owner(soa));
 	dz = ldns_dnssec_zone_new();
 	if ((st = zone_dz_add(dz, soa)) != LDNS_STATUS_OK)
 		goto sign_error;
@@ -384,6 +444,13 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	signed_rrs = zone_flatten(dz);
 	ldns_dnssec_zone_deep_free(dz);
 	ldns_rr_list_deep_free(rrs);
+	if (held != NULL) {
+		/* Delegation NS and glue are never signed: back as they are. */
+		for (i = 0; i < ldns_rr_list_rr_count(held); i++)
+			ldns_rr_list_push_rr(signed_rrs,
+			    ldns_rr_list_rr(held, i));
+		ldns_rr_list_free(held);
+	}
 
 	if (zf != NULL && zf->sig == SCEN_SIG_MISSING)
 		(void)zone_sigs_edit(signed_rrs, NULL, 0, true);
@@ -406,6 +473,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 sign_error:
 	ldns_dnssec_zone_deep_free(dz);
 	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(held);
 	dl_error(b->diags, b->file, z->scen->pos.line, z->scen->pos.col,
 	    "cannot sign zone %s: %s", z->name, ldns_get_errorstr_by_id(st));
 	return zone_fail(b, DL_ECRYPTO);

@@ -1161,6 +1161,61 @@ test_nsec3_iterations(void **state)
 	ts_free(s);
 }
 
+/*
+ * nsec3-opt-out: a delegation without a DS (hosting.example.net, its DS
+ * missing) gets no NSEC3 record and neither does its glue; an opt-out
+ * NSEC3 covers its hash, and the zone still verifies.
+ */
+static void
+test_nsec3_opt_out(void **state)
+{
+	struct scenario *s = ts_new("example.net.");
+	struct scen_zone *z;
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr_list *l;
+	ldns_rdf *cut;
+	bool covered = false;
+	size_t i;
+
+	(void)state;
+	z = ts_zone(s, "example.net.");
+	z->denial = SCEN_DENIAL_NSEC3;
+	z->nsec3_opt_out = true;
+	ts_zone(s, "hosting.example.net.");
+	ts_zone(s, ".");
+	ts_zone(s, "net.");
+	(void)ts_host(s, "mx1.hosting.example.net.", 10, "127.0.1.25");
+	f = ts_fault(s, SCEN_FAULT_DS, "hosting.example.net.");
+	f->ds = SCEN_DS_MISSING;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "hosting.example.net.", LDNS_RR_TYPE_NS),
+	    1);
+	assert_int_equal(count(dom, "hosting.example.net.", LDNS_RR_TYPE_DS),
+	    0);
+	cut = ldns_dname_new_frm_str("hosting.example.net.");
+	l = rrset(dom, NULL, LDNS_RR_TYPE_NSEC3);
+	/* The apex and ns1.example.net only: no delegation, no glue. */
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *r = ldns_rr_list_rr(l, i);
+		char *owner = ldns_rdf2str(ldns_rr_owner(r));
+
+		assert_true(ldns_nsec3_optout(r));
+		covered |= ldns_nsec_covers_name(r, cut);
+		assert_int_equal(
+		    verify(dom, owner, LDNS_RR_TYPE_NSEC3), LDNS_STATUS_OK);
+		free(owner);
+	}
+	assert_true(covered);
+	ldns_rr_list_free(l);
+	ldns_rdf_deep_free(cut);
+	world_free(w);
+	ts_free(s);
+}
+
 static void
 test_unsigned(void **state)
 {
@@ -1606,6 +1661,7 @@ main(void)
 	    cmocka_unit_test(test_sig_fault_warnings),
 	    cmocka_unit_test(test_nsec3),
 	    cmocka_unit_test(test_nsec3_iterations),
+	    cmocka_unit_test(test_nsec3_opt_out),
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_rsa_role),
 	    cmocka_unit_test(test_cname),
