@@ -178,6 +178,72 @@ is_regular_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Whether dir is a directory; if not, print why, naming it as the what
+ * directory and where its path came from.
+ */
+static bool
+data_dir_ok(const char *prog, const char *what, const char *dir,
+    const char *origin)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			fprintf(stderr, "%s: the %s directory %s does not "
+			    "exist (%s)\n", prog, what, dir, origin);
+		else
+			fprintf(stderr, "%s: the %s directory %s: %s (%s)\n",
+			    prog, what, dir, strerror(errno), origin);
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: the %s directory %s is not a directory "
+		    "(%s)\n", prog, what, dir, origin);
+		return false;
+	}
+	return true;
+}
+
+int
+cli_data_check(const struct cli_ctx *ctx, enum danelab_data which)
+{
+	bool scen = which == DANELAB_DATA_SCENARIOS;
+
+	return data_dir_ok(ctx->prog, danelab_data_name(which),
+	    scen ? ctx->scenarios_dir : ctx->fixtures_dir,
+	    scen ? ctx->scenarios_origin : ctx->fixtures_origin) ? 0 :
+	    CLI_EXIT_USAGE;
+}
+
+int
+cli_profile_find(const char *name, struct client_profile **out,
+    struct dl_diags *diags)
+{
+	const char *env = getenv("DANELAB_CLIENTS"), *s;
+	char dir[PATH_MAX];
+	int rc;
+
+	rc = profile_find(NULL, name, out, diags);
+	if (rc != DL_ENOENT)
+		return rc;
+	/* As profile_find searches: $DANELAB_CLIENTS, then the built-in. */
+	for (s = env != NULL ? env : ""; *s != '\0';) {
+		size_t len = strcspn(s, ":");
+
+		if (len > 0 && len < sizeof(dir)) {
+			memcpy(dir, s, len);
+			dir[len] = '\0';
+			(void)data_dir_ok("danelab", "client profile", dir,
+			    "set by DANELAB_CLIENTS");
+		}
+		s += len + (s[len] == ':');
+	}
+	(void)data_dir_ok("danelab", "client profile",
+	    danelab_data_dir(DANELAB_DATA_CLIENTS), danelab_data_origin());
+	return rc;
+}
+
 int
 cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out)
 {
@@ -185,9 +251,14 @@ cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out)
 	struct dl_diags d;
 	int rc;
 
+	/* Every scenario names fixture certificates. */
+	if (cli_data_check(ctx, DANELAB_DATA_FIXTURES) != 0)
+		return CLI_EXIT_USAGE;
 	if (is_regular_file(arg)) {
 		snprintf(path, sizeof(path), "%s", arg);
 	} else if (cli_id_valid(arg)) {
+		if (cli_data_check(ctx, DANELAB_DATA_SCENARIOS) != 0)
+			return CLI_EXIT_USAGE;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s.yaml",
 		    ctx->scenarios_dir, arg) >= sizeof(path) ||
 		    !is_regular_file(path)) {
@@ -214,6 +285,11 @@ cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n)
 	struct dl_diags d;
 	int rc;
 
+	*out = NULL;
+	*n = 0;
+	if (cli_data_check(ctx, DANELAB_DATA_SCENARIOS) != 0 ||
+	    cli_data_check(ctx, DANELAB_DATA_FIXTURES) != 0)
+		return CLI_EXIT_USAGE;
 	dl_diags_init(&d);
 	rc = scenario_load_dir(ctx->scenarios_dir, ctx->fixtures_dir, out, n,
 	    &d);

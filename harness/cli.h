@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/clients/profile.h"
+#include "harness/paths.h"
 #include "simulator/scenario/scenario.h"
 #include "simulator/util/diag.h"
 
@@ -28,6 +30,9 @@ struct cli_ctx {
 	const char *prog;
 	const char *fixtures_dir;	/* --fixtures, $DANELAB_FIXTURES */
 	const char *scenarios_dir;	/* --scenarios, $DANELAB_SCENARIOS */
+	/* Where each came from, for messages: "set by --fixtures" ... */
+	const char *fixtures_origin;
+	const char *scenarios_origin;
 	bool color;			/* stdout is a terminal */
 };
 
@@ -59,6 +64,23 @@ int cli_scenario(struct cli_ctx *ctx, const char *arg, struct scenario **out);
  * stderr.  Returns 0 or CLI_EXIT_USAGE.
  */
 int cli_catalogue(struct cli_ctx *ctx, struct scenario ***out, size_t *n);
+
+/*
+ * Whether the catalogue (DANELAB_DATA_SCENARIOS) or fixtures directory
+ * of ctx exists.  If not, says so on stderr, with where its path came
+ * from ("danelab: the catalogue directory /x does not exist (set by
+ * DANELAB_SCENARIOS)"), and returns CLI_EXIT_USAGE; else 0.
+ */
+int cli_data_check(const struct cli_ctx *ctx, enum danelab_data which);
+
+/*
+ * profile_find(NULL, name, out, diags), and when no profile of that
+ * name is found, also say on stderr which directories of the search
+ * path ($DANELAB_CLIENTS, the built-in profiles) do not exist, and
+ * where each came from.  Returns profile_find's code.
+ */
+int cli_profile_find(const char *name, struct client_profile **out,
+    struct dl_diags *diags);
 
 /*
  * Selecting scenarios (run, list; cli_select.c).  The arguments are

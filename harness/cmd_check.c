@@ -99,8 +99,13 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	/* Every scenario names fixtures; no file given: the catalogue. */
+	if (cli_data_check(ctx, DANELAB_DATA_FIXTURES) != 0 ||
+	    ((optind >= argc || client != NULL) &&
+	    cli_data_check(ctx, DANELAB_DATA_SCENARIOS) != 0))
+		return CLI_EXIT_USAGE;
 	dl_diags_init(&d);
-	if (client != NULL && profile_find(NULL, client, &prof, &d) != 0) {
+	if (client != NULL && cli_profile_find(client, &prof, &d) != 0) {
 		dl_diags_print(&d, stderr);
 		dl_diags_clear(&d);
 		return CLI_EXIT_USAGE;

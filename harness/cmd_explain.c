@@ -370,6 +370,23 @@ tl_tlsa_row(FILE *fp, const struct scenario *s, const struct scen_host *h,
 	fputc('\n', fp);
 }
 
+/* A chain as "leaf" or "leaf+int+root", cut to fit len. */
+static void
+tl_chain_key(const struct world_host_state *st, char *buf, size_t len)
+{
+	size_t i, o = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->n_chain && o < len; i++) {
+		n = snprintf(buf + o, len - o, "%s%s", i ? "+" : "",
+		    st->chain[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
 /*
  * The timeline drawn in text (80 columns): the phases, each host's
  * certificate in service and TLSA records, the windows in which a
@@ -379,7 +396,7 @@ static void
 explain_timeline(FILE *fp, const struct scenario *s)
 {
 	struct world_host_state st;
-	const char *leaves[16];
+	char leaves[16][160];
 	size_t n_leaves = 0, i, j, k, col, p;
 	uint32_t span, maxttl = 0;
 	double step;
@@ -432,18 +449,25 @@ explain_timeline(FILE *fp, const struct scenario *s)
 
 		tl_label(fp, h->name, NULL);
 		fputc('\n', fp);
-		/* Certificate: a letter per leaf, A for the first. */
+		/*
+		 * Certificate: a letter per chain presented, A for the
+		 * first (a DANE-TA world changes the chain, not the leaf).
+		 */
 		memset(row, ' ', TL_COLS);
 		for (col = 0; col < TL_COLS; col++) {
+			char key[sizeof(leaves[0])];
+
 			p = tl_phase_at(s, (double)col * step);
 			if (world_host_state_at(s, h, (int)p, &st) != 0 ||
 			    st.n_chain == 0)
 				continue;
+			tl_chain_key(&st, key, sizeof(key));
 			for (j = 0; j < n_leaves &&
-			    strcmp(leaves[j], st.chain[0]) != 0; j++)
+			    strcmp(leaves[j], key) != 0; j++)
 				;
 			if (j == n_leaves && n_leaves < 16)
-				leaves[n_leaves++] = st.chain[0];
+				snprintf(leaves[n_leaves++], sizeof(leaves[0]),
+				    "%s", key);
 			row[col] = j < 16 ? (char)('A' + j) : '*';
 		}
 		tl_label(fp, "  certificate", NULL);
@@ -462,9 +486,13 @@ explain_timeline(FILE *fp, const struct scenario *s)
 			}
 		}
 	}
+	/* One chain per line when they do not fit on one. */
+	for (j = 0, k = 16; j < n_leaves; j++)
+		k += strlen(leaves[j]) + 3;
 	fputs("  certificates:", fp);
 	for (j = 0; j < n_leaves; j++)
-		fprintf(fp, " %c=%s", (char)('A' + j), leaves[j]);
+		fprintf(fp, "%s%c=%s", k > TL_COLS + 24 && j > 0 ?
+		    "\n                " : " ", (char)('A' + j), leaves[j]);
 	fputs("\n  TLSA: # published; ? published, a resolver may still "
 	    "hold the RRset\n    without it; ~ removed, a resolver may still "
 	    "hold it; v: a client run\n", fp);

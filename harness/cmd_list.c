@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/cli.h"
@@ -312,14 +313,35 @@ list_markdown(struct scenario **list, size_t n)
 	}
 }
 
+/*
+ * list --clients: the client profiles --client NAME finds, one per line
+ * (name, file), for people and the bash completion.
+ */
+static int
+list_clients(void)
+{
+	char *names[PROFILE_MAX_KNOWN], *files[PROFILE_MAX_KNOWN];
+	size_t n, i;
+
+	n = profile_known(names, files, PROFILE_MAX_KNOWN);
+	for (i = 0; i < n; i++) {
+		printf("%-16s %s\n", names[i], files[i]);
+		free(names[i]);
+		free(files[i]);
+	}
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "clients", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool clients = false;
 	const struct cli_verb *v = cli_verb_find("list");
 	struct cli_select cs;
 	struct scenario **list;
@@ -350,10 +372,21 @@ cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 			if (cli_select_tag(ctx, "list", &cs, optarg) != 0)
 				return CLI_EXIT_USAGE;
 			break;
+		case 'C':
+			clients = true;
+			break;
 		default:
 			cli_verb_usage(ctx, v, false);
 			return CLI_EXIT_USAGE;
 		}
+	}
+	if (clients) {
+		if (optind < argc || cs.n_tags > 0 || fmt != LIST_TEXT) {
+			fprintf(stderr, "%s list: --clients takes no "
+			    "SCENARIO, --tag or --format\n", ctx->prog);
+			return CLI_EXIT_USAGE;
+		}
+		return list_clients();
 	}
 	if ((rc = cli_select(ctx, "list", argv + optind,
 	    (size_t)(argc - optind), &cs)) != 0) {

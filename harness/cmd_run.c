@@ -398,14 +398,14 @@ load_clients(const struct run_args *a, struct client_profile **reference,
 	int rc = 0;
 
 	dl_diags_init(&d);
-	if (profile_find(NULL, "reference", reference, &d) != 0)
+	if (cli_profile_find("reference", reference, &d) != 0)
 		rc = CLI_EXIT_USAGE;
 	for (i = 0; i < a->n_clients && rc == 0; i++) {
 		if (strcmp(a->client_names[i], "reference") == 0) {
 			clients[i] = *reference;
 			continue;
 		}
-		if (profile_find(NULL, a->client_names[i], &clients[i],
+		if (cli_profile_find(a->client_names[i], &clients[i],
 		    &d) != 0) {
 			rc = CLI_EXIT_USAGE;
 			break;

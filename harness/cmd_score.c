@@ -367,7 +367,7 @@ score_load(struct cli_ctx *ctx, int argc, char **argv, struct score_args *a,
 	if (cli_scenario(ctx, scen, &in->s) != 0 ||
 	    cli_scenario_scale(in->s, time_scale) != 0)
 		goto out;
-	if (profile_find(NULL, client ? client : "reference", &in->p,
+	if (cli_profile_find(client ? client : "reference", &in->p,
 	    &d) != 0)
 		goto out;
 	if (a->phase != NULL &&

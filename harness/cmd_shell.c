@@ -160,7 +160,7 @@ shell_client(struct cli_ctx *ctx, struct scenario *s, const char *name,
 
 	memset(&rep, 0, sizeof(rep));
 	dl_diags_init(&d);
-	if (profile_find(NULL, name, &p, &d) != 0)
+	if (cli_profile_find(name, &p, &d) != 0)
 		goto out;
 	if (cli_self_exe(ctx, "shell", exe, sizeof(exe)) != 0)
 		goto out;

@@ -11,6 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <ldns/ldns.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <unbound.h>
+#include <yaml.h>
+
 #include "danelab_config.h"
 #include "harness/cli.h"
 #include "harness/paths.h"
@@ -35,8 +42,9 @@ static const struct cli_verb verbs[] = {
 	  "  -q, --quiet               print nothing but diagnostics\n"
 	  "  --schema                  print the scenario format reference\n"
 	  "                            (Markdown, from the loader's own tables)\n" },
-	{ "list", cmd_list, "[SCENARIO...] [--tag [!]TAG] [--format FORMAT]",
-	  "list the catalogue",
+	{ "list", cmd_list,
+	  "[SCENARIO...] [--tag [!]TAG] [--format FORMAT] | --clients",
+	  "list the catalogue, or the client profiles",
 	  "SCENARIO selects as for run: a catalogue id, a folder (dnssec/), a\n"
 	  "glob over ids ('dnssec/missing*': fnmatch without FNM_PATHNAME, '*'\n"
 	  "matches '/' too) or a file; default: the whole catalogue.\n"
@@ -54,7 +62,11 @@ static const struct cli_verb verbs[] = {
 	  "                           per policy and phase; markdown gives the\n"
 	  "                           table of scenarios/README.md (id, title,\n"
 	  "                           category, actions per policy, phases\n"
-	  "                           joined by ' > ')\n" },
+	  "                           joined by ' > ')\n"
+	  "      --clients            instead: the client profiles that\n"
+	  "                           --client NAME finds, one per line: the\n"
+	  "                           name and its file ($DANELAB_CLIENTS\n"
+	  "                           first, then the built-in ones)\n" },
 	{ "explain", cmd_explain, "SCENARIO",
 	  "what is broken, the RFC rule, what a client must do, how to see it",
 	  "SCENARIO is a catalogue id (dnssec/missing-ds) or a file path.\n"
@@ -514,7 +526,9 @@ usage(const struct cli_ctx *ctx, FILE *fp)
 	    "  --scenarios DIR   the catalogue (default: $DANELAB_SCENARIOS or\n"
 	    "                    %s)\n"
 	    "  -h, --help        this text; '%s VERB --help' for a verb\n"
-	    "  --version         print the version\n"
+	    "  --version         print the version, and those of the libraries\n"
+	    "                    it runs with (ldns, OpenSSL, libunbound,\n"
+	    "                    libyaml, jansson)\n"
 	    "\n"
 	    "Environment:\n"
 	    "  DANELAB_CLIENTS   directories of client profiles (':'), searched\n"
@@ -529,12 +543,42 @@ usage(const struct cli_ctx *ctx, FILE *fp)
 	    danelab_data_dir(DANELAB_DATA_CLIENTS));
 }
 
+/*
+ * The directory of $name if set (*origin = set_by), else dflt (*origin:
+ * the installed data or the source tree), for messages about a
+ * directory that is not there.
+ */
 static const char *
-env_or(const char *name, const char *dflt)
+env_or(const char *name, const char *set_by, const char *dflt,
+    const char **origin)
 {
 	const char *v = getenv(name);
 
-	return v != NULL && *v != '\0' ? v : dflt;
+	if (v != NULL && *v != '\0') {
+		*origin = set_by;
+		return v;
+	}
+	*origin = danelab_data_origin();
+	return dflt;
+}
+
+/*
+ * --version: danelab's, then the libraries it runs with, as they say
+ * at run time (a shared library may be newer than the headers it was
+ * built with); jansson's at run time too (jansson_version_str, 2.13).
+ */
+static void
+version(void)
+{
+	printf("danelab %s\n", DANELAB_VERSION);
+	printf("ldns %s\n", ldns_version());
+	printf("%s", OpenSSL_version(OPENSSL_VERSION));
+	if (OpenSSL_version_num() != OPENSSL_VERSION_NUMBER)
+		printf(" (built with %s)", OPENSSL_VERSION_TEXT);
+	printf("\n");
+	printf("libunbound %s\n", ub_version());
+	printf("libyaml %s\n", yaml_get_version_string());
+	printf("jansson %s\n", jansson_version_str());
 }
 
 int
@@ -554,9 +598,11 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.prog = "danelab";
 	ctx.fixtures_dir = env_or("DANELAB_FIXTURES",
-	    danelab_data_dir(DANELAB_DATA_FIXTURES));
+	    "set by DANELAB_FIXTURES", danelab_data_dir(DANELAB_DATA_FIXTURES),
+	    &ctx.fixtures_origin);
 	ctx.scenarios_dir = env_or("DANELAB_SCENARIOS",
-	    danelab_data_dir(DANELAB_DATA_SCENARIOS));
+	    "set by DANELAB_SCENARIOS",
+	    danelab_data_dir(DANELAB_DATA_SCENARIOS), &ctx.scenarios_origin);
 	ctx.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
 	/* '+': stop at the verb; its options are its own. */
@@ -564,15 +610,17 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'F':
 			ctx.fixtures_dir = optarg;
+			ctx.fixtures_origin = "set by --fixtures";
 			break;
 		case 'S':
 			ctx.scenarios_dir = optarg;
+			ctx.scenarios_origin = "set by --scenarios";
 			break;
 		case 'h':
 			usage(&ctx, stdout);
 			return CLI_EXIT_OK;
 		case 'V':
-			printf("danelab %s\n", DANELAB_VERSION);
+			version();
 			return CLI_EXIT_OK;
 		default:
 			usage(&ctx, stderr);

@@ -29,6 +29,9 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Where installed_root() found the data, for danelab_data_origin(). */
+static const char *root_origin = "the source tree of this build";
+
 /*
  * The data directory of an installed danelab: <exe>/../share/danelab,
  * else DANELAB_DATA_DIR; NULL when run from the build tree.
@@ -56,18 +59,23 @@ installed_root(void)
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
 			if (snprintf(root, sizeof(root), "%s/share/danelab",
-			    exe) < (int)sizeof(root) && is_dir(root))
+			    exe) < (int)sizeof(root) && is_dir(root)) {
+				root_origin = "the installed data directory, "
+				    "next to the executable";
 				return root;
+			}
 		}
 	}
 	snprintf(root, sizeof(root), "%s", DANELAB_DATA_DIR);
+	root_origin = "the installed data directory, as configured: "
+	    "there is no share/danelab next to the executable";
 	return root;
 }
 
 const char *
 danelab_data_dir(enum danelab_data which)
 {
-	static char dirs[3][PATH_MAX];
+	static char dirs[3][PATH_MAX + sizeof("/scenarios")];
 	static const char *const names[] = { "scenarios", "fixtures",
 	    "clients" };
 	static const char *const tree[] = { DANELAB_SCENARIOS_DIR,
@@ -80,4 +88,20 @@ danelab_data_dir(enum danelab_data which)
 		snprintf(dirs[which], sizeof(dirs[which]), "%s/%s", root,
 		    names[which]);
 	return dirs[which];
+}
+
+const char *
+danelab_data_origin(void)
+{
+	(void)installed_root();
+	return root_origin;
+}
+
+const char *
+danelab_data_name(enum danelab_data which)
+{
+	static const char *const what[] = { "catalogue", "fixtures",
+	    "client profile" };
+
+	return what[which];
 }

@@ -20,4 +20,17 @@ enum danelab_data {
 /* The directory, as a static string (computed once). */
 const char *danelab_data_dir(enum danelab_data which);
 
+/*
+ * Where danelab_data_dir() takes its directories from, for messages that
+ * say why a path was used: "the source tree of this build" or "the
+ * installed data directory, ..." (a static string).
+ */
+const char *danelab_data_origin(void);
+
+/*
+ * What the directory holds, for messages: "catalogue", "fixtures",
+ * "client profile" (a static string).
+ */
+const char *danelab_data_name(enum danelab_data which);
+
 #endif /* DL_HARNESS_PATHS_H */

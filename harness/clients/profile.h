@@ -187,6 +187,10 @@ struct profile_deviation {
 	char *phase;		/* NULL: every phase */
 	int policy;		/* enum scen_policy, or -1: both */
 	int rule;		/* enum run_rule (run.h) it excuses */
+	bool sometimes;		/* "RULE?": it happens or not by the
+				 * client's own draw (the order of MX hosts
+				 * of equal preference): a pass is PASS,
+				 * not XPASS */
 	char *reason;
 	unsigned line;
 };
@@ -279,6 +283,17 @@ void profile_free(struct client_profile *p);
  */
 int profile_find(const char *dir, const char *name,
     struct client_profile **out, struct dl_diags *diags);
+
+/*
+ * The profiles profile_find(NULL, ...) can find ($DANELAB_CLIENTS, then
+ * the built-in ones), sorted by name, each name once with the file it
+ * finds (a profile of $DANELAB_CLIENTS shadows a built-in one of the
+ * same name).  At most max (and PROFILE_MAX_KNOWN); returns how many.
+ * names[i] and files[i] are the caller's to free.  Directories that
+ * cannot be read are left out.
+ */
+#define PROFILE_MAX_KNOWN 128
+size_t profile_known(char **names, char **files, size_t max);
 
 /*
  * Whether the client can run here: every program of requires found in

@@ -7,8 +7,9 @@
  *     SCENARIO[@PHASE] POLICY RULE REASON...
  * SCENARIO is a scenario id or a folder prefix ending in '/'; POLICY is
  * dane, dane-only or '*'; RULE is the id of the scoring rule whose
- * failure it excuses (run.h, run_rule_id: "undelivered" ...); REASON is
- * the rest of the line.  '#' starts a
+ * failure it excuses (run.h, run_rule_id: "undelivered" ...), with a
+ * final '?' when the failure depends on the client's own random choice
+ * (a pass is then no XPASS); REASON is the rest of the line.  '#' starts a
  * comment line; blank lines are ignored.  Owns: parsing (bounded, every
  * error at file:line:col) and matching.  Does not own: the verdicts
  * XFAIL/XPASS (harness/run/).
@@ -95,6 +96,10 @@ dev_line(struct client_profile *p, const char *path, unsigned ln,
 	while (s[i] != '\0' && s[i] != ' ' && s[i] != '\t')
 		i++;
 	snprintf(tok, sizeof(tok), "%.*s", (int)(i - k), s + k);
+	if (k < i && tok[i - k - 1] == '?') {
+		d.sometimes = true;
+		tok[i - k - 1] = '\0';
+	}
 	if (k == i || (d.rule = run_rule_parse(tok)) < 0 ||
 	    !run_rule_excusable((enum run_rule)d.rule)) {
 		char list[512];

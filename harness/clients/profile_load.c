@@ -1436,18 +1436,29 @@ profile_free(struct client_profile *p)
 
 /* ---- profile_find ------------------------------------------------------ */
 
+/* Sorting names with their files. */
+struct known {
+	char *name;
+	char *file;
+};
+
 static int
-strp_cmp(const void *a, const void *b)
+known_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct known *)a)->name,
+	    ((const struct known *)b)->name);
 }
 
-/* "a, b, c": the profiles of the directories of path (':'), sorted. */
-static char *
-known_profiles(const char *path)
+/*
+ * The profiles of the directories of path (':'), at most max, each name
+ * once (the first directory that has it wins, as in profile_find),
+ * sorted by name.  Returns how many; the strings are the caller's.
+ */
+static size_t
+scan_profiles(const char *path, struct known *k, size_t max)
 {
-	char *names[128], *list, dir[4096];
-	size_t n = 0, i, j, total = 1;
+	char dir[4096];
+	size_t n = 0, j;
 	const char *s = path;
 	struct dirent *e;
 	DIR *d;
@@ -1457,20 +1468,21 @@ known_profiles(const char *path)
 
 		snprintf(dir, sizeof(dir), "%.*s", (int)dl, s);
 		d = dl > 0 ? opendir(dir) : NULL;
-		while (d != NULL && (e = readdir(d)) != NULL && n < 128) {
+		while (d != NULL && (e = readdir(d)) != NULL && n < max) {
 			size_t len = strlen(e->d_name);
 
 			if (len <= 5 || e->d_name[0] == '.' ||
 			    strcmp(e->d_name + len - 5, ".yaml") != 0)
 				continue;
 			for (j = 0; j < n; j++)
-				if (strlen(names[j]) == len - 5 &&
-				    strncmp(names[j], e->d_name, len - 5) == 0)
+				if (strlen(k[j].name) == len - 5 &&
+				    strncmp(k[j].name, e->d_name, len - 5) == 0)
 					break;
 			if (j < n)
 				continue;
-			names[n++] = xstrndup(e->d_name, len - 5);
-			total += len;
+			k[n].name = xstrndup(e->d_name, len - 5);
+			k[n].file = xasprintf("%s/%s", dir, e->d_name);
+			n++;
 		}
 		if (d != NULL)
 			closedir(d);
@@ -1478,17 +1490,67 @@ known_profiles(const char *path)
 			break;
 		s += dl + 1;
 	}
+	if (n > 1)
+		qsort(k, n, sizeof(*k), known_cmp);
+	return n;
+}
+
+/* "a, b, c": the profiles of the directories of path (':'), sorted. */
+static char *
+known_profiles(const char *path)
+{
+	struct known k[128];
+	char *list;
+	size_t n, i, total = 1;
+
+	n = scan_profiles(path, k, 128);
 	if (n == 0)
 		return xstrdup("none");
-	qsort(names, n, sizeof(*names), strp_cmp);
+	for (i = 0; i < n; i++)
+		total += strlen(k[i].name) + 2;
 	list = xcalloc(1, total);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			strcat(list, ", ");
-		strcat(list, names[i]);
-		free(names[i]);
+		strcat(list, k[i].name);
+		free(k[i].name);
+		free(k[i].file);
 	}
 	return list;
+}
+
+/*
+ * profile_find's search path: dir, else $DANELAB_CLIENTS and the
+ * built-in profiles (a string the caller frees).
+ */
+static char *
+search_path(const char *dir)
+{
+	const char *env;
+
+	if (dir != NULL)
+		return xstrdup(dir);
+	if ((env = getenv("DANELAB_CLIENTS")) != NULL && env[0] != '\0')
+		return xasprintf("%s:%s", env,
+		    danelab_data_dir(DANELAB_DATA_CLIENTS));
+	return xstrdup(danelab_data_dir(DANELAB_DATA_CLIENTS));
+}
+
+size_t
+profile_known(char **names, char **files, size_t max)
+{
+	struct known k[PROFILE_MAX_KNOWN];
+	char *search = search_path(NULL);
+	size_t n, i;
+
+	n = scan_profiles(search, k, max < PROFILE_MAX_KNOWN ? max :
+	    PROFILE_MAX_KNOWN);
+	free(search);
+	for (i = 0; i < n; i++) {
+		names[i] = k[i].name;
+		files[i] = k[i].file;
+	}
+	return n;
 }
 
 int
@@ -1497,7 +1559,7 @@ profile_find(const char *dir, const char *name, struct client_profile **out,
 {
 	size_t len = strlen(name), i;
 	char *path = NULL, *search, *list;
-	const char *env, *s;
+	const char *s;
 	int rc;
 
 	if (strchr(name, '/') != NULL ||
@@ -1507,13 +1569,7 @@ profile_find(const char *dir, const char *name, struct client_profile **out,
 	 * $DANELAB_CLIENTS is a search path in front of the built-in
 	 * profiles: a user's own profiles add to them (and may shadow one).
 	 */
-	if (dir != NULL)
-		search = xstrdup(dir);
-	else if ((env = getenv("DANELAB_CLIENTS")) != NULL && env[0] != '\0')
-		search = xasprintf("%s:%s", env,
-		    danelab_data_dir(DANELAB_DATA_CLIENTS));
-	else
-		search = xstrdup(danelab_data_dir(DANELAB_DATA_CLIENTS));
+	search = search_path(dir);
 	for (i = 0; i < len; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
 		    (name[i] >= 'A' && name[i] <= 'Z') ||

@@ -581,6 +581,10 @@ dns_apply_fault(const struct dns_vfault *vf, const struct dns_query *q,
 		dns_send_empty(q, DNS_RCODE_REFUSED, true, false, false,
 		    DNS_EDE_NOT_AUTH, DNS_KIND_REFUSED, out, cap, res);
 		break;
+	case SCEN_DNS_NOTIMP:
+		dns_send_empty(q, DNS_RCODE_NOTIMP, true, false, false,
+		    DNS_EDE_NONE, DNS_KIND_ERROR, out, cap, res);
+		break;
 	case SCEN_DNS_TIMEOUT:
 		res->action = DNS_ACT_DROP;
 		break;

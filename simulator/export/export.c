@@ -488,6 +488,8 @@ export_dns_fault_text(enum scen_dns_fault f)
 		return "danelab sets TC over UDP and refuses TCP";
 	case SCEN_DNS_LAME:
 		return "danelab's server for the zone does not answer for it";
+	case SCEN_DNS_NOTIMP:
+		return "danelab answers NOTIMP";
 	case SCEN_DNS_PROOF_MISSING:
 		return "danelab's negative answers (NODATA, NXDOMAIN) carry "
 		    "no NSEC/NSEC3 records, so validators find them bogus";

@@ -123,6 +123,7 @@ struct scen_enum {
 extern const struct scen_enum scen_enum_category;
 extern const struct scen_enum scen_enum_denial;
 extern const struct scen_enum scen_enum_starttls;
+extern const struct scen_enum scen_enum_tls_version;
 extern const struct scen_enum scen_enum_starttls_fault;
 extern const struct scen_enum scen_enum_ds_fault;
 extern const struct scen_enum scen_enum_sig_fault;

@@ -1508,6 +1508,16 @@ scen_post_host(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 	    strcmp(h->cname, h->name) == 0)
 		scen_err(ctx, scen_pos_of(ctx, &h->cname, h->pos),
 		    "host %s cannot be a CNAME to itself", h->name);
+	if ((h->tls_min != SCEN_TLS_DEFAULT ? h->tls_min : SCEN_TLS_1_2) >
+	    (h->tls_max != SCEN_TLS_DEFAULT ? h->tls_max : SCEN_TLS_1_3)) {
+		const struct ytree_node *k = seen_get(&scen_schema_host, seen,
+		    h->tls_max != SCEN_TLS_DEFAULT ? "tls-max" :
+		    "tls-min")->key;
+
+		scen_err(ctx, k != NULL ? scen_npos(k) : h->pos,
+		    "host %s: tls-min is above tls-max (the default "
+		    "tls-min is 1.2, tls-max 1.3)", h->name ? h->name : "?");
+	}
 }
 
 void

@@ -44,6 +44,15 @@ static const struct scen_enum_name starttls_names[] = {
 const struct scen_enum scen_enum_starttls =
     ENUM("starttls", starttls_names, false);
 
+static const struct scen_enum_name tls_version_names[] = {
+	{ "1.0", SCEN_TLS_1_0 },
+	{ "1.1", SCEN_TLS_1_1 },
+	{ "1.2", SCEN_TLS_1_2 },
+	{ "1.3", SCEN_TLS_1_3 },
+};
+const struct scen_enum scen_enum_tls_version =
+    ENUM("TLS version", tls_version_names, false);
+
 /* A starttls fault changes the baseline: "on" is no fault. */
 static const struct scen_enum_name starttls_fault_names[] = {
 	{ "off", SCEN_STARTTLS_OFF },
@@ -83,6 +92,7 @@ static const struct scen_enum_name dns_fault_names[] = {
 	{ "truncate", SCEN_DNS_TRUNCATE },
 	{ "tcp-refused", SCEN_DNS_TCP_REFUSED },
 	{ "lame", SCEN_DNS_LAME },
+	{ "notimp", SCEN_DNS_NOTIMP },
 	{ "proof-missing", SCEN_DNS_PROOF_MISSING },
 	{ "proof-wrong", SCEN_DNS_PROOF_WRONG },
 	{ "soa-changed", SCEN_DNS_SOA_CHANGED },

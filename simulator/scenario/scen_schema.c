@@ -259,6 +259,16 @@ static const struct scen_key host_keys[] = {
 	  FLD(struct scen_host, starttls), .en = &scen_enum_starttls,
 	  .def = "on", .doc = "STARTTLS behaviour of the SMTP server.",
 	  .example = "off" },
+	{ .name = "tls-min", .type = SCEN_K_ENUM,
+	  FLD(struct scen_host, tls_min), .en = &scen_enum_tls_version,
+	  .def = "1.2", .doc = "Lowest TLS version the SMTP server "
+	    "accepts; below 1.2 the server also drops to OpenSSL security "
+	    "level 0, which TLS 1.0 and 1.1 need.", .example = "\"1.0\"" },
+	{ .name = "tls-max", .type = SCEN_K_ENUM,
+	  FLD(struct scen_host, tls_max), .en = &scen_enum_tls_version,
+	  .def = "1.3", .doc = "Highest TLS version the SMTP server "
+	    "accepts: an old server that speaks only TLS 1.0 or 1.1.",
+	  .example = "\"1.1\"" },
 	{ .name = "tlsa-ttl", .type = SCEN_K_UINT,
 	  FLD(struct scen_host, tlsa_ttl), .min = 1, .max = SCEN_MAX_TTL,
 	  .flags = SCEN_F_DEFDOC, .def = "zone `ttl`",

@@ -129,6 +129,8 @@ enum scen_dns_fault {
 	SCEN_DNS_TRUNCATE,	/* TC=1 over UDP, normal over TCP */
 	SCEN_DNS_TCP_REFUSED,	/* TC=1 over UDP, TCP connection refused */
 	SCEN_DNS_LAME,		/* zone's server does not answer for it */
+	SCEN_DNS_NOTIMP,	/* NOTIMP: a middlebox that does not know
+				 * the query type */
 	/* Denial faults: a negative answer (NODATA, NXDOMAIN, DO=1) of a
 	 * signed zone with its proof broken. */
 	SCEN_DNS_PROOF_MISSING,	/* no NSEC/NSEC3 records (SOA only) */
@@ -142,6 +144,15 @@ enum scen_starttls {
 	SCEN_STARTTLS_OFF,		/* not advertised in EHLO */
 	SCEN_STARTTLS_REJECT,		/* advertised, answered with 454 */
 	SCEN_STARTTLS_HANDSHAKE_FAIL,	/* 220, then the handshake fails */
+};
+
+/* A TLS protocol version bound of an MX host's server; 0: the default. */
+enum scen_tls_version {
+	SCEN_TLS_DEFAULT = 0,	/* min 1.2, max 1.3 */
+	SCEN_TLS_1_0,
+	SCEN_TLS_1_1,
+	SCEN_TLS_1_2,
+	SCEN_TLS_1_3,
 };
 
 /* Category of the USENIX Security 2022 measurement study. */
@@ -203,6 +214,7 @@ struct scen_host {
 	char **chain;		/* fixture ids presented, leaf first */
 	size_t n_chain;
 	enum scen_starttls starttls;
+	enum scen_tls_version tls_min, tls_max;	/* DEFAULT: 1.2, 1.3 */
 	struct scen_tlsa *tlsa;
 	size_t n_tlsa;
 	uint32_t tlsa_ttl;	/* 0: zone default */

@@ -124,10 +124,31 @@ smtp_crypto_error(struct dl_diags *diags, const char *host, const char *what)
 	return DL_ECRYPTO;
 }
 
+/* OpenSSL's protocol version for a scenario's bound (or the default). */
 static int
-smtp_ctx_new(const struct world *w, const char *host, char **chain, size_t n,
-    SSL_CTX **out, struct dl_diags *diags)
+smtp_tls_version(enum scen_tls_version v, int def)
 {
+	switch (v) {
+	case SCEN_TLS_1_0:
+		return TLS1_VERSION;
+	case SCEN_TLS_1_1:
+		return TLS1_1_VERSION;
+	case SCEN_TLS_1_2:
+		return TLS1_2_VERSION;
+	case SCEN_TLS_1_3:
+		return TLS1_3_VERSION;
+	case SCEN_TLS_DEFAULT:
+		break;
+	}
+	return def;
+}
+
+static int
+smtp_ctx_new(const struct world *w, const struct scen_host *h, char **chain,
+    size_t n, SSL_CTX **out, struct dl_diags *diags)
+{
+	const char *host = h->name;
+	int min = smtp_tls_version(h->tls_min, TLS1_2_VERSION);
 	SSL_CTX *ctx;
 	X509 *x = NULL;
 	EVP_PKEY *k = NULL;
@@ -136,8 +157,15 @@ smtp_ctx_new(const struct world *w, const char *host, char **chain, size_t n,
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return smtp_crypto_error(diags, host, "SSL_CTX_new");
-	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	(void)SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+	(void)SSL_CTX_set_min_proto_version(ctx, min);
+	(void)SSL_CTX_set_max_proto_version(ctx,
+	    smtp_tls_version(h->tls_max, TLS1_3_VERSION));
+	/*
+	 * OpenSSL 3 refuses TLS 1.0 and 1.1 (SHA-1 and MD5 signatures)
+	 * above security level 0: an old server is played at level 0.
+	 */
+	if (min < TLS1_2_VERSION)
+		SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_mode(ctx,
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
@@ -232,7 +260,7 @@ smtp_wctx_new(
 		hc->chain_json[o] = '\0';
 		if (n > 0 &&
 		    (r = smtp_ctx_new(
-			 w, hc->scen->name, chain, n, &hc->ctx, diags)) != 0)
+			 w, hc->scen, chain, n, &hc->ctx, diags)) != 0)
 			rc = r;
 	}
 	if (rc != 0) {

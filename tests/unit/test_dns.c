@@ -1659,7 +1659,23 @@ test_faults(void **state)
 	ts_dns_fault(s, "example.net.", LDNS_RR_TYPE_MX, SCEN_DNS_TCP_REFUSED);
 	ts_dns_fault(s, "nods.net.", 0, SCEN_DNS_LAME);
 	ts_dns_fault(s, "example.net.", LDNS_RR_TYPE_DS, SCEN_DNS_SERVFAIL);
+	ts_dns_fault(s, "_25._tcp.mx2.example.net.", LDNS_RR_TYPE_TLSA,
+	    SCEN_DNS_NOTIMP);
 	fx_open(&x, s);
+
+	/* notimp, for TLSA only: what a middlebox says of a type it does
+	 * not know. */
+	p = ask_tr(&x, "example.net.", "_25._tcp.mx2.example.net.",
+	    LDNS_RR_TYPE_TLSA, DNS_UDP, &r);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTIMPL);
+	assert_int_equal(r.fault->dns, SCEN_DNS_NOTIMP);
+	assert_int_equal(r.kind, DNS_KIND_ERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	p = ask_tr(&x, "example.net.", "_25._tcp.mx2.example.net.",
+	    LDNS_RR_TYPE_TXT, DNS_UDP, &r);
+	assert_null(r.fault);
+	ldns_pkt_free(p);
 
 	/* servfail, for TLSA only. */
 	p = ask_tr(&x, "example.net.", "_25._tcp.MX1.example.net.",

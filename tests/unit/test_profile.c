@@ -204,6 +204,55 @@ test_find(void **state)
 	dl_diags_clear(&d);
 }
 
+/*
+ * profile_known (danelab list --clients, the bash completion): every
+ * name --client finds, sorted, once, with the file profile_find takes:
+ * a $DANELAB_CLIENTS profile shadows the built-in one of its name.
+ */
+static void
+test_known(void **state)
+{
+	char *names[PROFILE_MAX_KNOWN], *files[PROFILE_MAX_KNOWN];
+	size_t n, i, swaks = 0, mine = 0, ref = 0;
+
+	(void)state;
+	setenv("DANELAB_CLIENTS", "/nonexistent:tests/clients/search", 1);
+	n = profile_known(names, files, PROFILE_MAX_KNOWN);
+	unsetenv("DANELAB_CLIENTS");
+	assert_true(n >= 9);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(strcmp(names[i - 1], names[i]) < 0);
+		if (strcmp(names[i], "swaks") == 0) {
+			swaks++;
+			assert_string_equal(files[i],
+			    "tests/clients/search/swaks.yaml");
+		} else if (strcmp(names[i], "mine") == 0) {
+			mine++;
+			assert_string_equal(files[i],
+			    "tests/clients/search/mine.yaml");
+		} else if (strcmp(names[i], "reference") == 0) {
+			ref++;
+			assert_non_null(strstr(files[i],
+			    "harness/clients/reference.yaml"));
+		}
+	}
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+		free(files[i]);
+	}
+	assert_int_equal(swaks, 1);
+	assert_int_equal(mine, 1);
+	assert_int_equal(ref, 1);
+	/* At most max. */
+	n = profile_known(names, files, 2);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+		free(files[i]);
+	}
+}
+
 /* ---- malformed profiles ------------------------------------------------ */
 
 static void
@@ -360,7 +409,7 @@ test_deviations(void **state)
 
 	(void)state;
 	p = load_ok("tests/clients/good/devtest.yaml");
-	assert_int_equal(p->n_devs, 4);
+	assert_int_equal(p->n_devs, 5);
 	assert_string_equal(p->devs[0].scenario, "rollover/stale-tlsa");
 	assert_string_equal(p->devs[0].phase, "renewed");
 	assert_int_equal(p->devs[0].policy, SCEN_POLICY_DANE_ONLY);
@@ -369,6 +418,11 @@ test_deviations(void **state)
 	assert_int_equal(p->devs[3].policy, -1);
 	assert_int_equal(p->devs[0].rule, RULE_NEXT_MX_USED);
 	assert_int_equal(p->devs[3].rule, RULE_TIMEOUT);
+	/* "RULE?": a draw of the client's own; the others are not. */
+	assert_int_equal(p->devs[4].rule, RULE_UNDELIVERED);
+	assert_true(p->devs[4].sometimes);
+	assert_false(p->devs[0].sometimes);
+	assert_false(p->devs[3].sometimes);
 
 	/* Phase and policy: the first line, else the prefix line. */
 	v = profile_deviation(p, "rollover/stale-tlsa", "renewed",
@@ -405,7 +459,7 @@ static void
 test_deviations_check(void **state)
 {
 	struct client_profile *p;
-	struct scenario a, b, c, *v[3] = { &a, &b, &c };
+	struct scenario a, b, c, e, *v[4] = { &a, &b, &e, &c };
 	struct scen_phase ph;
 	struct dl_diags d;
 	char *t;
@@ -415,6 +469,7 @@ test_deviations_check(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&c, 0, sizeof(c));
+	memset(&e, 0, sizeof(e));
 	memset(&ph, 0, sizeof(ph));
 	ph.name = (char *)"renewed";
 	a.id = (char *)"rollover/stale-tlsa";
@@ -422,9 +477,10 @@ test_deviations_check(void **state)
 	a.n_phases = 1;
 	b.id = (char *)"ca/intermediate-change";
 	c.id = (char *)"dnssec/missing-ds";
+	e.id = (char *)"mx/equal-preference-one-broken";
 	dl_diags_init(&d);
-	assert_int_equal(profile_deviations_check(p, v, 3, &d), 0);
-	assert_int_equal(profile_deviations_check(p, v, 2, &d), 1);
+	assert_int_equal(profile_deviations_check(p, v, 4, &d), 0);
+	assert_int_equal(profile_deviations_check(p, v, 3, &d), 1);
 	t = tu_diags_text(&d);
 	assert_non_null(strstr(t, "devtest.deviations:5:1: warning: "
 	    "'dnssec/missing-ds' names no scenario"));
@@ -433,7 +489,7 @@ test_deviations_check(void **state)
 	/* A phase the scenario does not have. */
 	ph.name = (char *)"other";
 	dl_diags_init(&d);
-	assert_int_equal(profile_deviations_check(p, v, 3, &d), 1);
+	assert_int_equal(profile_deviations_check(p, v, 4, &d), 1);
 	t = tu_diags_text(&d);
 	assert_non_null(strstr(t, "devtest.deviations:2:1: warning: "
 	    "'rollover/stale-tlsa@renewed' names no scenario (or phase)"));
@@ -870,6 +926,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_profiles),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_known),
 		cmocka_unit_test(test_bad_profiles),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_deviations),

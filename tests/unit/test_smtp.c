@@ -666,6 +666,47 @@ test_fault_handshake(void **state)
 	stop();
 }
 
+/* tls-min/tls-max: an old server that speaks only TLS 1.0 and 1.1. */
+static void
+test_tls_versions(void **state)
+{
+	struct cl c;
+
+	(void)state;
+	start("on\n    tls-min: \"1.0\"\n    tls-max: \"1.1\"", "", 0);
+	/* A current client (TLS 1.2 and up) gets no handshake. */
+	cl_open(&c, F.port);
+	assert_int_equal(cl_reply(&c, NULL, 0), 220);
+	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
+	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
+	c.ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_min_proto_version(c.ctx, TLS1_2_VERSION);
+	c.ssl = SSL_new(c.ctx);
+	SSL_set_fd(c.ssl, c.fd);
+	assert_true(SSL_connect(c.ssl) != 1);
+	ERR_clear_error();
+	cl_close(&c);
+	/* One that still speaks TLS 1.1 (security level 0) gets it. */
+	cl_open(&c, F.port);
+	assert_int_equal(cl_reply(&c, NULL, 0), 220);
+	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
+	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
+	c.ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_security_level(c.ctx, 0);
+	SSL_CTX_set_min_proto_version(c.ctx, TLS1_VERSION);
+	c.ssl = SSL_new(c.ctx);
+	SSL_set_fd(c.ssl, c.fd);
+	assert_int_equal(SSL_connect(c.ssl), 1);
+	assert_int_equal(SSL_version(c.ssl), TLS1_1_VERSION);
+	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
+	cl_close(&c);
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"failed\"",
+	    NULL));
+	assert_true(ev_has("\"ev\":\"smtp.tls\"", "\"result\":\"ok\"",
+	    "\"version\":\"TLSv1.1\""));
+	stop();
+}
+
 static void
 test_client_alert(void **state)
 {
@@ -988,6 +1029,7 @@ main(void)
 	    cmocka_unit_test(test_fault_off),
 	    cmocka_unit_test(test_fault_reject),
 	    cmocka_unit_test(test_fault_handshake),
+	    cmocka_unit_test(test_tls_versions),
 	    cmocka_unit_test(test_client_alert),
 	    cmocka_unit_test(test_long_line_nul),
 	    cmocka_unit_test(test_size_limit),
