@@ -658,7 +658,36 @@ test_html(void **state)
 	assert_null(strstr(h, "\x01"));
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		assert_non_null(strstr(h, ids[i]));
-	assert_int_equal(count_str(h, "<details>"), 9);
+	/* One <details> per result, one per scenario for its text. */
+	assert_int_equal(count_str(h, "<details class=\"ok\">") +
+	    count_str(h, "<details class=\"bad\">"), 9);
+	assert_int_equal(count_str(h, "<details class=\"about\">"), 4);
+	/* The teaching text once per row, not in every result. */
+	assert_int_equal(count_str(h, "RFC 7671 &lt;5.1&gt;"), 4);
+	assert_int_equal(count_str(h, "<b>References:</b>"), 4);
+	/* The legend: every verdict, in its class (its colour). */
+	for (i = 0; i < RUN_VERDICT_COUNT; i++) {
+		char *li = xasprintf("<li><b class=\"%s\">%s</b> ",
+		    run_verdict_name((enum run_verdict)i),
+		    run_verdict_name((enum run_verdict)i));
+
+		assert_non_null(strstr(h, li));
+		free(li);
+	}
+	/* The filter: a checkbox before the matrix, rows and cells marked
+	 * by whether something in them did not pass. */
+	p = strstr(h, "<input type=\"checkbox\" id=\"only-bad\">");
+	assert_non_null(p);
+	assert_true(p < strstr(h, "<table class=\"matrix\">"));
+	assert_non_null(strstr(h, "#only-bad:checked~table.matrix tr.ok"));
+	assert_non_null(strstr(h, "<tr class=\"ok\"><td class=\"scen\">"
+	    "<details class=\"about\"><summary><span class=\"id\">"
+	    "control/valid-dane-ee</span>"));
+	assert_non_null(strstr(h, "<tr class=\"bad\"><td class=\"scen\">"
+	    "<details class=\"about\"><summary><span class=\"id\">"
+	    "dnssec/missing-ds</span>"));
+	assert_non_null(strstr(h, "<tr class=\"ok\"><th class=\"group\" "
+	    "colspan=\"4\">control</th></tr>"));
 	assert_non_null(strstr(h, "<summary class=\"XFAIL\">XFAIL "
 	    "<small>during</small></summary>"));
 	assert_non_null(strstr(h, "3 passed, 1 failed, 1 error, 1 hang, 1 skipped"));
@@ -680,7 +709,7 @@ test_html(void **state)
 		    "class P(html.parser.HTMLParser):\n"
 		    "  stack=[]\n"
 		    "  def handle_starttag(s,t,a):\n"
-		    "    if t not in (\"meta\",\"br\",\"hr\"):\n"
+		    "    if t not in (\"meta\",\"br\",\"hr\",\"input\"):\n"
 		    "      s.stack.append(t)\n"
 		    "  def handle_endtag(s,t):\n"
 		    "    assert s.stack.pop()==t, t\n"
