@@ -231,7 +231,7 @@ int scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
 
 /* Custom decoders and post hooks used by the tables (scen_load.c). */
 scen_decode_fn scen_dec_version, scen_dec_id, scen_dec_address,
-    scen_dec_keys, scen_dec_slug, scen_dec_rrtype, scen_dec_rrtype_name,
+    scen_dec_keys, scen_dec_dnskey_id, scen_dec_slug, scen_dec_rrtype, scen_dec_rrtype_name,
     scen_dec_owner, scen_dec_tlsa_record, scen_dec_policy, scen_dec_states,
     scen_dec_duration;
 scen_post_fn scen_post_top, scen_post_zone, scen_post_host, scen_post_tlsa,

@@ -749,6 +749,33 @@ scen_dec_keys(struct scen_ctx *ctx, const struct scen_key *k,
 }
 
 int
+scen_dec_dnskey_id(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, void *dst)
+{
+	char q[YTREE_QUOTE_MAX], role[PKI_ID_MAX + 1];
+	size_t len;
+
+	if (!want_scalar(ctx, k, n, "a key fixture id"))
+		return DL_EINVAL;
+	len = strlen(n->str);
+	if (!pki_id_valid(n->str) || len < 5 ||
+	    (strcmp(n->str + len - 4, "-ksk") != 0 &&
+	    strcmp(n->str + len - 4, "-zsk") != 0))
+		return scen_nerr(ctx, n, "invalid key fixture id '%s' "
+		    "(<role>-ksk or <role>-zsk, [a-z0-9-])",
+		    ytree_quote(n->str, q, sizeof(q)));
+	memcpy(role, n->str, len - 4);
+	role[len - 4] = '\0';
+	if (ctx->fixtures_dir != NULL &&
+	    !dnssec_key_exists(ctx->fixtures_dir, role, n->str + len - 3))
+		return scen_nerr(ctx, n, "unknown DNSSEC key '%s' (needs "
+		    "fixtures/dnssec/%s.key)", n->str, n->str);
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, scen_npos(n));
+	return 0;
+}
+
+int
 scen_dec_slug(struct scen_ctx *ctx, const struct scen_key *k,
     const struct ytree_node *n, void *dst)
 {
@@ -1445,6 +1472,51 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
 	free(text);
 }
 
+/*
+ * zones[].dnskeys: instead of keys, in a signed zone, each key once,
+ * and at least one key that signs (a zone whose RRSIGs all come from
+ * nowhere is written with a signatures fault).
+ */
+static void
+post_zone_dnskeys(struct scen_ctx *ctx, const struct scen_zone *z,
+    const struct scen_seen *seen)
+{
+	const struct scen_seen *x = seen_get(&scen_schema_zone, seen, "dnskeys");
+	size_t i, j, signers = 0;
+
+	if (x->key == NULL)
+		return;
+	if (seen_get(&scen_schema_zone, seen, "keys")->key != NULL) {
+		scen_nerr(ctx, x->key, "'dnskeys' and 'keys' exclude each "
+		    "other: list the keys' fixture ids in 'dnskeys'");
+		return;
+	}
+	if (!z->is_signed) {
+		scen_nerr(ctx, x->key, "'dnskeys' needs a signed zone");
+		return;
+	}
+	for (i = 0; i < z->n_dnskeys; i++) {
+		const struct scen_dnskey *d = &z->dnskeys[i];
+
+		if (d->key == NULL)
+			continue;
+		if (d->signs)
+			signers++;
+		for (j = 0; j < i; j++) {
+			if (z->dnskeys[j].key != NULL &&
+			    strcmp(z->dnskeys[j].key, d->key) == 0) {
+				scen_err(ctx, d->pos,
+				    "key '%s' is listed twice in 'dnskeys'",
+				    d->key);
+				break;
+			}
+		}
+	}
+	if (z->n_dnskeys > 0 && signers == 0)
+		scen_nerr(ctx, x->key, "no key in 'dnskeys' signs: give one "
+		    "'signs: true' (unsigned RRsets are a signatures fault)");
+}
+
 void
 scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1469,6 +1541,7 @@ scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 			scen_nerr(ctx, x->key, "'%s' needs a signed zone with "
 			    "'denial: nsec3'", keys[i]);
 	}
+	post_zone_dnskeys(ctx, z, seen);
 }
 
 /* The leaf of a chain is presented by the server: its key must exist. */

@@ -32,13 +32,17 @@ static const struct scen_key item_chain = {
 	.name = "chain", .type = SCEN_K_FIXTURE, .size = sizeof(char *),
 };
 
-extern const struct scen_schema scen_schema_zone, scen_schema_record,
+extern const struct scen_schema scen_schema_zone, scen_schema_dnskey,
+    scen_schema_record,
     scen_schema_host, scen_schema_tlsa, scen_schema_fault, scen_schema_phase,
     scen_schema_phase_host, scen_schema_phase_expect, scen_schema_expect;
 
 /* Items of lists of mappings. */
 static const struct scen_key item_zone = {
 	.name = "zones", .type = SCEN_K_MAP, .sub = &scen_schema_zone,
+};
+static const struct scen_key item_dnskey = {
+	.name = "dnskeys", .type = SCEN_K_MAP, .sub = &scen_schema_dnskey,
 };
 static const struct scen_key item_record = {
 	.name = "records", .type = SCEN_K_MAP, .sub = &scen_schema_record,
@@ -176,6 +180,17 @@ static const struct scen_key zone_keys[] = {
 	    "`<role>-zsk.key`). By position: `root`, `tld` (one label), "
 	    "`domain` (the mail domain's zone), `host` (any other).",
 	  .example = "rsa" },
+	{ .name = "dnskeys", .type = SCEN_K_LIST,
+	  LST(struct scen_zone, dnskeys, n_dnskeys, struct scen_dnskey),
+	  .item = &item_dnskey, .min = 1, .max = SCEN_MAX_DNSKEYS,
+	  .doc = "The zone's keys at one moment of a key rollover, instead "
+	    "of `keys`: which keys the DNSKEY RRset holds, which of them "
+	    "sign, which ones the parent has a DS for (RFC 6781 4.1, RFC "
+	    "7583).  A signing KSK signs the DNSKEY RRset; a signing ZSK "
+	    "signs every other RRset; a KSK whose algorithm has no signing "
+	    "ZSK signs everything (a combined signing key).",
+	  .example = "[{ key: domain-old-ksk, published: false, ds: true }, "
+	    "{ key: domain-ksk, ds: true }, { key: domain-zsk }]" },
 	{ .name = "ttl", .type = SCEN_K_UINT, FLD(struct scen_zone, ttl),
 	  .min = 1, .max = SCEN_MAX_TTL, .flags = SCEN_F_DEFDOC,
 	  .def = "top-level `ttl`",
@@ -197,6 +212,36 @@ const struct scen_schema scen_schema_zone = {
 	.doc = "A zone to declare or tune.",
 	.keys = zone_keys, .n_keys = NKEYS(zone_keys),
 	.post = scen_post_zone, .has_pos = true,
+};
+
+static const struct scen_key dnskey_keys[] = {
+	{ .name = "key", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
+	  FLD(struct scen_dnskey, key), .fn = scen_dec_dnskey_id,
+	  .type_doc = "key fixture id",
+	  .doc = "Fixture key `fixtures/dnssec/<id>.key`; an id ending in "
+	    "`-ksk` is a KSK (flags 257), in `-zsk` a ZSK (256).",
+	  .example = "domain-old-ksk" },
+	{ .name = "published", .type = SCEN_K_BOOL,
+	  FLD(struct scen_dnskey, published), .def = "true",
+	  .doc = "The key is in the zone's DNSKEY RRset.  `false`: a key "
+	    "already removed (its DS or its signatures may linger).",
+	  .example = "false" },
+	{ .name = "signs", .type = SCEN_K_BOOL,
+	  FLD(struct scen_dnskey, signs), .def = "true",
+	  .doc = "The key makes RRSIGs (see `dnskeys`).  `false`: a key "
+	    "published before it is used, or kept after it stopped.",
+	  .example = "false" },
+	{ .name = "ds", .type = SCEN_K_BOOL, FLD(struct scen_dnskey, ds),
+	  .def = "false",
+	  .doc = "The parent publishes a SHA-256 DS for the key (a `ds` "
+	    "fault on the zone replaces the whole DS RRset).",
+	  .example = "true" },
+};
+
+const struct scen_schema scen_schema_dnskey = {
+	.name = "DNSSEC key", .path = "zones[].dnskeys[]",
+	.doc = "One key of a zone's key set.",
+	.keys = dnskey_keys, .n_keys = NKEYS(dnskey_keys), .has_pos = true,
 };
 
 static const struct scen_key record_keys[] = {

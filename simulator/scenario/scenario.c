@@ -71,6 +71,9 @@ scen_zone_clear(struct scen_zone *z)
 		free(z->records[i].rdata);
 	}
 	free(z->records);
+	for (i = 0; i < z->n_dnskeys; i++)
+		free(z->dnskeys[i].key);
+	free(z->dnskeys);
 }
 
 void

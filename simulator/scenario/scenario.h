@@ -38,6 +38,7 @@
 #define SCEN_MAX_TLSA		32	/* per host */
 #define SCEN_MAX_TLSA_DATA	1024	/* bytes of literal TLSA data */
 #define SCEN_MAX_RECORDS	256	/* extra records per zone */
+#define SCEN_MAX_DNSKEYS	8	/* zones[].dnskeys[] */
 #define SCEN_MAX_FAULTS		64
 #define SCEN_MAX_PHASES		32
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
@@ -188,6 +189,19 @@ struct scen_record {
 	char *rdata;		/* presentation format */
 };
 
+/*
+ * One DNSSEC key of a zone's key set (zones[].dnskeys[]): a moment of a
+ * key rollover.  The key's kind comes from its fixture id: "-ksk" keys
+ * get flags 257, "-zsk" keys 256.
+ */
+struct scen_dnskey {
+	struct scen_pos pos;
+	char *key;		/* fixture id in fixtures/dnssec, "domain-ksk" */
+	bool published;		/* in the DNSKEY RRset, default true */
+	bool signs;		/* makes RRSIGs, default true */
+	bool ds;		/* the parent publishes its DS, default false */
+};
+
 struct scen_zone {
 	struct scen_pos pos;
 	char *name;		/* "example.net.", "." for the root */
@@ -198,6 +212,8 @@ struct scen_zone {
 	bool nsec3_opt_out;		/* NSEC3 only: unsigned delegations
 					 * left out of the chain (RFC 5155 6) */
 	char *keys;		/* key role in fixtures/dnssec, NULL = by depth */
+	struct scen_dnskey *dnskeys;	/* explicit key set, replaces keys */
+	size_t n_dnskeys;
 	uint32_t ttl;		/* default TTL of the zone's records */
 	struct scen_record *records;
 	size_t n_records;
