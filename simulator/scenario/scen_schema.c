@@ -576,6 +576,7 @@ const struct scen_schema scen_schema_expect = {
 const struct scen_schema *const scen_schemas[] = {
 	&scen_schema_top,
 	&scen_schema_zone,
+	&scen_schema_dnskey,
 	&scen_schema_record,
 	&scen_schema_host,
 	&scen_schema_tlsa,

@@ -1216,6 +1216,229 @@ test_nsec3_opt_out(void **state)
 	ts_free(s);
 }
 
+/* zones[].dnskeys entry of z: fixture key id and its three switches. */
+static void
+ts_dnskey(struct scen_zone *z, const char *id, bool published, bool signs,
+    bool ds)
+{
+	struct scen_dnskey *d;
+
+	z->dnskeys = realloc(z->dnskeys, (z->n_dnskeys + 1) * sizeof(*d));
+	d = &z->dnskeys[z->n_dnskeys++];
+	memset(d, 0, sizeof(*d));
+	d->pos.line = 50 + (unsigned)z->n_dnskeys;
+	d->pos.col = 9;
+	d->key = tdup(id);
+	d->published = published;
+	d->signs = signs;
+	d->ds = ds;
+}
+
+/* DNSKEY RR of fixture key id, owned by owner (caller frees). */
+static ldns_rr *
+fixture_key_rr(const char *id, const char *owner)
+{
+	char path[1024];
+	ldns_key *k = NULL;
+	ldns_rr *rr;
+	FILE *fp;
+	size_t n = strlen(id);
+
+	snprintf(path, sizeof(path), "%s/dnssec/%s.private", fixtures(), id);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_equal(ldns_key_new_frm_fp(&k, fp), LDNS_STATUS_OK);
+	fclose(fp);
+	ldns_key_set_pubkey_owner(k, dn(owner));
+	ldns_key_set_flags(k, strcmp(id + n - 4, "-ksk") == 0 ? 257 : 256);
+	rr = ldns_key2rr(k);
+	ldns_key_deep_free(k);
+	return rr;
+}
+
+/* Key tags of the RRSIGs over (owner, type), in *tags; returns the count. */
+static size_t
+sig_tags(const struct world_zone *z, const char *owner, ldns_rr_type type,
+    uint16_t *tags, size_t cap)
+{
+	ldns_rr_list *l = sigs(z, owner, type);
+	size_t i, n = ldns_rr_list_rr_count(l);
+
+	for (i = 0; i < n && i < cap; i++)
+		tags[i] = ldns_rdf2native_int16(
+		    ldns_rr_rrsig_keytag(ldns_rr_list_rr(l, i)));
+	ldns_rr_list_free(l);
+	return n;
+}
+
+/* Is a DS in l made from key rr? */
+static bool
+ds_for(const ldns_rr_list *l, const ldns_rr *rr)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_compare_ds(ldns_rr_list_rr(l, i), rr))
+			return true;
+	return false;
+}
+
+/* KSK rollover, double DS: the retired KSK has a DS and nothing else. */
+static void
+test_dnskeys_double_ds(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *old = fixture_key_rr("domain-old-ksk", "example.net.");
+	ldns_rr *ksk = fixture_key_rr("domain-ksk", "example.net.");
+	ldns_rr_list *ds;
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-old-ksk", false, false, true);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 2);
+	assert_false(ldns_rr_list_contains_rr(dom->dnskeys, old));
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, ksk));
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 2);
+	assert_true(ds_for(ds, old));
+	assert_true(ds_for(ds, ksk));
+	assert_int_equal(sig_tags(dom, "example.net.", LDNS_RR_TYPE_DNSKEY,
+			     tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(ksk));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	ldns_rr_list_free(ds);
+	ldns_rr_free(old);
+	ldns_rr_free(ksk);
+	world_free(w);
+	ts_free(s);
+}
+
+/* KSK rollover, DS swapped early: published new KSK that signs nothing. */
+static void
+test_dnskeys_ds_removed_early(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *old = fixture_key_rr("domain-old-ksk", "example.net.");
+	ldns_rr *ksk = fixture_key_rr("domain-ksk", "example.net.");
+	ldns_rr_list *ds;
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-old-ksk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, false, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 3);
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, old));
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, ksk));
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 1);
+	assert_true(ds_for(ds, ksk));
+	assert_int_equal(sig_tags(dom, "example.net.", LDNS_RR_TYPE_DNSKEY,
+			     tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(old));
+	ldns_rr_list_free(ds);
+	ldns_rr_free(old);
+	ldns_rr_free(ksk);
+	world_free(w);
+	ts_free(s);
+}
+
+/* Algorithm rollover: both algorithms sign every RRset. */
+static void
+test_dnskeys_two_algorithms(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *rsa = fixture_key_rr("rsa-ksk", "example.net.");
+	ldns_rr_list *ds, *l;
+	bool alg8 = false, alg13 = false;
+	size_t i;
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "rsa-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "rsa-zsk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 4);
+	l = sigs(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA);
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		uint8_t a = ldns_rdf2native_int8(
+		    ldns_rr_rrsig_algorithm(ldns_rr_list_rr(l, i)));
+
+		alg8 |= a == LDNS_RSASHA256;
+		alg13 |= a == LDNS_ECDSAP256SHA256;
+	}
+	assert_true(alg8 && alg13);
+	ldns_rr_list_free(l);
+	assert_int_equal(count(dom, NULL, LDNS_RR_TYPE_RRSIG) % 2, 0);
+	l = sigs(dom, "example.net.", LDNS_RR_TYPE_DNSKEY);
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	ldns_rr_list_free(l);
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 1);
+	assert_true(ds_for(ds, rsa));
+	ldns_rr_list_free(ds);
+	ldns_rr_free(rsa);
+	world_free(w);
+	ts_free(s);
+}
+
+/*
+ * ZSK rollover: the retired ZSK still signs, unpublished; the new one is
+ * published and idle.  A DS fault on the zone still replaces the DS set.
+ */
+static void
+test_dnskeys_zsk_removed(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *oldz = fixture_key_rr("domain-old-zsk", "example.net.");
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, false, false);
+	ts_dnskey(&s->zones[0], "domain-old-zsk", false, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 2);
+	assert_false(ldns_rr_list_contains_rr(dom->dnskeys, oldz));
+	assert_int_equal(
+	    sig_tags(dom, "example.net.", LDNS_RR_TYPE_MX, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(oldz));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_not_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	assert_int_equal(ldns_rr_list_rr_count(dom->ds), 1);
+	world_free(w);
+
+	ts_fault(s, SCEN_FAULT_DS, "example.net.")->ds = SCEN_DS_MISSING;
+	w = build(s);
+	assert_int_equal(ldns_rr_list_rr_count(zone(w, "example.net.")->ds), 0);
+	world_free(w);
+	ldns_rr_free(oldz);
+	ts_free(s);
+}
+
 static void
 test_unsigned(void **state)
 {
@@ -1662,6 +1885,10 @@ main(void)
 	    cmocka_unit_test(test_nsec3),
 	    cmocka_unit_test(test_nsec3_iterations),
 	    cmocka_unit_test(test_nsec3_opt_out),
+	    cmocka_unit_test(test_dnskeys_double_ds),
+	    cmocka_unit_test(test_dnskeys_ds_removed_early),
+	    cmocka_unit_test(test_dnskeys_two_algorithms),
+	    cmocka_unit_test(test_dnskeys_zsk_removed),
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_rsa_role),
 	    cmocka_unit_test(test_cname),
