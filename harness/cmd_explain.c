@@ -226,6 +226,8 @@ explain_fault(FILE *fp, const struct scen_fault *f)
 		    f->zone);
 		if (f->name != NULL)
 			fprintf(fp, " for %s", f->name);
+		if (f->key != NULL)
+			fprintf(fp, ", signed by key %s", f->key);
 		if (f->timed)
 			fprintf(fp, ", valid from now%+ld s to now%+ld s",
 			    (long)f->sig_inception, (long)f->sig_expiration);

@@ -1713,10 +1713,12 @@ fault_timing(struct scen_ctx *ctx, const struct ytree_node *map,
 	size_t i;
 
 	if (xi->key == NULL && xe->key == NULL && xl->key == NULL) {
-		if (f->sig == SCEN_SIG_VALID)
+		if (f->sig == SCEN_SIG_VALID &&
+		    seen_get(sc, seen, "key")->key == NULL)
 			scen_nerr(ctx, map, "a 'signatures: valid' fault needs "
-			    "'inception', 'expiration' or 'lifetime' (valid "
-			    "signatures with the default timing are no fault)");
+			    "'inception', 'expiration', 'lifetime' or 'key' "
+			    "(valid signatures with the default timing by the "
+			    "zone's keys are no fault)");
 		return;
 	}
 	if (!timable) {
@@ -1796,6 +1798,31 @@ fault_timing(struct scen_ctx *ctx, const struct ytree_node *map,
 	f->sig_expiration = (int32_t)exp;
 }
 
+/*
+ * A fault's key: one RRset of a signatures fault re-signed by another
+ * key; only while the signatures stay well formed (not missing or
+ * corrupted, which have no signer).
+ */
+static void
+fault_key(struct scen_ctx *ctx, const struct scen_fault *f,
+    const struct scen_seen *seen)
+{
+	const struct scen_seen *x = seen_get(&scen_schema_fault, seen, "key");
+
+	if (x->key == NULL)
+		return;
+	if (f->kind != SCEN_FAULT_SIGNATURES)
+		scen_nerr(ctx, x->key, "'key' applies only to a signatures "
+		    "fault");
+	else if (seen_get(&scen_schema_fault, seen, "name")->key == NULL)
+		scen_nerr(ctx, x->key, "'key' needs 'name' and 'type' (one "
+		    "RRset; a whole zone's keys are its 'dnskeys')");
+	else if (f->sig == SCEN_SIG_MISSING || f->sig == SCEN_SIG_CORRUPTED)
+		scen_nerr(ctx, x->key, "'key' does not apply to "
+		    "'signatures: %s' (only valid, expired, not-yet-valid)",
+		    scen_sig_name(f->sig));
+}
+
 void
 scen_post_fault(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1863,6 +1890,7 @@ scen_post_fault(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 			scen_nerr(ctx, ty->key, "'type' needs 'name' (a "
 			    "signatures fault on one RRset names both)");
 	}
+	fault_key(ctx, f, seen);
 	if (f->kind == SCEN_FAULT_SIGNATURES)
 		fault_timing(ctx, map, f, seen);
 	else

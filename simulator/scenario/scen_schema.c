@@ -430,6 +430,13 @@ static const struct scen_key fault_keys[] = {
 	    "`inception`, `expiration`, `lifetime`. Validators scale their "
 	    "clock-skew slack with it (unbound: 10 %, clamped to 1h..1d).",
 	  .example = "30d" },
+	{ .name = "key", .type = SCEN_K_CUSTOM, FLD(struct scen_fault, key),
+	  .fn = scen_dec_dnskey_id, .type_doc = "key fixture id",
+	  .doc = "Signatures on one RRset (`name`, `type`): its RRSIGs are "
+	    "made by this fixture key (as in `zones[].dnskeys[].key`) "
+	    "instead of the zone's keys, e.g. a ZSK removed from the DNSKEY "
+	    "RRset; with `signatures: valid` no timing is needed.",
+	  .example = "domain-old-zsk" },
 	{ .name = "note", .type = SCEN_K_STR, FLD(struct scen_fault, note),
 	  .doc = "Free text.", .example = "the DS was never uploaded" },
 };

@@ -127,6 +127,7 @@ scenario_free(struct scenario *s)
 		free(s->faults[i].name);
 		free(s->faults[i].host);
 		free(s->faults[i].note);
+		free(s->faults[i].key);
 	}
 	free(s->faults);
 	for (i = 0; i < s->n_phases; i++) {

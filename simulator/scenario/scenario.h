@@ -272,6 +272,11 @@ struct scen_fault {
 	int32_t t_inception;	/* as written (the loader's scratch) */
 	int32_t t_expiration;
 	int32_t t_lifetime;
+	/*
+	 * SIGNATURES on one RRset: re-signed by this fixture key (id as in
+	 * zones[].dnskeys[].key) instead of the zone's keys, NULL if not.
+	 */
+	char *key;
 	enum scen_dns_fault dns;
 	enum scen_starttls starttls;
 	char *note;		/* optional free text */

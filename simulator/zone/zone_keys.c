@@ -129,11 +129,7 @@ zone_key_flags(const char *id)
 	return LDNS_KEY_ZONE_KEY;			      /* 256 */
 }
 
-/*
- * Key fixture id as z's key: *k (owned by the caller) and, if rr is not
- * NULL, its DNSKEY RR (owned by the caller).
- */
-static int
+int
 zone_key_make(struct zone_build *b, struct world_zone *z, const char *id,
     const struct scen_pos *pos, ldns_key **k, ldns_rr **rr)
 {

@@ -169,17 +169,43 @@ zone_rrset(ldns_rr *soa, const ldns_rr_list *rrs, const ldns_rdf *owner,
 }
 
 /*
- * Re-sign the RRset (owner, type) with the validity of sig: KSK for the
- * DNSKEY RRset, ZSK for anything else, as the zone was signed.
+ * RRSIGs over set by fixture key id alone, valid inc..exp; *sigs is a
+ * new list (NULL if ldns failed).  Returns 0 or a negative code.
+ */
+static int
+zone_sign_by(struct zone_build *b, struct world_zone *z,
+    const struct scen_fault *f, ldns_rr_list *set, uint32_t inc,
+    uint32_t exp, ldns_rr_list **sigs)
+{
+	ldns_key_list *one;
+	ldns_key *k;
+	int rc;
+
+	if ((rc = zone_key_make(b, z, f->key, &f->pos, &k, NULL)) != 0)
+		return rc;
+	ldns_key_set_inception(k, inc);
+	ldns_key_set_expiration(k, exp);
+	one = ldns_key_list_new();
+	ldns_key_list_push_key(one, k);
+	*sigs = ldns_sign_public(set, one);
+	ldns_key_list_free(one);	/* frees k too */
+	return 0;
+}
+
+/*
+ * Re-sign the RRset (owner, type) with the validity of f: KSK for the
+ * DNSKEY RRset, ZSK for anything else, as the zone was signed -- or by
+ * f's key alone when it names one.
  */
 static int
 zone_resign(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
     ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type,
     const struct scen_fault *f)
 {
-	ldns_rr_list *set, *sigs;
+	ldns_rr_list *set, *sigs = NULL;
 	uint32_t inc, exp;
 	size_t i;
+	int rc = 0;
 
 	set = zone_rrset(soa, rrs, owner, type);
 	if (ldns_rr_list_rr_count(set) == 0) {
@@ -187,18 +213,25 @@ zone_resign(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		return 0;
 	}
 	(void)zone_sig_period(b, f, &inc, &exp);
-	zone_keys_validity(z->keys, inc, exp);
-	/* ldns_sign_public signs with every key in use: pick them. */
-	for (i = 0; i < ldns_key_list_key_count(z->keys); i++) {
-		ldns_key *k = ldns_key_list_key(z->keys, i);
-		bool ksk = (ldns_key_flags(k) & LDNS_KEY_SEP_KEY) != 0;
+	if (f->key != NULL) {
+		rc = zone_sign_by(b, z, f, set, inc, exp, &sigs);
+	} else {
+		zone_keys_validity(z->keys, inc, exp);
+		/* ldns_sign_public signs with every key in use: pick. */
+		for (i = 0; i < ldns_key_list_key_count(z->keys); i++) {
+			ldns_key *k = ldns_key_list_key(z->keys, i);
+			bool ksk = (ldns_key_flags(k) & LDNS_KEY_SEP_KEY) != 0;
 
-		ldns_key_set_use(k, ksk == (type == LDNS_RR_TYPE_DNSKEY));
+			ldns_key_set_use(
+			    k, ksk == (type == LDNS_RR_TYPE_DNSKEY));
+		}
+		sigs = ldns_sign_public(set, z->keys);
+		ldns_key_list_set_use(z->keys, true);
+		zone_keys_validity(z->keys, b->inception, b->expiration);
 	}
-	sigs = ldns_sign_public(set, z->keys);
-	ldns_key_list_set_use(z->keys, true);
-	zone_keys_validity(z->keys, b->inception, b->expiration);
 	ldns_rr_list_free(set);
+	if (rc != 0)
+		return rc;
 	if (sigs == NULL)
 		return DL_ECRYPTO;
 	for (i = 0; i < ldns_rr_list_rr_count(sigs); i++)
@@ -280,7 +313,7 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	case SCEN_SIG_VALID:
 	case SCEN_SIG_EXPIRED:
 	case SCEN_SIG_NOT_YET_VALID:
-		if (!zone_sig_period(b, f, &inc, &exp))
+		if (!zone_sig_period(b, f, &inc, &exp) && f->key == NULL)
 			break;
 		(void)zone_sigs_edit(rrs, owner, f->type, true);
 		for (i = 0; i < n && rc == 0; i++)

@@ -1439,6 +1439,45 @@ test_dnskeys_zsk_removed(void **state)
 	ts_free(s);
 }
 
+/* A signatures fault's key: one RRset left signed by a removed ZSK. */
+static void
+test_sig_fault_key(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *oldz = fixture_key_rr("domain-old-zsk", "example.net.");
+	ldns_rr *zsk = fixture_key_rr("domain-zsk", "example.net.");
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_VALID;
+	f->name = tdup("_25._tcp.mx1.example.net.");
+	f->type = LDNS_RR_TYPE_TLSA;
+	f->key = tdup("domain-old-zsk");
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(sig_tags(dom, "_25._tcp.mx1.example.net.",
+			     LDNS_RR_TYPE_TLSA, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(oldz));
+	assert_int_not_equal(
+	    verify(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    sig_tags(dom, "example.net.", LDNS_RR_TYPE_MX, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(zsk));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	world_free(w);
+	ldns_rr_free(oldz);
+	ldns_rr_free(zsk);
+	ts_free(s);
+}
+
 static void
 test_unsigned(void **state)
 {
@@ -1889,6 +1928,7 @@ main(void)
 	    cmocka_unit_test(test_dnskeys_ds_removed_early),
 	    cmocka_unit_test(test_dnskeys_two_algorithms),
 	    cmocka_unit_test(test_dnskeys_zsk_removed),
+	    cmocka_unit_test(test_sig_fault_key),
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_rsa_role),
 	    cmocka_unit_test(test_cname),
