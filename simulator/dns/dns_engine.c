@@ -164,12 +164,16 @@ dns_soa_changed(const struct dns_zone *z)
 {
 	const struct dns_rrset *set =
 	    dns_node_rrset(z->apex_node, LDNS_RR_TYPE_SOA);
+	ldns_rdf *serial;
 	ldns_rr *soa;
 
 	if (set == NULL || set->n == 0)
 		return NULL;
 	soa = ldns_rr_clone(set->rr[0]);
-	ldns_rr_soa_increment(soa);
+	/* Not ldns_rr_soa_increment(): it leaks the old serial's data. */
+	serial = ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
+	    ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)) + 1);
+	ldns_rdf_deep_free(ldns_rr_set_rdf(soa, serial, 2));
 	return soa;
 }
 
