@@ -46,6 +46,53 @@ check_explain_policy(FILE *fp, const struct scenario *s,
 			    "skipping it is allowed too)" : "");
 }
 
+/* "secure|bogus", the primary first. */
+static const char *
+check_state_text(enum scen_dnssec primary, unsigned accept, char *buf,
+    size_t len)
+{
+	size_t o;
+	int st;
+
+	o = (size_t)snprintf(buf, len, "%s", scen_dnssec_name(primary));
+	for (st = SCEN_DNSSEC_SECURE; st <= SCEN_DNSSEC_INDETERMINATE; st++)
+		if (st != (int)primary && (accept & SCEN_STATE_BIT(st)) &&
+		    o < len)
+			o += (size_t)snprintf(buf + o, len - o, "|%s",
+			    scen_dnssec_name((enum scen_dnssec)st));
+	return buf;
+}
+
+/* Every host state that names a set: validators differ there. */
+static void
+check_explain_states(FILE *fp, const struct scenario *s)
+{
+	char a[96];
+	size_t i;
+
+	for (i = 0; i < s->expect.n_states; i++) {
+		const struct scen_host_state *st = &s->expect.states[i];
+
+		if (st->address_accept & ~SCEN_STATE_BIT(st->address))
+			fprintf(fp, "%s:%u:%u: 'address' of MX host %s "
+			    "accepts the states %s: validators differ (%s is "
+			    "the lab resolver's)\n", s->file,
+			    s->expect.address_pos.line,
+			    s->expect.address_pos.col, st->host,
+			    check_state_text(st->address, st->address_accept,
+			    a, sizeof(a)),
+			    scen_dnssec_name(st->address));
+		if (st->tlsa_accept & ~SCEN_STATE_BIT(st->tlsa))
+			fprintf(fp, "%s:%u:%u: 'tlsa' of MX host %s accepts "
+			    "the states %s: validators differ (%s is the lab "
+			    "resolver's)\n", s->file, s->expect.tlsa_pos.line,
+			    s->expect.tlsa_pos.col, st->host,
+			    check_state_text(st->tlsa, st->tlsa_accept, a,
+			    sizeof(a)),
+			    scen_dnssec_name(st->tlsa));
+	}
+}
+
 /* Every expectation of s that names a set of acceptable actions. */
 static void
 check_explain_sets(FILE *fp, const struct scenario *s)
@@ -53,6 +100,7 @@ check_explain_sets(FILE *fp, const struct scenario *s)
 	size_t i;
 	int p;
 
+	check_explain_states(fp, s);
 	for (p = 0; p < SCEN_POLICY_COUNT; p++) {
 		check_explain_policy(fp, s, &s->expect.policy[p], p, NULL);
 		for (i = 0; i < s->n_phases; i++)

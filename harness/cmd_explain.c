@@ -199,6 +199,21 @@ explain_chain(FILE *fp, char **chain, size_t n)
 	fputc('\n', fp);
 }
 
+/* One declared state: "secure", or "secure|bogus" for a set. */
+static void
+explain_state(FILE *fp, const char *what, const char *host,
+    enum scen_dnssec primary, unsigned accept)
+{
+	int st;
+
+	fprintf(fp, "    %s %-28s %s", what, host, scen_dnssec_name(primary));
+	for (st = SCEN_DNSSEC_SECURE; st <= SCEN_DNSSEC_INDETERMINATE; st++)
+		if (st != (int)primary && (accept & SCEN_STATE_BIT(st)))
+			fprintf(fp, "|%s", scen_dnssec_name(st));
+	fputs(accept & ~SCEN_STATE_BIT(primary) ?
+	    "  (validators differ; the lab resolver's first)\n" : "\n", fp);
+}
+
 static void
 explain_fault(FILE *fp, const struct scen_fault *f)
 {
@@ -212,6 +227,11 @@ explain_fault(FILE *fp, const struct scen_fault *f)
 		    f->zone);
 		if (f->name != NULL)
 			fprintf(fp, " for %s", f->name);
+		if (f->key != NULL)
+			fprintf(fp, ", signed by key %s", f->key);
+		if (f->timed)
+			fprintf(fp, ", valid from now%+ld s to now%+ld s",
+			    (long)f->sig_inception, (long)f->sig_expiration);
 		break;
 	case SCEN_FAULT_DNS:
 		fprintf(fp, "DNS %s for %s", scen_dns_fault_name(f->dns),
@@ -440,11 +460,11 @@ explain(FILE *fp, const struct scenario *s, const char *fixtures)
 		const struct scen_host_state *st = &s->expect.states[i];
 
 		if (st->address != SCEN_DNSSEC_UNSET)
-			fprintf(fp, "    A    %-28s %s\n", st->host,
-			    scen_dnssec_name(st->address));
+			explain_state(fp, "A   ", st->host, st->address,
+			    st->address_accept);
 		if (st->tlsa != SCEN_DNSSEC_UNSET)
-			fprintf(fp, "    TLSA %-28s %s\n", st->host,
-			    scen_dnssec_name(st->tlsa));
+			explain_state(fp, "TLSA", st->host, st->tlsa,
+			    st->tlsa_accept);
 	}
 	fputs("  What a DANE checker must diagnose (codes: "
 	    "harness/clients/DIAGNOSIS.md):\n", fp);

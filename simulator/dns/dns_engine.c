@@ -16,6 +16,15 @@
 #include "simulator/dns/dns_int.h"
 #include "simulator/util/xmem.h"
 
+static bool
+dns_is_denial_fault(enum scen_dns_fault f)
+{
+	return f == SCEN_DNS_PROOF_MISSING || f == SCEN_DNS_PROOF_WRONG ||
+	    f == SCEN_DNS_SOA_CHANGED;
+}
+
+#define DNS_PROOF_MAX	8	/* proof RRsets remembered per fault */
+
 /* A scenario DNS fault as one view applies it. */
 struct dns_vfault {
 	const struct scen_fault *f;
@@ -24,6 +33,11 @@ struct dns_vfault {
 	const struct dns_zone *lame; /* lame: the zone refused */
 	bool on_ds;		     /* applies to DS queries here */
 	bool on_other;		     /* applies to other types here */
+	ldns_rr *soa;		     /* soa-changed: the altered SOA, owned */
+	/* Denial faults: the NSEC/NSEC3 RRsets that prove name's absence
+	 * (or its type's), wherever they appear; borrowed from the index. */
+	const struct dns_rrset *proof[DNS_PROOF_MAX];
+	size_t n_proof;
 };
 
 struct dns_view {
@@ -32,6 +46,7 @@ struct dns_view {
 	size_t n_zones;
 	struct dns_vfault *faults; /* scenario order */
 	size_t n_faults;
+	bool has_denial;	   /* a denial fault applies here */
 	struct dns_cache cache;
 };
 
@@ -139,6 +154,69 @@ dns_view_zone(const struct dns_view *v, const uint8_t *name, uint16_t qtype)
 	return best;
 }
 
+/*
+ * The zone's SOA with its serial one higher: what a zone edited after
+ * signing serves beside the old RRSIG.  Owned by the caller; NULL for
+ * a zone without a SOA.
+ */
+static ldns_rr *
+dns_soa_changed(const struct dns_zone *z)
+{
+	const struct dns_rrset *set =
+	    dns_node_rrset(z->apex_node, LDNS_RR_TYPE_SOA);
+	ldns_rdf *serial;
+	ldns_rr *soa;
+
+	if (set == NULL || set->n == 0)
+		return NULL;
+	soa = ldns_rr_clone(set->rr[0]);
+	/* Not ldns_rr_soa_increment(): it leaks the old serial's data. */
+	serial = ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
+	    ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)) + 1);
+	ldns_rdf_deep_free(ldns_rr_set_rdf(soa, serial, 2));
+	return soa;
+}
+
+/*
+ * The NSEC/NSEC3 RRsets that prove what does not exist at vf's name:
+ * the record matching the name (NODATA), else the one covering it, and
+ * the same for each ancestor that does not exist either, up to the
+ * first that does (whose record proves the closest encloser only).  A
+ * resolver that got one of them validated elsewhere could prove the
+ * denial from its cache (RFC 8198), so the fault follows them.
+ */
+static void
+dns_denial_proofs(const struct dns_zone *z, struct dns_vfault *vf)
+{
+	const uint8_t *n = vf->name;
+
+	if (!z->is_signed)
+		return;
+	while (vf->n_proof < DNS_PROOF_MAX && dns_wname_under(n, z->apex)) {
+		const struct dns_rrset *set = NULL;
+		const struct dns_node *node = dns_zone_find(z, n);
+		const struct dns_n3 *n3;
+		bool exists = dns_zone_exists(z, n);
+
+		if (z->nsec3) {
+			n3 = exists ? dns_zone_n3_match(z, n)
+				    : dns_zone_n3_cover(z, n);
+			set = n3 != NULL ? &n3->set : NULL;
+		} else if (node != NULL &&
+		    (set = dns_node_rrset(node, LDNS_RR_TYPE_NSEC)) != NULL &&
+		    set->n > 0) {
+			/* matching NSEC */
+		} else {
+			set = dns_zone_nsec_cover(z, n);
+		}
+		if (set != NULL)
+			vf->proof[vf->n_proof++] = set;
+		if (exists || *n == 0)
+			break;
+		n += *n + 1;
+	}
+}
+
 static void
 dns_view_faults(
     struct dns_engine *e, struct dns_view *v, struct dl_diags *diags)
@@ -183,6 +261,12 @@ dns_view_faults(
 		z = dns_view_zone(v, vf->name, LDNS_RR_TYPE_A);
 		vf->on_other =
 		    z != NULL && dns_zone_auth(z, vf->name, LDNS_RR_TYPE_A);
+		if (dns_is_denial_fault(f->dns) && vf->on_other) {
+			if (f->dns == SCEN_DNS_SOA_CHANGED)
+				vf->soa = dns_soa_changed(z);
+			dns_denial_proofs(z, vf);
+			v->has_denial = true;
+		}
 		if (vf->on_ds || vf->on_other)
 			v->n_faults++;
 	}
@@ -405,13 +489,15 @@ dns_engine_new(const struct world *w, bool single_view, struct dns_engine **out,
 void
 dns_engine_free(struct dns_engine *e)
 {
-	size_t i;
+	size_t i, j;
 
 	if (e == NULL)
 		return;
 	for (i = 0; i < e->n_views; i++) {
 		dns_cache_clear(&e->views[i].cache);
 		free(e->views[i].zones);
+		for (j = 0; j < e->views[i].n_faults; j++)
+			ldns_rr_free(e->views[i].faults[j].soa);
 		free(e->views[i].faults);
 	}
 	free(e->views);
@@ -525,6 +611,217 @@ dns_apply_fault(const struct dns_vfault *vf, const struct dns_query *q,
 	return true;
 }
 
+/* ---- denial faults ---- */
+
+/* Type of the RRset a plan group carries (RRSIGs: the covered type). */
+static uint16_t
+dns_group_type(const struct dns_plan *p, const struct dns_pgroup *g)
+{
+	const ldns_rr *rr;
+
+	if (g->n == 0)
+		return 0;
+	rr = p->rr[g->first].rr;
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+		return ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+	return ldns_rr_get_type(rr);
+}
+
+/* p's authority section holds one of vf's proof RRsets. */
+static bool
+dns_plan_carries(const struct dns_plan *p, const struct dns_vfault *vf)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_g; i++) {
+		const struct dns_pgroup *g = &p->g[i];
+
+		if (g->section != DNS_SEC_AUTHORITY || g->n == 0)
+			continue;
+		for (j = 0; j < vf->n_proof; j++)
+			if (vf->proof[j]->n > 0 &&
+			    p->rr[g->first].rr == vf->proof[j]->rr[0])
+				return true;
+	}
+	return false;
+}
+
+/* Leave the NSEC and NSEC3 groups of the authority section out. */
+static void
+dns_plan_drop_proofs(struct dns_plan *p)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n_g; i++) {
+		uint16_t t = dns_group_type(p, &p->g[i]);
+
+		if (p->g[i].section == DNS_SEC_AUTHORITY &&
+		    (t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3))
+			continue;
+		p->g[k++] = p->g[i];
+	}
+	p->n_g = k;
+}
+
+/*
+ * Whether an NSEC (next name next) or NSEC3 span, from owner to next,
+ * matches or covers key; a span whose next is not after its owner wraps
+ * around the end of the zone.
+ */
+static bool
+dns_span_hits(int c_owner, int c_next, bool wraps)
+{
+	if (c_owner == 0)
+		return true;			/* matches */
+	if (wraps)
+		return c_owner > 0 || c_next < 0;
+	return c_owner > 0 && c_next < 0;	/* owner < key < next */
+}
+
+/* The suffixes of name at or below the apex of z (name included). */
+static size_t
+dns_zone_suffixes(const struct dns_zone *z, const uint8_t *name,
+    const uint8_t **out, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap && dns_wname_under(name, z->apex)) {
+		out[n++] = name;
+		if (*name == 0)
+			break;
+		name += *name + 1;
+	}
+	return n;
+}
+
+/* An NSEC RRset of z that matches and covers none of names[]. */
+static const struct dns_rrset *
+dns_nsec_elsewhere(const struct dns_zone *z, const uint8_t *const *names,
+    size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < z->n_nodes; i++) {
+		const struct dns_rrset *set =
+		    dns_node_rrset(&z->nodes[i], LDNS_RR_TYPE_NSEC);
+		const uint8_t *owner, *next;
+		bool hit = false;
+
+		if (set == NULL || set->n == 0)
+			continue;
+		owner = z->nodes[i].name;
+		next = ldns_rdf_data(ldns_rr_rdf(set->rr[0], 0));
+		for (j = 0; j < n && !hit; j++)
+			hit = dns_span_hits(dns_wname_cmp(names[j], owner),
+			    dns_wname_cmp(names[j], next),
+			    dns_wname_cmp(next, owner) <= 0);
+		if (!hit)
+			return set;
+	}
+	return NULL;
+}
+
+/* An NSEC3 RRset of z whose span matches and covers none of names[]. */
+static const struct dns_rrset *
+dns_n3_elsewhere(const struct dns_zone *z, const uint8_t *const *names,
+    size_t n)
+{
+	uint8_t h[DNS_LABELS_MAX][20];
+	size_t i, j;
+
+	for (j = 0; j < n; j++)
+		dns_zone_n3_hash(z, names[j], h[j]);
+	for (i = 0; i < z->n_n3; i++) {
+		/* The chain is sorted by hash: the next is the next entry. */
+		const uint8_t *owner = z->n3[i].hash;
+		const uint8_t *next = z->n3[(i + 1) % z->n_n3].hash;
+		bool hit = false;
+
+		for (j = 0; j < n && !hit; j++)
+			hit = dns_span_hits(memcmp(h[j], owner, 20),
+			    memcmp(h[j], next, 20), i + 1 == z->n_n3);
+		if (!hit)
+			return &z->n3[i].set;
+	}
+	return NULL;
+}
+
+/*
+ * Break the proof of the negative answer in p to q, as vf says.  A
+ * wrong proof with no record to spare (a zone of one or two names)
+ * degrades to a missing one.
+ */
+static void
+dns_break_denial(struct dns_plan *p, const struct dns_zone *z,
+    const struct dns_vfault *vf, const struct dns_query *q)
+{
+	const uint8_t *names[DNS_LABELS_MAX];
+	const struct dns_rrset *other;
+	size_t i, n;
+
+	switch (vf->f->dns) {
+	case SCEN_DNS_PROOF_MISSING:
+		dns_plan_drop_proofs(p);
+		break;
+	case SCEN_DNS_PROOF_WRONG:
+		dns_plan_drop_proofs(p);
+		n = dns_zone_suffixes(z, q->lname, names, DNS_LABELS_MAX);
+		other = z->nsec3 ? dns_n3_elsewhere(z, names, n)
+				 : dns_nsec_elsewhere(z, names, n);
+		/* Its pointer may be in the seen list already: add it raw. */
+		if (other != NULL) {
+			p->n_seen = 0;
+			(void)dns_plan_add(
+			    p, DNS_SEC_AUTHORITY, false, other, true, NULL);
+		}
+		break;
+	case SCEN_DNS_SOA_CHANGED:
+		for (i = 0; i < p->n_rr && vf->soa != NULL; i++)
+			if (ldns_rr_get_type(p->rr[i].rr) == LDNS_RR_TYPE_SOA)
+				p->rr[i].rr = vf->soa;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A denial fault: the normal answer, its proof broken if it is a
+ * negative answer of a signed zone to a DO query; false (not faulted)
+ * otherwise.  Never cached: the fault is per name and type.
+ */
+static bool
+dns_apply_denial(struct dns_engine *e, const struct dns_view *v,
+    const struct dns_vfault *vf, const struct dns_query *q,
+    enum dns_transport tr, uint8_t *out, size_t cap, struct dns_result *res)
+{
+	const struct dns_zone *z;
+	size_t len, i;
+
+	if (!q->do_bit)
+		return false;
+	z = dns_engine_plan(e, v, q);
+	if (z == NULL || !z->is_signed || !z->has_rrsig ||
+	    (e->plan.kind != DNS_KIND_NXDOMAIN &&
+		e->plan.kind != DNS_KIND_NODATA))
+		return false;
+	/* Another name's negative answer: faulted if it carries a proof
+	 * record of a faulted name (the last such fault). */
+	for (i = v->n_faults; vf == NULL && i-- > 0;)
+		if (v->faults[i].n_proof > 0 &&
+		    dns_plan_carries(&e->plan, &v->faults[i]))
+			vf = &v->faults[i];
+	if (vf == NULL)
+		return false;
+	dns_break_denial(&e->plan, z, vf, q);
+	len = dns_render(q, &e->plan, dns_query_limit(q, tr), out, cap);
+	dns_wire_patch(out, len, q);
+	dns_result_send(res, out, len, e->plan.rcode, e->plan.kind);
+	res->zone = z->wz->name;
+	res->fault = vf->f;
+	return true;
+}
+
 int
 dns_engine_answer(struct dns_engine *e, int view, enum dns_transport tr,
     const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
@@ -585,11 +882,18 @@ dns_engine_answer(struct dns_engine *e, int view, enum dns_transport tr,
 		    DNS_EDE_NOT_SUPPORTED, DNS_KIND_REFUSED, out, cap, res);
 		return 0;
 	}
-	if (v->n_faults > 0 && (vf = dns_view_fault(v, &pq)) != NULL &&
-	    dns_apply_fault(vf, &pq, tr, out, cap, res)) {
+	vf = v->n_faults > 0 ? dns_view_fault(v, &pq) : NULL;
+	if (vf != NULL && dns_is_denial_fault(vf->f->dns)) {
+		if (dns_apply_denial(e, v, vf, &pq, tr, out, cap, res))
+			return 0;
+	} else if (vf != NULL && dns_apply_fault(vf, &pq, tr, out, cap, res)) {
 		res->zone = vf->lame != NULL ? vf->lame->wz->name : NULL;
 		return 0;
 	}
+
+	if (v->has_denial && pq.do_bit &&
+	    dns_apply_denial(e, v, NULL, &pq, tr, out, cap, res))
+		return 0;
 
 	/* The hot path: one hash lookup, one copy, a patch. */
 	limit = dns_query_limit(&pq, tr);

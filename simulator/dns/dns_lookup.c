@@ -138,7 +138,16 @@ dns_nodata_proof(
 			dns_add_n3(lk, m);
 			return;
 		}
-		dns_closest_encloser(lk->z, name, &ce, &nc);
+		/* RFC 5155 7.2.4: the closest *provable* encloser: an
+		 * empty non-terminal made only by opt-out delegations has
+		 * no NSEC3 either, so go up to one that has. */
+		nc = name;
+		ce = name + *name + 1;
+		while (dns_zone_n3_match(lk->z, ce) == NULL &&
+		    !dns_wname_eq(ce, lk->z->apex) && *ce != 0) {
+			nc = ce;
+			ce += *ce + 1;
+		}
 		dns_n3_ce_proof(lk, ce, nc, false);
 		return;
 	}

@@ -61,6 +61,20 @@
  *                other names of that server still work over TCP)
  *   lame         name is a zone: that zone's server answers REFUSED (EDE
  *                20) for everything in the zone
+ *   proof-missing, proof-wrong, soa-changed (denial faults): only a
+ *                negative answer (NODATA, NXDOMAIN) to a DO=1 query in a
+ *                signed zone changes; its NSEC/NSEC3 records (and their
+ *                RRSIGs) are left out, or replaced by one NSEC/NSEC3
+ *                RRset of the zone that neither matches nor covers the
+ *                name or any of its ancestors in the zone, or its SOA
+ *                is served with the serial incremented beside the
+ *                original RRSIG.  Other answers are not faulted (no
+ *                dns.fault event).  Any other negative answer of the
+ *                zone that carries a proof record of name (the NSEC or
+ *                NSEC3 matching or covering it, or a missing ancestor)
+ *                is faulted the same way: otherwise a resolver could
+ *                prove the denial from its cache (RFC 8198) or from a
+ *                minimised query's answer (RFC 9156, RFC 8020).
  * The last matching fault in scenario order wins.
  *
  * Speed: every answer to a name and type of the zones, with and without

@@ -525,8 +525,27 @@ export_dns_fault_text(enum scen_dns_fault f)
 		return "danelab's server for the zone does not answer for it";
 	case SCEN_DNS_NOTIMP:
 		return "danelab answers NOTIMP";
+	case SCEN_DNS_PROOF_MISSING:
+		return "danelab's negative answers (NODATA, NXDOMAIN) carry "
+		    "no NSEC/NSEC3 records, so validators find them bogus";
+	case SCEN_DNS_PROOF_WRONG:
+		return "danelab's negative answers (NODATA, NXDOMAIN) carry "
+		    "NSEC/NSEC3 records that cover other names, so "
+		    "validators find them bogus";
+	case SCEN_DNS_SOA_CHANGED:
+		return "danelab's negative answers (NODATA, NXDOMAIN) carry a "
+		    "SOA whose serial no longer matches its RRSIG, so "
+		    "validators find them bogus";
 	}
 	return "danelab plays a protocol fault";
+}
+
+/* A denial fault: NSD serves the proof intact. */
+static bool
+export_dns_denial(enum scen_dns_fault f)
+{
+	return f == SCEN_DNS_PROOF_MISSING || f == SCEN_DNS_PROOF_WRONG ||
+	    f == SCEN_DNS_SOA_CHANGED;
 }
 
 /*
@@ -545,7 +564,25 @@ export_readme_limits(struct export_ctx *x, FILE *fp)
 		const struct scen_fault *f = &s->faults[i];
 		char *type;
 
-		if (f->kind == SCEN_FAULT_DNS) {
+		if (f->kind == SCEN_FAULT_DNS && export_dns_denial(f->dns)) {
+			type = f->type != 0 ? ldns_rr_type2str(f->type) :
+			    NULL;
+			fprintf(fp, "  - fault '%s', line %u of %s:\n"
+			    "      %s %s: %s.\n"
+			    "      The export's NSD serves the zone file's "
+			    "intact proof, so dig, delv\n"
+			    "      and unbound see a well-formed negative "
+			    "answer (secure where the\n"
+			    "      zone's chain of trust is) where a client in "
+			    "danelab's lab gets\n"
+			    "      SERVFAIL from a validating resolver "
+			    "(bogus).\n",
+			    scen_dns_fault_name(f->dns), f->pos.line, s->id,
+			    f->name, type ? type : "(any type)",
+			    export_dns_fault_text(f->dns));
+			free(type);
+			n++;
+		} else if (f->kind == SCEN_FAULT_DNS) {
 			type = f->type != 0 ? ldns_rr_type2str(f->type) :
 			    NULL;
 			fprintf(fp, "  - fault '%s', line %u of %s:\n"

@@ -231,9 +231,9 @@ int scen_decode(struct scen_ctx *ctx, const struct ytree_node *root,
 
 /* Custom decoders and post hooks used by the tables (scen_load.c). */
 scen_decode_fn scen_dec_version, scen_dec_id, scen_dec_address,
-    scen_dec_keys, scen_dec_slug, scen_dec_rrtype, scen_dec_rrtype_name,
-    scen_dec_owner, scen_dec_tlsa_record, scen_dec_policy, scen_dec_states,
-    scen_dec_sni;
+    scen_dec_keys, scen_dec_dnskey_id, scen_dec_slug, scen_dec_rrtype,
+    scen_dec_rrtype_name, scen_dec_owner, scen_dec_tlsa_record,
+    scen_dec_policy, scen_dec_states, scen_dec_sni, scen_dec_duration;
 /* The list row scen_dec_sni decodes each `sni:` chain with. */
 extern const struct scen_key scen_key_sni_chain;
 scen_post_fn scen_post_top, scen_post_zone, scen_post_record, scen_post_host,

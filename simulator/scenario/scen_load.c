@@ -749,6 +749,33 @@ scen_dec_keys(struct scen_ctx *ctx, const struct scen_key *k,
 }
 
 int
+scen_dec_dnskey_id(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, void *dst)
+{
+	char q[YTREE_QUOTE_MAX], role[PKI_ID_MAX + 1];
+	size_t len;
+
+	if (!want_scalar(ctx, k, n, "a key fixture id"))
+		return DL_EINVAL;
+	len = strlen(n->str);
+	if (!pki_id_valid(n->str) || len < 5 ||
+	    (strcmp(n->str + len - 4, "-ksk") != 0 &&
+	    strcmp(n->str + len - 4, "-zsk") != 0))
+		return scen_nerr(ctx, n, "invalid key fixture id '%s' "
+		    "(<role>-ksk or <role>-zsk, [a-z0-9-])",
+		    ytree_quote(n->str, q, sizeof(q)));
+	memcpy(role, n->str, len - 4);
+	role[len - 4] = '\0';
+	if (ctx->fixtures_dir != NULL &&
+	    !dnssec_key_exists(ctx->fixtures_dir, role, n->str + len - 3))
+		return scen_nerr(ctx, n, "unknown DNSSEC key '%s' (needs "
+		    "fixtures/dnssec/%s.key)", n->str, n->str);
+	*(char **)dst = xstrdup(n->str);
+	scen_pos_add(ctx, dst, scen_npos(n));
+	return 0;
+}
+
+int
 scen_dec_slug(struct scen_ctx *ctx, const struct scen_key *k,
     const struct ytree_node *n, void *dst)
 {
@@ -806,6 +833,53 @@ scen_dec_rrtype(struct scen_ctx *ctx, const struct scen_key *k,
 		    ytree_quote(n->str, q, sizeof(q)));
 	*(uint16_t *)dst = t;
 	scen_pos_add(ctx, dst, scen_npos(n));
+	return 0;
+}
+
+/*
+ * A signature time or period: an optional sign, a decimal number without
+ * a leading zero, and a unit (m, h, d), at most SCEN_MAX_SIG_OFFSET.
+ */
+int
+scen_dec_duration(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, void *dst)
+{
+	static const struct { char unit; int32_t secs; } units[] = {
+		{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	char q[YTREE_QUOTE_MAX], num[16];
+	const char *p;
+	uint64_t v;
+	size_t len, i;
+	bool neg = false;
+
+	if (!want_scalar(ctx, k, n, "a duration"))
+		return DL_EINVAL;
+	p = n->str;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	len = strlen(p);
+	for (i = 0; len > 1 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (p[len - 1] == units[i].unit)
+			break;
+	if (!n->plain)
+		return scen_nerr(ctx, n, "'%s' must be an unquoted duration "
+		    "such as 23h, -1d or 90m, not '%s'", k->name,
+		    ytree_quote(n->str, q, sizeof(q)));
+	if (len < 2 || len - 1 >= sizeof(num) ||
+	    i == sizeof(units) / sizeof(units[0]))
+		return scen_nerr(ctx, n, "'%s' must be a duration such as "
+		    "23h, -1d or 90m (m, h or d), not '%s'", k->name,
+		    ytree_quote(n->str, q, sizeof(q)));
+	memcpy(num, p, len - 1);
+	num[len - 1] = '\0';
+	if (scen_parse_uint(num, SCEN_MAX_SIG_OFFSET, &v) != 0 ||
+	    v * (uint64_t)units[i].secs > SCEN_MAX_SIG_OFFSET)
+		return scen_nerr(ctx, n, "'%s' must be a duration of at most "
+		    "365d (m, h or d, no leading zero), not '%s'", k->name,
+		    ytree_quote(n->str, q, sizeof(q)));
+	v *= (uint64_t)units[i].secs;
+	*(int32_t *)dst = neg ? -(int32_t)v : (int32_t)v;
 	return 0;
 }
 
@@ -1149,15 +1223,93 @@ scen_dec_policy(struct scen_ctx *ctx, const struct scen_key *k,
 	return rc;
 }
 
+/* One DNSSEC state of an MX host (a scalar); reports its own errors. */
+static int
+dec_state(struct scen_ctx *ctx, const struct ytree_node *n, const char *host,
+    enum scen_dnssec *out)
+{
+	char q[YTREE_QUOTE_MAX], list[128];
+	int v;
+
+	if (!scen_enum_lookup(&scen_enum_dnssec, n->str, &v))
+		return scen_nerr(ctx, n, "invalid DNSSEC state '%s' for MX "
+		    "host %s; allowed: %s", ytree_quote(n->str, q, sizeof(q)),
+		    host, scen_enum_list(&scen_enum_dnssec, ", ", list,
+		    sizeof(list)));
+	*out = (enum scen_dnssec)v;
+	return 0;
+}
+
+/*
+ * A DNSSEC state, or a list of the states validators may find where
+ * they differ (`[secure, bogus]`, the lab resolver's first): *primary
+ * gets the first, *accept the SCEN_STATE_BIT set of all.
+ */
+static int
+dec_state_set(struct scen_ctx *ctx, const struct scen_key *k,
+    const struct ytree_node *n, const char *host, enum scen_dnssec *primary,
+    unsigned *accept)
+{
+	char d[YTREE_QUOTE_MAX + 2];
+	enum scen_dnssec v = SCEN_DNSSEC_UNSET, p = SCEN_DNSSEC_UNSET;
+	unsigned set = 0;
+	size_t i;
+	int rc = 0;
+
+	if (n->type == YTREE_BAD)
+		return DL_EINVAL;
+	if (n->type == YTREE_SCALAR && !n->null) {
+		if (dec_state(ctx, n, host, &v) != 0)
+			return DL_EINVAL;
+		*primary = v;
+		*accept = SCEN_STATE_BIT(v);
+		return 0;
+	}
+	if (n->type != YTREE_SEQ || n->n == 0 || n->n > SCEN_MAX_STATES)
+		return scen_nerr(ctx, n, "'%s': MX host %s needs a DNSSEC "
+		    "state or a list of 1 to %d states, not %s", k->name, host,
+		    SCEN_MAX_STATES, node_desc(n, d, sizeof(d)));
+	for (i = 0; i < n->n; i++) {
+		const struct ytree_node *it = n->kids[i];
+
+		if (it->type != YTREE_SCALAR || it->null) {
+			if (it->type != YTREE_BAD)
+				scen_nerr(ctx, it, "'%s': a list item must be a "
+				    "DNSSEC state, not %s", k->name,
+				    node_desc(it, d, sizeof(d)));
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (dec_state(ctx, it, host, &v) != 0) {
+			rc = DL_EINVAL;
+			continue;
+		}
+		if (set & SCEN_STATE_BIT(v)) {
+			rc = scen_nerr(ctx, it, "'%s': state %s listed twice "
+			    "for MX host %s", k->name, scen_dnssec_name(v),
+			    host);
+			continue;
+		}
+		set |= SCEN_STATE_BIT(v);
+		if (p == SCEN_DNSSEC_UNSET)
+			p = v;
+	}
+	if (rc != 0)
+		return rc;
+	*primary = p;
+	*accept = set;
+	return 0;
+}
+
 int
 scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
     const struct ytree_node *n, void *dst)
 {
 	struct scen_expect *e = dst;
 	bool is_addr = strcmp(k->name, "address") == 0;
-	char q[YTREE_QUOTE_MAX], d[YTREE_QUOTE_MAX + 2], list[128];
+	char d[YTREE_QUOTE_MAX + 2];
 	size_t i, j;
-	int v, rc = 0;
+	int rc = 0;
 
 	if (n->type == YTREE_BAD)
 		return DL_EINVAL;
@@ -1211,19 +1363,9 @@ scen_dec_states(struct scen_ctx *ctx, const struct scen_key *k,
 			continue;
 		}
 		scen_pos_add(ctx, field, scen_npos(key));
-		if (!want_scalar(ctx, k, val, "a DNSSEC state")) {
+		if (dec_state_set(ctx, k, val, st->host, field,
+		    is_addr ? &st->address_accept : &st->tlsa_accept) != 0)
 			rc = DL_EINVAL;
-			continue;
-		}
-		if (!scen_enum_lookup(&scen_enum_dnssec, val->str, &v)) {
-			rc = scen_nerr(ctx, val, "invalid DNSSEC state "
-			    "'%s' for MX host %s; allowed: %s",
-			    ytree_quote(val->str, q, sizeof(q)), st->host,
-			    scen_enum_list(&scen_enum_dnssec, ", ", list,
-			    sizeof(list)));
-			continue;
-		}
-		*field = (enum scen_dnssec)v;
 	}
 	return rc;
 }
@@ -1391,6 +1533,51 @@ post_record(struct scen_ctx *ctx, const struct scen_zone *z,
 	free(text);
 }
 
+/*
+ * zones[].dnskeys: instead of keys, in a signed zone, each key once,
+ * and at least one key that signs (a zone whose RRSIGs all come from
+ * nowhere is written with a signatures fault).
+ */
+static void
+post_zone_dnskeys(struct scen_ctx *ctx, const struct scen_zone *z,
+    const struct scen_seen *seen)
+{
+	const struct scen_seen *x = seen_get(&scen_schema_zone, seen, "dnskeys");
+	size_t i, j, signers = 0;
+
+	if (x->key == NULL)
+		return;
+	if (seen_get(&scen_schema_zone, seen, "keys")->key != NULL) {
+		scen_nerr(ctx, x->key, "'dnskeys' and 'keys' exclude each "
+		    "other: list the keys' fixture ids in 'dnskeys'");
+		return;
+	}
+	if (!z->is_signed) {
+		scen_nerr(ctx, x->key, "'dnskeys' needs a signed zone");
+		return;
+	}
+	for (i = 0; i < z->n_dnskeys; i++) {
+		const struct scen_dnskey *d = &z->dnskeys[i];
+
+		if (d->key == NULL)
+			continue;
+		if (d->signs)
+			signers++;
+		for (j = 0; j < i; j++) {
+			if (z->dnskeys[j].key != NULL &&
+			    strcmp(z->dnskeys[j].key, d->key) == 0) {
+				scen_err(ctx, d->pos,
+				    "key '%s' is listed twice in 'dnskeys'",
+				    d->key);
+				break;
+			}
+		}
+	}
+	if (z->n_dnskeys > 0 && signers == 0)
+		scen_nerr(ctx, x->key, "no key in 'dnskeys' signs: give one "
+		    "'signs: true' (unsigned RRsets are a signatures fault)");
+}
+
 void
 scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1402,6 +1589,20 @@ scen_post_zone(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 		ctx->zones_incomplete = true;
 	for (i = 0; i < z->n_records; i++)
 		post_record(ctx, z, &z->records[i]);
+	/* NSEC3 parameters need NSEC3 (in a signed zone). */
+	for (i = 0; i < 2; i++) {
+		static const char *const keys[] = {
+			"nsec3-iterations", "nsec3-opt-out"
+		};
+		const struct scen_seen *x =
+		    seen_get(&scen_schema_zone, seen, keys[i]);
+
+		if (x->key != NULL && (z->denial != SCEN_DENIAL_NSEC3 ||
+		    !z->is_signed))
+			scen_nerr(ctx, x->key, "'%s' needs a signed zone with "
+			    "'denial: nsec3'", keys[i]);
+	}
+	post_zone_dnskeys(ctx, z, seen);
 }
 
 /* The leaf of a chain is presented by the server: its key must exist. */
@@ -1622,6 +1823,157 @@ scen_post_record(struct scen_ctx *ctx, const struct ytree_node *map,
 		tlsa_check_values(ctx, &r->tlsa, true);
 }
 
+static const char *const timing_keys[] = {
+	"inception", "expiration", "lifetime"
+};
+
+/* "+3h", "-14d": an offset for messages. */
+static const char *
+fmt_offset(int32_t v, char *buf, size_t len)
+{
+	int32_t a = v < 0 ? -v : v;
+
+	if (a % 86400 == 0)
+		snprintf(buf, len, "%s%dd", v < 0 ? "-" : "+", (int)(a / 86400));
+	else if (a % 3600 == 0)
+		snprintf(buf, len, "%s%dh", v < 0 ? "-" : "+", (int)(a / 3600));
+	else
+		snprintf(buf, len, "%s%dm", v < 0 ? "-" : "+", (int)(a / 60));
+	return buf;
+}
+
+/*
+ * Resolve the validity period of a signatures fault from what was
+ * written: any two of inception, expiration and lifetime, the rest from
+ * the state's defaults; then check that the period says what the state
+ * does (an expired signature's expiration lies in the past...).
+ */
+static void
+fault_timing(struct scen_ctx *ctx, const struct ytree_node *map,
+    struct scen_fault *f, const struct scen_seen *seen)
+{
+	const struct scen_schema *sc = &scen_schema_fault;
+	const struct scen_seen *xi = seen_get(sc, seen, "inception");
+	const struct scen_seen *xe = seen_get(sc, seen, "expiration");
+	const struct scen_seen *xl = seen_get(sc, seen, "lifetime");
+	const struct ytree_node *at;
+	int64_t inc, exp, life;
+	char b1[24], b2[24];
+	bool timable = f->sig == SCEN_SIG_VALID ||
+	    f->sig == SCEN_SIG_EXPIRED || f->sig == SCEN_SIG_NOT_YET_VALID;
+	size_t i;
+
+	if (xi->key == NULL && xe->key == NULL && xl->key == NULL) {
+		if (f->sig == SCEN_SIG_VALID &&
+		    seen_get(sc, seen, "key")->key == NULL)
+			scen_nerr(ctx, map, "a 'signatures: valid' fault needs "
+			    "'inception', 'expiration', 'lifetime' or 'key' "
+			    "(valid signatures with the default timing by the "
+			    "zone's keys are no fault)");
+		return;
+	}
+	if (!timable) {
+		for (i = 0; i < 3; i++) {
+			const struct scen_seen *x =
+			    seen_get(sc, seen, timing_keys[i]);
+
+			if (x->key != NULL)
+				scen_nerr(ctx, x->key, "'%s' does not apply to "
+				    "'signatures: %s' (only valid, expired, "
+				    "not-yet-valid)", timing_keys[i],
+				    scen_sig_name(f->sig));
+		}
+		return;
+	}
+	if (!(xi->key == NULL || xi->ok) || !(xe->key == NULL || xe->ok) ||
+	    !(xl->key == NULL || xl->ok))
+		return;		/* already reported */
+	if (xi->key != NULL && xe->key != NULL && xl->key != NULL) {
+		scen_nerr(ctx, xl->key, "give at most two of 'inception', "
+		    "'expiration' and 'lifetime' (the third follows)");
+		return;
+	}
+	if (xl->key != NULL && f->t_lifetime <= 0) {
+		scen_nerr(ctx, xl->val, "'lifetime' must be positive");
+		return;
+	}
+	life = xl->key != NULL ? f->t_lifetime : SCEN_SIG_LIFETIME;
+	if (xi->key != NULL && xe->key != NULL) {
+		inc = f->t_inception;
+		exp = f->t_expiration;
+	} else if (xi->key != NULL) {
+		inc = f->t_inception;
+		exp = inc + life;
+	} else if (xe->key != NULL) {
+		exp = f->t_expiration;
+		inc = exp - life;
+	} else if (f->sig == SCEN_SIG_EXPIRED) {
+		exp = -SCEN_SIG_BAD_OFFSET;
+		inc = exp - life;
+	} else if (f->sig == SCEN_SIG_NOT_YET_VALID) {
+		inc = SCEN_SIG_BAD_OFFSET;
+		exp = inc + life;
+	} else {
+		inc = -SCEN_SIG_INCEPTION_AGO;
+		exp = inc + life;
+	}
+	at = xe->key != NULL ? xe->val : xi->key != NULL ? xi->val : xl->val;
+	if (exp <= inc) {
+		scen_nerr(ctx, at, "the signature's expiration (%s) must come "
+		    "after its inception (%s)",
+		    fmt_offset((int32_t)exp, b1, sizeof(b1)),
+		    fmt_offset((int32_t)inc, b2, sizeof(b2)));
+		return;
+	}
+	if (inc < -2 * (int64_t)SCEN_MAX_SIG_OFFSET ||
+	    exp > 2 * (int64_t)SCEN_MAX_SIG_OFFSET) {
+		scen_nerr(ctx, at, "the validity period must lie within 730 "
+		    "days of now");
+		return;
+	}
+	if (f->sig == SCEN_SIG_EXPIRED && exp >= 0)
+		scen_nerr(ctx, at, "an expired signature's expiration must lie "
+		    "in the past, not at now%s",
+		    fmt_offset((int32_t)exp, b1, sizeof(b1)));
+	else if (f->sig == SCEN_SIG_NOT_YET_VALID && inc <= 0)
+		scen_nerr(ctx, at, "a not-yet-valid signature's inception must "
+		    "lie in the future, not at now%s",
+		    fmt_offset((int32_t)inc, b1, sizeof(b1)));
+	else if (f->sig == SCEN_SIG_VALID && (inc > 0 || exp <= 0))
+		scen_nerr(ctx, at, "a valid signature's period must contain "
+		    "now, not run from now%s to now%s",
+		    fmt_offset((int32_t)inc, b1, sizeof(b1)),
+		    fmt_offset((int32_t)exp, b2, sizeof(b2)));
+	f->timed = true;
+	f->sig_inception = (int32_t)inc;
+	f->sig_expiration = (int32_t)exp;
+}
+
+/*
+ * A fault's key: one RRset of a signatures fault re-signed by another
+ * key; only while the signatures stay well formed (not missing or
+ * corrupted, which have no signer).
+ */
+static void
+fault_key(struct scen_ctx *ctx, const struct scen_fault *f,
+    const struct scen_seen *seen)
+{
+	const struct scen_seen *x = seen_get(&scen_schema_fault, seen, "key");
+
+	if (x->key == NULL)
+		return;
+	if (f->kind != SCEN_FAULT_SIGNATURES)
+		scen_nerr(ctx, x->key, "'key' applies only to a signatures "
+		    "fault");
+	else if (seen_get(&scen_schema_fault, seen, "name")->key == NULL)
+		scen_nerr(ctx, x->key, "'key' needs 'name' and 'type' (one "
+		    "RRset; a whole zone's keys are its 'dnskeys')");
+	else if (f->sig == SCEN_SIG_MISSING || f->sig == SCEN_SIG_CORRUPTED)
+		scen_nerr(ctx, x->key, "'key' does not apply to "
+		    "'signatures: %s' (only valid, expired, not-yet-valid)",
+		    scen_sig_name(f->sig));
+}
+
 void
 scen_post_fault(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
     const struct scen_seen *seen)
@@ -1689,6 +2041,15 @@ scen_post_fault(struct scen_ctx *ctx, const struct ytree_node *map, void *obj,
 			scen_nerr(ctx, ty->key, "'type' needs 'name' (a "
 			    "signatures fault on one RRset names both)");
 	}
+	fault_key(ctx, f, seen);
+	if (f->kind == SCEN_FAULT_SIGNATURES)
+		fault_timing(ctx, map, f, seen);
+	else
+		for (i = 0; i < 3; i++)
+			if ((x = seen_get(sc, seen, timing_keys[i]))->key)
+				scen_nerr(ctx, x->key, "'%s' does not apply to "
+				    "a %s fault", timing_keys[i],
+				    kinds[kind].kind);
 	if (f->kind == SCEN_FAULT_DNS && f->dns == SCEN_DNS_LAME &&
 	    (x = seen_get(sc, seen, "type"))->key != NULL)
 		scen_nerr(ctx, x->key, "'type' does not apply to a lame "

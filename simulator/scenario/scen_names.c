@@ -83,7 +83,7 @@ static const struct scen_enum_name sig_names[] = {
 };
 static const struct scen_enum scen_enum_sig = ENUM("sig", sig_names, false);
 const struct scen_enum scen_enum_sig_fault = { "signatures fault",
-	sig_names + 1, sizeof(sig_names) / sizeof(sig_names[0]) - 1, false };
+	sig_names, sizeof(sig_names) / sizeof(sig_names[0]), false };
 
 static const struct scen_enum_name dns_fault_names[] = {
 	{ "servfail", SCEN_DNS_SERVFAIL },
@@ -93,6 +93,9 @@ static const struct scen_enum_name dns_fault_names[] = {
 	{ "tcp-refused", SCEN_DNS_TCP_REFUSED },
 	{ "lame", SCEN_DNS_LAME },
 	{ "notimp", SCEN_DNS_NOTIMP },
+	{ "proof-missing", SCEN_DNS_PROOF_MISSING },
+	{ "proof-wrong", SCEN_DNS_PROOF_WRONG },
+	{ "soa-changed", SCEN_DNS_SOA_CHANGED },
 };
 const struct scen_enum scen_enum_dns_fault =
     ENUM("dns fault", dns_fault_names, false);

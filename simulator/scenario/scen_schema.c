@@ -32,7 +32,8 @@ static const struct scen_key item_chain = {
 	.name = "chain", .type = SCEN_K_FIXTURE, .size = sizeof(char *),
 };
 
-extern const struct scen_schema scen_schema_zone, scen_schema_record,
+extern const struct scen_schema scen_schema_zone, scen_schema_dnskey,
+    scen_schema_record,
     scen_schema_host, scen_schema_tlsa, scen_schema_fault, scen_schema_phase,
     scen_schema_phase_host, scen_schema_phase_expect, scen_schema_expect;
 
@@ -46,6 +47,9 @@ const struct scen_key scen_key_sni_chain = {
 /* Items of lists of mappings. */
 static const struct scen_key item_zone = {
 	.name = "zones", .type = SCEN_K_MAP, .sub = &scen_schema_zone,
+};
+static const struct scen_key item_dnskey = {
+	.name = "dnskeys", .type = SCEN_K_MAP, .sub = &scen_schema_dnskey,
 };
 static const struct scen_key item_record = {
 	.name = "records", .type = SCEN_K_MAP, .sub = &scen_schema_record,
@@ -163,6 +167,18 @@ static const struct scen_key zone_keys[] = {
 	  FLD(struct scen_zone, denial), .en = &scen_enum_denial,
 	  .def = "nsec", .doc = "Authenticated denial of existence.",
 	  .example = "nsec3" },
+	{ .name = "nsec3-iterations", .type = SCEN_K_UINT,
+	  FLD(struct scen_zone, nsec3_iterations), .min = 0,
+	  .max = SCEN_MAX_NSEC3_ITER, .def = "0",
+	  .doc = "NSEC3 hash iterations (`denial: nsec3` only). RFC 9276 "
+	    "says 0; validators treat answers proven with more than their "
+	    "limit as insecure (unbound `val-nsec3-keysize-iterations`, "
+	    "150; BIND 150).", .example = "500" },
+	{ .name = "nsec3-opt-out", .type = SCEN_K_BOOL,
+	  FLD(struct scen_zone, nsec3_opt_out), .def = "false",
+	  .doc = "NSEC3 opt-out (`denial: nsec3` only): delegations without "
+	    "a DS get no NSEC3 record; the opt-out span covering them "
+	    "proves them insecure (RFC 5155 6, 7.2.4).", .example = "true" },
 	{ .name = "keys", .type = SCEN_K_CUSTOM,
 	  FLD(struct scen_zone, keys), .fn = scen_dec_keys,
 	  .type_doc = "key role", .flags = SCEN_F_DEFDOC,
@@ -171,6 +187,17 @@ static const struct scen_key zone_keys[] = {
 	    "`<role>-zsk.key`). By position: `root`, `tld` (one label), "
 	    "`domain` (the mail domain's zone), `host` (any other).",
 	  .example = "rsa" },
+	{ .name = "dnskeys", .type = SCEN_K_LIST,
+	  LST(struct scen_zone, dnskeys, n_dnskeys, struct scen_dnskey),
+	  .item = &item_dnskey, .min = 1, .max = SCEN_MAX_DNSKEYS,
+	  .doc = "The zone's keys at one moment of a key rollover, instead "
+	    "of `keys`: which keys the DNSKEY RRset holds, which of them "
+	    "sign, which ones the parent has a DS for (RFC 6781 4.1, RFC "
+	    "7583).  A signing KSK signs the DNSKEY RRset; a signing ZSK "
+	    "signs every other RRset; a KSK whose algorithm has no signing "
+	    "ZSK signs everything (a combined signing key).",
+	  .example = "[{ key: domain-old-ksk, published: false, ds: true }, "
+	    "{ key: domain-ksk, ds: true }, { key: domain-zsk }]" },
 	{ .name = "ttl", .type = SCEN_K_UINT, FLD(struct scen_zone, ttl),
 	  .min = 1, .max = SCEN_MAX_TTL, .flags = SCEN_F_DEFDOC,
 	  .def = "top-level `ttl`",
@@ -192,6 +219,36 @@ const struct scen_schema scen_schema_zone = {
 	.doc = "A zone to declare or tune.",
 	.keys = zone_keys, .n_keys = NKEYS(zone_keys),
 	.post = scen_post_zone, .has_pos = true,
+};
+
+static const struct scen_key dnskey_keys[] = {
+	{ .name = "key", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
+	  FLD(struct scen_dnskey, key), .fn = scen_dec_dnskey_id,
+	  .type_doc = "key fixture id",
+	  .doc = "Fixture key `fixtures/dnssec/<id>.key`; an id ending in "
+	    "`-ksk` is a KSK (flags 257), in `-zsk` a ZSK (256).",
+	  .example = "domain-old-ksk" },
+	{ .name = "published", .type = SCEN_K_BOOL,
+	  FLD(struct scen_dnskey, published), .def = "true",
+	  .doc = "The key is in the zone's DNSKEY RRset.  `false`: a key "
+	    "already removed (its DS or its signatures may linger).",
+	  .example = "false" },
+	{ .name = "signs", .type = SCEN_K_BOOL,
+	  FLD(struct scen_dnskey, signs), .def = "true",
+	  .doc = "The key makes RRSIGs (see `dnskeys`).  `false`: a key "
+	    "published before it is used, or kept after it stopped.",
+	  .example = "false" },
+	{ .name = "ds", .type = SCEN_K_BOOL, FLD(struct scen_dnskey, ds),
+	  .def = "false",
+	  .doc = "The parent publishes a SHA-256 DS for the key (a `ds` "
+	    "fault on the zone replaces the whole DS RRset).",
+	  .example = "true" },
+};
+
+const struct scen_schema scen_schema_dnskey = {
+	.name = "DNSSEC key", .path = "zones[].dnskeys[]",
+	.doc = "One key of a zone's key set.",
+	.keys = dnskey_keys, .n_keys = NKEYS(dnskey_keys), .has_pos = true,
 };
 
 static const struct scen_key record_keys[] = {
@@ -383,11 +440,17 @@ static const struct scen_key fault_keys[] = {
 	{ .name = "signatures", .type = SCEN_K_ENUM,
 	  FLD(struct scen_fault, sig), .en = &scen_enum_sig_fault,
 	  .doc = "Kind signatures: the state of the signatures of `zone`, "
-	    "or of one RRset (`name` and `type`).", .example = "expired" },
+	    "or of one RRset (`name` and `type`); `valid` only with a "
+	    "timing (`inception`, `expiration`, `lifetime`).",
+	  .example = "expired" },
 	{ .name = "dns", .type = SCEN_K_ENUM, FLD(struct scen_fault, dns),
 	  .en = &scen_enum_dns_fault,
 	  .doc = "Kind dns: a protocol fault for `name` (and `type`); for "
-	    "`lame`, `name` is a zone.", .example = "servfail" },
+	    "`lame`, `name` is a zone. `proof-missing`, `proof-wrong`, "
+	    "`soa-changed` break the denial proof of a negative answer "
+	    "(NODATA, NXDOMAIN) of a signed zone: no NSEC/NSEC3 records, "
+	    "NSEC/NSEC3 records that cover other names, a SOA whose serial "
+	    "changed after it was signed.", .example = "servfail" },
 	{ .name = "starttls", .type = SCEN_K_ENUM,
 	  FLD(struct scen_fault, starttls), .en = &scen_enum_starttls_fault,
 	  .doc = "Kind starttls: the SMTP server of `host` misbehaves.",
@@ -405,6 +468,35 @@ static const struct scen_key fault_keys[] = {
 	    "type if absent).", .example = "TLSA" },
 	{ .name = "host", .type = SCEN_K_NAME, FLD(struct scen_fault, host),
 	  .doc = "An MX host (starttls).", .example = "mx1.example.net" },
+	{ .name = "inception", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_inception), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "by state",
+	  .doc = "Signatures valid, expired or not-yet-valid: start of the "
+	    "validity period relative to now, `[-]N` with `m`, `h` or `d` "
+	    "(at most 365d). Default: `expiration` minus `lifetime`; "
+	    "valid: -1h, not-yet-valid: 14d.", .example = "-1d" },
+	{ .name = "expiration", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_expiration), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "by state",
+	  .doc = "End of the validity period relative to now (same syntax). "
+	    "Default: `inception` plus `lifetime`; expired: -14d. An expired "
+	    "signature's lies in the past, a not-yet-valid one's inception "
+	    "in the future, a valid one's period contains now.",
+	  .example = "-23h" },
+	{ .name = "lifetime", .type = SCEN_K_CUSTOM,
+	  FLD(struct scen_fault, t_lifetime), .fn = scen_dec_duration,
+	  .type_doc = "duration", .flags = SCEN_F_DEFDOC, .def = "`30d`",
+	  .doc = "Length of the validity period (positive); at most two of "
+	    "`inception`, `expiration`, `lifetime`. Validators scale their "
+	    "clock-skew slack with it (unbound: 10 %, clamped to 1h..1d).",
+	  .example = "30d" },
+	{ .name = "key", .type = SCEN_K_CUSTOM, FLD(struct scen_fault, key),
+	  .fn = scen_dec_dnskey_id, .type_doc = "key fixture id",
+	  .doc = "Signatures on one RRset (`name`, `type`): its RRSIGs are "
+	    "made by this fixture key (as in `zones[].dnskeys[].key`) "
+	    "instead of the zone's keys, e.g. a ZSK removed from the DNSKEY "
+	    "RRset; with `signatures: valid` no timing is needed.",
+	  .example = "domain-old-zsk" },
 	{ .name = "note", .type = SCEN_K_STR, FLD(struct scen_fault, note),
 	  .doc = "Free text.", .example = "the DS was never uploaded" },
 };
@@ -509,15 +601,18 @@ static const struct scen_key expect_keys[] = {
 	  .doc = "DNSSEC state of the MX RRset.", .example = "secure" },
 	{ .name = "address", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  .off = 0, .size = sizeof(struct scen_expect), .fn = scen_dec_states,
-	  .type_doc = "map: MX host -> DNSSEC state",
+	  .type_doc = "map: MX host -> DNSSEC state or list",
 	  .doc = "DNSSEC state of each MX host's address RRset; every MX "
-	    "host must be listed.",
+	    "host must be listed. Where validators legitimately differ, "
+	    "a list of every state they may find, the lab resolver's "
+	    "first (`[secure, bogus]`).",
 	  .example = "{ mx1.example.net: secure }" },
 	{ .name = "tlsa", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  .off = 0, .size = sizeof(struct scen_expect), .fn = scen_dec_states,
-	  .type_doc = "map: MX host -> DNSSEC state",
+	  .type_doc = "map: MX host -> DNSSEC state or list",
 	  .doc = "DNSSEC state of each MX host's TLSA RRset (NODATA and "
-	    "NXDOMAIN count by their proof); every MX host must be listed.",
+	    "NXDOMAIN count by their proof); every MX host must be listed; "
+	    "a list as for `address`.",
 	  .example = "{ mx1.example.net: insecure }" },
 	{ .name = "dane", .type = SCEN_K_CUSTOM, .flags = SCEN_F_REQUIRED,
 	  POLICY_FLD(SCEN_POLICY_DANE), .fn = scen_dec_policy,
@@ -548,6 +643,7 @@ const struct scen_schema scen_schema_expect = {
 const struct scen_schema *const scen_schemas[] = {
 	&scen_schema_top,
 	&scen_schema_zone,
+	&scen_schema_dnskey,
 	&scen_schema_record,
 	&scen_schema_host,
 	&scen_schema_tlsa,

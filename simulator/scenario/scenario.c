@@ -72,6 +72,9 @@ scen_zone_clear(struct scen_zone *z)
 		free(z->records[i].tlsa.cert);
 	}
 	free(z->records);
+	for (i = 0; i < z->n_dnskeys; i++)
+		free(z->dnskeys[i].key);
+	free(z->dnskeys);
 }
 
 void
@@ -130,6 +133,7 @@ scenario_free(struct scenario *s)
 		free(s->faults[i].name);
 		free(s->faults[i].host);
 		free(s->faults[i].note);
+		free(s->faults[i].key);
 	}
 	free(s->faults);
 	for (i = 0; i < s->n_phases; i++) {

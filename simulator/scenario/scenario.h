@@ -39,10 +39,17 @@
 #define SCEN_MAX_TLSA		32	/* per host */
 #define SCEN_MAX_TLSA_DATA	1024	/* bytes of literal TLSA data */
 #define SCEN_MAX_RECORDS	256	/* extra records per zone */
+#define SCEN_MAX_DNSKEYS	8	/* zones[].dnskeys[] */
 #define SCEN_MAX_FAULTS		64
 #define SCEN_MAX_PHASES		32
 #define SCEN_MAX_OFFSET		86400	/* seconds, phase offset */
 #define SCEN_MAX_TTL		604800	/* seconds */
+#define SCEN_MAX_NSEC3_ITER	2500	/* RFC 5155 10.3, 4096-bit keys */
+#define SCEN_MAX_SIG_OFFSET	(365 * 86400)	/* signature times, seconds */
+/* Default signature timing (the world signs with these, world.h). */
+#define SCEN_SIG_INCEPTION_AGO	3600		/* valid from now - 1 h */
+#define SCEN_SIG_LIFETIME	(30 * 86400)	/* for 30 days */
+#define SCEN_SIG_BAD_OFFSET	(14 * 86400)	/* expired / not yet: 14 d */
 /*
  * --time-scale: below 0.1 the 3 s phase gaps of the catalogue shrink
  * to 0.3 s, which hardly a client run fits; above 20 a rollover lasts
@@ -118,8 +125,8 @@ enum scen_ds {
 /* Signature state, for a whole zone or one RRset. */
 enum scen_sig {
 	SCEN_SIG_VALID = 0,
-	SCEN_SIG_EXPIRED,	/* expired at least 7 days before now */
-	SCEN_SIG_NOT_YET_VALID,	/* inception at least 7 days after now */
+	SCEN_SIG_EXPIRED,	/* expired 14 days before now, or timed */
+	SCEN_SIG_NOT_YET_VALID,	/* inception 14 days after now, or timed */
 	SCEN_SIG_CORRUPTED,	/* signature bytes altered */
 	SCEN_SIG_MISSING,	/* no RRSIG at all */
 };
@@ -139,6 +146,11 @@ enum scen_dns_fault {
 	SCEN_DNS_LAME,		/* zone's server does not answer for it */
 	SCEN_DNS_NOTIMP,	/* NOTIMP: a middlebox that does not know
 				 * the query type */
+	/* Denial faults: a negative answer (NODATA, NXDOMAIN, DO=1) of a
+	 * signed zone with its proof broken. */
+	SCEN_DNS_PROOF_MISSING,	/* no NSEC/NSEC3 records (SOA only) */
+	SCEN_DNS_PROOF_WRONG,	/* NSEC/NSEC3 that cover another name */
+	SCEN_DNS_SOA_CHANGED,	/* SOA serial changed after signing */
 };
 
 /* STARTTLS behaviour of an MX host's SMTP server. */
@@ -202,13 +214,31 @@ struct scen_record {
 	struct scen_tlsa tlsa;	/* usage, selector, matching, cert, length */
 };
 
+/*
+ * One DNSSEC key of a zone's key set (zones[].dnskeys[]): a moment of a
+ * key rollover.  The key's kind comes from its fixture id: "-ksk" keys
+ * get flags 257, "-zsk" keys 256.
+ */
+struct scen_dnskey {
+	struct scen_pos pos;
+	char *key;		/* fixture id in fixtures/dnssec, "domain-ksk" */
+	bool published;		/* in the DNSKEY RRset, default true */
+	bool signs;		/* makes RRSIGs, default true */
+	bool ds;		/* the parent publishes its DS, default false */
+};
+
 struct scen_zone {
 	struct scen_pos pos;
 	char *name;		/* "example.net.", "." for the root */
 	bool implicit;		/* added by the loader, not written */
 	bool is_signed;		/* default true */
 	enum scen_denial denial;	/* default nsec */
+	uint16_t nsec3_iterations;	/* NSEC3 only, default 0 (RFC 9276) */
+	bool nsec3_opt_out;		/* NSEC3 only: unsigned delegations
+					 * left out of the chain (RFC 5155 6) */
 	char *keys;		/* key role in fixtures/dnssec, NULL = by depth */
+	struct scen_dnskey *dnskeys;	/* explicit key set, replaces keys */
+	size_t n_dnskeys;
 	uint32_t ttl;		/* default TTL of the zone's records */
 	struct scen_record *records;
 	size_t n_records;
@@ -269,6 +299,23 @@ struct scen_fault {
 	char *host;		/* absolute name or NULL */
 	enum scen_ds ds;
 	enum scen_sig sig;
+	/*
+	 * SIGNATURES valid, expired or not-yet-valid with `inception`,
+	 * `expiration` or `lifetime`: timed is true and the validity period
+	 * is [now + sig_inception, now + sig_expiration], offsets in seconds
+	 * resolved by the loader.  Otherwise the state's default period.
+	 */
+	bool timed;
+	int32_t sig_inception;
+	int32_t sig_expiration;
+	int32_t t_inception;	/* as written (the loader's scratch) */
+	int32_t t_expiration;
+	int32_t t_lifetime;
+	/*
+	 * SIGNATURES on one RRset: re-signed by this fixture key (id as in
+	 * zones[].dnskeys[].key) instead of the zone's keys, NULL if not.
+	 */
+	char *key;
 	enum scen_dns_fault dns;
 	enum scen_starttls starttls;
 	char *note;		/* optional free text */
@@ -314,12 +361,22 @@ struct scen_expect_policy {
 	size_t n_hosts;
 };
 
-/* Declared DNSSEC state of one MX host's names. */
+/*
+ * Declared DNSSEC state of one MX host's names: one state, or the list
+ * of states validators may find where they legitimately differ (clock
+ * skew slack, RFC 9276 iteration limits).  address and tlsa are the
+ * primary (first listed: what the lab resolver finds); the _accept sets
+ * hold SCEN_STATE_BIT of every listed state.
+ */
+#define SCEN_STATE_BIT(st) (1u << (unsigned)(st))
+#define SCEN_MAX_STATES 3
 struct scen_host_state {
 	struct scen_pos pos;
 	char *host;
 	enum scen_dnssec address;
 	enum scen_dnssec tlsa;
+	unsigned address_accept;
+	unsigned tlsa_accept;
 };
 
 struct scen_expect {

@@ -90,9 +90,9 @@
 #define WORLD_MAX_ZONES		250	/* addresses 127.53.0.1 .. .250 */
 
 /* Signature validity relative to now (seconds). */
-#define WORLD_SIG_INCEPTION_AGO	(3600)		/* valid from now - 1 h */
-#define WORLD_SIG_LIFETIME	(30 * 86400)	/* until now + 30 days */
-#define WORLD_SIG_BAD_OFFSET	(14 * 86400)	/* expired / not yet: 14 d */
+#define WORLD_SIG_INCEPTION_AGO	SCEN_SIG_INCEPTION_AGO	/* now - 1 h */
+#define WORLD_SIG_LIFETIME	SCEN_SIG_LIFETIME	/* until now + 30 d */
+#define WORLD_SIG_BAD_OFFSET	SCEN_SIG_BAD_OFFSET	/* expired/not yet */
 
 /* SOA timers (the SOA TTL and MINIMUM are the zone's TTL). */
 #define WORLD_SOA_REFRESH	3600

@@ -61,6 +61,13 @@ int zone_auth_index(const struct world *w, const char *name);
 ldns_rdf *zone_dname(const char *name);
 
 /* zone_keys.c */
+/*
+ * Fixture key id ("domain-old-zsk") as a key of z: *k (owned by the
+ * caller) and, if rr is not NULL, its DNSKEY RR (owned by the caller).
+ * Problems are reported at pos.
+ */
+int zone_key_make(struct zone_build *b, struct world_zone *z, const char *id,
+    const struct scen_pos *pos, ldns_key **k, ldns_rr **rr);
 int zone_keys_build(struct zone_build *b, struct world_zone *z);
 int zone_ds_build(struct zone_build *b, struct world_zone *z);
 void zone_keys_clear(struct zone_build *b);

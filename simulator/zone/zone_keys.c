@@ -118,19 +118,75 @@ zone_key_rr(const ldns_key *k, uint32_t ttl)
 	return rr;
 }
 
+/* Flags of a key by its fixture id: "<role>-ksk" or "<role>-zsk". */
+static uint16_t
+zone_key_flags(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n >= 4 && strcmp(id + n - 4, "-ksk") == 0)
+		return LDNS_KEY_ZONE_KEY | LDNS_KEY_SEP_KEY; /* 257 */
+	return LDNS_KEY_ZONE_KEY;			      /* 256 */
+}
+
+int
+zone_key_make(struct zone_build *b, struct world_zone *z, const char *id,
+    const struct scen_pos *pos, ldns_key **k, ldns_rr **rr)
+{
+	ldns_key *tmpl;
+	int rc;
+
+	if ((rc = zone_key_tmpl(b, id, pos, &tmpl)) != 0)
+		return rc;
+	*k = zone_key_instance(tmpl, z->name, zone_key_flags(id),
+	    b->inception, b->expiration);
+	if (*k != NULL && (rr == NULL || (*rr = zone_key_rr(*k, z->ttl)) != NULL))
+		return 0;
+	if (*k != NULL)
+		ldns_key_deep_free(*k);
+	*k = NULL;
+	dl_error(b->diags, b->file, pos->line, pos->col,
+	    "zone %s: cannot use DNSSEC key %s", z->name, id);
+	return DL_ECRYPTO;
+}
+
+/*
+ * zones[].dnskeys: the published keys go to the DNSKEY RRset, the
+ * signing ones (published or not) to the key list.
+ */
+static int
+zone_keys_explicit(struct zone_build *b, struct world_zone *z)
+{
+	const struct scen_zone *sz = z->scen;
+	ldns_key *k;
+	ldns_rr *rr;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sz->n_dnskeys; i++) {
+		const struct scen_dnskey *d = &sz->dnskeys[i];
+
+		if ((rc = zone_key_make(b, z, d->key, &d->pos, &k, &rr)) != 0)
+			return zone_fail(b, rc);
+		if (d->published)
+			ldns_rr_list_push_rr(z->dnskeys, rr);
+		else
+			ldns_rr_free(rr);
+		if (d->signs)
+			ldns_key_list_push_key(z->keys, k);
+		else
+			ldns_key_deep_free(k);
+	}
+	return 0;
+}
+
 int
 zone_keys_build(struct zone_build *b, struct world_zone *z)
 {
 	const struct scen_pos *pos = &z->scen->pos;
-	static const struct {
-		const char *suffix;
-		uint16_t flags;
-	} kinds[] = {
-	    {"ksk", LDNS_KEY_ZONE_KEY | LDNS_KEY_SEP_KEY}, /* 257 */
-	    {"zsk", LDNS_KEY_ZONE_KEY},			   /* 256 */
-	};
+	static const char *const kinds[] = {"ksk", "zsk"};
 	char id[PKI_ID_MAX + 8];
-	ldns_key *tmpl, *k;
+	ldns_key *k;
 	ldns_rr *rr;
 	size_t i;
 	int rc;
@@ -140,26 +196,47 @@ zone_keys_build(struct zone_build *b, struct world_zone *z)
 	z->ds = ldns_rr_list_new();
 	if (!z->is_signed)
 		return 0;
+	if (z->scen->n_dnskeys > 0)
+		return zone_keys_explicit(b, z);
 	if (!pki_id_valid(z->key_role)) {
 		dl_error(b->diags, b->file, pos->line, pos->col,
 		    "zone %s: invalid key role '%s'", z->name, z->key_role);
 		return zone_fail(b, DL_EINVAL);
 	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		snprintf(id, sizeof(id), "%s-%s", z->key_role, kinds[i].suffix);
-		if ((rc = zone_key_tmpl(b, id, pos, &tmpl)) != 0)
+		snprintf(id, sizeof(id), "%s-%s", z->key_role, kinds[i]);
+		if ((rc = zone_key_make(b, z, id, pos, &k, &rr)) != 0)
 			return zone_fail(b, rc);
-		k = zone_key_instance(
-		    tmpl, z->name, kinds[i].flags, b->inception, b->expiration);
-		if (k == NULL || (rr = zone_key_rr(k, z->ttl)) == NULL) {
-			if (k != NULL)
-				ldns_key_deep_free(k);
-			dl_error(b->diags, b->file, pos->line, pos->col,
-			    "zone %s: cannot use DNSSEC key %s", z->name, id);
-			return zone_fail(b, DL_ECRYPTO);
-		}
 		ldns_key_list_push_key(z->keys, k);
 		ldns_rr_list_push_rr(z->dnskeys, rr);
+	}
+	return 0;
+}
+
+/* zones[].dnskeys: a SHA-256 DS for every key marked ds. */
+static int
+zone_ds_explicit(struct zone_build *b, struct world_zone *z, uint32_t ttl)
+{
+	const struct scen_zone *sz = z->scen;
+	ldns_key *k;
+	ldns_rr *rr, *ds;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sz->n_dnskeys; i++) {
+		const struct scen_dnskey *d = &sz->dnskeys[i];
+
+		if (!d->ds)
+			continue;
+		if ((rc = zone_key_make(b, z, d->key, &d->pos, &k, &rr)) != 0)
+			return zone_fail(b, rc);
+		ds = ldns_key_rr2ds(rr, LDNS_SHA256);
+		ldns_rr_free(rr);
+		ldns_key_deep_free(k);
+		if (ds == NULL)
+			return zone_fail(b, DL_ECRYPTO);
+		ldns_rr_set_ttl(ds, ttl);
+		ldns_rr_list_push_rr(z->ds, ds);
 	}
 	return 0;
 }
@@ -202,6 +279,8 @@ zone_ds_build(struct zone_build *b, struct world_zone *z)
 	if (z->parent < 0 || !z->is_signed)
 		return 0;
 	ttl = b->w->zones[z->parent].ttl;
+	if (z->ds_state == SCEN_DS_PRESENT && z->scen->n_dnskeys > 0)
+		return zone_ds_explicit(b, z, ttl);
 	for (i = 0; i < ldns_rr_list_rr_count(z->dnskeys); i++) {
 		rr = ldns_rr_list_rr(z->dnskeys, i);
 		if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(rr)) &
@@ -210,8 +289,14 @@ zone_ds_build(struct zone_build *b, struct world_zone *z)
 			break;
 		}
 	}
-	if (ksk == NULL)
-		return zone_fail(b, DL_ECRYPTO);
+	if (ksk == NULL && z->ds_state != SCEN_DS_MISSING &&
+	    z->ds_state != SCEN_DS_MISMATCH) {
+		/* Only with dnskeys: the variants are made from a KSK. */
+		dl_error(b->diags, b->file, pos->line, pos->col,
+		    "zone %s: DS fault needs a published KSK in 'dnskeys'",
+		    z->name);
+		return zone_fail(b, DL_EINVAL);
+	}
 
 	switch (z->ds_state) {
 	case SCEN_DS_MISSING:

@@ -3,9 +3,9 @@
  *
  * Owns: DNSKEY publication, RRSIG and NSEC/NSEC3 generation (through
  * ldns_dnssec_zone_sign*), and the SIGNATURES faults: a whole zone signed
- * with an expired or future validity period, or with its RRSIGs corrupted
- * or removed; one RRset re-signed with a bad validity period, corrupted
- * or left unsigned.  Does not own: what the zone contains (zone_data.c)
+ * with an expired, future or explicitly timed validity period, or with
+ * its RRSIGs corrupted or removed; one RRset re-signed with such a
+ * period, corrupted or left unsigned.  Does not own: what the zone contains (zone_data.c)
  * or which keys it uses (zone_keys.c).
  */
 #include <stdlib.h>
@@ -14,14 +14,23 @@
 #include "simulator/util/xmem.h"
 #include "simulator/zone/zone_int.h"
 
-/* Validity period for a signature state; false for valid/missing. */
+/*
+ * Validity period of the signatures a fault asks for (f NULL: the
+ * normal one); false when the fault does not change it.
+ */
 static bool
-zone_sig_period(const struct zone_build *b, enum scen_sig sig,
+zone_sig_period(const struct zone_build *b, const struct scen_fault *f,
     uint32_t *inception, uint32_t *expiration)
 {
 	uint32_t now = (uint32_t)b->w->now;
 
-	switch (sig) {
+	/* RRSIG times are serial arithmetic (RFC 4034 3.1.5): wrap. */
+	if (f != NULL && f->timed) {
+		*inception = now + (uint32_t)f->sig_inception;
+		*expiration = now + (uint32_t)f->sig_expiration;
+		return true;
+	}
+	switch (f != NULL ? f->sig : SCEN_SIG_VALID) {
 	case SCEN_SIG_EXPIRED:
 		*inception = now - WORLD_SIG_BAD_OFFSET - WORLD_SIG_LIFETIME;
 		*expiration = now - WORLD_SIG_BAD_OFFSET;
@@ -160,36 +169,69 @@ zone_rrset(ldns_rr *soa, const ldns_rr_list *rrs, const ldns_rdf *owner,
 }
 
 /*
- * Re-sign the RRset (owner, type) with the validity of sig: KSK for the
- * DNSKEY RRset, ZSK for anything else, as the zone was signed.
+ * RRSIGs over set by fixture key id alone, valid inc..exp; *sigs is a
+ * new list (NULL if ldns failed).  Returns 0 or a negative code.
+ */
+static int
+zone_sign_by(struct zone_build *b, struct world_zone *z,
+    const struct scen_fault *f, ldns_rr_list *set, uint32_t inc,
+    uint32_t exp, ldns_rr_list **sigs)
+{
+	ldns_key_list *one;
+	ldns_key *k;
+	int rc;
+
+	if ((rc = zone_key_make(b, z, f->key, &f->pos, &k, NULL)) != 0)
+		return rc;
+	ldns_key_set_inception(k, inc);
+	ldns_key_set_expiration(k, exp);
+	one = ldns_key_list_new();
+	ldns_key_list_push_key(one, k);
+	*sigs = ldns_sign_public(set, one);
+	ldns_key_list_free(one);	/* frees k too */
+	return 0;
+}
+
+/*
+ * Re-sign the RRset (owner, type) with the validity of f: KSK for the
+ * DNSKEY RRset, ZSK for anything else, as the zone was signed -- or by
+ * f's key alone when it names one.
  */
 static int
 zone_resign(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
     ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type,
-    enum scen_sig sig)
+    const struct scen_fault *f)
 {
-	ldns_rr_list *set, *sigs;
+	ldns_rr_list *set, *sigs = NULL;
 	uint32_t inc, exp;
 	size_t i;
+	int rc = 0;
 
 	set = zone_rrset(soa, rrs, owner, type);
 	if (ldns_rr_list_rr_count(set) == 0) {
 		ldns_rr_list_free(set);
 		return 0;
 	}
-	(void)zone_sig_period(b, sig, &inc, &exp);
-	zone_keys_validity(z->keys, inc, exp);
-	/* ldns_sign_public signs with every key in use: pick them. */
-	for (i = 0; i < ldns_key_list_key_count(z->keys); i++) {
-		ldns_key *k = ldns_key_list_key(z->keys, i);
-		bool ksk = (ldns_key_flags(k) & LDNS_KEY_SEP_KEY) != 0;
+	(void)zone_sig_period(b, f, &inc, &exp);
+	if (f->key != NULL) {
+		rc = zone_sign_by(b, z, f, set, inc, exp, &sigs);
+	} else {
+		zone_keys_validity(z->keys, inc, exp);
+		/* ldns_sign_public signs with every key in use: pick. */
+		for (i = 0; i < ldns_key_list_key_count(z->keys); i++) {
+			ldns_key *k = ldns_key_list_key(z->keys, i);
+			bool ksk = (ldns_key_flags(k) & LDNS_KEY_SEP_KEY) != 0;
 
-		ldns_key_set_use(k, ksk == (type == LDNS_RR_TYPE_DNSKEY));
+			ldns_key_set_use(
+			    k, ksk == (type == LDNS_RR_TYPE_DNSKEY));
+		}
+		sigs = ldns_sign_public(set, z->keys);
+		ldns_key_list_set_use(z->keys, true);
+		zone_keys_validity(z->keys, b->inception, b->expiration);
 	}
-	sigs = ldns_sign_public(set, z->keys);
-	ldns_key_list_set_use(z->keys, true);
-	zone_keys_validity(z->keys, b->inception, b->expiration);
 	ldns_rr_list_free(set);
+	if (rc != 0)
+		return rc;
 	if (sigs == NULL)
 		return DL_ECRYPTO;
 	for (i = 0; i < ldns_rr_list_rr_count(sigs); i++)
@@ -229,6 +271,7 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	ldns_rdf *owner;
 	ldns_rr_list *set;
 	char tname[32] = "any type";
+	uint32_t inc, exp;
 	size_t i, n, have;
 	int rc = 0;
 
@@ -267,14 +310,15 @@ zone_rrset_fault(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	case SCEN_SIG_CORRUPTED:
 		(void)zone_sigs_edit(rrs, owner, f->type, false);
 		break;
+	case SCEN_SIG_VALID:
 	case SCEN_SIG_EXPIRED:
 	case SCEN_SIG_NOT_YET_VALID:
+		if (!zone_sig_period(b, f, &inc, &exp) && f->key == NULL)
+			break;
 		(void)zone_sigs_edit(rrs, owner, f->type, true);
 		for (i = 0; i < n && rc == 0; i++)
-			rc = zone_resign(
-			    b, z, soa, rrs, owner, types[i], f->sig);
+			rc = zone_resign(b, z, soa, rrs, owner, types[i], f);
 		break;
-	case SCEN_SIG_VALID:
 	default:
 		break;
 	}
@@ -299,6 +343,64 @@ zone_dz_add(ldns_dnssec_zone *dz, const ldns_rr *rr)
 	return st;
 }
 
+/* The RRset (owner, type) has a record in rrs. */
+static bool
+zone_has(const ldns_rr_list *rrs, const ldns_rdf *owner, ldns_rr_type type)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * NSEC3 opt-out (RFC 5155 6): move out of rrs every record at or below
+ * a delegation without a DS (its NS and its glue) into a new list.
+ * Signed without them, the zone's NSEC3 chain skips those names -- and
+ * the empty non-terminals only they make -- so an opt-out span covers
+ * each; ldns sets the flag but would give them records of their own.
+ */
+static ldns_rr_list *
+zone_optout_hold(ldns_rr_list *rrs, const ldns_rdf *apex)
+{
+	ldns_rr_list *cuts = ldns_rr_list_new(), *held = ldns_rr_list_new();
+	size_t i, j, k = 0, n = ldns_rr_list_rr_count(rrs);
+
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(ldns_rr_owner(rr), apex) != 0 &&
+		    !zone_has(rrs, ldns_rr_owner(rr), LDNS_RR_TYPE_DS))
+			ldns_rr_list_push_rr(cuts, rr);
+	}
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		bool below = false;
+
+		for (j = 0; j < ldns_rr_list_rr_count(cuts) && !below; j++) {
+			const ldns_rdf *cut =
+			    ldns_rr_owner(ldns_rr_list_rr(cuts, j));
+
+			below = ldns_dname_compare(ldns_rr_owner(rr), cut) ==
+			    0 || ldns_dname_is_subdomain(ldns_rr_owner(rr), cut);
+		}
+		if (below)
+			ldns_rr_list_push_rr(held, rr);
+		else
+			ldns_rr_list_set_rr(rrs, rr, k++);
+	}
+	ldns_rr_list_set_rr_count(rrs, k);
+	ldns_rr_list_free(cuts);
+	return held;
+}
+
 /* A SIGNATURES fault that applies to zone z. */
 static bool
 zone_sig_fault_for(const struct scen_fault *f, const struct world_zone *z)
@@ -318,7 +420,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	const struct scenario *s = b->s;
 	const struct scen_fault *zf = NULL;
 	ldns_dnssec_zone *dz;
-	ldns_rr_list *new_rrs, *signed_rrs;
+	ldns_rr_list *new_rrs, *signed_rrs, *held = NULL;
 	ldns_status st;
 	uint32_t inc, exp;
 	uint8_t salt[1] = {0};
@@ -343,6 +445,8 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		return 0;
 	}
 
+	if (z->scen->denial == SCEN_DENIAL_NSEC3 && z->scen->nsec3_opt_out)
+		held = zone_optout_hold(rrs, ldns_rr_owner(soa));
 	dz = ldns_dnssec_zone_new();
 	if ((st = zone_dz_add(dz, soa)) != LDNS_STATUS_OK)
 		goto sign_error;
@@ -355,14 +459,14 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 		    LDNS_STATUS_OK)
 			goto sign_error;
 
-	(void)zone_sig_period(
-	    b, zf != NULL ? zf->sig : SCEN_SIG_VALID, &inc, &exp);
+	(void)zone_sig_period(b, zf, &inc, &exp);
 	zone_keys_validity(z->keys, inc, exp);
 	new_rrs = ldns_rr_list_new();
 	if (z->scen->denial == SCEN_DENIAL_NSEC3)
 		st = ldns_dnssec_zone_sign_nsec3(dz, new_rrs, z->keys,
-		    ldns_dnssec_default_replace_signatures, NULL, LDNS_SHA1, 0,
-		    0, 0, salt);
+		    ldns_dnssec_default_replace_signatures, NULL, LDNS_SHA1,
+		    z->scen->nsec3_opt_out ? LDNS_NSEC3_VARS_OPTOUT_MASK : 0,
+		    z->scen->nsec3_iterations, 0, salt);
 	else
 		st = ldns_dnssec_zone_sign(dz, new_rrs, z->keys,
 		    ldns_dnssec_default_replace_signatures, NULL);
@@ -373,6 +477,13 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 	signed_rrs = zone_flatten(dz);
 	ldns_dnssec_zone_deep_free(dz);
 	ldns_rr_list_deep_free(rrs);
+	if (held != NULL) {
+		/* Delegation NS and glue are never signed: back as they are. */
+		for (i = 0; i < ldns_rr_list_rr_count(held); i++)
+			ldns_rr_list_push_rr(signed_rrs,
+			    ldns_rr_list_rr(held, i));
+		ldns_rr_list_free(held);
+	}
 
 	if (zf != NULL && zf->sig == SCEN_SIG_MISSING)
 		(void)zone_sigs_edit(signed_rrs, NULL, 0, true);
@@ -395,6 +506,7 @@ zone_sign_build(struct zone_build *b, struct world_zone *z, ldns_rr *soa,
 sign_error:
 	ldns_dnssec_zone_deep_free(dz);
 	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(held);
 	dl_error(b->diags, b->file, z->scen->pos.line, z->scen->pos.col,
 	    "cannot sign zone %s: %s", z->name, ldns_get_errorstr_by_id(st));
 	return zone_fail(b, DL_ECRYPTO);

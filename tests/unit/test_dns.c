@@ -1511,6 +1511,124 @@ test_no_rrsig(void **state)
 	fx_close(&x);
 }
 
+/* ---- denial faults ---- */
+
+/* The SOA of the authority section of p (borrowed), or NULL. */
+static ldns_rr *
+auth_soa(const ldns_pkt *p)
+{
+	ldns_rr_list *l = ldns_pkt_authority(p);
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) ==
+		    LDNS_RR_TYPE_SOA)
+			return ldns_rr_list_rr(l, i);
+	return NULL;
+}
+
+/*
+ * proof-missing, proof-wrong and soa-changed break the proof of the
+ * negative answers for the faulted name -- and of any other negative
+ * answer carrying its proof records -- with DO only; positive answers
+ * and other names keep theirs.
+ */
+static void
+test_denial_faults(void **state)
+{
+	struct scenario *s;
+	struct dns_result r;
+	struct fx x;
+	ldns_pkt *p;
+	ldns_rr *soa;
+	uint32_t serial;
+
+	(void)state;
+	/* proof-missing, NSEC: NXDOMAIN with the SOA only. */
+	s = ts_world(SCEN_DENIAL_NSEC);
+	ts_dns_fault(s, "nope.example.net.", LDNS_RR_TYPE_A,
+	    SCEN_DNS_PROOF_MISSING);
+	fx_open(&x, s);
+	p = ask_at(&x, "example.net.", "nope.example.net.", LDNS_RR_TYPE_A,
+	    &ASK_DO, &r);
+	assert_non_null(p);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	assert_non_null(r.fault);
+	assert_int_equal(r.fault->dns, SCEN_DNS_PROOF_MISSING);
+	assert_int_equal(
+	    cnt(p, LDNS_SECTION_AUTHORITY, NULL, LDNS_RR_TYPE_NSEC), 0);
+	assert_non_null(auth_soa(p));
+	assert_int_not_equal(
+	    denial_nsec(p, "nope.example.net.", LDNS_RR_TYPE_A),
+	    LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	/* Another type at the name, and a name below it: the same NSEC
+	 * would prove them, so they lose it too. */
+	p = ask_at(&x, "example.net.", "x.nope.example.net.", LDNS_RR_TYPE_TXT,
+	    &ASK_DO, &r);
+	assert_non_null(r.fault);
+	assert_int_equal(
+	    cnt(p, LDNS_SECTION_AUTHORITY, NULL, LDNS_RR_TYPE_NSEC), 0);
+	ldns_pkt_free(p);
+	/* Without DO there is no proof to break: not faulted. */
+	p = ask_at(&x, "example.net.", "nope.example.net.", LDNS_RR_TYPE_A,
+	    &ASK_PLAIN, &r);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	assert_null(r.fault);
+	ldns_pkt_free(p);
+	/* A positive answer is untouched. */
+	p = ask_at(&x, "example.net.", "mx1.example.net.", LDNS_RR_TYPE_A,
+	    &ASK_DO, &r);
+	assert_null(r.fault);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+	fx_close(&x);
+
+	/* proof-wrong, NSEC3: NSEC3 records that prove nothing here. */
+	s = ts_world(SCEN_DENIAL_NSEC3);
+	ts_dns_fault(s, "nope.example.net.", 0, SCEN_DNS_PROOF_WRONG);
+	fx_open(&x, s);
+	p = ask_at(&x, "example.net.", "nope.example.net.", LDNS_RR_TYPE_A,
+	    &ASK_DO, &r);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	assert_non_null(r.fault);
+	assert_int_equal(r.fault->dns, SCEN_DNS_PROOF_WRONG);
+	assert_true(
+	    cnt(p, LDNS_SECTION_AUTHORITY, NULL, LDNS_RR_TYPE_NSEC3) > 0);
+	assert_int_not_equal(
+	    denial_nsec3(p, "nope.example.net.", LDNS_RR_TYPE_A, false),
+	    LDNS_STATUS_OK);
+	/* Each record is still validly signed: only the proof is wrong. */
+	assert_true(verify_section(p, LDNS_SECTION_AUTHORITY,
+			keys_of(&x, "example.net.")) >= 2);
+	ldns_pkt_free(p);
+	fx_close(&x);
+
+	/* soa-changed: the proof intact, the SOA's serial bumped. */
+	s = ts_world(SCEN_DENIAL_NSEC);
+	ts_dns_fault(s, "nope.example.net.", LDNS_RR_TYPE_A,
+	    SCEN_DNS_SOA_CHANGED);
+	fx_open(&x, s);
+	p = ask_at(&x, "example.net.", "example.net.", LDNS_RR_TYPE_SOA,
+	    &ASK_DO, &r);
+	assert_null(r.fault);
+	serial = ldns_rdf2native_int32(
+	    ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 2));
+	ldns_pkt_free(p);
+	p = ask_at(&x, "example.net.", "nope.example.net.", LDNS_RR_TYPE_A,
+	    &ASK_DO, &r);
+	assert_non_null(r.fault);
+	assert_int_equal(r.fault->dns, SCEN_DNS_SOA_CHANGED);
+	assert_int_equal(
+	    denial_nsec(p, "nope.example.net.", LDNS_RR_TYPE_A),
+	    LDNS_STATUS_OK);
+	assert_non_null(soa = auth_soa(p));
+	assert_int_equal(
+	    ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)), serial + 1);
+	ldns_pkt_free(p);
+	fx_close(&x);
+}
+
 /* ---- faults ---- */
 
 static ldns_pkt *
@@ -2225,6 +2343,7 @@ main(void)
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_no_rrsig),
 	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_denial_faults),
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_server),
 	    cmocka_unit_test(test_server_tcp_limits),

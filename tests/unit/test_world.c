@@ -901,6 +901,80 @@ test_sig_rrset_faults(void **state)
 	}
 }
 
+/* RRSIG (inception, expiration) of (owner, type) in z. */
+static void
+sig_times(const struct world_zone *z, const char *owner, ldns_rr_type type,
+    time_t *inc, time_t *exp)
+{
+	ldns_rr_list *sg = sigs(z, owner, type);
+
+	assert_int_equal(ldns_rr_list_rr_count(sg), 1);
+	*inc = ldns_rdf2native_time_t(
+	    ldns_rr_rrsig_inception(ldns_rr_list_rr(sg, 0)));
+	*exp = ldns_rdf2native_time_t(
+	    ldns_rr_rrsig_expiration(ldns_rr_list_rr(sg, 0)));
+	ldns_rr_list_free(sg);
+}
+
+/*
+ * Timed signatures: the period the loader resolved (offsets from now)
+ * is the one signed, for one RRset and for a whole zone, and the
+ * signature is valid exactly within it.
+ */
+static void
+test_sig_timed(void **state)
+{
+	const char *tlsa = "_25._tcp.mx1.example.net.";
+	struct scenario *s;
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	time_t inc, exp;
+
+	(void)state;
+	/* One RRset, expired 23 hours ago after 30 days. */
+	s = ts_basic();
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_EXPIRED;
+	f->name = tdup(tlsa);
+	f->type = LDNS_RR_TYPE_TLSA;
+	f->timed = true;
+	f->sig_inception = -(30 * 86400 + 23 * 3600);
+	f->sig_expiration = -23 * 3600;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	sig_times(dom, tlsa, LDNS_RR_TYPE_TLSA, &inc, &exp);
+	assert_int_equal(exp, NOW - 23 * 3600);
+	assert_int_equal(inc, NOW - 30 * 86400 - 23 * 3600);
+	assert_int_equal(verify(dom, tlsa, LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	assert_int_equal(verify_at(dom, tlsa, LDNS_RR_TYPE_TLSA,
+	    NOW - 24 * 3600), LDNS_STATUS_OK);
+	/* The rest keeps the normal period. */
+	sig_times(dom, "mx1.example.net.", LDNS_RR_TYPE_A, &inc, &exp);
+	assert_int_equal(exp, NOW + WORLD_SIG_LIFETIME);
+	world_free(w);
+	ts_free(s);
+
+	/* A whole zone, valid but expiring in two hours. */
+	s = ts_basic();
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_VALID;
+	f->timed = true;
+	f->sig_inception = -3600;
+	f->sig_expiration = 2 * 3600;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	sig_times(dom, "mx1.example.net.", LDNS_RR_TYPE_A, &inc, &exp);
+	assert_int_equal(exp, NOW + 2 * 3600);
+	assert_int_equal(verify(dom, "mx1.example.net.", LDNS_RR_TYPE_A),
+	    LDNS_STATUS_OK);
+	assert_int_equal(verify_at(dom, "mx1.example.net.", LDNS_RR_TYPE_A,
+	    NOW + 3 * 3600), LDNS_STATUS_CRYPTO_SIG_EXPIRED);
+	world_free(w);
+	ts_free(s);
+}
+
 static void
 test_sig_ds_fault(void **state)
 {
@@ -1054,6 +1128,353 @@ test_nsec3(void **state)
 	assert_int_equal(verify(dom, "example.net.", LDNS_RR_TYPE_NSEC3PARAM),
 	    LDNS_STATUS_OK);
 	world_free(w);
+	ts_free(s);
+}
+
+/* nsec3-iterations reaches NSEC3PARAM and every NSEC3 record. */
+static void
+test_nsec3_iterations(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr_list *l;
+	size_t i;
+
+	(void)state;
+	s->zones[0].denial = SCEN_DENIAL_NSEC3;
+	s->zones[0].nsec3_iterations = 500;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	l = rrset(dom, "example.net.", LDNS_RR_TYPE_NSEC3PARAM);
+	assert_int_equal(ldns_rr_list_rr_count(l), 1);
+	assert_int_equal(
+	    ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(l, 0), 2)), 500);
+	ldns_rr_list_free(l);
+	l = rrset(dom, NULL, LDNS_RR_TYPE_NSEC3);
+	assert_int_equal(ldns_rr_list_rr_count(l), 5);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		assert_int_equal(
+		    ldns_nsec3_iterations(ldns_rr_list_rr(l, i)), 500);
+	ldns_rr_list_free(l);
+	world_free(w);
+	ts_free(s);
+}
+
+/*
+ * nsec3-opt-out: a delegation without a DS (hosting.example.net, its DS
+ * missing) gets no NSEC3 record and neither does its glue; an opt-out
+ * NSEC3 covers its hash, and the zone still verifies.
+ */
+static void
+test_nsec3_opt_out(void **state)
+{
+	struct scenario *s = ts_new("example.net.");
+	struct scen_zone *z;
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr_list *l;
+	ldns_rdf *cut;
+	bool covered = false;
+	size_t i;
+
+	(void)state;
+	z = ts_zone(s, "example.net.");
+	z->denial = SCEN_DENIAL_NSEC3;
+	z->nsec3_opt_out = true;
+	ts_zone(s, "hosting.example.net.");
+	ts_zone(s, ".");
+	ts_zone(s, "net.");
+	(void)ts_host(s, "mx1.hosting.example.net.", 10, "127.0.1.25");
+	f = ts_fault(s, SCEN_FAULT_DS, "hosting.example.net.");
+	f->ds = SCEN_DS_MISSING;
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "hosting.example.net.", LDNS_RR_TYPE_NS),
+	    1);
+	assert_int_equal(count(dom, "hosting.example.net.", LDNS_RR_TYPE_DS),
+	    0);
+	cut = ldns_dname_new_frm_str("hosting.example.net.");
+	l = rrset(dom, NULL, LDNS_RR_TYPE_NSEC3);
+	/* The apex and ns1.example.net only: no delegation, no glue. */
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *r = ldns_rr_list_rr(l, i);
+		char *owner = ldns_rdf2str(ldns_rr_owner(r));
+
+		assert_true(ldns_nsec3_optout(r));
+		covered |= ldns_nsec_covers_name(r, cut);
+		assert_int_equal(
+		    verify(dom, owner, LDNS_RR_TYPE_NSEC3), LDNS_STATUS_OK);
+		free(owner);
+	}
+	assert_true(covered);
+	ldns_rr_list_free(l);
+	ldns_rdf_deep_free(cut);
+	world_free(w);
+	ts_free(s);
+}
+
+/* zones[].dnskeys entry of z: fixture key id and its three switches. */
+static void
+ts_dnskey(struct scen_zone *z, const char *id, bool published, bool signs,
+    bool ds)
+{
+	struct scen_dnskey *d;
+
+	z->dnskeys = realloc(z->dnskeys, (z->n_dnskeys + 1) * sizeof(*d));
+	d = &z->dnskeys[z->n_dnskeys++];
+	memset(d, 0, sizeof(*d));
+	d->pos.line = 50 + (unsigned)z->n_dnskeys;
+	d->pos.col = 9;
+	d->key = tdup(id);
+	d->published = published;
+	d->signs = signs;
+	d->ds = ds;
+}
+
+/* DNSKEY RR of fixture key id, owned by owner (caller frees). */
+static ldns_rr *
+fixture_key_rr(const char *id, const char *owner)
+{
+	char path[1024];
+	ldns_key *k = NULL;
+	ldns_rr *rr;
+	FILE *fp;
+	size_t n = strlen(id);
+
+	snprintf(path, sizeof(path), "%s/dnssec/%s.private", fixtures(), id);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_equal(ldns_key_new_frm_fp(&k, fp), LDNS_STATUS_OK);
+	fclose(fp);
+	ldns_key_set_pubkey_owner(k, dn(owner));
+	ldns_key_set_flags(k, strcmp(id + n - 4, "-ksk") == 0 ? 257 : 256);
+	rr = ldns_key2rr(k);
+	ldns_key_deep_free(k);
+	return rr;
+}
+
+/* Key tags of the RRSIGs over (owner, type), in *tags; returns the count. */
+static size_t
+sig_tags(const struct world_zone *z, const char *owner, ldns_rr_type type,
+    uint16_t *tags, size_t cap)
+{
+	ldns_rr_list *l = sigs(z, owner, type);
+	size_t i, n = ldns_rr_list_rr_count(l);
+
+	for (i = 0; i < n && i < cap; i++)
+		tags[i] = ldns_rdf2native_int16(
+		    ldns_rr_rrsig_keytag(ldns_rr_list_rr(l, i)));
+	ldns_rr_list_free(l);
+	return n;
+}
+
+/* Is a DS in l made from key rr? */
+static bool
+ds_for(const ldns_rr_list *l, const ldns_rr *rr)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_compare_ds(ldns_rr_list_rr(l, i), rr))
+			return true;
+	return false;
+}
+
+/* KSK rollover, double DS: the retired KSK has a DS and nothing else. */
+static void
+test_dnskeys_double_ds(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *old = fixture_key_rr("domain-old-ksk", "example.net.");
+	ldns_rr *ksk = fixture_key_rr("domain-ksk", "example.net.");
+	ldns_rr_list *ds;
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-old-ksk", false, false, true);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 2);
+	assert_false(ldns_rr_list_contains_rr(dom->dnskeys, old));
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, ksk));
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 2);
+	assert_true(ds_for(ds, old));
+	assert_true(ds_for(ds, ksk));
+	assert_int_equal(sig_tags(dom, "example.net.", LDNS_RR_TYPE_DNSKEY,
+			     tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(ksk));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	ldns_rr_list_free(ds);
+	ldns_rr_free(old);
+	ldns_rr_free(ksk);
+	world_free(w);
+	ts_free(s);
+}
+
+/* KSK rollover, DS swapped early: published new KSK that signs nothing. */
+static void
+test_dnskeys_ds_removed_early(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *old = fixture_key_rr("domain-old-ksk", "example.net.");
+	ldns_rr *ksk = fixture_key_rr("domain-ksk", "example.net.");
+	ldns_rr_list *ds;
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-old-ksk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, false, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 3);
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, old));
+	assert_true(ldns_rr_list_contains_rr(dom->dnskeys, ksk));
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 1);
+	assert_true(ds_for(ds, ksk));
+	assert_int_equal(sig_tags(dom, "example.net.", LDNS_RR_TYPE_DNSKEY,
+			     tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(old));
+	ldns_rr_list_free(ds);
+	ldns_rr_free(old);
+	ldns_rr_free(ksk);
+	world_free(w);
+	ts_free(s);
+}
+
+/* Algorithm rollover: both algorithms sign every RRset. */
+static void
+test_dnskeys_two_algorithms(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *rsa = fixture_key_rr("rsa-ksk", "example.net.");
+	ldns_rr_list *ds, *l;
+	bool alg8 = false, alg13 = false;
+	size_t i;
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "rsa-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "rsa-zsk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, false);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 4);
+	l = sigs(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA);
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		uint8_t a = ldns_rdf2native_int8(
+		    ldns_rr_rrsig_algorithm(ldns_rr_list_rr(l, i)));
+
+		alg8 |= a == LDNS_RSASHA256;
+		alg13 |= a == LDNS_ECDSAP256SHA256;
+	}
+	assert_true(alg8 && alg13);
+	ldns_rr_list_free(l);
+	assert_int_equal(count(dom, NULL, LDNS_RR_TYPE_RRSIG) % 2, 0);
+	l = sigs(dom, "example.net.", LDNS_RR_TYPE_DNSKEY);
+	assert_int_equal(ldns_rr_list_rr_count(l), 2);
+	ldns_rr_list_free(l);
+	ds = rrset(zone(w, "net."), "example.net.", LDNS_RR_TYPE_DS);
+	assert_int_equal(ldns_rr_list_rr_count(ds), 1);
+	assert_true(ds_for(ds, rsa));
+	ldns_rr_list_free(ds);
+	ldns_rr_free(rsa);
+	world_free(w);
+	ts_free(s);
+}
+
+/*
+ * ZSK rollover: the retired ZSK still signs, unpublished; the new one is
+ * published and idle.  A DS fault on the zone still replaces the DS set.
+ */
+static void
+test_dnskeys_zsk_removed(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *oldz = fixture_key_rr("domain-old-zsk", "example.net.");
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, false, false);
+	ts_dnskey(&s->zones[0], "domain-old-zsk", false, true, false);
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(count(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), 2);
+	assert_false(ldns_rr_list_contains_rr(dom->dnskeys, oldz));
+	assert_int_equal(
+	    sig_tags(dom, "example.net.", LDNS_RR_TYPE_MX, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(oldz));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_DNSKEY), LDNS_STATUS_OK);
+	assert_int_not_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	assert_int_equal(ldns_rr_list_rr_count(dom->ds), 1);
+	world_free(w);
+
+	ts_fault(s, SCEN_FAULT_DS, "example.net.")->ds = SCEN_DS_MISSING;
+	w = build(s);
+	assert_int_equal(ldns_rr_list_rr_count(zone(w, "example.net.")->ds), 0);
+	world_free(w);
+	ldns_rr_free(oldz);
+	ts_free(s);
+}
+
+/* A signatures fault's key: one RRset left signed by a removed ZSK. */
+static void
+test_sig_fault_key(void **state)
+{
+	struct scenario *s = ts_basic();
+	struct scen_fault *f;
+	struct world *w;
+	const struct world_zone *dom;
+	ldns_rr *oldz = fixture_key_rr("domain-old-zsk", "example.net.");
+	ldns_rr *zsk = fixture_key_rr("domain-zsk", "example.net.");
+	uint16_t tags[4];
+
+	(void)state;
+	ts_dnskey(&s->zones[0], "domain-ksk", true, true, true);
+	ts_dnskey(&s->zones[0], "domain-zsk", true, true, false);
+	f = ts_fault(s, SCEN_FAULT_SIGNATURES, "example.net.");
+	f->sig = SCEN_SIG_VALID;
+	f->name = tdup("_25._tcp.mx1.example.net.");
+	f->type = LDNS_RR_TYPE_TLSA;
+	f->key = tdup("domain-old-zsk");
+	w = build(s);
+	dom = zone(w, "example.net.");
+	assert_int_equal(sig_tags(dom, "_25._tcp.mx1.example.net.",
+			     LDNS_RR_TYPE_TLSA, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(oldz));
+	assert_int_not_equal(
+	    verify(dom, "_25._tcp.mx1.example.net.", LDNS_RR_TYPE_TLSA),
+	    LDNS_STATUS_OK);
+	assert_int_equal(
+	    sig_tags(dom, "example.net.", LDNS_RR_TYPE_MX, tags, 4), 1);
+	assert_int_equal(tags[0], ldns_calc_keytag(zsk));
+	assert_int_equal(
+	    verify(dom, "example.net.", LDNS_RR_TYPE_MX), LDNS_STATUS_OK);
+	world_free(w);
+	ldns_rr_free(oldz);
+	ldns_rr_free(zsk);
 	ts_free(s);
 }
 
@@ -1551,10 +1972,18 @@ main(void)
 	    cmocka_unit_test(test_ds_unsupported),
 	    cmocka_unit_test(test_tlsa_data),
 	    cmocka_unit_test(test_sig_rrset_faults),
+	    cmocka_unit_test(test_sig_timed),
 	    cmocka_unit_test(test_sig_ds_fault),
 	    cmocka_unit_test(test_sig_zone_faults),
 	    cmocka_unit_test(test_sig_fault_warnings),
 	    cmocka_unit_test(test_nsec3),
+	    cmocka_unit_test(test_nsec3_iterations),
+	    cmocka_unit_test(test_nsec3_opt_out),
+	    cmocka_unit_test(test_dnskeys_double_ds),
+	    cmocka_unit_test(test_dnskeys_ds_removed_early),
+	    cmocka_unit_test(test_dnskeys_two_algorithms),
+	    cmocka_unit_test(test_dnskeys_zsk_removed),
+	    cmocka_unit_test(test_sig_fault_key),
 	    cmocka_unit_test(test_unsigned),
 	    cmocka_unit_test(test_rsa_role),
 	    cmocka_unit_test(test_cname),
