@@ -720,10 +720,24 @@ def inside(cfg):
                     return True
             return False
 
+        # A denial-proof fault breaks every negative answer of its zone
+        # that carries the faulted name's proof records: the whole zone
+        # (the most specific one holding the name) is left out.
+        denial_zones = set()
+        for fname, kind in faulted_names:
+            if kind in ("proof-missing", "proof-wrong", "soa-changed"):
+                holders = [z for z, _, _, _ in servers
+                           if _in_zone(fname, z.lower())]
+                if holders:
+                    denial_zones.add(max(holders, key=len))
+
         for zone, saddr, raddr, zfile in servers:
             rng = random.Random(f"{cfg['id']}/{zone}")
             nodes = zone_nodes(zfile, zone)
-            qs = corpus(zone, nodes, rng, faulted)
+            if zone in denial_zones:
+                qs = corpus(zone, nodes, rng, lambda name: True)
+            else:
+                qs = corpus(zone, nodes, rng, faulted)
             ctx = {"zone": zone, "mode": cfg["mode"]}
             zr = {"zone": zone, "subject": saddr, "reference": raddr,
                   "sent": len(qs), "identical": 0, "accepted": 0,
