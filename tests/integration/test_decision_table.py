@@ -274,7 +274,20 @@ def tlsa_item(item, fx):
     s = _num(item["selector"], SELECTORS)
     m = _num(item["matching"], MATCHINGS)
     data = fx.get(item["cert"]).assoc(s, m) or b""
-    return Tlsa(u, s, m, data, f"{u} {s} {m} <{item['cert']}>")
+    text = f"{u} {s} {m} <{item['cert']}>"
+    if "length" in item:
+        # the digest cut or padded with zeros to `length` bytes
+        n = int(item["length"])
+        data = (data + bytes(n))[:n]
+        text += f" len {n}"
+    return Tlsa(u, s, m, data, text)
+
+
+def zone_tlsa_item(r, fx):
+    """A zone record of type TLSA computed from a fixture (`cert:` with
+    usage/selector/matching, optional `length`: the digest cut or padded
+    with zeros)."""
+    return tlsa_item(r, fx)
 
 
 class Host:
@@ -284,8 +297,13 @@ class Host:
         self.cname = fq(d["cname"]) if d.get("cname") else None
         self.port = int(d.get("port", 25))
         self.chain = list(d["chain"])
+        # the chain served per SNI name; `chain` for none or another
+        self.sni = {fq(k): list(v) for k, v in (d.get("sni") or {}).items()}
         self.starttls = starttls_mode(d.get("starttls", "on"))
         self.tlsa_ttl = d.get("tlsa-ttl")
+        # RFC 8996: a server that speaks only TLS 1.0/1.1 (tls-max below
+        # 1.2) gets no handshake from a current client
+        self.old_tls = str(d.get("tls-max", "1.3")) in ("1.0", "1.1")
         self.tlsa = [tlsa_item(t, fx) for t in (d.get("tlsa") or [])]
 
     @property
@@ -315,7 +333,8 @@ class World:
                     continue
                 owner = self._owner(str(r["name"]), zname)
                 self.extra_tlsa.setdefault(owner, []).append(
-                    parse_tlsa_text(r["data"]))
+                    parse_tlsa_text(r["data"]) if "data" in r else
+                    zone_tlsa_item(r, fx))
                 if "ttl" in r:
                     self.extra_ttl[owner] = min(int(r["ttl"]),
                                                 self.extra_ttl.get(owner,
@@ -416,7 +435,7 @@ def rule_query_fails(world, name, rtype):
     (indeterminate).  A truncated UDP answer is retried over TCP (RFC 7766
     5); only truncation with TCP refused fails."""
     k = world.dns_fault(name, rtype)
-    if k & {"servfail", "timeout", "refused"}:
+    if k & {"servfail", "timeout", "refused", "notimp"}:
         return True
     return {"truncate", "tcp-refused"} <= k
 
@@ -694,7 +713,8 @@ def rule_host_dane(world, h, mx_state, view, now):
         return ENCRYPT, "secure TLSA, no usable record: 2.2 encrypt"
     if not rule_tls_ok(h):
         return NEXT, f"secure usable TLSA, starttls {h.starttls}: 2.2"
-    chain = [world.fx.get(c) for c in h.chain]
+    # RFC 7672 8.1: the client sends the TLSA base domain as SNI
+    chain = [world.fx.get(c) for c in h.sni.get(base, h.chain)]
     refids = {base}
     if h.cname and base == h.target:
         refids.add(h.name)
@@ -726,6 +746,12 @@ def rule_host_sets(world, mx_state, view, now):
     for h in world.hosts:
         a, why = rule_host_dane(world, h, mx_state, view, now)
         s = {a}
+        if h.old_tls and a != OPP:
+            # RFC 8996 2-3: no TLS 1.0/1.1 handshake, the host is
+            # skipped (2.2); RFC 7672 names no version, so DANE over
+            # TLS 1.0 is accepted too
+            s.add(NEXT)
+            why += "; TLS 1.0/1.1 only: RFC 8996, next-mx too"
         if mx_state == INSECURE and a != OPP:
             s.add(OPP)
             why += "; insecure MX RRset: 2.2.1 MAY, opportunistic too"
