@@ -283,13 +283,6 @@ def tlsa_item(item, fx):
     return Tlsa(u, s, m, data, text)
 
 
-def zone_tlsa_item(r, fx):
-    """A zone record of type TLSA computed from a fixture (`cert:` with
-    usage/selector/matching, optional `length`: the digest cut or padded
-    with zeros)."""
-    return tlsa_item(r, fx)
-
-
 class Host:
     def __init__(self, d, fx):
         self.name = fq(d["host"])
@@ -334,7 +327,7 @@ class World:
                 owner = self._owner(str(r["name"]), zname)
                 self.extra_tlsa.setdefault(owner, []).append(
                     parse_tlsa_text(r["data"]) if "data" in r else
-                    zone_tlsa_item(r, fx))
+                    tlsa_item(r, fx))
                 if "ttl" in r:
                     self.extra_ttl[owner] = min(int(r["ttl"]),
                                                 self.extra_ttl.get(owner,
