@@ -313,6 +313,24 @@ cl_tls(struct cl *c, const char *sni, bool verify)
 	return SSL_connect(c->ssl);
 }
 
+/* TLS over the connection within protocol bounds (0: the library's);
+ * returns SSL_connect's result. */
+static int
+cl_tls_bounded(struct cl *c, int min, int max, int seclevel)
+{
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(c->ctx);
+	if (seclevel >= 0)
+		SSL_CTX_set_security_level(c->ctx, seclevel);
+	if (min != 0)
+		SSL_CTX_set_min_proto_version(c->ctx, min);
+	if (max != 0)
+		SSL_CTX_set_max_proto_version(c->ctx, max);
+	c->ssl = SSL_new(c->ctx);
+	SSL_set_fd(c->ssl, c->fd);
+	return SSL_connect(c->ssl);
+}
+
 /* The chain the server presented equals the fixtures ids (DER). */
 static void
 check_chain(struct cl *c, const char *leaf, const char *ca)
@@ -553,11 +571,7 @@ test_starttls(void **state)
 	assert_int_equal(cl_reply(&c, NULL, 0), 220);
 	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
 	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
-	c.ctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_set_max_proto_version(c.ctx, TLS1_2_VERSION);
-	c.ssl = SSL_new(c.ctx);
-	SSL_set_fd(c.ssl, c.fd);
-	assert_int_equal(SSL_connect(c.ssl), 1);
+	assert_int_equal(cl_tls_bounded(&c, 0, TLS1_2_VERSION, -1), 1);
 	check_chain(&c, "mx-cur", "int-r3");
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
@@ -679,11 +693,7 @@ test_tls_versions(void **state)
 	assert_int_equal(cl_reply(&c, NULL, 0), 220);
 	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
 	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
-	c.ctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_set_min_proto_version(c.ctx, TLS1_2_VERSION);
-	c.ssl = SSL_new(c.ctx);
-	SSL_set_fd(c.ssl, c.fd);
-	assert_true(SSL_connect(c.ssl) != 1);
+	assert_true(cl_tls_bounded(&c, TLS1_2_VERSION, 0, -1) != 1);
 	ERR_clear_error();
 	cl_close(&c);
 	/* One that still speaks TLS 1.1 (security level 0) gets it. */
@@ -691,12 +701,7 @@ test_tls_versions(void **state)
 	assert_int_equal(cl_reply(&c, NULL, 0), 220);
 	assert_int_equal(cl_cmd(&c, "EHLO c", NULL, 0), 250);
 	assert_int_equal(cl_cmd(&c, "STARTTLS", NULL, 0), 220);
-	c.ctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_set_security_level(c.ctx, 0);
-	SSL_CTX_set_min_proto_version(c.ctx, TLS1_VERSION);
-	c.ssl = SSL_new(c.ctx);
-	SSL_set_fd(c.ssl, c.fd);
-	assert_int_equal(SSL_connect(c.ssl), 1);
+	assert_int_equal(cl_tls_bounded(&c, TLS1_VERSION, 0, 0), 1);
 	assert_int_equal(SSL_version(c.ssl), TLS1_1_VERSION);
 	assert_int_equal(cl_cmd(&c, "QUIT", NULL, 0), 221);
 	cl_close(&c);
