@@ -4,9 +4,11 @@
 `danelab run rollover/late-introduction --client reference --format
 json,html`, then:
 
-1. the JSON's scenario entry carries the timeline's plan (four phases,
-   mx-cur's certificate switched to mx-next at 10 s, mx-next's TLSA
-   record published at 5 s with the 20 s TTL window before it);
+1. the JSON's scenario entry carries the timeline's plan as the scenario
+   file writes it (read here from the YAML): its four phases and their
+   offsets, mx-cur's certificate switched to mx-next at the phase
+   "switched", mx-next's TLSA record published at "next-published" with
+   the host's tlsa-ttl as the window before it;
 2. every result records what the lab resolver answered for the host's
    TLSA RRset (resolver.query "tlsa" in the event log): secure, and in
    phase "switched" only mx-cur's record (the cached RRset: the lesson
@@ -52,11 +54,26 @@ def rows(root):
     return out
 
 
+def plan(src):
+    """(phase names, {phase: offset}, tlsa-ttl) from the scenario file."""
+    import yaml
+    with open(os.path.join(dltest.scenarios_dir(src), SID + ".yaml"),
+              encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    at = {p["phase"]: int(p["at"]) for p in doc["timeline"]}
+    return [p["phase"] for p in doc["timeline"]], at, \
+        int(doc["mx"][0]["tlsa-ttl"])
+
+
 def main():
     danelab, src = dltest.args()
+    dltest.need_yaml()
     dltest.need_root_namespaces()
     dltest.setup_signals()
     tap = dltest.Tap()
+    names, at, ttl = plan(src)
+    if not tap.ok(names == PHASES, f"the scenario's phases {names}"):
+        return tap.done()
     with dltest.TempDir() as tmp:
         env = dict(os.environ, TMPDIR=tmp)
         js = os.path.join(tmp, "r.json")
@@ -76,18 +93,21 @@ def main():
         # 1: the plan.
         tl = rep["scenarios"][0].get("timeline") or {}
         tap.ok([p["name"] for p in tl.get("phases", [])] == PHASES and
-               [p["at"] for p in tl["phases"]] == [0, 5, 10, 45],
+               [p["at"] for p in tl["phases"]] == [at[p] for p in PHASES],
                f"the scenario carries its phases {tl.get('phases')}")
         hosts = tl.get("hosts", [{}])
         h = hosts[0] if hosts else {}
         tap.ok([(c["chain"], c["from"]) for c in h.get("certs", [])] ==
-               [("mx-cur+int-r3", 0), ("mx-next+int-r3", 10)],
-               f"certificates: mx-cur, mx-next from 10 s {h.get('certs')}")
+               [("mx-cur+int-r3", 0), ("mx-next+int-r3", at["switched"])],
+               f"certificates: mx-cur, mx-next from {at['switched']} s "
+               f"{h.get('certs')}")
         recs = {t["cert"]: t for t in h.get("tlsa", [])}
         nxt, cur = recs.get("mx-next", {}), recs.get("mx-cur", {})
-        tap.ok(nxt.get("from") == 5 and nxt.get("ttl_before") == 20 and
+        tap.ok(nxt.get("from") == at["next-published"] and
+               nxt.get("ttl_before") == ttl and
                cur.get("from") == 0 and len(nxt.get("data", "")) == 64,
-               f"TLSA: mx-next from 5 s, 20 s window, data known {recs}")
+               f"TLSA: mx-next from {at['next-published']} s, {ttl} s "
+               f"window, data known {recs}")
 
         # 2: what the resolver said.
         got = {}
