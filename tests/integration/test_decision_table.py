@@ -404,6 +404,14 @@ class World:
         for f in self.faults:
             if "signatures" not in f or fq(f["zone"]) != zone:
                 continue
+            timed = [k for k in ("inception", "expiration", "lifetime",
+                                 "key") if k in f]
+            if timed:
+                # how far past its dates a validator still accepts a
+                # signature is the validator's choice (RFC 4035 5.3.1
+                # names none): not this table's
+                raise Underivable(f"{zone}: signatures fault with "
+                                  f"{', '.join(timed)}")
             if "name" not in f:
                 return str(f["signatures"])
             if name is not None and fq(f["name"]) == name and \
@@ -451,6 +459,11 @@ def rule_zone_chain(world, zone):
         if world.sig_fault(".", ".", "DNSKEY"):
             return BOGUS, "root DNSKEY signatures faulted"
         return SECURE, "root = trust anchor"
+    if world.decl.get(zone, {}).get("dnskeys"):
+        # several keys and algorithms in one DNSKEY RRset: which path a
+        # validator accepts is RFC 6840 5.11 territory, left to the
+        # validators test (real unbound and delv)
+        raise Underivable(f"{zone}: a key set (dnskeys)")
     pz = world.zone_of(parent(zone))
     ps, why = rule_zone_chain(world, pz)
     if ps != SECURE:
@@ -490,6 +503,15 @@ def rule_rrset_state(world, name, rtype, sig_type=None):
     st, why = rule_zone_chain(world, zone)
     if st != SECURE:
         return st, why
+    if world.dns_fault(name, rtype) & {"proof-missing", "proof-wrong",
+                                        "soa-changed"}:
+        # RFC 4035 5.4: a negative answer without a valid, covering,
+        # signed proof is bogus
+        return BOGUS, f"{rtype} {name}: denial proof broken"
+    if int(world.decl.get(zone, {}).get("nsec3-iterations", 0)) > 0:
+        # RFC 9276 3.2: a validator MAY treat high iteration counts as
+        # insecure or bogus; the limit is its own
+        raise Underivable(f"{zone}: NSEC3 iterations")
     if world.sig_fault(zone, name, sig_type or rtype):
         return BOGUS, f"RRSIG over {name} {sig_type or rtype} faulted"
     return SECURE, f"{name} {rtype} secure"
@@ -871,7 +893,13 @@ def derive(doc, fx, now):
     out = []
     res = Resolver()
     base_world = World(doc, fx)
-    mx_state, mx_why = rule_mx_lookup(base_world)
+    try:
+        mx_state, mx_why = rule_mx_lookup(base_world)
+    except Underivable as e:
+        return [{"phase": name, "at": at, "error": str(e),
+                 "dane": (None, None), "dane-only": (None, None),
+                 "why": {}, "mx": (None, str(e))}
+                for name, at, hosts in phase_worlds(doc)]
     for name, at, hosts in phase_worlds(doc):
         world = World(doc_for_phase(doc, hosts), fx)
         view = res.view(world, at)
