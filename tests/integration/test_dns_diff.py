@@ -721,8 +721,12 @@ def inside(cfg):
             return False
 
         # A denial-proof fault breaks every negative answer of its zone
-        # that carries the faulted name's proof records: the whole zone
-        # (the most specific one holding the name) is left out.
+        # that carries the faulted name's proof records (the NSEC/NSEC3
+        # RRsets proving its absence, wherever they appear: other names
+        # in the same span too), which NSD cannot play: the whole zone
+        # (the most specific one holding the name) is not compared, and
+        # says so (a TAP skip).  Its answers are checked against real
+        # validators by tests/integration/test_validators.py.
         denial_zones = set()
         for fname, kind in faulted_names:
             if kind in ("proof-missing", "proof-wrong", "soa-changed"):
@@ -734,15 +738,18 @@ def inside(cfg):
         for zone, saddr, raddr, zfile in servers:
             rng = random.Random(f"{cfg['id']}/{zone}")
             nodes = zone_nodes(zfile, zone)
-            if zone in denial_zones:
-                qs = corpus(zone, nodes, rng, lambda name: True)
-            else:
-                qs = corpus(zone, nodes, rng, faulted)
             ctx = {"zone": zone, "mode": cfg["mode"]}
             zr = {"zone": zone, "subject": saddr, "reference": raddr,
-                  "sent": len(qs), "identical": 0, "accepted": 0,
+                  "sent": 0, "identical": 0, "accepted": 0,
                   "different": 0, "udp": 0, "tcp": 0, "do": 0,
                   "tc": 0, "diffs": [], "accepts": [], "why": {}}
+            if zone in denial_zones:
+                zr["skip"] = ("a denial-proof fault in the zone: NSD "
+                              "serves every proof intact")
+                res["zones"].append(zr)
+                continue
+            qs = corpus(zone, nodes, rng, faulted)
+            zr["sent"] = len(qs)
             cs, cr = Conn(saddr), Conn(raddr)
             for i, q in enumerate(qs):
                 qid = rng.randrange(65536)
@@ -883,6 +890,10 @@ def report(res, tap, totals):
                 f"{z['tcp']} TCP, {z['do']} DO, {z['tc']} TC), "
                 f"{z['identical']} identical, {z['accepted']} accepted, "
                 f"{z['different']} different")
+        if z.get("skip"):
+            tap.ok(True, f"{s.id}: zone {z['zone']} not compared",
+                   skip=z["skip"])
+            continue
         if z["sent"] < MIN_CORPUS:
             tap.ok(False, desc + f" -- corpus under {MIN_CORPUS}")
         elif not tap.ok(z["different"] == 0, desc):
