@@ -74,7 +74,11 @@ Accepted differences (counted and shown as `accepted`, never failures):
 
 Queries whose name is under a scenario `dns:` fault (servfail, timeout,
 truncate, lame...) are skipped: NSD cannot play faults, the unit tests
-and the resolver checks cover them.
+and the resolver checks cover them.  A denial-proof fault (proof-missing,
+proof-wrong, soa-changed) breaks the negative answers of every name its
+proof records cover, so its whole zone is not compared (a TAP skip);
+tests/integration/test_validators.py checks those zones against real
+validators.
 
 Reference mode (tests the test): DANELAB_DIFF_REF=nsd serves the world
 with a second set of NSDs on 127.53.0.x instead of danelab (from
