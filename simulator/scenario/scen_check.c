@@ -355,6 +355,16 @@ check_fault(struct scen_ctx *ctx, struct scenario *s, struct scen_fault *f)
 			    f->name, holder->name, z->name);
 		break;
 	case SCEN_FAULT_DNS:
+		/* A negative answer from an unsigned zone has no proof. */
+		if (f->name != NULL && (f->dns == SCEN_DNS_PROOF_MISSING ||
+		    f->dns == SCEN_DNS_PROOF_WRONG ||
+		    f->dns == SCEN_DNS_SOA_CHANGED) && !ctx->zones_incomplete &&
+		    (holder = zone_for(s, f->name)) != NULL &&
+		    !holder->is_signed)
+			scen_err(ctx, npos, "%s fault on %s in unsigned zone "
+			    "%s: its negative answers carry no proof and no "
+			    "signature to break", scen_dns_fault_name(f->dns),
+			    f->name, holder->name);
 		if (f->name != NULL && f->dns == SCEN_DNS_LAME &&
 		    find_zone(s, f->name) == NULL && !ctx->zones_incomplete) {
 			char *names = zone_names(s);

@@ -450,7 +450,8 @@ static const struct scen_key fault_keys[] = {
 	    "`soa-changed` break the denial proof of a negative answer "
 	    "(NODATA, NXDOMAIN) of a signed zone: no NSEC/NSEC3 records, "
 	    "NSEC/NSEC3 records that cover other names, a SOA whose serial "
-	    "changed after it was signed.", .example = "servfail" },
+	    "changed after it was signed (an error for a name in an unsigned "
+	    "zone).", .example = "servfail" },
 	{ .name = "starttls", .type = SCEN_K_ENUM,
 	  FLD(struct scen_fault, starttls), .en = &scen_enum_starttls_fault,
 	  .doc = "Kind starttls: the SMTP server of `host` misbehaves.",
