@@ -16,13 +16,6 @@
 #include "simulator/dns/dns_int.h"
 #include "simulator/util/xmem.h"
 
-static bool
-dns_is_denial_fault(enum scen_dns_fault f)
-{
-	return f == SCEN_DNS_PROOF_MISSING || f == SCEN_DNS_PROOF_WRONG ||
-	    f == SCEN_DNS_SOA_CHANGED;
-}
-
 #define DNS_PROOF_MAX	8	/* proof RRsets remembered per fault */
 
 /* A scenario DNS fault as one view applies it. */
@@ -261,7 +254,7 @@ dns_view_faults(
 		z = dns_view_zone(v, vf->name, LDNS_RR_TYPE_A);
 		vf->on_other =
 		    z != NULL && dns_zone_auth(z, vf->name, LDNS_RR_TYPE_A);
-		if (dns_is_denial_fault(f->dns) && vf->on_other) {
+		if (scen_dns_fault_is_denial(f->dns) && vf->on_other) {
 			if (f->dns == SCEN_DNS_SOA_CHANGED)
 				vf->soa = dns_soa_changed(z);
 			dns_denial_proofs(z, vf);
@@ -883,7 +876,7 @@ dns_engine_answer(struct dns_engine *e, int view, enum dns_transport tr,
 		return 0;
 	}
 	vf = v->n_faults > 0 ? dns_view_fault(v, &pq) : NULL;
-	if (vf != NULL && dns_is_denial_fault(vf->f->dns)) {
+	if (vf != NULL && scen_dns_fault_is_denial(vf->f->dns)) {
 		if (dns_apply_denial(e, v, vf, &pq, tr, out, cap, res))
 			return 0;
 	} else if (vf != NULL && dns_apply_fault(vf, &pq, tr, out, cap, res)) {

@@ -540,14 +540,6 @@ export_dns_fault_text(enum scen_dns_fault f)
 	return "danelab plays a protocol fault";
 }
 
-/* A denial fault: NSD serves the proof intact. */
-static bool
-export_dns_denial(enum scen_dns_fault f)
-{
-	return f == SCEN_DNS_PROOF_MISSING || f == SCEN_DNS_PROOF_WRONG ||
-	    f == SCEN_DNS_SOA_CHANGED;
-}
-
 /*
  * The part of the world the export leaves out: the faults NSD and
  * unbound cannot play (a user of the export would otherwise take their
@@ -564,11 +556,16 @@ export_readme_limits(struct export_ctx *x, FILE *fp)
 		const struct scen_fault *f = &s->faults[i];
 		char *type;
 
-		if (f->kind == SCEN_FAULT_DNS && export_dns_denial(f->dns)) {
+		if (f->kind == SCEN_FAULT_DNS) {
 			type = f->type != 0 ? ldns_rr_type2str(f->type) :
 			    NULL;
 			fprintf(fp, "  - fault '%s', line %u of %s:\n"
-			    "      %s %s: %s.\n"
+			    "      %s %s: %s.\n",
+			    scen_dns_fault_name(f->dns), f->pos.line, s->id,
+			    f->name, type ? type : "(any type)",
+			    export_dns_fault_text(f->dns));
+			/* NSD serves a denial's proof intact. */
+			fputs(scen_dns_fault_is_denial(f->dns) ?
 			    "      The export's NSD serves the zone file's "
 			    "intact proof, so dig, delv\n"
 			    "      and unbound see a well-formed negative "
@@ -576,25 +573,12 @@ export_readme_limits(struct export_ctx *x, FILE *fp)
 			    "      zone's chain of trust is) where a client in "
 			    "danelab's lab gets\n"
 			    "      SERVFAIL from a validating resolver "
-			    "(bogus).\n",
-			    scen_dns_fault_name(f->dns), f->pos.line, s->id,
-			    f->name, type ? type : "(any type)",
-			    export_dns_fault_text(f->dns));
-			free(type);
-			n++;
-		} else if (f->kind == SCEN_FAULT_DNS) {
-			type = f->type != 0 ? ldns_rr_type2str(f->type) :
-			    NULL;
-			fprintf(fp, "  - fault '%s', line %u of %s:\n"
-			    "      %s %s: %s.\n"
+			    "(bogus).\n" :
 			    "      The export's NSD answers normally, so dig, "
 			    "delv and unbound see\n"
 			    "      the records (secure, insecure or bogus as "
 			    "signed) where a client\n"
-			    "      in danelab's lab sees the fault.\n",
-			    scen_dns_fault_name(f->dns), f->pos.line, s->id,
-			    f->name, type ? type : "(any type)",
-			    export_dns_fault_text(f->dns));
+			    "      in danelab's lab sees the fault.\n", fp);
 			free(type);
 			n++;
 		} else if (f->kind == SCEN_FAULT_STARTTLS) {

@@ -356,9 +356,8 @@ check_fault(struct scen_ctx *ctx, struct scenario *s, struct scen_fault *f)
 		break;
 	case SCEN_FAULT_DNS:
 		/* A negative answer from an unsigned zone has no proof. */
-		if (f->name != NULL && (f->dns == SCEN_DNS_PROOF_MISSING ||
-		    f->dns == SCEN_DNS_PROOF_WRONG ||
-		    f->dns == SCEN_DNS_SOA_CHANGED) && !ctx->zones_incomplete &&
+		if (f->name != NULL && scen_dns_fault_is_denial(f->dns) &&
+		    !ctx->zones_incomplete &&
 		    (holder = zone_for(s, f->name)) != NULL &&
 		    !holder->is_signed)
 			scen_err(ctx, npos, "%s fault on %s in unsigned zone "

@@ -310,6 +310,13 @@ scen_dns_fault_name(enum scen_dns_fault f)
 	return enum_name(&scen_enum_dns_fault, (int)f);
 }
 
+bool
+scen_dns_fault_is_denial(enum scen_dns_fault f)
+{
+	return f == SCEN_DNS_PROOF_MISSING || f == SCEN_DNS_PROOF_WRONG ||
+	    f == SCEN_DNS_SOA_CHANGED;
+}
+
 const char *
 scen_starttls_name(enum scen_starttls st)
 {

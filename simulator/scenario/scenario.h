@@ -604,6 +604,8 @@ const char *scen_dnssec_name(enum scen_dnssec st);
 const char *scen_ds_name(enum scen_ds ds);
 const char *scen_sig_name(enum scen_sig sig);
 const char *scen_dns_fault_name(enum scen_dns_fault f);
+/* A denial fault (proof-missing, proof-wrong, soa-changed)? */
+bool scen_dns_fault_is_denial(enum scen_dns_fault f);
 const char *scen_starttls_name(enum scen_starttls st);
 const char *scen_category_name(enum scen_category c);
 const char *scen_fault_kind_name(enum scen_fault_kind k);
